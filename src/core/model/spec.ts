@@ -1,0 +1,84 @@
+// ModelSpec: the architecture-independent description every layer below the formats works with.
+// Tensor names are canonical Hugging Face names whatever the source format (see tensorNames).
+
+export type Dtype = 'F32' | 'F16' | 'BF16' | 'Q8_0';
+export type ModelFormat = 'hf-safetensors' | 'llama2c-legacy' | 'llama2c-v1' | 'gguf';
+
+export interface ModelSpec {
+  /** config.json model_type (llama, mistral, qwen2), or 'llama' for llama2.c / GGUF llama. */
+  architecture: 'llama' | 'mistral' | 'qwen2';
+  hiddenSize: number;
+  intermediateSize: number;
+  numLayers: number;
+  numHeads: number;
+  numKvHeads: number;
+  /** From config head_dim when present; need not equal hiddenSize / numHeads. */
+  headDim: number;
+  vocabSize: number;
+  maxPositions: number;
+  rmsNormEps: number;
+  ropeTheta: number;
+  tieWordEmbeddings: boolean;
+  /** q/k/v projections carry biases (qwen2). */
+  attentionBias: boolean;
+  bosTokenId: number | null;
+  eosTokenId: number | null;
+}
+
+/** Canonical (HF) tensor names. q/k rows are always in HF rotate_half RoPE order once decoded. */
+export const tensorNames = {
+  embed: 'model.embed_tokens.weight',
+  finalNorm: 'model.norm.weight',
+  lmHead: 'lm_head.weight',
+  layer(i: number) {
+    const p = `model.layers.${i}`;
+    return {
+      attnNorm: `${p}.input_layernorm.weight`,
+      q: `${p}.self_attn.q_proj.weight`,
+      k: `${p}.self_attn.k_proj.weight`,
+      v: `${p}.self_attn.v_proj.weight`,
+      o: `${p}.self_attn.o_proj.weight`,
+      qBias: `${p}.self_attn.q_proj.bias`,
+      kBias: `${p}.self_attn.k_proj.bias`,
+      vBias: `${p}.self_attn.v_proj.bias`,
+      mlpNorm: `${p}.post_attention_layernorm.weight`,
+      gate: `${p}.mlp.gate_proj.weight`,
+      up: `${p}.mlp.up_proj.weight`,
+      down: `${p}.mlp.down_proj.weight`,
+    };
+  },
+};
+
+/** Expected shape of every tensor the engine reads, [out, in] for linear maps. */
+export function expectedShapes(spec: ModelSpec): Map<string, number[]> {
+  const m = new Map<string, number[]>();
+  const { hiddenSize: d, intermediateSize: f, numHeads: h, numKvHeads: kv, headDim: hd, vocabSize: v } = spec;
+  m.set(tensorNames.embed, [v, d]);
+  m.set(tensorNames.finalNorm, [d]);
+  if (!spec.tieWordEmbeddings) m.set(tensorNames.lmHead, [v, d]);
+  for (let i = 0; i < spec.numLayers; i++) {
+    const n = tensorNames.layer(i);
+    m.set(n.attnNorm, [d]);
+    m.set(n.q, [h * hd, d]);
+    m.set(n.k, [kv * hd, d]);
+    m.set(n.v, [kv * hd, d]);
+    m.set(n.o, [d, h * hd]);
+    if (spec.attentionBias) {
+      m.set(n.qBias, [h * hd]);
+      m.set(n.kBias, [kv * hd]);
+      m.set(n.vBias, [kv * hd]);
+    }
+    m.set(n.mlpNorm, [d]);
+    m.set(n.gate, [f, d]);
+    m.set(n.up, [f, d]);
+    m.set(n.down, [d, f]);
+  }
+  return m;
+}
+
+/** Total parameter count (tied embeddings counted once). */
+export function parameterCount(spec: ModelSpec): number {
+  let n = 0;
+  for (const shape of expectedShapes(spec).values()) n += shape.reduce((a, b) => a * b, 1);
+  return n;
+}
