@@ -1,0 +1,41 @@
+// A prepared dispatch: pipeline + bind group + workgroup counts, built once and encoded many times.
+import type { Gpu } from '../gpu/device.ts';
+import { getPipeline } from '../gpu/pipelines.ts';
+
+export interface KernelCall {
+  readonly label: string;
+  encode(pass: GPUComputePassEncoder): void;
+}
+
+/** Binds `buffers` to @group(0) @binding(0..n-1) in order and returns a reusable call. */
+export async function prepareCall(gpu: Gpu, label: string, code: string, buffers: GPUBuffer[],
+  workgroups: [number, number?, number?], entryPoint = 'main'): Promise<KernelCall> {
+  const max = gpu.limits.maxComputeWorkgroupsPerDimension;
+  const [x, y = 1, z = 1] = workgroups;
+  if (x > max || y > max || z > max) throw new Error(`${label}: dispatch ${x}x${y}x${z} exceeds ${max} workgroups per dimension`);
+  const pipeline = await getPipeline(gpu, label, code, entryPoint);
+  const bindGroup = await gpu.scoped(`bind ${label}`, () => gpu.device.createBindGroup({
+    label,
+    layout: pipeline.getBindGroupLayout(0),
+    entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+  }));
+  return {
+    label,
+    encode(pass) {
+      if (x === 0 || y === 0 || z === 0) return;
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(x, y, z);
+    },
+  };
+}
+
+/** Encodes calls into one compute pass and submits; resolves when the GPU has finished. */
+export async function runCalls(gpu: Gpu, calls: KernelCall[]): Promise<void> {
+  const enc = gpu.device.createCommandEncoder();
+  const pass = enc.beginComputePass();
+  for (const c of calls) c.encode(pass);
+  pass.end();
+  gpu.device.queue.submit([enc.finish()]);
+  await Promise.race([gpu.device.queue.onSubmittedWorkDone(), gpu.lost.then((e) => { throw e; })]);
+}
