@@ -1,0 +1,45 @@
+// `prunelab` command line: the same core as the studio, on Node's WebGPU (Dawn).
+// Errors: one line on stderr and a non-zero exit; --debug shows the stack.
+import { parseArgs } from 'node:util';
+import { PrunelabError } from '../core/errors.ts';
+import { runPpl } from './ppl-command.ts';
+import { runGenerate } from './generate-command.ts';
+
+const USAGE = `usage:
+  prunelab ppl --model PATH --text FILE [--seq-len 256] [--windows N] [--json]
+  prunelab generate --model PATH [--prompt TEXT] [--steps 200]
+options: --debug (show stack traces), --help`;
+
+export class UsageError extends PrunelabError {
+  constructor(message: string) { super('UsageError', `${message}\n${USAGE}`); }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  try {
+    const [command, ...rest] = argv.filter((a) => a !== '--debug');
+    if (!command || command === '--help' || command === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      return command ? 0 : 2;
+    }
+    const { values } = parseArgs({
+      args: rest,
+      strict: true,
+      options: {
+        model: { type: 'string' }, text: { type: 'string' }, 'seq-len': { type: 'string' },
+        windows: { type: 'string' }, json: { type: 'boolean' }, prompt: { type: 'string' },
+        steps: { type: 'string' }, variant: { type: 'string' },
+      },
+    });
+    if (command === 'ppl') return await runPpl(values);
+    if (command === 'generate') return await runGenerate(values);
+    throw new UsageError(`unknown command "${command}"`);
+  } catch (e) {
+    if (debug) console.error(e);
+    const msg = e instanceof PrunelabError ? `${e.code}: ${e.message}`
+      : e instanceof Error ? `${e.name === 'TypeError' && /parseArgs|option/i.test(e.message) ? 'UsageError' : 'Error'}: ${e.message}`
+        : String(e);
+    process.stderr.write(`prunelab: ${debug ? msg : msg.split('\n')[0]}\n`);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}

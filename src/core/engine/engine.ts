@@ -1,0 +1,104 @@
+// The WGSL inference engine: weights uploaded once, forward plans prepared per token count and replayed.
+import { BadRequest } from '../errors.ts';
+import type { Gpu } from '../gpu/device.ts';
+import { readF32 } from '../gpu/buffers.ts';
+import { runCalls } from '../kernels/kernel-call.ts';
+import { autotuneMatmul, type MatmulVariant } from '../kernels/matmul.ts';
+import type { LoadedModel } from '../model/loaded-model.ts';
+import { createForwardPlan, createKvCache, type ForwardPlan, type KvCache } from './forward-plan.ts';
+import { uploadWeights, type GpuWeights } from './gpu-weights.ts';
+
+export interface EngineOptions {
+  onProgress?: (loadedBytes: number, totalBytes: number) => void;
+  /** Force a matmul variant instead of the per-adapter autotune choice. */
+  matmulVariant?: MatmulVariant;
+}
+
+export class Engine {
+  private cache: KvCache | null = null;
+  private plans = new Map<number, ForwardPlan>();
+
+  private constructor(readonly gpu: Gpu, readonly model: LoadedModel, readonly weights: GpuWeights,
+    readonly matmulVariant: MatmulVariant) {}
+
+  static async create(gpu: Gpu, model: LoadedModel, opts: EngineOptions = {}): Promise<Engine> {
+    const weights = await uploadWeights(gpu, model, opts.onProgress);
+    const variant = opts.matmulVariant ?? (await autotuneMatmul(gpu)).choice;
+    return new Engine(gpu, model, weights, variant);
+  }
+
+  get spec() { return this.model.spec; }
+
+  /** A plan for T tokens against a KV cache of at least `rows` positions (rebuilt when the cache grows). */
+  private async plan(T: number, rows: number): Promise<ForwardPlan> {
+    if (rows > this.spec.maxPositions) {
+      throw new BadRequest(`${rows} positions exceed the model's maximum of ${this.spec.maxPositions}`);
+    }
+    if (!this.cache || this.cache.rows < rows) {
+      this.dropPlans();
+      this.cache?.destroy();
+      this.cache = await createKvCache(this.gpu, this.spec, rows);
+    }
+    let p = this.plans.get(T);
+    if (!p) {
+      p = await createForwardPlan(this.gpu, this.spec, this.weights, this.cache, T, this.matmulVariant);
+      this.plans.set(T, p);
+    }
+    return p;
+  }
+
+  private write(plan: ForwardPlan, ids: number[], pos0: number, targets?: number[]): void {
+    const q = this.gpu.device.queue;
+    const V = this.spec.vocabSize;
+    for (const id of ids) {
+      if (!Number.isInteger(id) || id < 0 || id >= V) throw new BadRequest(`token id ${id} outside the vocabulary [0, ${V})`);
+    }
+    q.writeBuffer(plan.tokens, 0, Uint32Array.from(ids));
+    q.writeBuffer(plan.position, 0, Uint32Array.of(pos0, 0, 0, 0));
+    if (targets) q.writeBuffer(plan.targets, 0, Uint32Array.from(targets));
+  }
+
+  /** Sum of next-token NLL over one window (predicting ids[1..T-1] from their prefixes). */
+  async windowNll(ids: number[]): Promise<{ sum: number; count: number }> {
+    const T = ids.length;
+    const plan = await this.plan(T, T);
+    // The last row has no next token: give it target 0 and leave it out of the sum.
+    this.write(plan, ids, 0, [...ids.slice(1), 0]);
+    await runCalls(this.gpu, [...plan.forward, ...plan.loss]);
+    const nll = await readF32(this.gpu, plan.nll, T - 1);
+    let sum = 0;
+    for (const v of nll) sum += v;
+    return { sum, count: T - 1 };
+  }
+
+  /**
+   * Runs `ids` at positions pos0.. against the shared KV cache (sized `cacheRows`) and returns the logits of
+   * the last position. Positions before pos0 must already be in the cache.
+   */
+  async lastLogits(ids: number[], pos0: number, cacheRows: number): Promise<Float32Array> {
+    const plan = await this.plan(ids.length, cacheRows);
+    this.write(plan, ids, pos0);
+    await runCalls(this.gpu, plan.forward);
+    const V = this.spec.vocabSize;
+    return readF32(this.gpu, plan.logits, V, (ids.length - 1) * V);
+  }
+
+  /** Full logits [T, V] of one window from position 0 (tests, statistics). */
+  async logits(ids: number[]): Promise<Float32Array> {
+    const plan = await this.plan(ids.length, ids.length);
+    this.write(plan, ids, 0);
+    await runCalls(this.gpu, plan.forward);
+    return readF32(this.gpu, plan.logits, ids.length * this.spec.vocabSize);
+  }
+
+  private dropPlans(): void {
+    this.plans.forEach((p) => p.destroy());
+    this.plans.clear();
+  }
+
+  destroy(): void {
+    this.dropPlans();
+    this.cache?.destroy();
+    this.weights.destroy();
+  }
+}

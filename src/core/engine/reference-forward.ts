@@ -1,0 +1,121 @@
+// Float64 CPU reference forward (the oracle for the WGSL engine), in the spirit of llama2.c's run.c:
+// plain loops, a shape comment on every buffer, no cleverness. Full causal attention over one window.
+import type { ModelSpec } from '../model/spec.ts';
+import { tensorNames } from '../model/spec.ts';
+
+/** Canonical tensor name -> float64 copy of its decoded values (q/k already in HF rotate_half order). */
+export type ReferenceWeights = Map<string, Float64Array>;
+
+function get(w: ReferenceWeights, name: string): Float64Array {
+  const t = w.get(name);
+  if (!t) throw new Error(`reference forward: missing tensor ${name}`);
+  return t;
+}
+
+/** y[n] = sum_k W[n,k] x[k] (+ b[n]).  W: [N, K] */
+function linear(W: Float64Array, x: Float64Array, N: number, K: number, b?: Float64Array): Float64Array {
+  const y = new Float64Array(N);
+  for (let n = 0; n < N; n++) {
+    let s = b ? b[n] : 0;
+    const row = n * K;
+    for (let k = 0; k < K; k++) s += W[row + k] * x[k];
+    y[n] = s;
+  }
+  return y;
+}
+
+function rmsNorm(x: Float64Array, w: Float64Array, eps: number): Float64Array {
+  let ss = 0;
+  for (const v of x) ss += v * v;
+  const inv = 1 / Math.sqrt(ss / x.length + eps);
+  return x.map((v, i) => v * inv * w[i]);
+}
+
+/** Rotates each head of `v` ([heads, hd]) in place, HF rotate_half pairing (i, i + hd/2). */
+function rope(v: Float64Array, heads: number, hd: number, pos: number, theta: number): void {
+  const half = hd / 2;
+  for (let h = 0; h < heads; h++) {
+    for (let i = 0; i < half; i++) {
+      const angle = pos * Math.pow(theta, (-2 * i) / hd);
+      const c = Math.cos(angle), s = Math.sin(angle);
+      const a = v[h * hd + i], b = v[h * hd + i + half];
+      v[h * hd + i] = a * c - b * s;
+      v[h * hd + i + half] = b * c + a * s;
+    }
+  }
+}
+
+/**
+ * Logits for every position of `tokens` (one window, positions 0..T-1).
+ * Returns [T][vocab] as float64 rows.
+ */
+export function referenceLogits(spec: ModelSpec, w: ReferenceWeights, tokens: number[]): Float64Array[] {
+  const { hiddenSize: d, intermediateSize: f, numHeads: nH, numKvHeads: nKv, headDim: hd, vocabSize: V } = spec;
+  const T = tokens.length;
+  const group = nH / nKv;
+  const embed = get(w, tensorNames.embed); // [V, d]
+  // x: [T][d] residual stream
+  let x: Float64Array[] = tokens.map((t) => embed.slice(t * d, (t + 1) * d));
+  for (let l = 0; l < spec.numLayers; l++) {
+    const n = tensorNames.layer(l);
+    const keys: Float64Array[] = [];   // [T][nKv*hd]
+    const values: Float64Array[] = []; // [T][nKv*hd]
+    const queries: Float64Array[] = []; // [T][nH*hd]
+    for (let t = 0; t < T; t++) {
+      const xn = rmsNorm(x[t], get(w, n.attnNorm), spec.rmsNormEps);
+      const q = linear(get(w, n.q), xn, nH * hd, d, spec.attentionBias ? get(w, n.qBias) : undefined);
+      const k = linear(get(w, n.k), xn, nKv * hd, d, spec.attentionBias ? get(w, n.kBias) : undefined);
+      const v = linear(get(w, n.v), xn, nKv * hd, d, spec.attentionBias ? get(w, n.vBias) : undefined);
+      rope(q, nH, hd, t, spec.ropeTheta);
+      rope(k, nKv, hd, t, spec.ropeTheta);
+      queries.push(q); keys.push(k); values.push(v);
+    }
+    const next: Float64Array[] = [];
+    for (let t = 0; t < T; t++) {
+      const att = new Float64Array(nH * hd); // [nH*hd]
+      for (let h = 0; h < nH; h++) {
+        const kvh = Math.floor(h / group);
+        const scores = new Float64Array(t + 1);
+        let max = -Infinity;
+        for (let s = 0; s <= t; s++) {
+          let dot = 0;
+          for (let i = 0; i < hd; i++) dot += queries[t][h * hd + i] * keys[s][kvh * hd + i];
+          scores[s] = dot / Math.sqrt(hd);
+          if (scores[s] > max) max = scores[s];
+        }
+        let sum = 0;
+        for (let s = 0; s <= t; s++) { scores[s] = Math.exp(scores[s] - max); sum += scores[s]; }
+        for (let s = 0; s <= t; s++) {
+          const p = scores[s] / sum;
+          for (let i = 0; i < hd; i++) att[h * hd + i] += p * values[s][kvh * hd + i];
+        }
+      }
+      const o = linear(get(w, n.o), att, d, nH * hd);
+      const h1 = x[t].map((v, i) => v + o[i]);
+      const hn = rmsNorm(h1, get(w, n.mlpNorm), spec.rmsNormEps);
+      const g = linear(get(w, n.gate), hn, f, d);
+      const u = linear(get(w, n.up), hn, f, d);
+      const act = g.map((gv, i) => (gv / (1 + Math.exp(-gv))) * u[i]);
+      const down = linear(get(w, n.down), act, d, f);
+      next.push(h1.map((v, i) => v + down[i]));
+    }
+    x = next;
+  }
+  const head = spec.tieWordEmbeddings ? embed : get(w, tensorNames.lmHead); // [V, d]
+  return x.map((row) => linear(head, rmsNorm(row, get(w, tensorNames.finalNorm), spec.rmsNormEps), V, d));
+}
+
+/** Sum of next-token NLL over positions 0..T-2 of one window (predicting tokens 1..T-1). */
+export function referenceWindowNll(spec: ModelSpec, w: ReferenceWeights, tokens: number[]): { sum: number; count: number } {
+  const logits = referenceLogits(spec, w, tokens);
+  let sum = 0;
+  for (let t = 0; t + 1 < tokens.length; t++) {
+    const row = logits[t];
+    let max = -Infinity;
+    for (const v of row) if (v > max) max = v;
+    let z = 0;
+    for (const v of row) z += Math.exp(v - max);
+    sum += max + Math.log(z) - row[tokens[t + 1]];
+  }
+  return { sum, count: tokens.length - 1 };
+}

@@ -1,0 +1,32 @@
+// The perplexity protocol's tokenization (DESIGN.md; locuslab/wanda eval_ppl): tokenize the whole text once,
+// BOS first when the tokenizer config says so, cut non-overlapping windows of seqLen from the start, drop the tail.
+import { BadRequest } from '../errors.ts';
+import type { TextTokenizer } from '../model/loaded-model.ts';
+
+export function tokenizeForEval(tokenizer: TextTokenizer, text: string): number[] {
+  const ids = tokenizer.encode(text);
+  if (tokenizer.addBos && tokenizer.bosId !== null) ids.unshift(tokenizer.bosId);
+  return ids;
+}
+
+/** Windows of `seqLen` tokens (views into `ids`), at most `maxWindows`. */
+export function evalWindows(ids: number[], seqLen: number, maxWindows?: number): number[][] {
+  if (!Number.isInteger(seqLen) || seqLen < 2) throw new BadRequest(`seqLen must be an integer >= 2 (got ${seqLen})`);
+  if (maxWindows !== undefined && (!Number.isInteger(maxWindows) || maxWindows < 1)) {
+    throw new BadRequest(`maxWindows must be a positive integer (got ${maxWindows})`);
+  }
+  const complete = Math.floor(ids.length / seqLen);
+  if (complete === 0) {
+    throw new BadRequest(`the text has ${ids.length} tokens, fewer than one window of seqLen ${seqLen}`);
+  }
+  const n = Math.min(complete, maxWindows ?? complete);
+  const out: number[][] = [];
+  for (let i = 0; i < n; i++) out.push(ids.slice(i * seqLen, (i + 1) * seqLen));
+  return out;
+}
+
+export async function sha256Hex(data: string | Uint8Array): Promise<string> {
+  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', bytes as BufferSource);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
