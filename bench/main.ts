@@ -1,0 +1,92 @@
+// npm run bench: speed of the WGSL engine vs the float64 CPU reference, measured side by side in one run,
+// and GFLOP/s of each matmul variant with the autotune's choice. Prints tables of ratios.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { createGpu } from '../src/core/gpu/device.ts';
+import { autotuneMatmul, benchmarkMatmul, MATMUL_VARIANTS } from '../src/core/kernels/matmul.ts';
+import { loadModel } from '../src/core/formats/load-model.ts';
+import { pathSources } from '../src/core/formats/node-file-source.ts';
+import { bytesSource } from '../src/core/formats/byte-source.ts';
+import { randomHfModel } from '../src/core/model/random-model.ts';
+import type { LoadedModel } from '../src/core/model/loaded-model.ts';
+import type { ModelSpec } from '../src/core/model/spec.ts';
+import { Engine } from '../src/core/engine/engine.ts';
+import { evalWindows, tokenizeForEval } from '../src/core/engine/windows.ts';
+import { referenceWindowNll } from '../src/core/engine/reference-forward.ts';
+import { loadReferenceWeights } from '../src/core/engine/reference-weights.ts';
+import { printTable } from './table.ts';
+
+const fixtures = resolve(import.meta.dirname, '../../shared/fixtures');
+const SMOLLM_LAYERS = Number(process.env.BENCH_SMOLLM_LAYERS ?? 4);
+
+const smolSpec: ModelSpec = {
+  architecture: 'llama', hiddenSize: 576, intermediateSize: 1536, numLayers: SMOLLM_LAYERS, numHeads: 9,
+  numKvHeads: 3, headDim: 64, vocabSize: 49152, maxPositions: 2048, rmsNormEps: 1e-5, ropeTheta: 100000,
+  tieWordEmbeddings: true, attentionBias: false, bosTokenId: null, eosTokenId: null,
+};
+
+async function timeIt<T>(fn: () => Promise<T> | T): Promise<{ seconds: number; value: T }> {
+  const t = performance.now();
+  const value = await fn();
+  return { seconds: (performance.now() - t) / 1000, value };
+}
+
+/** tokens/s of the GPU engine (after one warm-up window) and of the CPU reference on the same windows. */
+async function engineVsReference(label: string, gpu: Awaited<ReturnType<typeof createGpu>>, model: LoadedModel,
+  gpuWindows: number[][], cpuWindows: number[][]) {
+  const engine = await Engine.create(gpu, model);
+  await engine.windowNll(gpuWindows[0]);
+  const g = await timeIt(async () => { for (const w of gpuWindows) await engine.windowNll(w); });
+  engine.destroy();
+  const weights = await loadReferenceWeights(model);
+  const c = await timeIt(() => { for (const w of cpuWindows) referenceWindowNll(model.spec, weights, w); });
+  const gpuTps = gpuWindows.flat().length / g.seconds;
+  const cpuTps = cpuWindows.flat().length / c.seconds;
+  return { label, seqLen: gpuWindows[0].length, gpuTps, cpuTps, ratio: gpuTps / cpuTps, variant: engine.matmulVariant };
+}
+
+function randomIds(n: number, vocab: number): number[] {
+  return Array.from({ length: n }, (_, i) => (i * 7919 + 13) % vocab);
+}
+
+async function main() {
+  const gpu = await createGpu();
+  console.log(`adapter: ${gpu.adapter.vendor} ${gpu.adapter.architecture} ${gpu.adapter.description}${gpu.adapter.isFallback ? ' (fallback/software)' : ''}`);
+
+  // Matmul variants at shapes the engine runs (M = tokens in a window).
+  const tune = await autotuneMatmul(gpu);
+  const shapes: Array<[number, number, number]> = [[256, 64, 64], [256, 172, 64], [256, 576, 576], [256, 1536, 576], [256, 576, 1536]];
+  const rows = [];
+  for (const [M, N, K] of shapes) {
+    const g: Record<string, number> = {};
+    for (const v of MATMUL_VARIANTS) g[v] = await benchmarkMatmul(gpu, v, M, N, K, 3);
+    const [a, b] = MATMUL_VARIANTS;
+    rows.push({ shape: `${M}x${N}x${K}`, ...Object.fromEntries(MATMUL_VARIANTS.map((v) => [`${v} GFLOP/s`, g[v].toFixed(2)])),
+      [`${a}/${b}`]: (g[a] / g[b]).toFixed(2) });
+  }
+  printTable('matmul variants (y[M,N] = x[M,K] W[N,K]^T)', rows);
+  console.log(`autotune choice: ${tune.choice} (${Object.entries(tune.gflops).map(([k, v]) => `${k} ${v.toFixed(2)} GFLOP/s`).join(', ')})\n`);
+
+  // stories260K, real weights and real text.
+  const stories = await loadModel(await pathSources(resolve(fixtures, 'models/stories260K')));
+  const text = (await readFile(resolve(fixtures, 'text/tinystories/validation-prefix.txt'), 'utf8')).slice(0, 60_000);
+  const ids = tokenizeForEval(stories.tokenizer, text);
+  const storiesWindows = evalWindows(ids, 256, 8);
+  const results = [await engineVsReference('stories260K (trained)', gpu, stories, storiesWindows, storiesWindows.slice(0, 2))];
+
+  // SmolLM2-135M shapes, random weights (speed only), fewer layers so it finishes in minutes.
+  const gen = await timeIt(() => randomHfModel(smolSpec, { seed: 1, dtype: 'BF16' }));
+  const smol = await loadModel([bytesSource(new TextEncoder().encode(gen.value.configJson), 'config.json'),
+    bytesSource(gen.value.safetensors, 'model.safetensors')], { requireTokenizer: false });
+  const smolGpu = [randomIds(256, smolSpec.vocabSize), randomIds(256, smolSpec.vocabSize).reverse()];
+  results.push(await engineVsReference(`SmolLM2-135M shapes, ${SMOLLM_LAYERS} layers (random)`, gpu, smol, smolGpu, [smolGpu[0].slice(0, 64)]));
+
+  printTable('forward pass tokens/s: WGSL engine vs float64 CPU reference (same run)', results.map((r) => ({
+    model: r.label, 'window': r.seqLen, 'WGSL tok/s': r.gpuTps.toFixed(1), 'CPU f64 tok/s': r.cpuTps.toFixed(1),
+    'WGSL / CPU': r.ratio.toFixed(2), matmul: r.variant,
+  })));
+  gpu.destroy();
+  process.exit(0);
+}
+
+await main();

@@ -1,0 +1,66 @@
+// The prunelab CLI as a user runs it: JSON output of ppl, golden generation, and one-line typed errors.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { corruptCases } from '../helpers/corrupt-models.ts';
+import { goldenGreedyText, STORIES_HF, STORIES_LLAMA2C, TINYSTORIES_TEXT } from '../helpers/fixtures.ts';
+
+const bin = resolve(__dirname, '../../bin/prunelab.mjs');
+const run = (args: string[]) => promisify(execFile)('node', [bin, ...args], { timeout: 60_000 })
+  .then((r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }))
+  .catch((e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string, killed: e.killed as boolean }));
+
+describe('prunelab CLI', () => {
+  it('ppl --json prints one JSON object on the last line with the protocol', async () => {
+    const r = await run(['ppl', '--model', STORIES_HF, '--text', TINYSTORIES_TEXT, '--seq-len', '128', '--windows', '2', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect(out.windows).toBe(2);
+    expect(out.seqLen).toBe(128);
+    expect(out.tokens).toBe(2 * 127);
+    expect(out.ppl).toBeCloseTo(Math.exp(out.nll), 10);
+    expect(out.ppl).toBeGreaterThan(2);
+    expect(out.ppl).toBeLessThan(8);
+    expect(out.tokensPerSecond).toBeGreaterThan(0);
+    expect(out.adapter.vendor).toBeTypeOf('string');
+    expect(out.adapter.architecture).toBeTypeOf('string');
+    expect(out.modelHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(out.textHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('generate prints only the generated text (llama2.c checkpoint)', async () => {
+    const r = await run(['generate', '--model', STORIES_LLAMA2C, '--steps', '200']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(goldenGreedyText());
+  });
+
+  it('usage errors are one line with a non-zero exit', async () => {
+    const r = await run(['ppl', '--text', TINYSTORIES_TEXT]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/--model is required/);
+  });
+
+  describe('corrupt models give one typed line on stderr, non-zero exit, no stack, no hang', () => {
+    for (const c of corruptCases()) {
+      it(c.name, async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'prunelab-corrupt-'));
+        const model = join(dir, 'model');
+        mkdirSync(model);
+        for (const [name, bytes] of Object.entries(c.files)) writeFileSync(join(model, name), bytes);
+        const r = await run(['ppl', '--model', model, '--text', TINYSTORIES_TEXT, '--windows', '1']);
+        expect((r as { killed?: boolean }).killed ?? false).toBe(false);
+        expect(r.code).not.toBe(0);
+        const lines = r.stderr.trim().split('\n');
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toContain(c.code);
+        expect(lines[0]).toMatch(c.message);
+        expect(r.stderr).not.toMatch(/\n\s+at /);
+      });
+    }
+  });
+});

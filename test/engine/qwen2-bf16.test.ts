@@ -1,0 +1,91 @@
+// A BF16 Qwen2-shaped random model (q/k/v biases, untied lm_head, GQA, head_dim != hidden/heads,
+// rope_theta 1e6): the WGSL engine's perplexity equals the float64 reference within 0.5%.
+// Also: vocabulary-split embedding / lm_head give the same numbers, and a model that cannot fit is refused.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGpu, type Gpu } from '../../src/core/gpu/device.ts';
+import { bytesSource } from '../../src/core/formats/byte-source.ts';
+import { loadModel } from '../../src/core/formats/load-model.ts';
+import { randomHfModel } from '../../src/core/model/random-model.ts';
+import type { ModelSpec } from '../../src/core/model/spec.ts';
+import { Engine } from '../../src/core/engine/engine.ts';
+import { referenceWindowNll } from '../../src/core/engine/reference-forward.ts';
+import { loadReferenceWeights } from '../../src/core/engine/reference-weights.ts';
+import { AdapterLimitExceeded } from '../../src/core/errors.ts';
+import prand from 'pure-rand';
+
+const qwenSpec: ModelSpec = {
+  architecture: 'qwen2', hiddenSize: 96, intermediateSize: 160, numLayers: 2, numHeads: 4, numKvHeads: 2,
+  headDim: 32, vocabSize: 300, maxPositions: 512, rmsNormEps: 1e-6, ropeTheta: 1e6, tieWordEmbeddings: false,
+  attentionBias: true, bosTokenId: null, eosTokenId: null,
+};
+
+let gpu: Gpu;
+beforeAll(async () => { gpu = await createGpu(); });
+afterAll(() => gpu?.destroy());
+
+async function loadRandom(spec: ModelSpec) {
+  const { configJson, safetensors } = randomHfModel(spec, { seed: 7, dtype: 'BF16' });
+  return loadModel([bytesSource(new TextEncoder().encode(configJson), 'config.json'),
+    bytesSource(safetensors, 'model.safetensors')], { requireTokenizer: false });
+}
+
+function randomTokens(n: number, vocab: number, seed: number): number[] {
+  let rng = prand.xoroshiro128plus(seed);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const [v, next] = prand.uniformIntDistribution(0, vocab - 1, rng);
+    out.push(v); rng = next;
+  }
+  return out;
+}
+
+async function referenceNll(model: Awaited<ReturnType<typeof loadRandom>>, windows: number[][]) {
+  const weights = await loadReferenceWeights(model);
+  let sum = 0, count = 0;
+  for (const w of windows) { const r = referenceWindowNll(model.spec, weights, w); sum += r.sum; count += r.count; }
+  return sum / count;
+}
+
+async function gpuNll(engine: Engine, windows: number[][]) {
+  let sum = 0, count = 0;
+  for (const w of windows) { const r = await engine.windowNll(w); sum += r.sum; count += r.count; }
+  return sum / count;
+}
+
+describe('Qwen2-shaped BF16 model', () => {
+  const windows = [randomTokens(96, qwenSpec.vocabSize, 1), randomTokens(96, qwenSpec.vocabSize, 2)];
+
+  it('perplexity within 0.5% of the float64 reference', async () => {
+    const model = await loadRandom(qwenSpec);
+    expect(model.dtype).toBe('BF16');
+    const engine = await Engine.create(gpu, model);
+    try {
+      const ppl = Math.exp(await gpuNll(engine, windows));
+      const ref = Math.exp(await referenceNll(model, windows));
+      expect(Math.abs(ppl / ref - 1)).toBeLessThan(5e-3);
+    } finally { engine.destroy(); }
+  });
+
+  it('splits embedding and lm_head across bindings when they exceed one binding, with the same result', async () => {
+    const model = await loadRandom(qwenSpec);
+    const whole = await Engine.create(gpu, model);
+    // Pretend bindings hold only 40 KB: the [300, 96] f32 tables (115 KB) must be split into 3+ chunks.
+    const small = { ...gpu, adapter: { ...gpu.adapter, maxBindingBytes: 40_000 } };
+    const split = await Engine.create(small, model);
+    try {
+      expect(split.weights.embed.chunks.length).toBeGreaterThanOrEqual(3);
+      expect(split.weights.lmHead.chunks.length).toBeGreaterThanOrEqual(3);
+      const a = await gpuNll(whole, windows), b = await gpuNll(split, windows);
+      expect(Math.abs(a - b)).toBeLessThan(1e-5 * Math.abs(a));
+    } finally { whole.destroy(); split.destroy(); }
+  });
+
+  it('refuses a model whose tensors cannot be bound, before allocating, with the numbers', async () => {
+    const model = await loadRandom(qwenSpec);
+    const tiny = { ...gpu, adapter: { ...gpu.adapter, maxBindingBytes: 30_000 } };
+    const err = await Engine.create(tiny, model).catch((e) => e);
+    expect(err).toBeInstanceOf(AdapterLimitExceeded);
+    // q_proj [128, 96] as f32 = 48 KiB > 30000 bytes
+    expect(err.message).toMatch(/q_proj.*needs 48\.0 KiB but the adapter's maxStorageBufferBindingSize is 29\.3 KiB/);
+  });
+});
