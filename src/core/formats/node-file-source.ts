@@ -1,6 +1,6 @@
 // Node-only ByteSource over a file path: positional reads, the file is never loaded whole.
 import { open, readdir, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { ByteSource } from './byte-source.ts';
 
 export async function fileSource(path: string): Promise<ByteSource> {
@@ -39,5 +39,22 @@ export async function pathSources(path: string): Promise<ByteSource[]> {
     }
     return out;
   }
-  return [await fileSource(path)];
+  const sources = [await fileSource(path)];
+  // A llama2.c checkpoint is useless without its tokenizer, which lives beside it under a conventional name;
+  // loadModel picks the one whose token count matches the checkpoint.
+  if (path.toLowerCase().endsWith('.bin')) {
+    const dir = dirname(path);
+    for (const n of (await readdir(dir)).sort()) {
+      const p = join(dir, n);
+      if (p === join(dir, basename(path)) || !isLlama2cTokenizerName(n)) continue;
+      if ((await stat(p)).isFile()) sources.push(await fileSource(p));
+    }
+  }
+  return sources;
+}
+
+/** tokenizer.bin, tok512.bin, tok4096.bin ... (llama2.c's names). */
+export function isLlama2cTokenizerName(name: string): boolean {
+  const n = name.toLowerCase();
+  return n === 'tokenizer.bin' || (n.startsWith('tok') && n.endsWith('.bin'));
 }

@@ -1,0 +1,104 @@
+// Decodes a stored tensor to float32 in canonical layout: dtype conversion, then the row transform
+// (llama2.c / GGUF keep q,k rows in interleaved RoPE order; the engine expects HF's rotate_half order).
+import { BadModelFile } from '../errors.ts';
+import type { RowTransform, TensorEntry } from '../model/loaded-model.ts';
+import type { Dtype } from '../model/spec.ts';
+import { bf16BitsToF32, f16BitsToF32 } from './float-codec.ts';
+
+/** Q8_0: blocks of 32 values, each an f16 scale followed by 32 int8 quants (34 bytes). */
+export const Q8_0_BLOCK = 32;
+export const Q8_0_BLOCK_BYTES = 34;
+
+export function elementCount(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Bytes a tensor of `elements` values takes in `dtype`. */
+export function storedByteLength(dtype: Dtype, elements: number): number {
+  switch (dtype) {
+    case 'F32': return elements * 4;
+    case 'F16': case 'BF16': return elements * 2;
+    case 'Q8_0': return (elements / Q8_0_BLOCK) * Q8_0_BLOCK_BYTES;
+  }
+}
+
+export async function readTensorF32(entry: TensorEntry): Promise<Float32Array> {
+  const n = elementCount(entry.shape);
+  const expected = storedByteLength(entry.dtype, n);
+  if (expected !== entry.byteLength) {
+    throw new BadModelFile(entry.source.name, `tensor ${entry.name} ${entry.dtype}[${entry.shape}] needs ${expected} bytes, entry says ${entry.byteLength}`, entry.byteOffset);
+  }
+  const bytes = await entry.source.read(entry.byteOffset, entry.byteLength);
+  if (bytes.byteLength !== entry.byteLength) {
+    throw new BadModelFile(entry.source.name, `tensor ${entry.name}: file ended after ${bytes.byteLength} of ${entry.byteLength} bytes`, entry.byteOffset);
+  }
+  const values = decodeBytes(bytes, entry.dtype, n);
+  return entry.transform ? applyRowTransform(values, entry.shape, entry.transform, entry.name) : values;
+}
+
+/** Raw little-endian bytes -> a fresh Float32Array (never a view: sources may hand out shared or unaligned buffers). */
+export function decodeBytes(bytes: Uint8Array, dtype: Dtype, n: number): Float32Array {
+  const out = new Float32Array(n);
+  if (dtype === 'F32') {
+    new Uint8Array(out.buffer).set(bytes.subarray(0, n * 4)); // copy handles any byteOffset alignment
+    return out;
+  }
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (dtype === 'F16') {
+    for (let i = 0; i < n; i++) out[i] = f16BitsToF32(dv.getUint16(2 * i, true));
+  } else if (dtype === 'BF16') {
+    for (let i = 0; i < n; i++) out[i] = bf16BitsToF32(dv.getUint16(2 * i, true));
+  } else {
+    for (let b = 0; b < n / Q8_0_BLOCK; b++) {
+      const base = b * Q8_0_BLOCK_BYTES;
+      // Math.fround: ggml multiplies in float32 (scale widened from f16, product rounded to f32).
+      const d = f16BitsToF32(dv.getUint16(base, true));
+      for (let j = 0; j < Q8_0_BLOCK; j++) out[b * Q8_0_BLOCK + j] = Math.fround(d * dv.getInt8(base + 2 + j));
+    }
+  }
+  return out;
+}
+
+/**
+ * Interleaved RoPE rows (pairs (2i, 2i+1) rotate together) -> HF rotate_half rows (i and i + hd/2 rotate
+ * together). Per head h with hd = rows / heads: HF row h*hd + half*(hd/2) + i = stored row h*hd + 2*i + half.
+ * Works for matrices [rows, cols] and bias vectors [rows].
+ */
+export function applyRowTransform(values: Float32Array, shape: number[], t: RowTransform, name = 'tensor'): Float32Array {
+  const rows = shape[0];
+  const cols = values.length / rows;
+  const hd = rows / t.heads;
+  if (!Number.isInteger(hd) || hd % 2 !== 0) {
+    throw new BadModelFile(name, `cannot un-interleave ${rows} rows into ${t.heads} heads of even size`);
+  }
+  const out = new Float32Array(values.length);
+  const halfHd = hd / 2;
+  for (let h = 0; h < t.heads; h++) {
+    for (let half = 0; half < 2; half++) {
+      for (let i = 0; i < halfHd; i++) {
+        const dst = h * hd + half * halfHd + i;
+        const src = h * hd + 2 * i + half;
+        out.set(values.subarray(src * cols, (src + 1) * cols), dst * cols);
+      }
+    }
+  }
+  return out;
+}
+
+/** The inverse of applyRowTransform (HF order -> interleaved), for writing llama2.c / GGUF test files. */
+export function halfToInterleavedRows(values: Float32Array, shape: number[], heads: number): Float32Array {
+  const rows = shape[0];
+  const cols = values.length / rows;
+  const hd = rows / heads;
+  const out = new Float32Array(values.length);
+  for (let h = 0; h < heads; h++) {
+    for (let half = 0; half < 2; half++) {
+      for (let i = 0; i < hd / 2; i++) {
+        const hf = h * hd + half * (hd / 2) + i;
+        const stored = h * hd + 2 * i + half;
+        out.set(values.subarray(hf * cols, (hf + 1) * cols), stored * cols);
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,91 @@
+// Entry point from files to a LoadedModel: recognises the format from the file set, then hands off to the
+// format's reader. Nothing but headers is read here; tensors are decoded on demand (decode-tensor.ts).
+import { BadModelFile } from '../errors.ts';
+import { modelFingerprint } from '../model/fingerprint.ts';
+import type { LoadedModel, TensorEntry, TextTokenizer } from '../model/loaded-model.ts';
+import type { Dtype, ModelFormat, ModelSpec } from '../model/spec.ts';
+import type { ByteSource } from './byte-source.ts';
+import { ByteTokenizer } from './byte-tokenizer.ts';
+import { loadGguf } from './gguf.ts';
+import { loadHfFolder } from './hf-folder.ts';
+import { type Llama2cHeader, llama2cSpec, llama2cTensors, readLlama2cHeader } from './llama2c.ts';
+import { type Llama2cVocab, llama2cTokenizer, readLlama2cVocab } from './llama2c-tokenizer.ts';
+import { checkTensors } from './tensor-check.ts';
+
+export interface LoadModelOptions {
+  /**
+   * Default true. false lets a model without a tokenizer load (random benchmark models) with a byte-level
+   * stand-in tokenizer (byte-tokenizer.ts) instead of failing.
+   */
+  requireTokenizer?: boolean;
+}
+
+const EXPECTED =
+  'Expected one of: a Hugging Face folder (config.json + model.safetensors or model.safetensors.index.json with its shards, ' +
+  'plus tokenizer.json and tokenizer_config.json), a single .gguf file, or a llama2.c checkpoint .bin together with its ' +
+  'tokenizer .bin (tokenizer.bin / tok*.bin).';
+
+export async function loadModel(sources: ByteSource[], options: LoadModelOptions = {}): Promise<LoadedModel> {
+  const requireTokenizer = options.requireTokenizer ?? true;
+  const byName = new Map(sources.map((s) => [s.name.split('/').pop()!, s]));
+  const listing = sources.map((s) => s.name).join(', ') || '(no files)';
+  const needTokenizer = (t: TextTokenizer | null, file: string, spec: ModelSpec): TextTokenizer => {
+    if (t) return t;
+    if (!requireTokenizer) return new ByteTokenizer(spec.vocabSize);
+    throw new BadModelFile(file, `no tokenizer found (got: ${listing}). ${EXPECTED}`);
+  };
+
+  if (byName.has('config.json')) {
+    const m = await loadHfFolder(byName);
+    return finish('hf-safetensors', m.spec, m.tensors, needTokenizer(m.tokenizer, 'tokenizer.json', m.spec), m.files);
+  }
+
+  const ggufs = sources.filter((s) => s.name.toLowerCase().endsWith('.gguf'));
+  if (ggufs.length > 1) throw new BadModelFile(ggufs[1].name, `several .gguf files given (${ggufs.map((g) => g.name).join(', ')}); give one (split GGUFs are not supported)`);
+  if (ggufs.length === 1) {
+    const m = await loadGguf(ggufs[0]);
+    return finish('gguf', m.spec, checkTensors(m.spec, m.tensors, ggufs[0].name), m.tokenizer, [ggufs[0].name]);
+  }
+
+  // llama2.c: recognise checkpoints and tokenizers by content, since names vary (stories15M.bin, tok4096.bin ...).
+  const checkpoints: { src: ByteSource; header: Llama2cHeader }[] = [];
+  const vocabs: { src: ByteSource; vocab: Llama2cVocab }[] = [];
+  for (const src of sources.filter((s) => s.name.toLowerCase().endsWith('.bin'))) {
+    const vocab = await readLlama2cVocab(src);
+    if (vocab) { vocabs.push({ src, vocab }); continue; }
+    const header = await readLlama2cHeader(src); // throws on a truncated / oversized checkpoint
+    if (header) checkpoints.push({ src, header });
+  }
+  if (checkpoints.length > 1) throw new BadModelFile(checkpoints[1].src.name, `several llama2.c checkpoints given (${checkpoints.map((c) => c.src.name).join(', ')}); give one`);
+  if (checkpoints.length === 1) {
+    const { src, header } = checkpoints[0];
+    const spec = llama2cSpec(header);
+    const match = vocabs.find((v) => v.vocab.pieces.length === header.vocabSize);
+    let tokenizer: TextTokenizer | null = null;
+    if (match) tokenizer = llama2cTokenizer(match.vocab, match.src.name, header.vocabSize);
+    else if (vocabs.length > 0 && requireTokenizer) {
+      throw new BadModelFile(src.name, `needs a tokenizer with ${header.vocabSize} tokens; ${vocabs.map((v) => `${v.src.name} has ${v.vocab.pieces.length}`).join(', ')}`);
+    }
+    const tensors = checkTensors(spec, llama2cTensors(header, src), src.name);
+    if (!tokenizer && requireTokenizer) {
+      throw new BadModelFile(src.name, 'this llama2.c checkpoint needs its tokenizer file (tokenizer.bin or tok*.bin, e.g. tok512.bin) next to it; none was given');
+    }
+    return finish(header.version === 1 ? 'llama2c-v1' : 'llama2c-legacy', spec, tensors,
+      needTokenizer(tokenizer, src.name, spec), [src.name, ...(match ? [match.src.name] : [])]);
+  }
+  throw new BadModelFile(sources[0]?.name ?? 'model', `could not recognise a model in: ${listing}. ${EXPECTED}`);
+}
+
+async function finish(format: ModelFormat, spec: ModelSpec, tensors: Map<string, TensorEntry>, tokenizer: TextTokenizer, files: string[]): Promise<LoadedModel> {
+  return { format, spec, tensors, tokenizer, dtype: dominantDtype(tensors.values()), files, fingerprint: await modelFingerprint(spec, tensors.values()) };
+}
+
+/** The dtype holding the most weight elements (norms are often F32 in an otherwise F16/Q8_0 file). */
+export function dominantDtype(tensors: Iterable<TensorEntry>): Dtype {
+  const count = new Map<Dtype, number>();
+  for (const t of tensors) count.set(t.dtype, (count.get(t.dtype) ?? 0) + t.shape.reduce((a, b) => a * b, 1));
+  let best: Dtype = 'F32';
+  let most = -1;
+  for (const [d, n] of count) if (n > most) { best = d; most = n; }
+  return best;
+}

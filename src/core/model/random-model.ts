@@ -1,0 +1,69 @@
+// Seeded random models in Hugging Face layout (config.json + model.safetensors) for tests and benchmarks at
+// real model shapes. Random weights are fine for speed and plumbing, never for pruning quality.
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { type ByteSource, bytesSource } from '../formats/byte-source.ts';
+import { f32ToBf16Bits, f32ToF16Bits } from '../formats/float-codec.ts';
+import { specToHfConfig } from '../formats/hf-config.ts';
+import { safetensorsHeaderBytes } from '../formats/safetensors.ts';
+import { expectedShapes, type ModelSpec } from './spec.ts';
+
+export interface RandomModelOptions {
+  seed: number;
+  dtype: 'F32' | 'F16' | 'BF16';
+  /** Multiplies every weight's spread (default 1: linear layers keep activations near unit variance). */
+  scale?: number;
+}
+
+export interface RandomHfModel {
+  configJson: string;
+  safetensors: Uint8Array;
+}
+
+const TORCH_DTYPE = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' } as const;
+
+/**
+ * Every tensor of expectedShapes(spec) (biases when attentionBias, lm_head when untied), drawn in that order
+ * from one xoroshiro128+ stream: the same seed gives the same values whatever the dtype (then rounded).
+ * Norm weights are 1 +- 0.1, biases +-0.1, embeddings +-1, linear [out, in] weights U(-a, a) with
+ * a = sqrt(3 / in) (unit variance in, unit variance out), all times `scale`.
+ */
+export function randomHfModel(spec: ModelSpec, opts: RandomModelOptions): RandomHfModel {
+  const scale = opts.scale ?? 1;
+  const shapes = [...expectedShapes(spec)];
+  const { header, offsets, dataLength } = safetensorsHeaderBytes(
+    shapes.map(([name, shape]) => ({ name, dtype: opts.dtype, shape })),
+    { format: 'pt', generator: `prunelab random-model seed ${opts.seed}` },
+  );
+  const out = new Uint8Array(header.length + dataLength);
+  out.set(header);
+  const rng = xoroshiro128plus(opts.seed);
+  const uniform = () => rng.next() / 0x80000000; // [-1, 1)
+  shapes.forEach(([name, shape], i) => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const at = header.length + offsets[i]; // header is 8-aligned and every tensor size is even: views are aligned
+    const { center, spread } = distribution(name, shape, scale);
+    if (opts.dtype === 'F32') {
+      const dst = new Float32Array(out.buffer, at, n);
+      for (let j = 0; j < n; j++) dst[j] = center + spread * uniform();
+    } else {
+      const dst = new Uint16Array(out.buffer, at, n);
+      const enc = opts.dtype === 'F16' ? f32ToF16Bits : f32ToBf16Bits;
+      for (let j = 0; j < n; j++) dst[j] = enc(center + spread * uniform());
+    }
+  });
+  const config = { ...specToHfConfig(spec), torch_dtype: TORCH_DTYPE[opts.dtype] };
+  return { configJson: JSON.stringify(config, null, 2), safetensors: out };
+}
+
+function distribution(name: string, shape: number[], scale: number): { center: number; spread: number } {
+  if (name.endsWith('norm.weight')) return { center: 1, spread: 0.1 * scale };
+  if (name.endsWith('.bias')) return { center: 0, spread: 0.1 * scale };
+  if (name === 'model.embed_tokens.weight') return { center: 0, spread: scale };
+  return { center: 0, spread: scale * Math.sqrt(3 / shape[shape.length - 1]) };
+}
+
+/** The random model as the files loadModel expects (load with { requireTokenizer: false }). */
+export function randomModelSources(spec: ModelSpec, opts: RandomModelOptions): ByteSource[] {
+  const m = randomHfModel(spec, opts);
+  return [bytesSource(new TextEncoder().encode(m.configJson), 'config.json'), bytesSource(m.safetensors, 'model.safetensors')];
+}
