@@ -14,9 +14,13 @@ export interface ModelSummary {
   kvHeads: number;
   headDim: number;
   vocab: number;
+  /** Longest context the model supports (upper bound for the perplexity window). */
+  maxPositions: number;
   dtype: string;
   fingerprint: string;
   files: string[];
+  /** Seconds spent parsing the files and uploading the weights. */
+  loadSeconds: number;
 }
 
 /** Errors cross the worker boundary as plain data so the UI can show code + message. */

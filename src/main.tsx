@@ -1,0 +1,19 @@
+// Browser entry: one worker client, one store, one React root.
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './ui/App.tsx';
+import { StudioProvider } from './ui/studio-context.tsx';
+import { createStudioStore } from './state/studio-store.ts';
+import { createStudioClient } from './worker/client.ts';
+import './ui/styles.css';
+
+const hasWebGpu = 'gpu' in navigator && !!navigator.gpu;
+const store = createStudioStore(createStudioClient(), { hasWebGpu });
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <StudioProvider store={store}>
+      <App />
+    </StudioProvider>
+  </StrictMode>,
+);

@@ -1,0 +1,164 @@
+// The studio's state: one zustand store per page, created around a worker client. Components read slices
+// and call actions; all talking to the worker happens here.
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { PerplexityReport } from '../core/engine/perplexity-report.ts';
+import type { AdapterSummary } from '../core/gpu/device.ts';
+import type { ModelSummary, WorkerErrorInfo } from '../worker/api.ts';
+import type { StudioClient } from '../worker/client.ts';
+import { toErrorInfo } from '../worker/error-info.ts';
+import { etaSeconds } from './eta.ts';
+import { DEFAULT_SETTINGS, settingsProblem, type PerplexitySettings } from './run-settings.ts';
+
+export type GpuStatus = 'starting' | 'ready' | 'unavailable' | 'error';
+
+export interface GpuSlice { status: GpuStatus; adapter: AdapterSummary | null; error: WorkerErrorInfo | null }
+
+export interface ModelSlice {
+  status: 'empty' | 'loading' | 'ready' | 'error';
+  /** Folder or file name the user dropped/picked. */
+  sourceLabel: string | null;
+  summary: ModelSummary | null;
+  progress: { fraction: number; label: string } | null;
+  error: WorkerErrorInfo | null;
+}
+
+export interface TextSlice { file: File | null; name: string | null; bytes: number }
+
+export interface PerplexitySlice {
+  settings: PerplexitySettings;
+  status: 'idle' | 'running' | 'done' | 'cancelled' | 'error';
+  done: number;
+  total: number;
+  etaSeconds: number | null;
+  report: PerplexityReport | null;
+  error: WorkerErrorInfo | null;
+}
+
+export interface StudioState {
+  gpu: GpuSlice;
+  model: ModelSlice;
+  text: TextSlice;
+  ppl: PerplexitySlice;
+  init(): Promise<void>;
+  loadModelFiles(files: File[], sourceLabel?: string): Promise<void>;
+  setTextFile(file: File | null): void;
+  setSettings(patch: Partial<PerplexitySettings>): void;
+  runPerplexity(): Promise<void>;
+  cancelPerplexity(): Promise<void>;
+  dismissModelError(): void;
+  dismissPerplexityError(): void;
+}
+
+export type StudioStore = StoreApi<StudioState>;
+
+export interface StudioStoreOptions {
+  /** Whether this runtime exposes WebGPU at all (navigator.gpu); checked before the worker is asked. */
+  hasWebGpu: boolean;
+  now?: () => number;
+}
+
+const idlePpl = (settings: PerplexitySettings): PerplexitySlice =>
+  ({ settings, status: 'idle', done: 0, total: 0, etaSeconds: null, report: null, error: null });
+
+export function createStudioStore(client: StudioClient, opts: StudioStoreOptions): StudioStore {
+  const now = opts.now ?? (() => performance.now());
+
+  return createStore<StudioState>()((set, get) => ({
+    gpu: { status: 'starting', adapter: null, error: null },
+    model: { status: 'empty', sourceLabel: null, summary: null, progress: null, error: null },
+    text: { file: null, name: null, bytes: 0 },
+    ppl: idlePpl(DEFAULT_SETTINGS),
+
+    async init() {
+      if (!opts.hasWebGpu) {
+        set({ gpu: { status: 'unavailable', adapter: null, error: {
+          code: 'WebGPUUnavailable', message: 'This browser does not expose WebGPU (navigator.gpu is missing).',
+        } } });
+        return;
+      }
+      set({ gpu: { status: 'starting', adapter: null, error: null } });
+      try {
+        const adapter = await client.init();
+        set({ gpu: { status: 'ready', adapter, error: null } });
+      } catch (e) {
+        const error = toErrorInfo(e);
+        set({ gpu: { status: error.code === 'WebGPUUnavailable' ? 'unavailable' : 'error', adapter: null, error } });
+      }
+    },
+
+    async loadModelFiles(files, sourceLabel) {
+      if (get().model.status === 'loading' || get().ppl.status === 'running') return;
+      const label = sourceLabel ?? (files.length === 1 ? files[0].name : `${files.length} files`);
+      set((s) => ({
+        model: { status: 'loading', sourceLabel: label, summary: null, progress: { fraction: 0, label: 'Reading model files' }, error: null },
+        ppl: idlePpl(s.ppl.settings),
+      }));
+      try {
+        const summary = await client.loadModel(files, (fraction, progressLabel) => {
+          if (get().model.status !== 'loading') return;
+          set((s) => ({ model: { ...s.model, progress: { fraction, label: progressLabel } } }));
+        });
+        set((s) => ({ model: { ...s.model, status: 'ready', summary, progress: null } }));
+      } catch (e) {
+        set((s) => ({ model: { ...s.model, status: 'error', summary: null, progress: null, error: toErrorInfo(e) } }));
+      }
+    },
+
+    setTextFile(file) {
+      set((s) => ({
+        text: { file, name: file?.name ?? null, bytes: file?.size ?? 0 },
+        ppl: s.ppl.status === 'running' ? s.ppl : idlePpl(s.ppl.settings),
+      }));
+    },
+
+    setSettings(patch) {
+      set((s) => ({ ppl: { ...s.ppl, settings: { ...s.ppl.settings, ...patch } } }));
+    },
+
+    async runPerplexity() {
+      const { model, text, ppl, gpu } = get();
+      if (ppl.status === 'running') return;
+      const fail = (code: string, message: string) =>
+        set((s) => ({ ppl: { ...idlePpl(s.ppl.settings), status: 'error', error: { code, message } } }));
+      if (gpu.status !== 'ready') return fail('WebGPUUnavailable', 'No GPU device is available in this browser.');
+      if (model.status !== 'ready' || !model.summary) return fail('BadRequest', 'Load a model first.');
+      if (!text.file) return fail('BadRequest', 'Choose an evaluation text file first.');
+      const problem = settingsProblem(ppl.settings, model.summary.maxPositions);
+      if (problem) return fail('BadRequest', problem);
+
+      const started = now();
+      set((s) => ({ ppl: { ...idlePpl(s.ppl.settings), status: 'running' } }));
+      try {
+        const { seqLen, maxWindows } = ppl.settings;
+        const report = await client.perplexity(text.file, { seqLen, maxWindows: maxWindows > 0 ? maxWindows : undefined },
+          (done, total) => {
+            if (get().ppl.status !== 'running') return;
+            const eta = etaSeconds((now() - started) / 1000, done, total);
+            set((s) => ({ ppl: { ...s.ppl, done, total, etaSeconds: eta } }));
+          });
+        set((s) => ({ ppl: { ...s.ppl, status: 'done', report, done: report.windows, total: report.windows, etaSeconds: 0 } }));
+      } catch (e) {
+        const error = toErrorInfo(e);
+        if (error.code === 'Cancelled') set((s) => ({ ppl: { ...s.ppl, status: 'cancelled', etaSeconds: null } }));
+        else set((s) => ({ ppl: { ...s.ppl, status: 'error', error, etaSeconds: null } }));
+      }
+    },
+
+    async cancelPerplexity() {
+      if (get().ppl.status !== 'running') return;
+      try {
+        await client.cancel();
+      } catch (e) {
+        set((s) => ({ ppl: { ...s.ppl, status: 'error', error: toErrorInfo(e) } }));
+      }
+    },
+
+    dismissModelError() {
+      set((s) => ({ model: s.model.status === 'error' ? { ...s.model, status: 'empty', error: null, sourceLabel: null } : s.model }));
+    },
+
+    dismissPerplexityError() {
+      set((s) => ({ ppl: s.ppl.status === 'error' ? { ...s.ppl, status: 'idle', error: null } : s.ppl }));
+    },
+  }));
+}

@@ -1,0 +1,52 @@
+// The UI thread's one typed client of the studio worker. Rebuilds worker errors as StudioError (code +
+// message) and fails pending calls if the worker itself crashes instead of leaving them hanging.
+import * as Comlink from 'comlink';
+import type { PerplexityReport } from '../core/engine/perplexity-report.ts';
+import type { AdapterSummary } from '../core/gpu/device.ts';
+import type { ModelSummary, StudioWorkerApi } from './api.ts';
+import { StudioError, toStudioError } from './error-info.ts';
+
+export interface StudioClient {
+  init(): Promise<AdapterSummary>;
+  loadModel(files: File[], onProgress?: (fraction: number, label: string) => void): Promise<ModelSummary>;
+  perplexity(text: File | string, opts: { seqLen: number; maxWindows?: number },
+    onProgress?: (done: number, total: number) => void): Promise<PerplexityReport>;
+  cancel(): Promise<void>;
+  dispose(): void;
+}
+
+export function createStudioClient(): StudioClient {
+  const worker = new Worker(new URL('./studio-worker.ts', import.meta.url), { type: 'module', name: 'prunelab-studio' });
+  const remote = Comlink.wrap<StudioWorkerApi>(worker);
+  let fail: (e: StudioError) => void = () => {};
+  const crashed = new Promise<never>((_, reject) => { fail = reject; });
+  crashed.catch(() => { /* observed by every call through race() */ });
+  worker.addEventListener('error', (ev) => {
+    ev.preventDefault();
+    fail(new StudioError('WorkerCrashed', `The studio worker stopped: ${ev.message || 'it failed to start (see the browser console)'}. Reload the page.`));
+  });
+  worker.addEventListener('messageerror', () => {
+    fail(new StudioError('WorkerCrashed', 'A message from the studio worker could not be read. Reload the page.'));
+  });
+
+  async function call<T>(p: Promise<T>): Promise<T> {
+    try {
+      return await Promise.race([p, crashed]);
+    } catch (e) {
+      throw toStudioError(e);
+    }
+  }
+
+  return {
+    init: () => call(remote.init()),
+    loadModel: (files, onProgress) =>
+      call(remote.loadModel(files, onProgress ? Comlink.proxy(onProgress) : undefined)),
+    perplexity: (text, opts, onProgress) =>
+      call(remote.perplexity(text, opts, onProgress ? Comlink.proxy(onProgress) : undefined)),
+    cancel: () => call(remote.cancel()),
+    dispose() {
+      remote[Comlink.releaseProxy]();
+      worker.terminate();
+    },
+  };
+}

@@ -1,0 +1,105 @@
+// The studio's worker: owns the GPU device and the engine, exposes StudioWorkerApi through comlink.
+// Every method rethrows failures as plain {code, message} (see error-info.ts) so the UI can show the code.
+import * as Comlink from 'comlink';
+import { blobSource } from '../core/formats/byte-source.ts';
+import { loadModel } from '../core/formats/load-model.ts';
+import { createGpu, type Gpu } from '../core/gpu/device.ts';
+import { Engine } from '../core/engine/engine.ts';
+import { evaluatePerplexity } from '../core/engine/perplexity.ts';
+import { BadRequest } from '../core/errors.ts';
+import type { StudioWorkerApi } from './api.ts';
+import { summarizeModel } from './model-summary.ts';
+import { toErrorInfo } from './error-info.ts';
+
+let gpuPromise: Promise<Gpu> | null = null;
+let engine: Engine | null = null;
+let running: AbortController | null = null;
+
+function gpu(): Promise<Gpu> {
+  gpuPromise ??= createGpu().catch((e) => {
+    gpuPromise = null; // let a later call retry
+    throw e;
+  });
+  return gpuPromise;
+}
+
+/** Runs `fn`; any failure leaves the worker as {code, message}. */
+async function guarded<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw toErrorInfo(e);
+  }
+}
+
+/** Calls a comlink-proxied callback without waiting for the UI thread, at most every `ms` (the last call always goes). */
+function throttled<A extends unknown[]>(cb: ((...args: A) => unknown) | undefined, ms: number) {
+  let last = 0;
+  return (force: boolean, ...args: A) => {
+    if (!cb) return;
+    const now = performance.now();
+    if (!force && now - last < ms) return;
+    last = now;
+    void Promise.resolve(cb(...args)).catch(() => { /* the page went away; nothing to report to */ });
+  };
+}
+
+function release(cb: unknown): void {
+  const releaser = (cb as { [Comlink.releaseProxy]?: () => void } | undefined)?.[Comlink.releaseProxy];
+  if (typeof releaser === 'function') releaser.call(cb);
+}
+
+const api: StudioWorkerApi = {
+  init: () => guarded(async () => (await gpu()).adapter),
+
+  loadModel: (files, onProgress) => guarded(async () => {
+    const report = throttled(onProgress, 50);
+    try {
+      if (running) throw new BadRequest('an evaluation is running; cancel it before loading another model');
+      if (files.length === 0) throw new BadRequest('no files were given');
+      const start = performance.now();
+      report(true, 0, 'Reading model files');
+      const model = await loadModel(files.map((f) => blobSource(f, f.name)));
+      const device = await gpu();
+      engine?.destroy();
+      engine = null;
+      report(true, 0, 'Uploading weights to the GPU');
+      engine = await Engine.create(device, model, {
+        onProgress: (loaded, total) => report(loaded >= total, total > 0 ? loaded / total : 1, 'Uploading weights to the GPU'),
+      });
+      return summarizeModel(model, (performance.now() - start) / 1000);
+    } finally {
+      release(onProgress);
+    }
+  }),
+
+  perplexity: (text, opts, onProgress) => guarded(async () => {
+    const report = throttled(onProgress, 0);
+    try {
+      if (!engine) throw new BadRequest('load a model before evaluating perplexity');
+      if (running) throw new BadRequest('an evaluation is already running');
+      const controller = new AbortController();
+      running = controller;
+      try {
+        const content = typeof text === 'string' ? text : await text.text();
+        if (content.trim().length === 0) throw new BadRequest('the evaluation text is empty');
+        return await evaluatePerplexity(engine, content, {
+          seqLen: opts.seqLen,
+          maxWindows: opts.maxWindows,
+          signal: controller.signal,
+          onProgress: (done, total) => report(true, done, total),
+        });
+      } finally {
+        running = null;
+      }
+    } finally {
+      release(onProgress);
+    }
+  }),
+
+  cancel() {
+    running?.abort();
+  },
+};
+
+Comlink.expose(api);
