@@ -1,0 +1,104 @@
+// The studio end to end in Chromium's WebGPU: load stories260K, run perplexity, compare with the CLI;
+// corrupt files show a typed error naming the file; cancellation; the no-WebGPU message.
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { STORIES_HF, TINYSTORIES_TEXT } from '../test/helpers/fixtures.ts';
+import { corruptCases } from '../test/helpers/corrupt-models.ts';
+import { cliPerplexity, type CliPpl } from './cli-reference.ts';
+import { expect, openStudio, test } from './fixtures.ts';
+
+const SEQ_LEN = 256;
+const WINDOWS = 4;
+const modelFiles = (dir: string) => readdirSync(dir).map((f) => join(dir, f));
+
+let cli: Promise<CliPpl> | null = null;
+const cliReference = () => (cli ??= cliPerplexity(STORIES_HF, TINYSTORIES_TEXT, SEQ_LEN, WINDOWS));
+
+test('stories260K perplexity in the studio equals the CLI', async ({ page, problems }) => {
+  const reference = cliReference();
+  await openStudio(page);
+  await expect(page.getByTestId('no-webgpu')).toHaveCount(0);
+
+  await page.getByTestId('model-file-input').setInputFiles(modelFiles(STORIES_HF));
+  const summary = page.getByTestId('model-summary');
+  await expect(summary).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('summary-architecture')).toHaveText('llama');
+  await expect(page.getByTestId('summary-layers')).toHaveText('5');
+  await expect(page.getByTestId('summary-heads')).toHaveText('8');
+  await expect(page.getByTestId('summary-kv-heads')).toHaveText('4');
+  await expect(page.getByTestId('summary-head-dim')).toHaveText('8');
+  await expect(page.getByTestId('summary-vocab')).toHaveText('512');
+  await expect(page.getByTestId('summary-dtype')).toHaveText('F32');
+
+  await page.getByTestId('text-file-input').setInputFiles(TINYSTORIES_TEXT);
+  await expect(page.getByTestId('text-info')).toContainText('validation-prefix.txt');
+  await page.getByTestId('seq-len-input').fill(String(SEQ_LEN));
+  await page.getByTestId('max-windows-input').fill(String(WINDOWS));
+  await page.getByTestId('run-ppl').click();
+
+  const value = page.getByTestId('ppl-value');
+  await expect(value).toBeVisible({ timeout: 150_000 });
+  await expect(page.getByTestId('ppl-windows')).toHaveText(`${WINDOWS} × ${SEQ_LEN}`);
+  await expect(page.getByTestId('ppl-tokens')).toHaveText(String(WINDOWS * (SEQ_LEN - 1)));
+  const shown = Number(await value.textContent());
+  const expected = (await reference).ppl;
+  test.info().annotations.push({ type: 'perplexity', description: `studio ${shown}, CLI ${expected}` });
+  if (shown.toFixed(4) !== expected.toFixed(4)) {
+    expect(Math.abs(shown - expected) / expected).toBeLessThan(1e-4);
+  }
+
+  await page.screenshot({ path: 'e2e/screenshots/studio-perplexity-light.png', fullPage: true });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: 'e2e/screenshots/studio-perplexity-dark.png', fullPage: true });
+  await page.setViewportSize({ width: 420, height: 900 });
+  await page.screenshot({ path: 'e2e/screenshots/studio-perplexity-narrow.png', fullPage: true });
+
+  expect(problems.consoleErrors, 'console errors during the happy path').toEqual([]);
+});
+
+test('a truncated safetensors file shows BadModelFile naming the file', async ({ page }) => {
+  const truncated = corruptCases().find((c) => c.name === 'truncated file');
+  if (!truncated) throw new Error('corrupt-models helper has no "truncated file" case');
+  const dir = mkdtempSync(join(tmpdir(), 'prunelab-corrupt-'));
+  for (const [name, bytes] of Object.entries(truncated.files)) writeFileSync(join(dir, name), bytes);
+
+  await openStudio(page);
+  await page.getByTestId('model-file-input').setInputFiles(modelFiles(dir));
+  const box = page.getByTestId('error-box');
+  await expect(box).toBeVisible({ timeout: 60_000 });
+  await expect(box).toHaveAttribute('data-error-code', 'BadModelFile');
+  await expect(page.getByTestId('error-code')).toHaveText('BadModelFile');
+  await expect(page.getByTestId('error-message')).toContainText('model.safetensors');
+  await expect(page.getByTestId('model-summary')).toHaveCount(0);
+  await page.screenshot({ path: 'e2e/screenshots/studio-bad-model.png', fullPage: true });
+});
+
+test('cancel stops a running evaluation', async ({ page }) => {
+  await openStudio(page);
+  await page.getByTestId('model-file-input').setInputFiles(modelFiles(STORIES_HF));
+  await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
+  await page.getByTestId('text-file-input').setInputFiles(TINYSTORIES_TEXT);
+  await page.getByTestId('max-windows-input').fill('0'); // the whole text: hundreds of windows
+  await page.getByTestId('run-ppl').click();
+  const progress = page.getByTestId('ppl-progress');
+  await expect(progress).toContainText(/[1-9]\d* \/ \d+ windows/, { timeout: 120_000 });
+  await expect(progress).toContainText(/left/);
+  await page.screenshot({ path: 'e2e/screenshots/studio-running.png', fullPage: true });
+  await page.getByTestId('cancel-ppl').click();
+  await expect(page.getByTestId('ppl-cancelled')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('ppl-value')).toHaveCount(0);
+  await expect(page.getByTestId('run-ppl')).toBeEnabled();
+});
+
+test('without WebGPU the page says which browsers and flags work', async ({ page }) => {
+  await page.addInitScript(() => {
+    Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true });
+  });
+  await page.goto('/');
+  const notice = page.getByTestId('no-webgpu');
+  await expect(notice).toBeVisible();
+  await expect(notice).toContainText('Chrome or Edge');
+  await expect(notice).toContainText('--enable-unsafe-webgpu');
+  await expect(page.getByTestId('run-ppl')).toBeDisabled();
+});
