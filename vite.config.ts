@@ -1,15 +1,21 @@
-import { defineConfig } from 'vite';
+import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
+
+// Cross-origin isolation (for threaded wasm later); the same headers in dev and in `vite preview` (e2e).
+const isolation = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
 
 export default defineConfig({
   plugins: [react()],
-  worker: { format: 'es' },
-  server: {
-    headers: {
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Embedder-Policy': 'require-corp',
-    },
-  },
+  // `webgpu` (Dawn for Node) is imported by src/core/gpu/device.ts only when navigator.gpu is missing and
+  // `process` exists: never in a browser. Keep it out of the browser bundles and the dev pre-bundling.
+  worker: { format: 'es', rolldownOptions: { external: ['webgpu'] } },
+  build: { rolldownOptions: { external: ['webgpu'] } },
+  optimizeDeps: { exclude: ['webgpu'] },
+  server: { headers: isolation },
+  preview: { headers: isolation },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 120_000,
