@@ -1,0 +1,38 @@
+// Register-blocked matmul, 4x4 outputs per invocation, no workgroup memory; vec4 loads along K (K % 4 == 0).
+// y[m*ldy + yColOffset + n] = sum_k x[m,k] * w[n,k] + (hasBias ? bias[n] : 0)
+// Rows/columns past M / N are clamped on load (recomputing the last row/column) and masked on store.
+struct Params { M: u32, N: u32, K: u32, ldy: u32, yColOffset: u32, hasBias: u32 }
+@group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;        // [M, K/4]  activations
+@group(0) @binding(1) var<storage, read> w: array<vec4<f32>>;        // [N, K/4]  weight, Linear layout [out, in]
+@group(0) @binding(2) var<storage, read> bias: array<f32>;           // [N]       (any buffer when hasBias == 0)
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;        // [M, ldy]  output rows, column slice
+@group(0) @binding(4) var<uniform> p: Params;
+
+fn wrow(n: u32) -> u32 { return min(n, p.N - 1u) * (p.K / 4u); }
+fn xrow(m: u32) -> u32 { return min(m, p.M - 1u) * (p.K / 4u); }
+
+@compute @workgroup_size(8, 8)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let n0 = gid.x * 4u;
+  let m0 = gid.y * 4u;
+  if (n0 >= p.N || m0 >= p.M) { return; }
+  let K4 = p.K / 4u;
+  let w0 = wrow(n0); let w1 = wrow(n0 + 1u); let w2 = wrow(n0 + 2u); let w3 = wrow(n0 + 3u);
+  let x0 = xrow(m0); let x1 = xrow(m0 + 1u); let x2 = xrow(m0 + 2u); let x3 = xrow(m0 + 3u);
+  var a0 = vec4<f32>(0.0); var a1 = vec4<f32>(0.0); var a2 = vec4<f32>(0.0); var a3 = vec4<f32>(0.0);
+  for (var k = 0u; k < K4; k++) {
+    // Column j of W holds w[n0+j, 4k..4k+3]; a row vector times W gives 4 dot products.
+    let W = mat4x4<f32>(w[w0 + k], w[w1 + k], w[w2 + k], w[w3 + k]);
+    a0 += x[x0 + k] * W; a1 += x[x1 + k] * W; a2 += x[x2 + k] * W; a3 += x[x3 + k] * W;
+  }
+  store(m0, n0, a0); store(m0 + 1u, n0, a1); store(m0 + 2u, n0, a2); store(m0 + 3u, n0, a3);
+}
+
+fn store(m: u32, n0: u32, v: vec4<f32>) {
+  if (m >= p.M) { return; }
+  let base = m * p.ldy + p.yColOffset + n0;
+  for (var j = 0u; j < 4u; j++) {
+    let n = n0 + j;
+    if (n < p.N) { y[base + j] = v[j] + select(0.0, bias[n], p.hasBias != 0u); }
+  }
+}

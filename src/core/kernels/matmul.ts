@@ -1,0 +1,149 @@
+// Host for the matmul kernels: y[m*ldy + yColOffset + n] = sum_k x[m,k] * w[n,k] + bias[n], with x [M,K],
+// w [N,K] (PyTorch Linear layout [out, in]) and bias [N] optional. ldy / yColOffset let a vocabulary-split
+// lm_head write its column slice of the logits. Variants, all general in M, N, K:
+//  - 'blocked4x4':   4x4 outputs per invocation in registers, no workgroup memory (vec4 loads when K % 4 == 0);
+//  - 'blocked16x16': 16x16 outputs per invocation (vec4 loads; falls back to the 4x4 kernels when K % 4 != 0
+//                    or M < 16, where a 16-row block would mostly recompute clamped rows) — fastest on
+//                    CPU-backed adapters such as SwiftShader, where loads (not FLOPs) are the cost;
+//  - 'tiled16':      16x16 workgroup-memory tiles, one output per invocation — the shape real GPUs reward.
+// autotuneMatmul times every variant once per GPUDevice on a representative shape and caches the choice.
+// Aliasing: x and w may be the same buffer (both read-only); y must differ from x, w and bias.
+import type { Gpu } from '../gpu/device.ts';
+import { createStorageBuffer, createUniformBuffer, packUniform } from '../gpu/buffers.ts';
+import { timeCalls } from '../gpu/timing.ts';
+import blocked4x4Code from '../../../shaders/matmul-blocked4x4.wgsl?raw';
+import blocked4x4ScalarCode from '../../../shaders/matmul-blocked4x4-scalar.wgsl?raw';
+import blocked16x16Code from '../../../shaders/matmul-blocked16x16.wgsl?raw';
+import tiled16Code from '../../../shaders/matmul-tiled16.wgsl?raw';
+import { prepareCall, type KernelCall } from './kernel-call.ts';
+import { KernelShapeError, requireDistinct, requireElems, requireInt } from './guards.ts';
+
+export const MATMUL_VARIANTS = ['blocked4x4', 'blocked16x16', 'tiled16'] as const;
+export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
+
+export interface MatmulArgs {
+  x: GPUBuffer;          // [M, K]
+  w: GPUBuffer;          // [N, K]
+  bias?: GPUBuffer;      // [N]
+  y: GPUBuffer;          // [M, ldy], columns yColOffset .. yColOffset+N-1 written
+  M: number;
+  N: number;
+  K: number;
+  ldy?: number;          // default N
+  yColOffset?: number;   // default 0
+  variant: MatmulVariant;
+}
+
+/** Shader text, outputs per invocation (rows, columns) and workgroup size (x = columns, y = rows). */
+interface Kernel { name: string; code: string; block: [number, number]; wg: [number, number] }
+
+function pickKernel(variant: MatmulVariant, M: number, K: number): Kernel {
+  const vec4 = K % 4 === 0;
+  const blocked4x4: Kernel = vec4
+    ? { name: 'matmul-blocked4x4', code: blocked4x4Code, block: [4, 4], wg: [8, 8] }
+    : { name: 'matmul-blocked4x4-scalar', code: blocked4x4ScalarCode, block: [4, 4], wg: [8, 8] };
+  switch (variant) {
+    case 'blocked4x4': return blocked4x4;
+    case 'blocked16x16':
+      return vec4 && M >= 16 ? { name: 'matmul-blocked16x16', code: blocked16x16Code, block: [16, 16], wg: [4, 4] } : blocked4x4;
+    case 'tiled16': return { name: 'matmul-tiled16', code: tiled16Code, block: [1, 1], wg: [16, 16] };
+    default: throw new KernelShapeError('matmul', `unknown variant "${variant as string}" (expected one of ${MATMUL_VARIANTS.join(', ')})`);
+  }
+}
+
+export async function prepareMatmul(gpu: Gpu, args: MatmulArgs): Promise<KernelCall> {
+  const { x, w, bias, y, M, N, K, variant } = args;
+  const ldy = args.ldy ?? N;
+  const yColOffset = args.yColOffset ?? 0;
+  const kernel = pickKernel(variant, M, K);
+  const label = kernel.name;
+  requireInt(label, 'M', M);
+  requireInt(label, 'N', N);
+  requireInt(label, 'K', K);
+  requireInt(label, 'yColOffset', yColOffset, 0);
+  requireInt(label, 'ldy', ldy, yColOffset + N);
+  requireElems(label, 'x [M, K]', x, M * K);
+  requireElems(label, 'w [N, K]', w, N * K);
+  if (bias) requireElems(label, 'bias [N]', bias, N);
+  requireElems(label, 'y [M, ldy]', y, (M - 1) * ldy + yColOffset + N);
+  requireDistinct(label, { y, x });
+  requireDistinct(label, { y, w });
+  requireDistinct(label, { y, bias });
+  const params = await createUniformBuffer(gpu, `${label} params`, packUniform([
+    { u32: M }, { u32: N }, { u32: K }, { u32: ldy }, { u32: yColOffset }, { u32: bias ? 1 : 0 },
+  ]));
+  const [bm, bn] = kernel.block;
+  const [wx, wy] = kernel.wg;
+  // Without a bias the (read-only) weight stands in for the bias binding; the shader never reads it.
+  return prepareCall(gpu, label, kernel.code, [x, w, bias ?? w, y, params],
+    [Math.ceil(N / (bn * wx)), Math.ceil(M / (bm * wy))]);
+}
+
+/** CPU reference in float64: [M, N] (dense, no ldy / column offset). */
+export function matmulReference(x: Float32Array, w: Float32Array, bias: Float32Array | undefined,
+  M: number, N: number, K: number): Float64Array {
+  const y = new Float64Array(M * N);
+  for (let m = 0; m < M; m++) {
+    for (let n = 0; n < N; n++) {
+      let s = bias ? bias[n] : 0;
+      for (let k = 0; k < K; k++) s += x[m * K + k] * w[n * K + k];
+      y[m * N + n] = s;
+    }
+  }
+  return y;
+}
+
+interface BenchBuffers { x: GPUBuffer; w: GPUBuffer; y: GPUBuffer; destroy(): void }
+
+async function benchBuffers(gpu: Gpu, M: number, N: number, K: number): Promise<BenchBuffers> {
+  // Contents do not change the speed; small non-zero values keep every lane on normal numbers.
+  const x = await createStorageBuffer(gpu, 'bench x', M * K * 4, new Float32Array(M * K).fill(0.25));
+  const w = await createStorageBuffer(gpu, 'bench w', N * K * 4, new Float32Array(N * K).fill(0.5));
+  const y = await createStorageBuffer(gpu, 'bench y', M * N * 4);
+  return { x, w, y, destroy: () => { x.destroy(); w.destroy(); y.destroy(); } };
+}
+
+async function timeVariant(gpu: Gpu, b: BenchBuffers, variant: MatmulVariant, M: number, N: number, K: number,
+  reps: number): Promise<number> {
+  const call = await prepareMatmul(gpu, { x: b.x, w: b.w, y: b.y, M, N, K, variant });
+  await timeCalls(gpu, [call], 1); // warm-up: first dispatch pays for lazy compilation
+  const seconds = await timeCalls(gpu, [call], reps);
+  return (2 * M * N * K) / seconds / 1e9;
+}
+
+/** GFLOP/s of one variant at one shape (after a warm-up), for benchmark tables. */
+export async function benchmarkMatmul(gpu: Gpu, variant: MatmulVariant, M: number, N: number, K: number,
+  reps: number): Promise<number> {
+  const b = await benchBuffers(gpu, M, N, K);
+  try {
+    return await timeVariant(gpu, b, variant, M, N, K, reps);
+  } finally {
+    b.destroy();
+  }
+}
+
+export interface MatmulTuning { choice: MatmulVariant; gflops: Record<MatmulVariant, number> }
+
+const tunings = new WeakMap<GPUDevice, Promise<MatmulTuning>>();
+
+/** Picks the fastest variant for this device at a prefill-sized shape (M=256, N=K=512); runs once per device. */
+export function autotuneMatmul(gpu: Gpu): Promise<MatmulTuning> {
+  let tuning = tunings.get(gpu.device);
+  if (!tuning) {
+    tuning = (async () => {
+      const [M, N, K] = [256, 512, 512];
+      const b = await benchBuffers(gpu, M, N, K);
+      try {
+        const gflops = {} as Record<MatmulVariant, number>;
+        for (const v of MATMUL_VARIANTS) gflops[v] = await timeVariant(gpu, b, v, M, N, K, 2);
+        const choice = MATMUL_VARIANTS.reduce((best, v) => (gflops[v] > gflops[best] ? v : best));
+        return { choice, gflops };
+      } finally {
+        b.destroy();
+      }
+    })();
+    tunings.set(gpu.device, tuning);
+    tuning.catch(() => tunings.delete(gpu.device));
+  }
+  return tuning;
+}
