@@ -57,7 +57,7 @@ export class ByteCursor {
     await this.ensure(8, what);
     const start = this.pos;
     const v = this.u64();
-    if (typeof v === 'bigint' || v > max) this.fail(`${what} ${v} is out of range (at most ${max} here)`, start);
+    if (typeof v === 'bigint' || v > max) this.fail(`${what} ${v} is out of range (at most ${max} here; truncated or corrupt file?)`, start);
     return v as number;
   }
 
