@@ -51,10 +51,20 @@ export async function loadModel(sources: ByteSource[], options: LoadModelOptions
   const checkpoints: { src: ByteSource; header: Llama2cHeader }[] = [];
   const vocabs: { src: ByteSource; vocab: Llama2cVocab }[] = [];
   for (const src of sources.filter((s) => s.name.toLowerCase().endsWith('.bin'))) {
+    // Checkpoint first: a plausible header whose implied size matches is decisive and reads 40 bytes, whereas
+    // recognising a tokenizer means walking the whole file. A size mismatch may still be a tokenizer file
+    // (or a truncated checkpoint): only when the walk fails is the mismatch reported.
+    let header: Llama2cHeader | null = null;
+    let mismatch: unknown = null;
+    try {
+      header = await readLlama2cHeader(src);
+    } catch (e) {
+      mismatch = e;
+    }
+    if (header) { checkpoints.push({ src, header }); continue; }
     const vocab = await readLlama2cVocab(src);
-    if (vocab) { vocabs.push({ src, vocab }); continue; }
-    const header = await readLlama2cHeader(src); // throws on a truncated / oversized checkpoint
-    if (header) checkpoints.push({ src, header });
+    if (vocab) vocabs.push({ src, vocab });
+    else if (mismatch) throw mismatch;
   }
   if (checkpoints.length > 1) throw new BadModelFile(checkpoints[1].src.name, `several llama2.c checkpoints given (${checkpoints.map((c) => c.src.name).join(', ')}); give one`);
   if (checkpoints.length === 1) {
