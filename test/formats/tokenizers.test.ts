@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { HfTokenizer } from '../../src/core/formats/hf-tokenizer.ts';
 import { loadModel } from '../../src/core/formats/load-model.ts';
 import { pathSources } from '../../src/core/formats/node-file-source.ts';
 import type { TextTokenizer } from '../../src/core/model/loaded-model.ts';
@@ -88,5 +89,26 @@ describe('decode', () => {
       for (let i = 1; i < ids.length; i++) streamed += t.decode([ids[i]], ids[i - 1]);
       expect(streamed).toBe(t.decode(ids));
     }
+  });
+});
+
+describe('byte-level (GPT-2 style) tokenizer.json, as SmolLM / Qwen2 ship', () => {
+  it('encodes without specials and decodes Ġ / byte characters back to UTF-8', () => {
+    const json = {
+      version: '1.0',
+      added_tokens: [{ id: 7, content: '<|endoftext|>', special: true, single_word: false, lstrip: false, rstrip: false, normalized: false }],
+      normalizer: null,
+      pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+      post_processor: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
+      decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+      model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false,
+        byte_fallback: false, vocab: { H: 0, i: 1, 'Ġ': 2, 'Ġw': 3, w: 4, 'Ã': 5, '©': 6, '<|endoftext|>': 7 }, merges: ['Ġ w'] },
+    };
+    const t = new HfTokenizer(json, { eos_token: '<|endoftext|>' }, null, null);
+    expect(t.encode('Hi wé')).toEqual([0, 1, 3, 5, 6]);
+    expect(t.decode([0, 1, 3, 5, 6, 7])).toBe('Hi wé');
+    expect(t.addBos).toBe(false); // no BOS in the template, none in the config
+    expect(t.bosId).toBeNull();
+    expect(t.eosId).toBe(7);
   });
 });
