@@ -40,7 +40,7 @@ test('stories260K perplexity in the studio equals the CLI', async ({ page, probl
   const value = page.getByTestId('ppl-value');
   await expect(value).toBeVisible({ timeout: 150_000 });
   await expect(page.getByTestId('ppl-windows')).toHaveText(`${WINDOWS} × ${SEQ_LEN}`);
-  await expect(page.getByTestId('ppl-tokens')).toHaveText(String(WINDOWS * (SEQ_LEN - 1)));
+  await expect(page.getByTestId('ppl-tokens')).toHaveText((WINDOWS * (SEQ_LEN - 1)).toLocaleString('en-US'));
   const shown = Number(await value.textContent());
   const expected = (await reference).ppl;
   test.info().annotations.push({ type: 'perplexity', description: `studio ${shown}, CLI ${expected}` });
@@ -50,6 +50,7 @@ test('stories260K perplexity in the studio equals the CLI', async ({ page, probl
 
   await page.screenshot({ path: 'e2e/screenshots/studio-perplexity-light.png', fullPage: true });
   await page.emulateMedia({ colorScheme: 'dark' });
+  await page.waitForTimeout(300); // let the colour transitions finish
   await page.screenshot({ path: 'e2e/screenshots/studio-perplexity-dark.png', fullPage: true });
   await page.setViewportSize({ width: 420, height: 900 });
   await page.screenshot({ path: 'e2e/screenshots/studio-perplexity-narrow.png', fullPage: true });

@@ -88,7 +88,7 @@ export function createStudioStore(client: StudioClient, opts: StudioStoreOptions
 
     async loadModelFiles(files, sourceLabel) {
       if (get().model.status === 'loading' || get().ppl.status === 'running') return;
-      const label = sourceLabel ?? (files.length === 1 ? files[0].name : `${files.length} files`);
+      const label = sourceLabel ?? (files.length === 1 ? files[0].name : null);
       set((s) => ({
         model: { status: 'loading', sourceLabel: label, summary: null, progress: { fraction: 0, label: 'Reading model files' }, error: null },
         ppl: idlePpl(s.ppl.settings),

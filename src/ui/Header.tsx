@@ -10,11 +10,11 @@ function AdapterInfo() {
   }
   const a = gpu.adapter;
   return (
-    <span className="adapter" data-testid="adapter-info" title={a.description || undefined}>
+    <span className="adapter" data-testid="adapter-info"
+      title={`${a.description ? `${a.description}\n` : ''}max storage binding ${formatBytes(a.maxBindingBytes)}, max buffer ${formatBytes(a.maxBufferBytes)}`}>
       <span className="adapter__dot" aria-hidden />
       <span className="adapter__name">{a.vendor}</span>
       <span className="adapter__arch">{a.architecture}</span>
-      <span className="adapter__limit">max binding {formatBytes(a.maxBindingBytes)}</span>
       {a.isFallback && <span className="badge badge--warn" data-testid="fallback-badge">software fallback adapter</span>}
     </span>
   );
@@ -45,7 +45,7 @@ export function Header() {
         <BrandMark />
         <div>
           <h1 className="brand__name">Prunelab</h1>
-          <p className="brand__tag">WebGPU pruning studio for small language models · runs on your GPU, nothing is uploaded</p>
+          <p className="brand__tag">WebGPU pruning studio for small language models · runs locally, nothing is uploaded</p>
         </div>
       </div>
       <AdapterInfo />

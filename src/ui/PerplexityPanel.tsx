@@ -6,13 +6,14 @@ import { TextPicker } from './TextPicker.tsx';
 import { formatEta, formatSeconds } from './format.ts';
 import type { PerplexityReport } from '../core/engine/perplexity-report.ts';
 
-function NumberField({ label, value, onChange, min, max, testId, hint }: {
+function NumberField({ label, value, onChange, min, max, testId, hint, disabled }: {
   label: string; value: number; onChange: (v: number) => void; min: number; max?: number; testId: string; hint: string;
+  disabled: boolean;
 }) {
   return (
     <label className="field">
       <span className="field__label">{label}</span>
-      <input type="number" inputMode="numeric" min={min} max={max} step={1} data-testid={testId}
+      <input type="number" inputMode="numeric" min={min} max={max} step={1} data-testid={testId} disabled={disabled}
         value={Number.isNaN(value) ? '' : value}
         onChange={(ev) => onChange(ev.currentTarget.value === '' ? Number.NaN : Number(ev.currentTarget.value))} />
       <span className="field__hint">{hint}</span>
@@ -61,9 +62,9 @@ export function PerplexityPanel() {
       <h2 id="ppl-heading" className="card__title"><span className="step">2</span> Dense perplexity</h2>
       <TextPicker />
       <div className="ppl-controls">
-        <NumberField label="Sequence length" value={ppl.settings.seqLen} min={2} max={maxPositions} testId="seq-len-input"
+        <NumberField label="Sequence length" value={ppl.settings.seqLen} min={2} max={maxPositions} testId="seq-len-input" disabled={running}
           hint="tokens per window" onChange={(seqLen) => setSettings({ seqLen })} />
-        <NumberField label="Max windows" value={ppl.settings.maxWindows} min={0} testId="max-windows-input"
+        <NumberField label="Max windows" value={ppl.settings.maxWindows} min={0} testId="max-windows-input" disabled={running}
           hint="0 = whole text" onChange={(maxWindows) => setSettings({ maxWindows })} />
         <div className="ppl-controls__buttons">
           {running ? (

@@ -44,24 +44,24 @@ function shallowest(found: Found[]): File[] {
   return found.filter((f) => f.depth === min).map((f) => f.file);
 }
 
-export async function filesFromEntries(entries: FileSystemEntry[]): Promise<{ files: File[]; label: string }> {
+export async function filesFromEntries(entries: FileSystemEntry[]): Promise<{ files: File[]; label: string | undefined }> {
   const files: File[] = [];
   for (const e of entries) {
     const found: Found[] = [];
     await walk(e, 0, found);
     files.push(...shallowest(found));
   }
-  const label = entries.length === 1 ? entries[0].name : `${files.length} files`;
+  const label = entries.length === 1 ? entries[0].name : undefined;
   return { files, label };
 }
 
-/** Files chosen with <input type=file> (with or without webkitdirectory). */
-export function filesFromInput(list: FileList): { files: File[]; label: string } {
+/** Files chosen with <input type=file> (with or without webkitdirectory); label = the folder or single file name. */
+export function filesFromInput(list: FileList): { files: File[]; label: string | undefined } {
   const found = Array.from(list)
     .filter((f) => !(f.webkitRelativePath || f.name).split('/').some(hidden))
     .map((file) => ({ file, depth: file.webkitRelativePath ? file.webkitRelativePath.split('/').length : 0 }));
   const files = shallowest(found);
   const rel = files[0]?.webkitRelativePath;
-  const label = rel && rel.includes('/') ? rel.split('/')[0] : files.length === 1 ? files[0].name : `${files.length} files`;
+  const label = rel && rel.includes('/') ? rel.split('/')[0] : files.length === 1 ? files[0].name : undefined;
   return { files, label };
 }

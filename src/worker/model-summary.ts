@@ -3,8 +3,9 @@ import type { LoadedModel } from '../core/model/loaded-model.ts';
 import { parameterCount } from '../core/model/spec.ts';
 import type { ModelSummary } from './api.ts';
 
-/** The name users know the model by: the weights file (or the first file) without its extension. */
+/** A name for the model when the user gave no folder name: the checkpoint file, or the architecture for HF. */
 function displayName(model: LoadedModel): string {
+  if (model.format === 'hf-safetensors') return `${model.spec.architecture} model`;
   const weights = model.files.find((f) => /\.(safetensors|bin|gguf)$/i.test(f)) ?? model.files[0] ?? 'model';
   return weights.replace(/\.(safetensors|bin|gguf)$/i, '');
 }
