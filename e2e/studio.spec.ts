@@ -1,6 +1,6 @@
 // The studio end to end in Chromium's WebGPU: load stories260K, run perplexity, compare with the CLI;
 // corrupt files show a typed error naming the file; cancellation; the no-WebGPU message.
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { STORIES_HF, TINYSTORIES_TEXT } from '../test/helpers/fixtures.ts';
@@ -102,4 +102,24 @@ test('without WebGPU the page says which browsers and flags work', async ({ page
   await expect(notice).toContainText('Chrome or Edge');
   await expect(notice).toContainText('--enable-unsafe-webgpu');
   await expect(page.getByTestId('run-ppl')).toBeDisabled();
+});
+
+test('a model folder loads through the folder picker and through a drop', async ({ page }) => {
+  await openStudio(page);
+  // <input webkitdirectory>: the card is titled with the folder name.
+  await page.getByTestId('model-folder-input').setInputFiles(STORIES_HF);
+  await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
+  await expect(page.locator('#summary-heading')).toHaveText('stories260K');
+
+  // A drop of plain files (what a synthetic DataTransfer carries; real folder drops are walked as entries).
+  const files = readdirSync(STORIES_HF).map((name) => ({ name, data: readFileSync(join(STORIES_HF, name)).toString('base64') }));
+  const dataTransfer = await page.evaluateHandle((list) => {
+    const dt = new DataTransfer();
+    for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.data), (c) => c.charCodeAt(0))], f.name));
+    return dt;
+  }, files);
+  await page.getByTestId('drop-zone').dispatchEvent('drop', { dataTransfer });
+  await expect(page.getByTestId('model-loading').or(page.getByTestId('model-summary'))).toBeVisible();
+  await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('summary-layers')).toHaveText('5');
 });
