@@ -108,3 +108,18 @@ describe('etaSeconds / settingsProblem', () => {
     expect(settingsProblem({ seqLen: 256, maxWindows: -1 }, 512)).toMatch(/max windows/);
   });
 });
+
+describe('device loss', () => {
+  it('asks for the model to be loaded again after DeviceLost', async () => {
+    const store = createStudioStore(fakeClient({
+      perplexity: async () => { throw new StudioError('DeviceLost', 'The GPU device was lost (unknown): gone. Reload the model to continue.'); },
+    }), { hasWebGpu: true });
+    await store.getState().init();
+    await store.getState().loadModelFiles([new File(['{}'], 'config.json')]);
+    store.getState().setTextFile(textFile());
+    await store.getState().runPerplexity();
+    expect(store.getState().ppl.error?.code).toBe('DeviceLost');
+    expect(store.getState().model).toMatchObject({ status: 'error', summary: null });
+    expect(store.getState().model.error?.code).toBe('DeviceLost');
+  });
+});

@@ -141,6 +141,10 @@ export function createStudioStore(client: StudioClient, opts: StudioStoreOptions
         const error = toErrorInfo(e);
         if (error.code === 'Cancelled') set((s) => ({ ppl: { ...s.ppl, status: 'cancelled', etaSeconds: null } }));
         else set((s) => ({ ppl: { ...s.ppl, status: 'error', error, etaSeconds: null } }));
+        // The weights lived on the lost device: the model has to be loaded again (onto a fresh device).
+        if (error.code === 'DeviceLost') {
+          set((s) => ({ model: { ...s.model, status: 'error', summary: null, progress: null, error } }));
+        }
       }
     },
 

@@ -16,11 +16,23 @@ let engine: Engine | null = null;
 let running: AbortController | null = null;
 
 function gpu(): Promise<Gpu> {
-  gpuPromise ??= createGpu().catch((e) => {
+  gpuPromise ??= createGpu().then((g) => {
+    // A lost device is gone for good: forget it (and the engine on it) so the next load starts a fresh one.
+    void g.lost.then(() => {
+      if (engine?.gpu === g) engine = null;
+      gpuPromise = null;
+    });
+    return g;
+  }, (e) => {
     gpuPromise = null; // let a later call retry
     throw e;
   });
   return gpuPromise;
+}
+
+/** Fails `job` with DeviceLost as soon as the device is lost instead of waiting on GPU work that never ends. */
+function raceDeviceLoss<T>(g: Gpu, job: Promise<T>): Promise<T> {
+  return Promise.race([job, g.lost.then((lost) => { throw lost; })]);
 }
 
 /** Runs `fn`; any failure leaves the worker as {code, message}. */
@@ -64,9 +76,9 @@ const api: StudioWorkerApi = {
       engine?.destroy();
       engine = null;
       report(true, 0, 'Uploading weights to the GPU');
-      engine = await Engine.create(device, model, {
+      engine = await raceDeviceLoss(device, Engine.create(device, model, {
         onProgress: (loaded, total) => report(loaded >= total, total > 0 ? loaded / total : 1, 'Uploading weights to the GPU'),
-      });
+      }));
       return summarizeModel(model, (performance.now() - start) / 1000);
     } finally {
       release(onProgress);
@@ -83,12 +95,12 @@ const api: StudioWorkerApi = {
       try {
         const content = typeof text === 'string' ? text : await text.text();
         if (content.trim().length === 0) throw new BadRequest('the evaluation text is empty');
-        return await evaluatePerplexity(engine, content, {
+        return await raceDeviceLoss(engine.gpu, evaluatePerplexity(engine, content, {
           seqLen: opts.seqLen,
           maxWindows: opts.maxWindows,
           signal: controller.signal,
           onProgress: (done, total) => report(true, done, total),
-        });
+        }));
       } finally {
         running = null;
       }
