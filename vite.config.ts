@@ -13,7 +13,8 @@ export default defineConfig({
   // `process` exists: never in a browser. Keep it out of the browser bundles and the dev pre-bundling.
   worker: { format: 'es', rolldownOptions: { external: ['webgpu'] } },
   build: { rolldownOptions: { external: ['webgpu'] } },
-  optimizeDeps: { exclude: ['webgpu'] },
+  // The worker's dependencies are found late by the dev scanner (it starts from index.html): pre-bundle them up front.
+  optimizeDeps: { include: ['@huggingface/tokenizers', 'comlink'], exclude: ['webgpu'] },
   server: { headers: isolation },
   preview: { headers: isolation },
   test: {
