@@ -5,7 +5,7 @@ import { readF32 } from '../gpu/buffers.ts';
 import { runCalls } from '../kernels/kernel-call.ts';
 import { autotuneMatmul, type MatmulVariant } from '../kernels/matmul.ts';
 import type { LoadedModel } from '../model/loaded-model.ts';
-import { createForwardPlan, createKvCache, type ForwardPlan, type KvCache } from './forward-plan.ts';
+import { createForwardPlan, createKvCache, readLogitRows, type ForwardPlan, type KvCache } from './forward-plan.ts';
 import { uploadWeights, type GpuWeights } from './gpu-weights.ts';
 
 export interface EngineOptions {
@@ -80,7 +80,7 @@ export class Engine {
     this.write(plan, ids, pos0);
     await runCalls(this.gpu, plan.forward);
     const V = this.spec.vocabSize;
-    return readF32(this.gpu, plan.logits, V, (ids.length - 1) * V);
+    return readLogitRows(this.gpu, plan, V, ids.length - 1, 1);
   }
 
   /** Full logits [T, V] of one window from position 0 (tests, statistics). */
@@ -88,7 +88,7 @@ export class Engine {
     const plan = await this.plan(ids.length, ids.length);
     this.write(plan, ids, 0);
     await runCalls(this.gpu, plan.forward);
-    return readF32(this.gpu, plan.logits, ids.length * this.spec.vocabSize);
+    return readLogitRows(this.gpu, plan, this.spec.vocabSize, 0, ids.length);
   }
 
   private dropPlans(): void {

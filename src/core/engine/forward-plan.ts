@@ -7,18 +7,21 @@ import type { KernelCall } from '../kernels/kernel-call.ts';
 import { prepareEmbedding } from '../kernels/embedding.ts';
 import { prepareRmsNorm } from '../kernels/rms-norm.ts';
 import { prepareMatmul, type MatmulVariant } from '../kernels/matmul.ts';
-import { prepareRope } from '../kernels/rope.ts';
+import { createRopeTable, prepareRope } from '../kernels/rope.ts';
 import { prepareKvAppend } from '../kernels/kv-append.ts';
 import { prepareAttention } from '../kernels/attention.ts';
 import { prepareSiluMul } from '../kernels/silu-mul.ts';
 import { prepareResidualAdd } from '../kernels/residual-add.ts';
-import { prepareNll } from '../kernels/nll.ts';
+import { prepareNll, type LogitSlice } from '../kernels/nll.ts';
+import { AdapterLimitExceeded } from '../errors.ts';
+import { readF32 } from '../gpu/buffers.ts';
 import type { ModelSpec } from '../model/spec.ts';
 import { tensorNames } from '../model/spec.ts';
 import type { GpuWeights } from './gpu-weights.ts';
 
-/** Per-layer keys and values for `rows` positions.  k[l], v[l]: [rows, nKv*hd] */
-export interface KvCache { rows: number; k: GPUBuffer[]; v: GPUBuffer[]; destroy(): void }
+/** Per-layer keys and values for `rows` positions, and the RoPE cos/sin table for those positions.
+ *  k[l], v[l]: [rows, nKv*hd]; rope: [rows, hd/2, 2] */
+export interface KvCache { rows: number; k: GPUBuffer[]; v: GPUBuffer[]; rope: GPUBuffer; destroy(): void }
 
 export async function createKvCache(gpu: Gpu, spec: ModelSpec, rows: number): Promise<KvCache> {
   const width = spec.numKvHeads * spec.headDim;
@@ -27,7 +30,8 @@ export async function createKvCache(gpu: Gpu, spec: ModelSpec, rows: number): Pr
     k.push(await createStorageBuffer(gpu, `kcache.${l}`, rows * width * 4));
     v.push(await createStorageBuffer(gpu, `vcache.${l}`, rows * width * 4));
   }
-  return { rows, k, v, destroy: () => [...k, ...v].forEach((b) => b.destroy()) };
+  const rope = await createRopeTable(gpu, spec.headDim, spec.ropeTheta, rows);
+  return { rows, k, v, rope, destroy: () => [...k, ...v, rope].forEach((b) => b.destroy()) };
 }
 
 export interface ForwardPlan {
@@ -35,13 +39,36 @@ export interface ForwardPlan {
   tokens: GPUBuffer;    // [T] u32
   targets: GPUBuffer;   // [T] u32 (next-token ids, for the NLL)
   position: GPUBuffer;  // uniform { pos0: u32 }
-  logits: GPUBuffer;    // [T, V]
+  logits: LogitSlice[]; // consecutive vocabulary slices, each [T, cols] (one [T, V] buffer may exceed a binding)
   nll: GPUBuffer;       // [T] f32
   /** Embedding .. logits. */
   forward: KernelCall[];
   /** Per-row NLL from logits and targets. */
   loss: KernelCall[];
   destroy(): void;
+}
+
+/** Vocabulary columns per logits slice so that a [T, cols] slice stays below one binding; a multiple of
+ * minStorageBufferOffsetAlignment / 4 rows so the lm_head rows it reads can be bound as a byte range. */
+export function logitSliceRows(gpu: Gpu, T: number, V: number): number {
+  const rowMultiple = gpu.limits.minStorageBufferOffsetAlignment / 4;
+  const fit = Math.floor((gpu.adapter.maxBindingBytes - 4) / (T * 4));
+  if (fit >= V) return V;
+  if (fit < rowMultiple) {
+    throw new AdapterLimitExceeded(`logits for ${T} tokens x ${rowMultiple} vocabulary rows`, T * rowMultiple * 4,
+      gpu.adapter.maxBindingBytes, 'maxStorageBufferBindingSize');
+  }
+  return fit - (fit % rowMultiple);
+}
+
+/** Rows row0 .. row0+rows-1 of the logits, gathered from the slices.  Returns [rows, V] */
+export async function readLogitRows(gpu: Gpu, plan: ForwardPlan, V: number, row0: number, rows: number): Promise<Float32Array> {
+  const out = new Float32Array(rows * V);
+  for (const s of plan.logits) {
+    const part = await readF32(gpu, s.buffer, rows * s.cols, row0 * s.cols); // [rows, cols]
+    for (let r = 0; r < rows; r++) out.set(part.subarray(r * s.cols, (r + 1) * s.cols), r * V + s.colStart);
+  }
+  return out;
 }
 
 export async function createForwardPlan(gpu: Gpu, spec: ModelSpec, weights: GpuWeights, cache: KvCache,
@@ -65,7 +92,6 @@ export async function createForwardPlan(gpu: Gpu, spec: ModelSpec, weights: GpuW
   const gate = await buf('gate', T * f);        // [T, f]
   const up = await buf('up', T * f);            // [T, f]
   const act = await buf('act', T * f);          // [T, f] silu(gate) * up
-  const logits = await buf('logits', T * V);    // [T, V]
   const nll = await buf('nll', T);              // [T]
   const position = await createUniformBuffer(gpu, 'position', packUniform([{ u32: 0 }]));
 
@@ -85,8 +111,8 @@ export async function createForwardPlan(gpu: Gpu, spec: ModelSpec, weights: GpuW
       await mm(xn, n.q, q, nH * hd, d, bias ? n.qBias : undefined),
       await mm(xn, n.k, k, nKv * hd, d, bias ? n.kBias : undefined),
       await mm(xn, n.v, v, nKv * hd, d, bias ? n.vBias : undefined),
-      await prepareRope(gpu, { x: q, T, nHeads: nH, headDim: hd, theta: spec.ropeTheta, position }),
-      await prepareRope(gpu, { x: k, T, nHeads: nKv, headDim: hd, theta: spec.ropeTheta, position }),
+      await prepareRope(gpu, { x: q, table: cache.rope, tableRows: cache.rows, T, nHeads: nH, headDim: hd, position }),
+      await prepareRope(gpu, { x: k, table: cache.rope, tableRows: cache.rows, T, nHeads: nKv, headDim: hd, position }),
       await prepareKvAppend(gpu, { src: k, cache: cache.k[l], T, width: nKv * hd, position }),
       await prepareKvAppend(gpu, { src: v, cache: cache.v[l], T, width: nKv * hd, position }),
       await prepareAttention(gpu, { q, kCache: cache.k[l], vCache: cache.v[l], out: att, T, nHeads: nH, nKvHeads: nKv, headDim: hd, position }),
@@ -101,11 +127,20 @@ export async function createForwardPlan(gpu: Gpu, spec: ModelSpec, weights: GpuW
     );
   }
   forward.push(await prepareRmsNorm(gpu, { x, weight: w(tensorNames.finalNorm), out: xn, T, dim: d, eps: spec.rmsNormEps }));
+  const logits: LogitSlice[] = [];
+  const sliceRows = logitSliceRows(gpu, T, V);
   for (const c of weights.lmHead.chunks) {
-    // Each vocabulary chunk writes its column slice of the logits rows.
-    forward.push(await prepareMatmul(gpu, { x: xn, w: c.buffer, y: logits, M: T, N: c.rowCount, K: d, ldy: V, yColOffset: c.rowStart, variant }));
+    for (let r = 0; r < c.rowCount; r += sliceRows) {
+      const cols = Math.min(sliceRows, c.rowCount - r);
+      const slice = { buffer: await buf(`logits[:, ${c.rowStart + r}:${c.rowStart + r + cols}]`, T * cols), colStart: c.rowStart + r, cols };
+      const wRows = cols === c.rowCount ? c.buffer : { buffer: c.buffer, offset: r * d * 4, size: cols * d * 4 };
+      forward.push(await prepareMatmul(gpu, { x: xn, w: wRows, y: slice.buffer, M: T, N: cols, K: d, variant }));
+      logits.push(slice);
+    }
   }
-  const loss = [await prepareNll(gpu, { logits, targets, out: nll, T, V })];
+  const nllCalls = await prepareNll(gpu, { slices: logits, targets, out: nll, T });
+  owned.push(nllCalls.state);
+  const loss = nllCalls.calls;
   return {
     T, tokens, targets, position, logits, nll, forward, loss,
     destroy: () => { owned.forEach((b) => b.destroy()); position.destroy(); },

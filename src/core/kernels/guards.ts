@@ -1,6 +1,7 @@
 // Shape guards shared by the kernel hosts: every prepare* call checks its sizes, buffer capacities and
 // aliasing before it creates anything, and throws a KernelShapeError that names the kernel and the argument.
 import { PrunelabError } from '../errors.ts';
+import { bindingBytes, bufferOf, type Binding } from './kernel-call.ts';
 
 /** A kernel was prepared with sizes or buffers that do not fit together. */
 export class KernelShapeError extends PrunelabError {
@@ -17,17 +18,19 @@ export function requireInt(kernel: string, name: string, value: number, min = 1)
 }
 
 /** `buffer` must hold at least `elems` 4-byte elements. */
-export function requireElems(kernel: string, name: string, buffer: GPUBuffer, elems: number): void {
-  if (buffer.size < elems * 4) {
-    throw new KernelShapeError(kernel, `${name} holds ${buffer.size} bytes but ${elems} x 4 = ${elems * 4} are needed`);
+export function requireElems(kernel: string, name: string, buffer: Binding, elems: number): void {
+  const bytes = bindingBytes(buffer);
+  if (bytes < elems * 4) {
+    throw new KernelShapeError(kernel, `${name} holds ${bytes} bytes but ${elems} x 4 = ${elems * 4} are needed`);
   }
 }
 
 /** Writable bindings may not alias any other binding of the same dispatch (WebGPU validation rule). */
-export function requireDistinct(kernel: string, buffers: Record<string, GPUBuffer | undefined>): void {
+export function requireDistinct(kernel: string, buffers: Record<string, Binding | undefined>): void {
   const seen = new Map<GPUBuffer, string>();
-  for (const [name, b] of Object.entries(buffers)) {
-    if (!b) continue;
+  for (const [name, binding] of Object.entries(buffers)) {
+    if (!binding) continue;
+    const b = bufferOf(binding);
     const other = seen.get(b);
     if (other) throw new KernelShapeError(kernel, `${name} and ${other} must be different buffers`);
     seen.set(b, name);

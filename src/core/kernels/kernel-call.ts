@@ -2,13 +2,24 @@
 import type { Gpu } from '../gpu/device.ts';
 import { getPipeline } from '../gpu/pipelines.ts';
 
+/** A whole buffer, or a byte range of one (offset a multiple of minStorageBufferOffsetAlignment). */
+export type Binding = GPUBuffer | { buffer: GPUBuffer; offset: number; size: number };
+
+export function bufferOf(b: Binding): GPUBuffer {
+  return 'buffer' in b ? b.buffer : b;
+}
+
+export function bindingBytes(b: Binding): number {
+  return b.size;
+}
+
 export interface KernelCall {
   readonly label: string;
   encode(pass: GPUComputePassEncoder): void;
 }
 
 /** Binds `buffers` to @group(0) @binding(0..n-1) in order and returns a reusable call. */
-export async function prepareCall(gpu: Gpu, label: string, code: string, buffers: GPUBuffer[],
+export async function prepareCall(gpu: Gpu, label: string, code: string, buffers: Binding[],
   workgroups: [number, number?, number?], entryPoint = 'main'): Promise<KernelCall> {
   const max = gpu.limits.maxComputeWorkgroupsPerDimension;
   const [x, y = 1, z = 1] = workgroups;
@@ -17,7 +28,7 @@ export async function prepareCall(gpu: Gpu, label: string, code: string, buffers
   const bindGroup = await gpu.scoped(`bind ${label}`, () => gpu.device.createBindGroup({
     label,
     layout: pipeline.getBindGroupLayout(0),
-    entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+    entries: buffers.map((b, binding) => ({ binding, resource: 'buffer' in b ? b : { buffer: b } })),
   }));
   return {
     label,

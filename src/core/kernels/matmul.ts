@@ -15,7 +15,7 @@ import blocked4x4Code from '../../../shaders/matmul-blocked4x4.wgsl?raw';
 import blocked4x4ScalarCode from '../../../shaders/matmul-blocked4x4-scalar.wgsl?raw';
 import blocked16x16Code from '../../../shaders/matmul-blocked16x16.wgsl?raw';
 import tiled16Code from '../../../shaders/matmul-tiled16.wgsl?raw';
-import { prepareCall, type KernelCall } from './kernel-call.ts';
+import { prepareCall, type Binding, type KernelCall } from './kernel-call.ts';
 import { KernelShapeError, requireDistinct, requireElems, requireInt } from './guards.ts';
 
 export const MATMUL_VARIANTS = ['blocked4x4', 'blocked16x16', 'tiled16'] as const;
@@ -23,7 +23,7 @@ export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 
 export interface MatmulArgs {
   x: GPUBuffer;          // [M, K]
-  w: GPUBuffer;          // [N, K]
+  w: Binding;            // [N, K]  (a byte range of a larger weight is allowed: a slice of lm_head rows)
   bias?: GPUBuffer;      // [N]
   y: GPUBuffer;          // [M, ldy], columns yColOffset .. yColOffset+N-1 written
   M: number;

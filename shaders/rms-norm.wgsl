@@ -1,0 +1,27 @@
+// LLaMA RMSNorm, one workgroup per row: out[t, :] = x[t, :] / sqrt(mean(x[t, :]^2) + eps) * weight
+struct Params { T: u32, dim: u32, eps: f32 }
+@group(0) @binding(0) var<storage, read> x: array<f32>;              // [T, dim]
+@group(0) @binding(1) var<storage, read> weight: array<f32>;         // [dim]
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;      // [T, dim]  (a different buffer from x)
+@group(0) @binding(3) var<uniform> params: Params;
+
+const WG = 64u;
+var<workgroup> partial: array<f32, WG>;   // per-invocation sums of squares, then the tree reduction
+
+@compute @workgroup_size(WG)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
+        @builtin(num_workgroups) nwg: vec3<u32>) {
+  let row = wid.x + wid.y * nwg.x;
+  if (row >= params.T) { return; }
+  let base = row * params.dim;
+  var sum = 0.0;
+  for (var j = lid.x; j < params.dim; j += WG) { let v = x[base + j]; sum += v * v; }
+  partial[lid.x] = sum;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
+    if (lid.x < stride) { partial[lid.x] += partial[lid.x + stride]; }
+    workgroupBarrier();
+  }
+  let inv = inverseSqrt(partial[0] / f32(params.dim) + params.eps);
+  for (var j = lid.x; j < params.dim; j += WG) { out[base + j] = x[base + j] * inv * weight[j]; }
+}

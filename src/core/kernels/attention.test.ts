@@ -1,0 +1,42 @@
+import { describe, it } from 'vitest';
+import fc from 'fast-check';
+import { createUniformBuffer, packUniform, readF32 } from '../gpu/buffers.ts';
+import { runCalls } from './kernel-call.ts';
+import { attentionReference, prepareAttention } from './attention.ts';
+import { nonZeroF32Array } from '../../../test/helpers/numeric.ts';
+import { expectWithin, upload, useGpu } from '../../../test/helpers/kernel-harness.ts';
+
+const gpu = useGpu();
+const POISON = 1e4; // cache rows after pos0 + T - 1: any causal leak moves the output far off
+
+describe('attention kernel', () => {
+  it('matches the float64 causal GQA reference over random caches (chunk boundaries, head dims up to 256)', async () => {
+    const arb = fc.record({ T: fc.integer({ min: 1, max: 5 }), nKv: fc.integer({ min: 1, max: 2 }),
+      group: fc.integer({ min: 1, max: 3 }), hd: fc.oneof(fc.integer({ min: 1, max: 70 }), fc.constantFrom(128, 200, 256)),
+      pos0: fc.oneof(fc.integer({ min: 0, max: 10 }), fc.integer({ min: 60, max: 140 })), spare: fc.integer({ min: 0, max: 3 }) })
+      .chain((s) => {
+        const nH = s.nKv * s.group, width = s.nKv * s.hd, rows = s.pos0 + s.T + s.spare;
+        return fc.record({ q: nonZeroF32Array(s.T * nH * s.hd, 0.3), k: nonZeroF32Array(rows * width, 0.3),
+          v: nonZeroF32Array(rows * width) }).map((d) => ({ ...s, ...d, nH, width, rows }));
+      });
+    await fc.assert(fc.asyncProperty(arb, async ({ T, nKv, nH, hd, pos0, width, rows, q, k, v }) => {
+      const filled = (pos0 + T) * width;
+      k.fill(POISON, filled); v.fill(POISON, filled);
+      const owned: GPUBuffer[] = [];
+      const out = await upload(gpu(), 'out', new Float32Array(T * nH * hd), owned);
+      const position = await createUniformBuffer(gpu(), 'position', packUniform([{ u32: pos0 }]));
+      owned.push(position);
+      await runCalls(gpu(), [await prepareAttention(gpu(), {
+        q: await upload(gpu(), 'q', q, owned), kCache: await upload(gpu(), 'k', k, owned),
+        vCache: await upload(gpu(), 'v', v, owned), out, T, nHeads: nH, nKvHeads: nKv, headDim: hd, position,
+      })]);
+      const got = await readF32(gpu(), out, T * nH * hd);
+      owned.forEach((b) => b.destroy());
+      // Scores are f32 dot products of hd terms (|q k| <= 0.36): their error bound, doubled for the softmax
+      // ratio, scales the largest |v| (2); plus a few ulps for the weighted sum itself.
+      const scoreErr = (hd + 2) * 2 ** -24 * hd * 0.36 / Math.sqrt(hd);
+      const tol = 2 * 2 * scoreErr * 2 + 1e-5;
+      expectWithin(got, attentionReference(q, k, v, T, nH, nKv, hd, pos0), tol, `out (rows ${rows})`);
+    }), { numRuns: 30 });
+  });
+});

@@ -1,0 +1,69 @@
+// Host for shaders/attention.wgsl: causal grouped-query attention of T new rows against the KV cache.
+import type { Gpu } from '../gpu/device.ts';
+import { createUniformBuffer, packUniform } from '../gpu/buffers.ts';
+import code from '../../../shaders/attention.wgsl?raw';
+import { prepareCall, type KernelCall } from './kernel-call.ts';
+import { grid1d } from './grid.ts';
+import { KernelShapeError, requireDistinct, requireElems, requireInt, requirePosition } from './guards.ts';
+
+/** The shader keeps a query and 4 output dimensions per lane (64 lanes) in fixed-size arrays. */
+export const MAX_ATTENTION_HEAD_DIM = 256;
+
+export interface AttentionArgs {
+  q: GPUBuffer;         // [T, nHeads, headDim], already rotated
+  kCache: GPUBuffer;    // [rows, nKvHeads, headDim], rows 0 .. pos0+T-1 filled
+  vCache: GPUBuffer;    // [rows, nKvHeads, headDim]
+  out: GPUBuffer;       // [T, nHeads, headDim]
+  T: number;
+  nHeads: number;
+  nKvHeads: number;
+  headDim: number;
+  position: GPUBuffer;  // uniform { pos0: u32 }
+}
+
+export async function prepareAttention(gpu: Gpu, a: AttentionArgs): Promise<KernelCall> {
+  const k = 'attention';
+  requireInt(k, 'T', a.T);
+  requireInt(k, 'nHeads', a.nHeads);
+  requireInt(k, 'nKvHeads', a.nKvHeads);
+  requireInt(k, 'headDim', a.headDim);
+  if (a.nHeads % a.nKvHeads) throw new KernelShapeError(k, `nHeads (${a.nHeads}) must be a multiple of nKvHeads (${a.nKvHeads})`);
+  if (a.headDim > MAX_ATTENTION_HEAD_DIM) throw new KernelShapeError(k, `headDim ${a.headDim} exceeds the supported ${MAX_ATTENTION_HEAD_DIM}`);
+  requireElems(k, 'q [T, nHeads, headDim]', a.q, a.T * a.nHeads * a.headDim);
+  requireElems(k, 'kCache [rows, nKvHeads, headDim]', a.kCache, a.T * a.nKvHeads * a.headDim);
+  requireElems(k, 'vCache [rows, nKvHeads, headDim]', a.vCache, a.T * a.nKvHeads * a.headDim);
+  requireElems(k, 'out [T, nHeads, headDim]', a.out, a.T * a.nHeads * a.headDim);
+  requireDistinct(k, { out: a.out, q: a.q, kCache: a.kCache, vCache: a.vCache });
+  requirePosition(k, a.position);
+  const params = await createUniformBuffer(gpu, 'attention params', packUniform([
+    { u32: a.T }, { u32: a.nHeads }, { u32: a.nKvHeads }, { u32: a.headDim }, { f32: 1 / Math.sqrt(a.headDim) },
+  ]));
+  return prepareCall(gpu, k, code, [a.q, a.kCache, a.vCache, a.out, params, a.position], grid1d(gpu, a.T * a.nHeads, 1));
+}
+
+/** CPU reference in float64: row t attends to cache rows 0 .. pos0 + t.  Shapes as in AttentionArgs. */
+export function attentionReference(q: Float32Array, kCache: Float32Array, vCache: Float32Array, T: number,
+  nHeads: number, nKvHeads: number, headDim: number, pos0: number): Float64Array {
+  const out = new Float64Array(T * nHeads * headDim);
+  const kvStride = nKvHeads * headDim;
+  for (let t = 0; t < T; t++) {
+    for (let h = 0; h < nHeads; h++) {
+      const kvOff = Math.floor(h / (nHeads / nKvHeads)) * headDim;
+      const qOff = (t * nHeads + h) * headDim;
+      const n = pos0 + t + 1;
+      const scores = new Float64Array(n);
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let d = 0; d < headDim; d++) s += q[qOff + d] * kCache[j * kvStride + kvOff + d];
+        scores[j] = s / Math.sqrt(headDim);
+      }
+      const m = Math.max(...scores);
+      let sum = 0;
+      for (let j = 0; j < n; j++) sum += (scores[j] = Math.exp(scores[j] - m));
+      for (let j = 0; j < n; j++) {
+        for (let d = 0; d < headDim; d++) out[qOff + d] += (scores[j] / sum) * vCache[j * kvStride + kvOff + d];
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { createUniformBuffer, packUniform, readF32 } from '../gpu/buffers.ts';
+import { runCalls } from './kernel-call.ts';
+import { createRopeTable, prepareRope, ropeReference } from './rope.ts';
+import { nonZeroF32Array } from '../../../test/helpers/numeric.ts';
+import { expectWithin, upload, useGpu } from '../../../test/helpers/kernel-harness.ts';
+
+const gpu = useGpu();
+
+async function run(x: Float32Array, T: number, nHeads: number, headDim: number, theta: number, pos0: number,
+  tableRows: number): Promise<Float32Array> {
+  const owned: GPUBuffer[] = [];
+  const xb = await upload(gpu(), 'x', x, owned);
+  const table = await createRopeTable(gpu(), headDim, theta, tableRows);
+  const position = await createUniformBuffer(gpu(), 'position', packUniform([{ u32: pos0 }]));
+  owned.push(table, position);
+  await runCalls(gpu(), [await prepareRope(gpu(), { x: xb, table, tableRows, T, nHeads, headDim, position })]);
+  const got = await readF32(gpu(), xb, x.length);
+  owned.forEach((b) => b.destroy());
+  return got;
+}
+
+describe('rope kernel', () => {
+  it('matches the float64 rotate_half reference at random positions, including long contexts', async () => {
+    const arb = fc.record({ T: fc.integer({ min: 1, max: 6 }), nHeads: fc.integer({ min: 1, max: 4 }),
+      half: fc.integer({ min: 1, max: 40 }), theta: fc.constantFrom(10000, 500000, 1e6),
+      pos0: fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1000, max: 4000 })) })
+      .chain((s) => nonZeroF32Array(s.T * s.nHeads * s.half * 2).map((x) => ({ ...s, x })));
+    await fc.assert(fc.asyncProperty(arb, async ({ T, nHeads, half, theta, pos0, x }) => {
+      const hd = half * 2;
+      const ref = ropeReference(x, T, nHeads, hd, theta, pos0);
+      expectWithin(await run(x, T, nHeads, hd, theta, pos0, pos0 + T), ref, 2e-6 * 4, 'x');
+    }), { numRuns: 25 });
+  });
+
+  it('leaves rows beyond the table unrotated instead of reading out of bounds', async () => {
+    const x = Float32Array.from({ length: 2 * 4 }, (_, i) => i + 1);  // T=2, 1 head, hd=4
+    const got = await run(x, 2, 1, 4, 10000, 3, 4);                   // row 0 at position 3 fits, row 1 (4) does not
+    expect(Array.from(got.subarray(4))).toEqual([5, 6, 7, 8]);
+    expectWithin(got.subarray(0, 4), ropeReference(x, 2, 1, 4, 10000, 3).subarray(0, 4), 1e-5, 'row 0');
+  });
+});
