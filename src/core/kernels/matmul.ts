@@ -15,6 +15,7 @@ import blocked4x4Code from '../../../shaders/matmul-blocked4x4.wgsl?raw';
 import blocked4x4ScalarCode from '../../../shaders/matmul-blocked4x4-scalar.wgsl?raw';
 import blocked16x16Code from '../../../shaders/matmul-blocked16x16.wgsl?raw';
 import tiled16Code from '../../../shaders/matmul-tiled16.wgsl?raw';
+import maskedCode from '../../../shaders/matmul-masked.wgsl?raw';
 import { prepareCall, type Binding, type KernelCall } from './kernel-call.ts';
 import { KernelShapeError, requireDistinct, requireElems, requireInt } from './guards.ts';
 
@@ -32,6 +33,8 @@ export interface MatmulArgs {
   ldy?: number;          // default N
   yColOffset?: number;   // default 0
   variant: MatmulVariant;
+  /** Pruning mask, bitset [N, ceil(K/32)] u32 (1 = kept): selects the masked kernel whatever the variant. */
+  mask?: GPUBuffer;
 }
 
 /** Shader text, outputs per invocation (rows, columns) and workgroup size (x = columns, y = rows). */
@@ -55,7 +58,8 @@ export async function prepareMatmul(gpu: Gpu, args: MatmulArgs): Promise<KernelC
   const { x, w, bias, y, M, N, K, variant } = args;
   const ldy = args.ldy ?? N;
   const yColOffset = args.yColOffset ?? 0;
-  const kernel = pickKernel(variant, M, K);
+  const kernel = args.mask ? { name: 'matmul-masked', code: maskedCode, block: [4, 4] as [number, number], wg: [8, 8] as [number, number] }
+    : pickKernel(variant, M, K);
   const label = kernel.name;
   requireInt(label, 'M', M);
   requireInt(label, 'N', N);
@@ -69,13 +73,18 @@ export async function prepareMatmul(gpu: Gpu, args: MatmulArgs): Promise<KernelC
   requireDistinct(label, { y, x });
   requireDistinct(label, { y, w });
   requireDistinct(label, { y, bias });
+  const words = Math.ceil(K / 32);
+  if (args.mask) {
+    requireElems(label, 'mask [N, ceil(K/32)]', args.mask, N * words);
+    requireDistinct(label, { y, mask: args.mask });
+  }
   const params = await createUniformBuffer(gpu, `${label} params`, packUniform([
-    { u32: M }, { u32: N }, { u32: K }, { u32: ldy }, { u32: yColOffset }, { u32: bias ? 1 : 0 },
+    { u32: M }, { u32: N }, { u32: K }, { u32: ldy }, { u32: yColOffset }, { u32: bias ? 1 : 0 }, { u32: words },
   ]));
   const [bm, bn] = kernel.block;
   const [wx, wy] = kernel.wg;
   // Without a bias the (read-only) weight stands in for the bias binding; the shader never reads it.
-  return prepareCall(gpu, label, kernel.code, [x, w, bias ?? w, y, params],
+  return prepareCall(gpu, label, kernel.code, [x, w, bias ?? w, y, params, ...(args.mask ? [args.mask] : [])],
     [Math.ceil(N / (bn * wx)), Math.ceil(M / (bm * wy))]);
 }
 

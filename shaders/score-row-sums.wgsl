@@ -1,0 +1,30 @@
+// Per-row sums of pruning scores (for the layer mean that sets the outlier threshold), one workgroup per row:
+//   out[i] = sum_j score[i,j],  score = |w| * sqrt(sq[j]) (useSq = 1) or |w|
+struct Params { N: u32, K: u32, useSq: u32 }
+@group(0) @binding(0) var<storage, read> w: array<f32>;              // [N, K]
+@group(0) @binding(1) var<storage, read> sq: array<f32>;             // [K] (any buffer when useSq == 0)
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;      // [N]
+@group(0) @binding(3) var<uniform> p: Params;
+
+const WG = 64u;
+var<workgroup> red: array<f32, WG>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
+        @builtin(num_workgroups) nwg: vec3<u32>) {
+  let row = wid.x + wid.y * nwg.x;
+  if (row >= p.N) { return; }
+  var s = 0.0;
+  for (var j = lid.x; j < p.K; j += WG) {
+    var v = abs(w[row * p.K + j]);
+    if (p.useSq != 0u) { v = v * sqrt(sq[j]); }
+    s += v;
+  }
+  red[lid.x] = s;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
+    if (lid.x < stride) { red[lid.x] += red[lid.x + stride]; }
+    workgroupBarrier();
+  }
+  if (lid.x == 0u) { out[row] = red[0]; }
+}

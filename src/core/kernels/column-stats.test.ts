@@ -1,0 +1,28 @@
+import { describe, it } from 'vitest';
+import fc from 'fast-check';
+import { readF32 } from '../gpu/buffers.ts';
+import { runCalls } from './kernel-call.ts';
+import { columnStatsReference, prepareColumnStats } from './column-stats.ts';
+import { nonZeroF32Array } from '../../../test/helpers/numeric.ts';
+import { expectWithin, upload, useGpu } from '../../../test/helpers/kernel-harness.ts';
+
+const gpu = useGpu();
+
+describe('column-stats kernel', () => {
+  it('accumulates per-column sums of squares and sums onto existing statistics over two windows', async () => {
+    const arb = fc.record({ T: fc.integer({ min: 1, max: 40 }), K: fc.integer({ min: 1, max: 200 }) })
+      .chain((s) => fc.record({ a: nonZeroF32Array(s.T * s.K), b: nonZeroF32Array(s.T * s.K), init: nonZeroF32Array(2 * s.K) })
+        .map((d) => ({ ...s, ...d })));
+    await fc.assert(fc.asyncProperty(arb, async ({ T, K, a, b, init }) => {
+      const owned: GPUBuffer[] = [];
+      const stats = await upload(gpu(), 'stats', init, owned);
+      const xa = await upload(gpu(), 'a', a, owned), xb = await upload(gpu(), 'b', b, owned);
+      await runCalls(gpu(), [await prepareColumnStats(gpu(), { x: xa, stats, T, K }), await prepareColumnStats(gpu(), { x: xb, stats, T, K })]);
+      const got = await readF32(gpu(), stats, 2 * K);
+      owned.forEach((x) => x.destroy());
+      const ref = columnStatsReference(b, Float32Array.from(columnStatsReference(a, init, T, K)), T, K);
+      // Recursive f32 sums of 2T + 1 terms of magnitude <= 4.
+      expectWithin(got, ref, (2 * T + 3) * 2 ** -24 * (8 * T + 4), 'stats');
+    }), { numRuns: 25 });
+  });
+});
