@@ -5,7 +5,9 @@ import { readF32 } from '../gpu/buffers.ts';
 import { runCalls } from '../kernels/kernel-call.ts';
 import { autotuneMatmul, type MatmulVariant } from '../kernels/matmul.ts';
 import type { LoadedModel } from '../model/loaded-model.ts';
-import { createForwardPlan, createKvCache, readLogitRows, type ForwardPlan, type KvCache } from './forward-plan.ts';
+import { createForwardPlan, type ForwardPlan } from './forward-plan.ts';
+import { createKvCache, type KvCache } from './kv-cache.ts';
+import { readLogitRows } from './logit-slices.ts';
 import { uploadWeights, type GpuWeights } from './gpu-weights.ts';
 
 export interface EngineOptions {
@@ -17,6 +19,7 @@ export interface EngineOptions {
 export class Engine {
   private cache: KvCache | null = null;
   private plans = new Map<number, ForwardPlan>();
+  private masks: ReadonlyMap<string, GPUBuffer> | null = null;
 
   private constructor(readonly gpu: Gpu, readonly model: LoadedModel, readonly weights: GpuWeights,
     readonly matmulVariant: MatmulVariant) {}
@@ -41,7 +44,8 @@ export class Engine {
     }
     let p = this.plans.get(T);
     if (!p) {
-      p = await createForwardPlan(this.gpu, this.spec, this.weights, this.cache, T, this.matmulVariant);
+      p = await createForwardPlan(this.gpu, this.spec, this.weights, this.cache, T, this.matmulVariant,
+        { masks: this.masks ?? undefined });
       this.plans.set(T, p);
     }
     return p;
@@ -80,7 +84,7 @@ export class Engine {
     this.write(plan, ids, pos0);
     await runCalls(this.gpu, plan.forward);
     const V = this.spec.vocabSize;
-    return readLogitRows(this.gpu, plan, V, ids.length - 1, 1);
+    return readLogitRows(this.gpu, plan.logits, V, ids.length - 1, 1);
   }
 
   /** Full logits [T, V] of one window from position 0 (tests, statistics). */
@@ -88,7 +92,17 @@ export class Engine {
     const plan = await this.plan(ids.length, ids.length);
     this.write(plan, ids, 0);
     await runCalls(this.gpu, plan.forward);
-    return readLogitRows(this.gpu, plan, this.spec.vocabSize, 0, ids.length);
+    return readLogitRows(this.gpu, plan.logits, this.spec.vocabSize, 0, ids.length);
+  }
+
+  /**
+   * Evaluates through these pruning masks (bitsets by tensor name; their contents may change between calls
+   * without calling this again), or densely with null. Weights are never touched.
+   */
+  setMasks(masks: ReadonlyMap<string, GPUBuffer> | null): void {
+    if (masks === this.masks) return;
+    this.dropPlans();
+    this.masks = masks;
   }
 
   private dropPlans(): void {

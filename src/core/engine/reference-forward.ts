@@ -45,69 +45,99 @@ function rope(v: Float64Array, heads: number, hd: number, pos: number, theta: nu
   }
 }
 
+/** The four distinct inputs of a layer's linear maps (ALGORITHMS.md, calibration statistics). */
+export type LinearInput = 'attnIn' | 'oIn' | 'mlpIn' | 'downIn';
+/** Observes the rows ([T][width]) entering a layer's linear maps. */
+export type InputHook = (input: LinearInput, rows: Float64Array[]) => void;
+
+/** Token embeddings: [T][d]. */
+export function referenceEmbed(spec: ModelSpec, w: ReferenceWeights, tokens: number[]): Float64Array[] {
+  const d = spec.hiddenSize;
+  const embed = get(w, tensorNames.embed); // [V, d]
+  return tokens.map((t) => embed.slice(t * d, (t + 1) * d));
+}
+
+/** Decoder layer l over one window's residual stream x ([T][d], positions 0..T-1); returns the new stream. */
+export function referenceLayer(spec: ModelSpec, w: ReferenceWeights, l: number, x: Float64Array[],
+  hook?: InputHook): Float64Array[] {
+  const { hiddenSize: d, intermediateSize: f, numHeads: nH, numKvHeads: nKv, headDim: hd } = spec;
+  const T = x.length;
+  const group = nH / nKv;
+  const n = tensorNames.layer(l);
+  const keys: Float64Array[] = [];    // [T][nKv*hd]
+  const values: Float64Array[] = [];  // [T][nKv*hd]
+  const queries: Float64Array[] = []; // [T][nH*hd]
+  const normed: Float64Array[] = [];  // [T][d]
+  for (let t = 0; t < T; t++) {
+    const xn = rmsNorm(x[t], get(w, n.attnNorm), spec.rmsNormEps);
+    normed.push(xn);
+    const q = linear(get(w, n.q), xn, nH * hd, d, spec.attentionBias ? get(w, n.qBias) : undefined);
+    const k = linear(get(w, n.k), xn, nKv * hd, d, spec.attentionBias ? get(w, n.kBias) : undefined);
+    const v = linear(get(w, n.v), xn, nKv * hd, d, spec.attentionBias ? get(w, n.vBias) : undefined);
+    rope(q, nH, hd, t, spec.ropeTheta);
+    rope(k, nKv, hd, t, spec.ropeTheta);
+    queries.push(q); keys.push(k); values.push(v);
+  }
+  hook?.('attnIn', normed);
+  const atts: Float64Array[] = [];   // [T][nH*hd]
+  for (let t = 0; t < T; t++) {
+    const att = new Float64Array(nH * hd);
+    for (let h = 0; h < nH; h++) {
+      const kvh = Math.floor(h / group);
+      const scores = new Float64Array(t + 1);
+      let max = -Infinity;
+      for (let s = 0; s <= t; s++) {
+        let dot = 0;
+        for (let i = 0; i < hd; i++) dot += queries[t][h * hd + i] * keys[s][kvh * hd + i];
+        scores[s] = dot / Math.sqrt(hd);
+        if (scores[s] > max) max = scores[s];
+      }
+      let sum = 0;
+      for (let s = 0; s <= t; s++) { scores[s] = Math.exp(scores[s] - max); sum += scores[s]; }
+      for (let s = 0; s <= t; s++) {
+        const p = scores[s] / sum;
+        for (let i = 0; i < hd; i++) att[h * hd + i] += p * values[s][kvh * hd + i];
+      }
+    }
+    atts.push(att);
+  }
+  hook?.('oIn', atts);
+  const h1s: Float64Array[] = [], hns: Float64Array[] = [], acts: Float64Array[] = [];
+  for (let t = 0; t < T; t++) {
+    const o = linear(get(w, n.o), atts[t], d, nH * hd);
+    const h1 = x[t].map((v, i) => v + o[i]);
+    const hn = rmsNorm(h1, get(w, n.mlpNorm), spec.rmsNormEps);
+    const g = linear(get(w, n.gate), hn, f, d);
+    const u = linear(get(w, n.up), hn, f, d);
+    h1s.push(h1); hns.push(hn);
+    acts.push(g.map((gv, i) => (gv / (1 + Math.exp(-gv))) * u[i]));
+  }
+  hook?.('mlpIn', hns);
+  hook?.('downIn', acts);
+  return h1s.map((h1, t) => {
+    const down = linear(get(w, n.down), acts[t], d, f);
+    return h1.map((v, i) => v + down[i]);
+  });
+}
+
+/** Final norm and lm_head: [T][V]. */
+export function referenceHead(spec: ModelSpec, w: ReferenceWeights, x: Float64Array[]): Float64Array[] {
+  const head = spec.tieWordEmbeddings ? get(w, tensorNames.embed) : get(w, tensorNames.lmHead); // [V, d]
+  return x.map((row) => linear(head, rmsNorm(row, get(w, tensorNames.finalNorm), spec.rmsNormEps), spec.vocabSize, spec.hiddenSize));
+}
+
 /**
  * Logits for every position of `tokens` (one window, positions 0..T-1).
  * Returns [T][vocab] as float64 rows.
  */
 export function referenceLogits(spec: ModelSpec, w: ReferenceWeights, tokens: number[]): Float64Array[] {
-  const { hiddenSize: d, intermediateSize: f, numHeads: nH, numKvHeads: nKv, headDim: hd, vocabSize: V } = spec;
-  const T = tokens.length;
-  const group = nH / nKv;
-  const embed = get(w, tensorNames.embed); // [V, d]
-  // x: [T][d] residual stream
-  let x: Float64Array[] = tokens.map((t) => embed.slice(t * d, (t + 1) * d));
-  for (let l = 0; l < spec.numLayers; l++) {
-    const n = tensorNames.layer(l);
-    const keys: Float64Array[] = [];   // [T][nKv*hd]
-    const values: Float64Array[] = []; // [T][nKv*hd]
-    const queries: Float64Array[] = []; // [T][nH*hd]
-    for (let t = 0; t < T; t++) {
-      const xn = rmsNorm(x[t], get(w, n.attnNorm), spec.rmsNormEps);
-      const q = linear(get(w, n.q), xn, nH * hd, d, spec.attentionBias ? get(w, n.qBias) : undefined);
-      const k = linear(get(w, n.k), xn, nKv * hd, d, spec.attentionBias ? get(w, n.kBias) : undefined);
-      const v = linear(get(w, n.v), xn, nKv * hd, d, spec.attentionBias ? get(w, n.vBias) : undefined);
-      rope(q, nH, hd, t, spec.ropeTheta);
-      rope(k, nKv, hd, t, spec.ropeTheta);
-      queries.push(q); keys.push(k); values.push(v);
-    }
-    const next: Float64Array[] = [];
-    for (let t = 0; t < T; t++) {
-      const att = new Float64Array(nH * hd); // [nH*hd]
-      for (let h = 0; h < nH; h++) {
-        const kvh = Math.floor(h / group);
-        const scores = new Float64Array(t + 1);
-        let max = -Infinity;
-        for (let s = 0; s <= t; s++) {
-          let dot = 0;
-          for (let i = 0; i < hd; i++) dot += queries[t][h * hd + i] * keys[s][kvh * hd + i];
-          scores[s] = dot / Math.sqrt(hd);
-          if (scores[s] > max) max = scores[s];
-        }
-        let sum = 0;
-        for (let s = 0; s <= t; s++) { scores[s] = Math.exp(scores[s] - max); sum += scores[s]; }
-        for (let s = 0; s <= t; s++) {
-          const p = scores[s] / sum;
-          for (let i = 0; i < hd; i++) att[h * hd + i] += p * values[s][kvh * hd + i];
-        }
-      }
-      const o = linear(get(w, n.o), att, d, nH * hd);
-      const h1 = x[t].map((v, i) => v + o[i]);
-      const hn = rmsNorm(h1, get(w, n.mlpNorm), spec.rmsNormEps);
-      const g = linear(get(w, n.gate), hn, f, d);
-      const u = linear(get(w, n.up), hn, f, d);
-      const act = g.map((gv, i) => (gv / (1 + Math.exp(-gv))) * u[i]);
-      const down = linear(get(w, n.down), act, d, f);
-      next.push(h1.map((v, i) => v + down[i]));
-    }
-    x = next;
-  }
-  const head = spec.tieWordEmbeddings ? embed : get(w, tensorNames.lmHead); // [V, d]
-  return x.map((row) => linear(head, rmsNorm(row, get(w, tensorNames.finalNorm), spec.rmsNormEps), V, d));
+  let x = referenceEmbed(spec, w, tokens);
+  for (let l = 0; l < spec.numLayers; l++) x = referenceLayer(spec, w, l, x);
+  return referenceHead(spec, w, x);
 }
 
-/** Sum of next-token NLL over positions 0..T-2 of one window (predicting tokens 1..T-1). */
-export function referenceWindowNll(spec: ModelSpec, w: ReferenceWeights, tokens: number[]): { sum: number; count: number } {
-  const logits = referenceLogits(spec, w, tokens);
+/** Sum of next-token NLL over positions 0..T-2 given the window's logits rows. */
+export function referenceNllFromLogits(logits: Float64Array[], tokens: number[]): { sum: number; count: number } {
   let sum = 0;
   for (let t = 0; t + 1 < tokens.length; t++) {
     const row = logits[t];
@@ -118,4 +148,9 @@ export function referenceWindowNll(spec: ModelSpec, w: ReferenceWeights, tokens:
     sum += max + Math.log(z) - row[tokens[t + 1]];
   }
   return { sum, count: tokens.length - 1 };
+}
+
+/** Sum of next-token NLL over positions 0..T-2 of one window (predicting tokens 1..T-1). */
+export function referenceWindowNll(spec: ModelSpec, w: ReferenceWeights, tokens: number[]): { sum: number; count: number } {
+  return referenceNllFromLogits(referenceLogits(spec, w, tokens), tokens);
 }
