@@ -1,16 +1,19 @@
 // N:M mask: in every group of m consecutive columns of a row keep the n highest scores (prune the m - n lowest;
-// among equal scores the lower column is pruned first). Groups never straddle a mask word (m divides 32).
-// One invocation per mask word.  score as in prune-mask.wgsl.
+// among equal scores the lower column is pruned first). Groups never straddle a mask word (m divides 32); a
+// trailing partial group of g < m columns keeps min(n, g).
+// One invocation per mask word. Scores compare as in prune-mask.wgsl: by their f32 bits with the sign cleared
+// (-0 == 0; NaN above +Inf, i.e. the highest score).
 struct Params { N: u32, K: u32, words: u32, useSq: u32, n: u32, m: u32 }
 @group(0) @binding(0) var<storage, read> w: array<f32>;              // [N, K]
 @group(0) @binding(1) var<storage, read> sq: array<f32>;             // [K] (any buffer when useSq == 0)
 @group(0) @binding(2) var<storage, read_write> mask: array<u32>;     // [N, words] bitset, 1 = kept
 @group(0) @binding(3) var<uniform> p: Params;
 
-fn score(row: u32, j: u32) -> f32 {
+fn key(row: u32, j: u32) -> u32 {
   var s = abs(w[row * p.K + j]);
   if (p.useSq != 0u) { s = s * sqrt(sq[j]); }
-  return select(s, 3.4e38, s != s);   // NaN sorts last
+  let b = bitcast<u32>(s) & 0x7fffffffu;
+  return select(b, 0xffffffffu, b > 0x7f800000u);
 }
 
 @compute @workgroup_size(64)
@@ -21,15 +24,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let wd = idx % p.words;
   var bits = 0u;
   for (var g0 = wd * 32u; g0 < min(p.K, wd * 32u + 32u); g0 += p.m) {
-    for (var i = 0u; i < p.m; i++) {
-      let si = score(row, g0 + i);
+    let g = min(p.m, p.K - g0);                         // group size: m, or the tail's K % m
+    let pruned = select(0u, g - p.n, g > p.n);          // the g - n lowest go (none from a tail of <= n)
+    for (var i = 0u; i < g; i++) {
+      let si = key(row, g0 + i);
       // rank = how many group members are pruned before this one (lower score, or equal score and lower column)
       var rank = 0u;
-      for (var j = 0u; j < p.m; j++) {
-        let sj = score(row, g0 + j);
+      for (var j = 0u; j < g; j++) {
+        let sj = key(row, g0 + j);
         if (sj < si || (sj == si && j < i)) { rank++; }
       }
-      if (rank >= p.m - p.n) { bits |= 1u << ((g0 + i) & 31u); }
+      if (rank >= pruned) { bits |= 1u << ((g0 + i) & 31u); }
     }
   }
   mask[idx] = bits;

@@ -1,43 +1,47 @@
 // Unstructured row-wise mask: in every row of w prune exactly the k lowest scores, ties -> lower column first.
 //   score[i,j] = |w[i,j]| * sqrt(sq[j])  (Wanda, useSq = 1)  or  |w[i,j]|  (magnitude)
-// One workgroup per row. Scores are >= 0, so their f32 bit patterns order like the values (NaN -> highest):
-// a 4-pass radix select (8 bits per pass, workgroup histogram) finds the k-th smallest key t; keys below t are
-// pruned, and keys equal to t are pruned in column order until exactly k are.
+// One workgroup per row. Scores are >= 0, so their f32 bit patterns with the sign cleared order like the values
+// (-0 -> 0; NaN -> 0xffffffff, above +Inf: NaN counts as the highest score). A 4-pass radix select (8 bits per
+// pass, workgroup histogram) finds the k-th smallest key t; keys below t are pruned, and keys equal to t are
+// pruned in column order until exactly k are. No limit on K: the final pass gives each invocation a contiguous
+// run of mask words, so the ties before a word are one scan over WG per-invocation counts.
+// WG = 64, not 256: barriers are costly on CPU-backed adapters (SwiftShader suspends and resumes every group of
+// invocations at each one), and 64 per row measured 4x faster there than 256; two warps per row still keep a GPU's
+// loads coalesced.
 struct Params { N: u32, K: u32, words: u32, useSq: u32 }
 struct Count { k: u32 }
 @group(0) @binding(0) var<storage, read> w: array<f32>;              // [N, K]
 @group(0) @binding(1) var<storage, read> sq: array<f32>;             // [K] sums of squared inputs (any buffer when useSq == 0)
-@group(0) @binding(2) var<storage, read_write> mask: array<u32>;     // [N, words] bitset, 1 = kept
+@group(0) @binding(2) var<storage, read_write> mask: array<u32>;     // [N, words] bitset, 1 = kept, padding bits 0
 @group(0) @binding(3) var<uniform> p: Params;
-@group(0) @binding(4) var<uniform> count: Count;                     // weights to prune per row
+@group(0) @binding(4) var<uniform> count: Count;                     // weights to prune per row (clamped to K)
 
-const WG = 256u;
-const MAX_WORDS = 512u;                                              // K <= 16384
-var<workgroup> hist: array<atomic<u32>, 256>;
-var<workgroup> prefix: u32;        // the high bits of t decided so far
-var<workgroup> remaining: u32;     // how many of the keys matching prefix still have to be pruned
-var<workgroup> tiesBefore: array<u32, MAX_WORDS>;  // keys equal to t in words before each word (exclusive scan)
+const WG = 64u;
+var<workgroup> hist: array<atomic<u32>, 256>;   // keys per digit value, among keys matching prefix
+var<workgroup> tiesBefore: array<u32, WG>;      // keys equal to t in each invocation's words, then exclusive scan
+var<workgroup> prefix: u32;                     // the high digits of t decided so far (all of t at the end)
+var<workgroup> remaining: u32;                  // keys matching prefix that still have to be pruned
 
 fn key(row: u32, j: u32) -> u32 {
   var s = abs(w[row * p.K + j]);
   if (p.useSq != 0u) { s = s * sqrt(sq[j]); }
-  let b = bitcast<u32>(s);
-  // NaN (exponent all ones, mantissa non-zero) sorts last; +0 and -0 both become 0 after abs.
-  return select(b, 0xffffffffu, (b & 0x7fffffffu) > 0x7f800000u);
+  let b = bitcast<u32>(s) & 0x7fffffffu;        // -0 (e.g. |w| * sqrt(-0)) becomes 0
+  return select(b, 0xffffffffu, b > 0x7f800000u);
 }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>) {
-  let row = wid.x + wid.y * nwg.x;
+  let row = wid.x + wid.y * nwg.x;               // workgroup-uniform, so the barriers below stay uniform
   if (row >= p.N) { return; }
   let k = min(count.k, p.K);
+  let partial = k > 0u && k < p.K;               // k == 0 keeps all, k == K prunes all: no select needed
   if (lid.x == 0u) { prefix = 0u; remaining = k; }
-  // Radix select, most significant digit first; skipped entirely (uniformly) when nothing or everything goes.
-  if (k > 0u && k < p.K) {
+  if (partial) {
+    // Radix select, most significant digit first.
     for (var digit = 0u; digit < 4u; digit++) {
       let shift = 24u - 8u * digit;
-      atomicStore(&hist[lid.x], 0u);
+      for (var b = lid.x; b < 256u; b += WG) { atomicStore(&hist[b], 0u); }
       workgroupBarrier();
       let pre = prefix;
       let highMask = select(0xffffffffu << (shift + 8u), 0u, digit == 0u);
@@ -47,6 +51,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       }
       workgroupBarrier();
       if (lid.x == 0u) {
+        // The digit of the remaining-th smallest key: skip whole bins while they hold fewer than `remaining`.
         var below = 0u;
         var b = 0u;
         loop {
@@ -63,33 +68,32 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   }
   workgroupBarrier();
   let t = prefix;
-  let ties = remaining;          // keys equal to t to prune, lowest columns first
-  // Count keys equal to t per word, then an exclusive scan so each word knows the ties before it.
-  for (var wd = lid.x; wd < p.words; wd += WG) {
-    var c = 0u;
-    if (k > 0u && k < p.K) {
-      for (var j = wd * 32u; j < min(p.K, wd * 32u + 32u); j++) { c += select(0u, 1u, key(row, j) == t); }
-    }
-    tiesBefore[wd] = c;
-  }
+  let ties = remaining;                          // keys equal to t to prune, lowest columns first
+  let per = (p.words + WG - 1u) / WG;            // mask words per invocation
+  let w0 = min(p.words, lid.x * per);
+  let w1 = min(p.words, w0 + per);
+  let c0 = w0 * 32u;
+  let c1 = min(p.K, w1 * 32u);                   // this invocation's columns [c0, c1)
+  var own = 0u;
+  if (partial) { for (var j = c0; j < c1; j++) { own += select(0u, 1u, key(row, j) == t); } }
+  tiesBefore[lid.x] = own;
   workgroupBarrier();
   if (lid.x == 0u) {
     var run = 0u;
-    for (var wd = 0u; wd < p.words; wd++) { let c = tiesBefore[wd]; tiesBefore[wd] = run; run += c; }
+    for (var i = 0u; i < WG; i++) { let c = tiesBefore[i]; tiesBefore[i] = run; run += c; }
   }
   workgroupBarrier();
-  for (var wd = lid.x; wd < p.words; wd += WG) {
+  var seen = tiesBefore[lid.x];
+  for (var wd = w0; wd < w1; wd++) {
     var bits = 0u;
-    var seen = tiesBefore[wd];
-    for (var j = wd * 32u; j < min(p.K, wd * 32u + 32u); j++) {
-      var keep = true;
-      if (k >= p.K) { keep = false; }
-      else if (k > 0u) {
+    if (k == 0u) { bits = select(0xffffffffu, (1u << (p.K & 31u)) - 1u, wd == p.words - 1u && (p.K & 31u) != 0u); }
+    else if (partial) {
+      for (var j = wd * 32u; j < min(p.K, wd * 32u + 32u); j++) {
         let kj = key(row, j);
-        if (kj < t) { keep = false; }
-        else if (kj == t) { keep = seen >= ties; seen++; }
+        var keep = kj > t;
+        if (kj == t) { keep = seen >= ties; seen++; }
+        if (keep) { bits |= 1u << (j & 31u); }
       }
-      if (keep) { bits |= 1u << (j & 31u); }
     }
     mask[row * p.words + wd] = bits;
   }

@@ -1,5 +1,6 @@
-// Hosts for shaders/prune-mask.wgsl (unstructured: k lowest scores per row) and shaders/prune-mask-nm.wgsl (N:M).
-// Masks are bitsets [N, ceil(K/32)] u32, bit 1 = kept; the kernels write every word (no clearing needed).
+// Hosts for shaders/prune-mask.wgsl (unstructured: the k lowest scores of every row) and shaders/prune-mask-nm.wgsl
+// (N:M). Masks are bitsets [N, ceil(K/32)] u32, bit j % 32 of word j / 32 = 1 when weight (i, j) is kept; padding
+// bits past K are 0. The kernels write every word, so a mask buffer never needs clearing. Scores: prune-score.ts.
 import type { Gpu } from '../gpu/device.ts';
 import { createUniformBuffer, packUniform } from '../gpu/buffers.ts';
 import code from '../../../shaders/prune-mask.wgsl?raw';
@@ -7,17 +8,16 @@ import nmCode from '../../../shaders/prune-mask-nm.wgsl?raw';
 import { prepareCall, type KernelCall } from './kernel-call.ts';
 import { grid1d } from './grid.ts';
 import { KernelShapeError, requireDistinct, requireElems, requireInt } from './guards.ts';
-
-/** The unstructured kernel keeps a per-word tie count for one row in workgroup memory. */
-export const MAX_PRUNE_COLUMNS = 16384;
+import { requireCallerUniform } from './caller-uniform.ts';
+import { pruneScoreF32, pruneScoreKey } from './prune-score.ts';
 
 export interface PruneMaskArgs {
-  w: GPUBuffer;            // [N, K]
-  sq?: GPUBuffer;          // [K] sums of squared inputs (Wanda); absent = magnitude
-  mask: GPUBuffer;         // [N, ceil(K/32)] u32
+  w: GPUBuffer;            // [N, K] f32, Linear layout [out, in]
+  sq?: GPUBuffer;          // [K] f32 sums of squared inputs (Wanda); absent = magnitude
+  mask: GPUBuffer;         // [N, ceil(K/32)] u32 bitset, written whole
   N: number;
   K: number;
-  pruneCount?: GPUBuffer;  // uniform { k: u32 }: weights pruned per row (unstructured mode)
+  pruneCount?: GPUBuffer;  // uniform { k: u32 }, written by the caller: weights pruned per row (unstructured only)
   nm?: { n: number; m: number };
 }
 
@@ -30,52 +30,53 @@ export async function preparePruneMask(gpu: Gpu, a: PruneMaskArgs): Promise<Kern
   if (a.sq) requireElems(label, 'sq [K]', a.sq, a.K);
   requireElems(label, 'mask [N, words]', a.mask, a.N * words);
   requireDistinct(label, { mask: a.mask, w: a.w, sq: a.sq });
+  const sqOrW = a.sq ?? a.w; // without sq the (read-only) weight fills its binding; the shader never reads it
   if (a.nm) {
     const { n, m } = a.nm;
-    if (!(Number.isInteger(n) && Number.isInteger(m) && n >= 1 && n < m)) throw new KernelShapeError(label, `N:M needs 1 <= N < M, got ${n}:${m}`);
-    if (32 % m !== 0) throw new KernelShapeError(label, `M must divide 32 (groups may not straddle mask words), got ${m}`);
-    if (a.K % m !== 0) throw new KernelShapeError(label, `K (${a.K}) must be a multiple of M (${m})`);
+    if (!(Number.isInteger(n) && Number.isInteger(m) && n >= 1 && n < m)) throw new KernelShapeError(label, `N:M needs integers 1 <= N < M, got ${n}:${m}`);
+    // One invocation owns one mask word, so a group may not straddle two words.
+    if (32 % m !== 0) throw new KernelShapeError(label, `M must divide 32 (2, 4, 8, 16 or 32), got ${m}`);
     const params = await createUniformBuffer(gpu, 'prune-mask-nm params', packUniform([
       { u32: a.N }, { u32: a.K }, { u32: words }, { u32: a.sq ? 1 : 0 }, { u32: n }, { u32: m },
     ]));
-    return prepareCall(gpu, label, nmCode, [a.w, a.sq ?? a.w, a.mask, params], grid1d(gpu, a.N * words, 64));
+    return prepareCall(gpu, label, nmCode, [a.w, sqOrW, a.mask, params], grid1d(gpu, a.N * words, 64));
   }
-  if (!a.pruneCount) throw new KernelShapeError(label, 'pruneCount (uniform { k: u32 }) is required without N:M');
-  if (a.K > MAX_PRUNE_COLUMNS) throw new KernelShapeError(label, `K ${a.K} exceeds the supported ${MAX_PRUNE_COLUMNS} columns`);
+  if (!a.pruneCount) throw new KernelShapeError(label, 'pruneCount (a uniform { k: u32 }) is required without N:M');
+  requireCallerUniform(label, 'pruneCount', a.pruneCount, '{ k: u32 }');
   const params = await createUniformBuffer(gpu, 'prune-mask params', packUniform([
     { u32: a.N }, { u32: a.K }, { u32: words }, { u32: a.sq ? 1 : 0 },
   ]));
-  return prepareCall(gpu, label, code, [a.w, a.sq ?? a.w, a.mask, params, a.pruneCount], grid1d(gpu, a.N, 1));
+  return prepareCall(gpu, label, code, [a.w, sqOrW, a.mask, params, a.pruneCount], grid1d(gpu, a.N, 1));
 }
 
-/** The score the kernels compute, in float32 like the GPU (NaN -> +Infinity: sorts last). */
-export function pruneScoreF32(w: number, sq: number | undefined): number {
-  const s = sq === undefined ? Math.abs(Math.fround(w)) : Math.fround(Math.abs(Math.fround(w)) * Math.fround(Math.sqrt(Math.fround(sq))));
-  return Number.isNaN(s) ? Infinity : s;
+/** Column order in which a run of scores is pruned: lowest key first, ties to the lower column. */
+function pruningOrder(keys: number[]): number[] {
+  return keys.map((_, j) => j).sort((a, b) => keys[a] - keys[b] || a - b);
 }
 
-/** CPU reference: the mask bitset [N, words] for `k` pruned per row, or the N:M pattern. */
+/** CPU reference: the mask [N, words] pruning the k lowest scores per row (k clamped to K), or the N:M pattern
+ * (a trailing group of K % m columns keeps its min(n, K % m) highest). */
 export function pruneMaskReference(w: Float32Array, sq: Float32Array | undefined, N: number, K: number, k: number,
   nm?: { n: number; m: number }): Uint32Array {
   const words = Math.ceil(K / 32);
   const mask = new Uint32Array(N * words);
   for (let i = 0; i < N; i++) {
-    const score = (j: number) => pruneScoreF32(w[i * K + j], sq?.[j]);
-    const pruned = new Set<number>();
-    const lowestFirst = (cols: number[]) => cols.sort((a, b) => score(a) - score(b) || a - b);
+    const keys = Array.from({ length: K }, (_, j) => pruneScoreKey(pruneScoreF32(w[i * K + j], sq?.[j])));
+    const keep = new Array<boolean>(K).fill(true);
     if (nm) {
       for (let g = 0; g < K; g += nm.m) {
-        lowestFirst(Array.from({ length: nm.m }, (_, t) => g + t)).slice(0, nm.m - nm.n).forEach((j) => pruned.add(j));
+        const group = keys.slice(g, g + nm.m); // the tail group may be shorter: it keeps min(n, its size)
+        for (const j of pruningOrder(group).slice(0, Math.max(0, group.length - nm.n))) keep[g + j] = false;
       }
     } else {
-      lowestFirst(Array.from({ length: K }, (_, j) => j)).slice(0, Math.min(k, K)).forEach((j) => pruned.add(j));
+      for (const j of pruningOrder(keys).slice(0, Math.min(k, K))) keep[j] = false;
     }
-    for (let j = 0; j < K; j++) if (!pruned.has(j)) mask[i * words + (j >> 5)] |= 1 << (j & 31);
+    keep.forEach((kept, j) => { if (kept) mask[i * words + (j >> 5)] |= 1 << (j & 31); });
   }
   return mask;
 }
 
-/** Kept weights per row (popcount of each row's words). */
+/** Kept weights per row: the popcount of each row's words. */
 export function countKept(mask: Uint32Array, N: number, K: number): number[] {
   const words = Math.ceil(K / 32);
   const out: number[] = [];
