@@ -1,37 +1,89 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { readF32 } from '../gpu/buffers.ts';
 import { runCalls } from './kernel-call.ts';
-import { matmulReference, prepareMatmul } from './matmul.ts';
+import { MATMUL_VARIANTS, matmulReference, prepareMatmul, type MatmulVariant } from './matmul.ts';
 import { nonZeroF32Array } from '../../../test/helpers/numeric.ts';
-import { expectWithin, upload, useGpu } from '../../../test/helpers/kernel-harness.ts';
+import { expectWithin, pseudoRandomF32, upload, useGpu } from '../../../test/helpers/kernel-harness.ts';
 
 const gpu = useGpu();
+const SENTINEL = 12345;
+
+interface Case { variant: MatmulVariant; M: number; N: number; K: number; x: Float32Array; w: Float32Array;
+  bias?: Float32Array; mask: Uint32Array; yColOffset: number; ldy: number }
+
+const isKept = (mask: Uint32Array, words: number, n: number, k: number) => ((mask[n * words + (k >> 5)] >>> (k & 31)) & 1) === 1;
+
+/** GPU with the mask against matmulReference on the weights with pruned entries zeroed; y starts as sentinels. */
+async function check(c: Case): Promise<void> {
+  const { variant, M, N, K, x, w, bias, mask, yColOffset, ldy } = c;
+  const words = Math.ceil(K / 32);
+  const owned: GPUBuffer[] = [];
+  const y = await upload(gpu(), 'y', new Float32Array(M * ldy).fill(SENTINEL), owned);
+  await runCalls(gpu(), [await prepareMatmul(gpu(), {
+    x: await upload(gpu(), 'x', x, owned), w: await upload(gpu(), 'w', w, owned), bias: bias && await upload(gpu(), 'b', bias, owned),
+    y, M, N, K, ldy, yColOffset, variant, mask: await upload(gpu(), 'mask', mask, owned),
+  })]);
+  const got = await readF32(gpu(), y, M * ldy);
+  owned.forEach((b) => b.destroy());
+  const masked = w.map((v, i) => (isKept(mask, words, Math.floor(i / K), i % K) ? v : 0));
+  const ref = matmulReference(x, masked, bias, M, N, K);
+  // Recursive f32 sum of the kept products: |error| <= (K + 2) * 2^-24 * (sum |x w| + |bias|).
+  const expected = new Float64Array(M * ldy).fill(SENTINEL);
+  const tol = new Float64Array(M * ldy);
+  for (let m = 0; m < M; m++) {
+    for (let n = 0; n < N; n++) {
+      let mag = bias ? Math.abs(bias[n]) : 0;
+      for (let k = 0; k < K; k++) mag += Math.abs(x[m * K + k] * masked[n * K + k]);
+      expected[m * ldy + yColOffset + n] = ref[m * N + n];
+      tol[m * ldy + yColOffset + n] = (K + 2) * 2 ** -24 * mag;
+    }
+  }
+  expectWithin(got, expected, tol, `masked ${M}x${N}x${K} y`);
+}
+
+/** Random mask words, padding bits past K included (the kernel must ignore them). */
+const maskArb = (N: number, K: number) => fc.array(fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+  { minLength: N * Math.ceil(K / 32), maxLength: N * Math.ceil(K / 32) }).map((a) => Uint32Array.from(a));
 
 describe('masked matmul', () => {
-  it('equals the reference on the masked weights (random masks, bias, column slices, any K)', async () => {
-    const arb = fc.record({ M: fc.integer({ min: 1, max: 20 }), N: fc.integer({ min: 1, max: 30 }), K: fc.integer({ min: 1, max: 100 }),
-      hasBias: fc.boolean(), off: fc.integer({ min: 0, max: 3 }) })
+  it('equals the reference on the masked weights (random masks, bias, column slices, K not a multiple of 4 or 32)', async () => {
+    const arb = fc.record({ variant: fc.constantFrom(...MATMUL_VARIANTS), M: fc.integer({ min: 1, max: 20 }),
+      N: fc.integer({ min: 1, max: 30 }), K: fc.integer({ min: 1, max: 100 }), hasBias: fc.boolean(),
+      yColOffset: fc.integer({ min: 0, max: 3 }), pad: fc.integer({ min: 0, max: 3 }) })
       .chain((s) => fc.record({ x: nonZeroF32Array(s.M * s.K), w: nonZeroF32Array(s.N * s.K),
-        bias: s.hasBias ? nonZeroF32Array(s.N) : fc.constant(undefined),
-        mask: fc.array(fc.integer({ min: 0, max: 2 ** 32 - 1 }), { minLength: s.N * Math.ceil(s.K / 32), maxLength: s.N * Math.ceil(s.K / 32) }),
-      }).map((d) => ({ ...s, ...d })));
-    await fc.assert(fc.asyncProperty(arb, async ({ M, N, K, off, x, w, bias, mask }) => {
-      const owned: GPUBuffer[] = [];
-      const words = Math.ceil(K / 32), ldy = N + off;
-      const bits = Uint32Array.from(mask);
-      const y = await upload(gpu(), 'y', new Float32Array(M * ldy).fill(12345), owned);
-      await runCalls(gpu(), [await prepareMatmul(gpu(), {
-        x: await upload(gpu(), 'x', x, owned), w: await upload(gpu(), 'w', w, owned), bias: bias && await upload(gpu(), 'b', bias, owned),
-        y, M, N, K, ldy, yColOffset: off, variant: 'blocked16x16', mask: await upload(gpu(), 'mask', bits, owned),
-      })]);
-      const got = await readF32(gpu(), y, M * ldy);
-      owned.forEach((b) => b.destroy());
-      const masked = w.map((v, i) => ((bits[Math.floor(i / K) * words + ((i % K) >> 5)] >>> ((i % K) & 31)) & 1 ? v : 0));
-      const ref = matmulReference(x, masked, bias, M, N, K);
-      const expected = new Float64Array(M * ldy).fill(12345);
-      for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) expected[m * ldy + off + n] = ref[m * N + n];
-      expectWithin(got, expected, (K + 2) * 2 ** -24 * 4 * K + 1e-5, 'y');
-    }), { numRuns: 30 });
+        bias: s.hasBias ? nonZeroF32Array(s.N) : fc.constant(undefined), mask: maskArb(s.N, s.K),
+      }).map((d): Case => ({ ...s, ...d, ldy: s.yColOffset + s.N + s.pad })));
+    await fc.assert(fc.asyncProperty(arb, check), { numRuns: 40 });
+  });
+
+  it('edge shapes: one row, K = 1, 32, 33, 36, several mask words, blocks past N and M (vec4 and scalar kernels)', async () => {
+    const shapes: Array<[number, number, number]> = [[1, 1, 1], [1, 131, 32], [5, 7, 33], [4, 9, 36], [19, 67, 37], [3, 5, 1030], [6, 5, 1032]];
+    for (const [M, N, K] of shapes) {
+      const mask = Uint32Array.from({ length: N * Math.ceil(K / 32) }, (_, i) => (Math.imul(i + 1, 2654435761) >>> 0) | 1);
+      await check({ variant: 'blocked16x16', M, N, K, x: pseudoRandomF32(M * K, M + K), w: pseudoRandomF32(N * K, N * 7 + K),
+        bias: pseudoRandomF32(N, N), mask, yColOffset: 2, ldy: N + 3 });
+    }
+  });
+
+  it('pruned weights never reach the sum, not even Inf or NaN (vec4 and scalar kernels)', async () => {
+    for (const K of [40, 41]) {
+      const M = 4, N = 8, words = 2;
+      const mask = Uint32Array.from({ length: N * words }, (_, i) => (i % 2 ? 0x5a : 0xf0f0f0f0));
+      const w = pseudoRandomF32(N * K, 3);
+      for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) if (!isKept(mask, words, n, k)) w[n * K + k] = k % 2 ? NaN : Infinity;
+      await check({ variant: 'blocked4x4', M, N, K, x: pseudoRandomF32(M * K, 5), w, mask, yColOffset: 0, ldy: N });
+    }
+  });
+
+  it('rejects a mask that is too short or aliases the output', async () => {
+    const owned: GPUBuffer[] = [];
+    const x = await upload(gpu(), 'x', new Float32Array(66), owned);
+    const w = await upload(gpu(), 'w', new Float32Array(66), owned);
+    const y = await upload(gpu(), 'y', new Float32Array(4), owned);
+    const short = await upload(gpu(), 'mask', new Uint32Array(3), owned);
+    await expect(prepareMatmul(gpu(), { x, w, y, M: 2, N: 2, K: 33, variant: 'tiled16', mask: short })).rejects.toThrow(/mask \[N, ceil\(K\/32\)\]/);
+    await expect(prepareMatmul(gpu(), { x, w, y, M: 2, N: 2, K: 33, variant: 'tiled16', mask: y })).rejects.toThrow(/must be different/);
+    owned.forEach((b) => b.destroy());
   });
 });

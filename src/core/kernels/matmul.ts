@@ -7,6 +7,9 @@
 //                    CPU-backed adapters such as SwiftShader, where loads (not FLOPs) are the cost;
 //  - 'tiled16':      16x16 workgroup-memory tiles, one output per invocation — the shape real GPUs reward.
 // autotuneMatmul times every variant once per GPUDevice on a representative shape and caches the choice.
+// With a pruning mask (bitset [N, ceil(K/32)], 1 = kept) a masked 4x4 kernel runs whatever the variant
+// ('matmul-masked-vec4' when K % 4 == 0, else scalar 'matmul-masked'), reading one mask word per 32 k of a
+// weight row, so pruning never rewrites the weights.
 // Aliasing: x and w may be the same buffer (both read-only); y must differ from x, w and bias.
 import type { Gpu } from '../gpu/device.ts';
 import { createStorageBuffer, createUniformBuffer, packUniform } from '../gpu/buffers.ts';
@@ -16,6 +19,7 @@ import blocked4x4ScalarCode from '../../../shaders/matmul-blocked4x4-scalar.wgsl
 import blocked16x16Code from '../../../shaders/matmul-blocked16x16.wgsl?raw';
 import tiled16Code from '../../../shaders/matmul-tiled16.wgsl?raw';
 import maskedCode from '../../../shaders/matmul-masked.wgsl?raw';
+import maskedVec4Code from '../../../shaders/matmul-masked-vec4.wgsl?raw';
 import { prepareCall, type Binding, type KernelCall } from './kernel-call.ts';
 import { KernelShapeError, requireDistinct, requireElems, requireInt } from './guards.ts';
 
@@ -54,12 +58,17 @@ function pickKernel(variant: MatmulVariant, M: number, K: number): Kernel {
   }
 }
 
+function maskedKernel(K: number): Kernel {
+  return K % 4 === 0
+    ? { name: 'matmul-masked-vec4', code: maskedVec4Code, block: [4, 4], wg: [8, 8] }
+    : { name: 'matmul-masked', code: maskedCode, block: [4, 4], wg: [8, 8] };
+}
+
 export async function prepareMatmul(gpu: Gpu, args: MatmulArgs): Promise<KernelCall> {
   const { x, w, bias, y, M, N, K, variant } = args;
   const ldy = args.ldy ?? N;
   const yColOffset = args.yColOffset ?? 0;
-  const kernel = args.mask ? { name: 'matmul-masked', code: maskedCode, block: [4, 4] as [number, number], wg: [8, 8] as [number, number] }
-    : pickKernel(variant, M, K);
+  const kernel = args.mask ? maskedKernel(K) : pickKernel(variant, M, K);
   const label = kernel.name;
   requireInt(label, 'M', M);
   requireInt(label, 'N', N);
