@@ -3,11 +3,12 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { PerplexityReport } from '../core/engine/perplexity-report.ts';
 import type { AdapterSummary } from '../core/gpu/device.ts';
-import type { ModelSummary, WorkerErrorInfo } from '../worker/api.ts';
+import type { GenerationResult, ModelSummary, WorkerErrorInfo } from '../worker/api.ts';
 import type { StudioClient } from '../worker/client.ts';
 import { toErrorInfo } from '../worker/error-info.ts';
 import { etaSeconds } from './eta.ts';
 import { DEFAULT_SETTINGS, settingsProblem, type PerplexitySettings } from './run-settings.ts';
+import { DEFAULT_GENERATE_SETTINGS, generateSettingsProblem, type GenerateSettings } from './generate-settings.ts';
 
 export type GpuStatus = 'starting' | 'ready' | 'unavailable' | 'error';
 
@@ -34,11 +35,25 @@ export interface PerplexitySlice {
   error: WorkerErrorInfo | null;
 }
 
+export interface GenerationSlice {
+  settings: GenerateSettings;
+  status: 'idle' | 'running' | 'done' | 'cancelled' | 'error';
+  /** Positions filled so far, of `total` (BOS and prompt included, like `steps`). */
+  done: number;
+  total: number;
+  etaSeconds: number | null;
+  /** The prompt the shown result continues (the settings may have been edited since). */
+  prompt: string;
+  result: GenerationResult | null;
+  error: WorkerErrorInfo | null;
+}
+
 export interface StudioState {
   gpu: GpuSlice;
   model: ModelSlice;
   text: TextSlice;
   ppl: PerplexitySlice;
+  gen: GenerationSlice;
   init(): Promise<void>;
   loadModelFiles(files: File[], sourceLabel?: string): Promise<void>;
   setTextFile(file: File | null): void;
@@ -47,7 +62,14 @@ export interface StudioState {
   cancelPerplexity(): Promise<void>;
   dismissModelError(): void;
   dismissPerplexityError(): void;
+  setGenerateSettings(patch: Partial<GenerateSettings>): void;
+  runGeneration(): Promise<void>;
+  cancelGeneration(): Promise<void>;
+  dismissGenerateError(): void;
 }
+
+/** Whether a GPU job (perplexity or generation) is running: the worker runs one at a time. */
+export const isGpuBusy = (s: StudioState) => s.ppl.status === 'running' || s.gen.status === 'running';
 
 export type StudioStore = StoreApi<StudioState>;
 
@@ -60,6 +82,14 @@ export interface StudioStoreOptions {
 const idlePpl = (settings: PerplexitySettings): PerplexitySlice =>
   ({ settings, status: 'idle', done: 0, total: 0, etaSeconds: null, report: null, error: null });
 
+/** After a failed GPU job: on DeviceLost the weights went with the device, so the model must be loaded again. */
+function modelAfterJobError(model: ModelSlice, error: WorkerErrorInfo): ModelSlice {
+  return error.code === 'DeviceLost' ? { ...model, status: 'error', summary: null, progress: null, error } : model;
+}
+
+const idleGen = (settings: GenerateSettings): GenerationSlice =>
+  ({ settings, status: 'idle', done: 0, total: 0, etaSeconds: null, prompt: '', result: null, error: null });
+
 export function createStudioStore(client: StudioClient, opts: StudioStoreOptions): StudioStore {
   const now = opts.now ?? (() => performance.now());
 
@@ -68,6 +98,7 @@ export function createStudioStore(client: StudioClient, opts: StudioStoreOptions
     model: { status: 'empty', sourceLabel: null, summary: null, progress: null, error: null },
     text: { file: null, name: null, bytes: 0 },
     ppl: idlePpl(DEFAULT_SETTINGS),
+    gen: idleGen(DEFAULT_GENERATE_SETTINGS),
 
     async init() {
       if (!opts.hasWebGpu) {
@@ -87,11 +118,12 @@ export function createStudioStore(client: StudioClient, opts: StudioStoreOptions
     },
 
     async loadModelFiles(files, sourceLabel) {
-      if (get().model.status === 'loading' || get().ppl.status === 'running') return;
+      if (get().model.status === 'loading' || isGpuBusy(get())) return;
       const label = sourceLabel ?? (files.length === 1 ? files[0].name : null);
       set((s) => ({
         model: { status: 'loading', sourceLabel: label, summary: null, progress: { fraction: 0, label: 'Reading model files' }, error: null },
         ppl: idlePpl(s.ppl.settings),
+        gen: idleGen(s.gen.settings),
       }));
       try {
         const summary = await client.loadModel(files, (fraction, progressLabel) => {
@@ -117,7 +149,7 @@ export function createStudioStore(client: StudioClient, opts: StudioStoreOptions
 
     async runPerplexity() {
       const { model, text, ppl, gpu } = get();
-      if (ppl.status === 'running') return;
+      if (isGpuBusy(get())) return;
       const fail = (code: string, message: string) =>
         set((s) => ({ ppl: { ...idlePpl(s.ppl.settings), status: 'error', error: { code, message } } }));
       if (gpu.status !== 'ready') return fail('WebGPUUnavailable', 'No GPU device is available in this browser.');
@@ -139,12 +171,11 @@ export function createStudioStore(client: StudioClient, opts: StudioStoreOptions
         set((s) => ({ ppl: { ...s.ppl, status: 'done', report, done: report.windows, total: report.windows, etaSeconds: 0 } }));
       } catch (e) {
         const error = toErrorInfo(e);
-        if (error.code === 'Cancelled') set((s) => ({ ppl: { ...s.ppl, status: 'cancelled', etaSeconds: null } }));
-        else set((s) => ({ ppl: { ...s.ppl, status: 'error', error, etaSeconds: null } }));
-        // The weights lived on the lost device: the model has to be loaded again (onto a fresh device).
-        if (error.code === 'DeviceLost') {
-          set((s) => ({ model: { ...s.model, status: 'error', summary: null, progress: null, error } }));
-        }
+        const status = error.code === 'Cancelled' ? 'cancelled' : 'error';
+        set((s) => ({
+          ppl: { ...s.ppl, status, error: status === 'error' ? error : null, etaSeconds: null },
+          model: modelAfterJobError(s.model, error),
+        }));
       }
     },
 
@@ -163,6 +194,55 @@ export function createStudioStore(client: StudioClient, opts: StudioStoreOptions
 
     dismissPerplexityError() {
       set((s) => ({ ppl: s.ppl.status === 'error' ? { ...s.ppl, status: 'idle', error: null } : s.ppl }));
+    },
+
+    setGenerateSettings(patch) {
+      set((s) => ({ gen: { ...s.gen, settings: { ...s.gen.settings, ...patch } } }));
+    },
+
+    async runGeneration() {
+      const { model, gen, gpu } = get();
+      if (isGpuBusy(get())) return;
+      const fail = (code: string, message: string) =>
+        set((s) => ({ gen: { ...idleGen(s.gen.settings), status: 'error', error: { code, message } } }));
+      if (gpu.status !== 'ready') return fail('WebGPUUnavailable', 'No GPU device is available in this browser.');
+      if (model.status !== 'ready' || !model.summary) return fail('BadRequest', 'Load a model first.');
+      const problem = generateSettingsProblem(gen.settings, model.summary.maxPositions);
+      if (problem) return fail('BadRequest', problem);
+
+      const { prompt, steps } = gen.settings;
+      const started = now();
+      let first: number | null = null; // progress before the first report is prefill, not decoding
+      set((s) => ({ gen: { ...idleGen(s.gen.settings), status: 'running', prompt, total: steps } }));
+      try {
+        const result = await client.generate(prompt, { steps }, (done, total) => {
+          if (get().gen.status !== 'running') return;
+          first ??= done;
+          const eta = etaSeconds((now() - started) / 1000, done - first, total - first);
+          set((s) => ({ gen: { ...s.gen, done, total, etaSeconds: eta } }));
+        });
+        set((s) => ({ gen: { ...s.gen, status: 'done', result, etaSeconds: 0 } }));
+      } catch (e) {
+        const error = toErrorInfo(e);
+        const status = error.code === 'Cancelled' ? 'cancelled' : 'error';
+        set((s) => ({
+          gen: { ...s.gen, status, error: status === 'error' ? error : null, etaSeconds: null },
+          model: modelAfterJobError(s.model, error),
+        }));
+      }
+    },
+
+    async cancelGeneration() {
+      if (get().gen.status !== 'running') return;
+      try {
+        await client.cancel();
+      } catch (e) {
+        set((s) => ({ gen: { ...s.gen, status: 'error', error: toErrorInfo(e) } }));
+      }
+    },
+
+    dismissGenerateError() {
+      set((s) => ({ gen: s.gen.status === 'error' ? { ...s.gen, status: 'idle', error: null } : s.gen }));
     },
   }));
 }

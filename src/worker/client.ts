@@ -3,7 +3,7 @@
 import * as Comlink from 'comlink';
 import type { PerplexityReport } from '../core/engine/perplexity-report.ts';
 import type { AdapterSummary } from '../core/gpu/device.ts';
-import type { ModelSummary, StudioWorkerApi } from './api.ts';
+import type { GenerationResult, ModelSummary, StudioWorkerApi } from './api.ts';
 import { StudioError, toStudioError } from './error-info.ts';
 
 export interface StudioClient {
@@ -11,6 +11,8 @@ export interface StudioClient {
   loadModel(files: File[], onProgress?: (fraction: number, label: string) => void): Promise<ModelSummary>;
   perplexity(text: File | string, opts: { seqLen: number; maxWindows?: number },
     onProgress?: (done: number, total: number) => void): Promise<PerplexityReport>;
+  generate(prompt: string, opts: { steps: number },
+    onProgress?: (done: number, total: number) => void): Promise<GenerationResult>;
   cancel(): Promise<void>;
   dispose(): void;
 }
@@ -43,6 +45,8 @@ export function createStudioClient(): StudioClient {
       call(remote.loadModel(files, onProgress ? Comlink.proxy(onProgress) : undefined)),
     perplexity: (text, opts, onProgress) =>
       call(remote.perplexity(text, opts, onProgress ? Comlink.proxy(onProgress) : undefined)),
+    generate: (prompt, opts, onProgress) =>
+      call(remote.generate(prompt, opts, onProgress ? Comlink.proxy(onProgress) : undefined)),
     cancel: () => call(remote.cancel()),
     dispose() {
       remote[Comlink.releaseProxy]();

@@ -6,7 +6,8 @@ import { loadModel } from '../core/formats/load-model.ts';
 import { createGpu, type Gpu } from '../core/gpu/device.ts';
 import { Engine } from '../core/engine/engine.ts';
 import { evaluatePerplexity } from '../core/engine/perplexity.ts';
-import { BadRequest } from '../core/errors.ts';
+import { generateGreedy } from '../core/engine/generate.ts';
+import { BadRequest, Cancelled } from '../core/errors.ts';
 import type { StudioWorkerApi } from './api.ts';
 import { summarizeModel } from './model-summary.ts';
 import { toErrorInfo } from './error-info.ts';
@@ -56,6 +57,18 @@ function throttled<A extends unknown[]>(cb: ((...args: A) => unknown) | undefine
   };
 }
 
+/** Runs one cancellable GPU job at a time (the device has one engine); cancel() aborts the job in flight. */
+async function exclusive<T>(job: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  if (running) throw new BadRequest('an evaluation or generation is already running; cancel it first');
+  const controller = new AbortController();
+  running = controller;
+  try {
+    return await job(controller.signal);
+  } finally {
+    running = null;
+  }
+}
+
 function release(cb: unknown): void {
   const releaser = (cb as { [Comlink.releaseProxy]?: () => void } | undefined)?.[Comlink.releaseProxy];
   if (typeof releaser === 'function') releaser.call(cb);
@@ -67,7 +80,7 @@ const api: StudioWorkerApi = {
   loadModel: (files, onProgress) => guarded(async () => {
     const report = throttled(onProgress, 50);
     try {
-      if (running) throw new BadRequest('an evaluation is running; cancel it before loading another model');
+      if (running) throw new BadRequest('an evaluation or generation is running; cancel it before loading another model');
       if (files.length === 0) throw new BadRequest('no files were given');
       const start = performance.now();
       report(true, 0, 'Reading model files');
@@ -89,21 +102,46 @@ const api: StudioWorkerApi = {
     const report = throttled(onProgress, 0);
     try {
       if (!engine) throw new BadRequest('load a model before evaluating perplexity');
-      if (running) throw new BadRequest('an evaluation is already running');
-      const controller = new AbortController();
-      running = controller;
-      try {
+      const e = engine;
+      return await exclusive(async (signal) => {
         const content = typeof text === 'string' ? text : await text.text();
         if (content.trim().length === 0) throw new BadRequest('the evaluation text is empty');
-        return await raceDeviceLoss(engine.gpu, evaluatePerplexity(engine, content, {
+        return await raceDeviceLoss(e.gpu, evaluatePerplexity(e, content, {
           seqLen: opts.seqLen,
           maxWindows: opts.maxWindows,
-          signal: controller.signal,
+          signal,
           onProgress: (done, total) => report(true, done, total),
         }));
-      } finally {
-        running = null;
-      }
+      });
+    } finally {
+      release(onProgress);
+    }
+  }),
+
+  generate: (prompt, opts, onProgress) => guarded(async () => {
+    const report = throttled(onProgress, 50);
+    try {
+      if (!engine) throw new BadRequest('load a model before generating text');
+      const e = engine;
+      return await exclusive(async (signal) => {
+        const start = performance.now();
+        const tok = e.model.tokenizer;
+        // Progress counts positions like `steps` does: BOS + prompt fill all but the last prompt position
+        // before the first new token (generateGreedy's loop starts there).
+        const promptIds = (tok.bosId !== null ? 1 : 0) + (prompt ? tok.encode(prompt).length : 0);
+        const total = Math.min(opts.steps, e.spec.maxPositions);
+        let done = Math.max(0, promptIds - 1);
+        report(true, done, total);
+        const result = await raceDeviceLoss(e.gpu, generateGreedy(e, {
+          prompt, steps: opts.steps, signal, onToken: () => report(false, ++done, total),
+        }));
+        // generateGreedy stops quietly on abort; the studio reports it like a cancelled evaluation.
+        if (signal.aborted) throw new Cancelled('generation');
+        report(true, done, total);
+        const seconds = (performance.now() - start) / 1000;
+        const tokens = result.ids.length;
+        return { text: result.text, tokens, seconds, tokensPerSecond: tokens / seconds };
+      });
     } finally {
       release(onProgress);
     }
