@@ -1,5 +1,6 @@
-// The studio page: header, then the model column and the evaluation column.
+// The studio page: header, then the model column and the evaluation column (perplexity, generation).
 import { useEffect } from 'react';
+import { GeneratePanel } from './GeneratePanel.tsx';
 import { Header } from './Header.tsx';
 import { ModelDropZone } from './ModelDropZone.tsx';
 import { ModelSummaryCard } from './ModelSummaryCard.tsx';
@@ -21,6 +22,7 @@ export function App() {
         </div>
         <div className="column">
           <PerplexityPanel />
+          <GeneratePanel />
         </div>
       </main>
       <footer className="app-footer muted small">

@@ -4,12 +4,13 @@ import { useStudio } from './studio-context.tsx';
 import { droppedEntries, filesFromEntries, filesFromInput } from './dropped-files.ts';
 import { ErrorBox } from './ErrorBox.tsx';
 import { ProgressBar } from './ProgressBar.tsx';
+import { isGpuBusy } from '../state/studio-store.ts';
 
 const folderAttrs = { webkitdirectory: '', directory: '' } as Record<string, string>;
 
 export function ModelDropZone() {
   const model = useStudio((s) => s.model);
-  const busy = useStudio((s) => s.model.status === 'loading' || s.ppl.status === 'running');
+  const busy = useStudio((s) => s.model.status === 'loading' || isGpuBusy(s));
   const loadModelFiles = useStudio((s) => s.loadModelFiles);
   const dismiss = useStudio((s) => s.dismissModelError);
   const [over, setOver] = useState(false);

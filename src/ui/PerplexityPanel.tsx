@@ -1,25 +1,13 @@
 // Dense perplexity: settings, run/cancel, live progress with ETA, and the result with its protocol.
 import { useStudio } from './studio-context.tsx';
 import { ErrorBox } from './ErrorBox.tsx';
+import { NumberField } from './NumberField.tsx';
 import { ProgressBar } from './ProgressBar.tsx';
 import { TextPicker } from './TextPicker.tsx';
 import { formatEta, formatSeconds } from './format.ts';
 import type { PerplexityReport } from '../core/engine/perplexity-report.ts';
-
-function NumberField({ label, value, onChange, min, max, testId, hint, disabled }: {
-  label: string; value: number; onChange: (v: number) => void; min: number; max?: number; testId: string; hint: string;
-  disabled: boolean;
-}) {
-  return (
-    <label className="field">
-      <span className="field__label">{label}</span>
-      <input type="number" inputMode="numeric" min={min} max={max} step={1} data-testid={testId} disabled={disabled}
-        value={Number.isNaN(value) ? '' : value}
-        onChange={(ev) => onChange(ev.currentTarget.value === '' ? Number.NaN : Number(ev.currentTarget.value))} />
-      <span className="field__hint">{hint}</span>
-    </label>
-  );
-}
+import { isGpuBusy } from '../state/studio-store.ts';
+import './PerplexityPanel.css';
 
 function Result({ report }: { report: PerplexityReport }) {
   return (
@@ -50,6 +38,7 @@ function Result({ report }: { report: PerplexityReport }) {
 export function PerplexityPanel() {
   const ppl = useStudio((s) => s.ppl);
   const ready = useStudio((s) => s.gpu.status === 'ready' && s.model.status === 'ready' && !!s.text.file);
+  const gpuBusy = useStudio(isGpuBusy);
   const maxPositions = useStudio((s) => s.model.summary?.maxPositions);
   const setSettings = useStudio((s) => s.setSettings);
   const runPerplexity = useStudio((s) => s.runPerplexity);
@@ -70,7 +59,7 @@ export function PerplexityPanel() {
           {running ? (
             <button type="button" className="btn btn--danger" data-testid="cancel-ppl" onClick={() => void cancelPerplexity()}>Cancel</button>
           ) : (
-            <button type="button" className="btn btn--primary" data-testid="run-ppl" disabled={!ready}
+            <button type="button" className="btn btn--primary" data-testid="run-ppl" disabled={!ready || gpuBusy}
               onClick={() => void runPerplexity()}>Run</button>
           )}
         </div>
