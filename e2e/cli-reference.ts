@@ -1,4 +1,4 @@
-// Runs the `prunelab` CLI (same core on Node's WebGPU) to get the reference number the studio must show.
+// Runs the `prunelab` CLI (same core on Node's WebGPU) to get the reference answers the studio must show.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
@@ -12,4 +12,12 @@ export async function cliPerplexity(model: string, text: string, seqLen: number,
     { env: { ...process.env }, maxBuffer: 16 << 20, timeout: 170_000 });
   const last = stdout.trim().split('\n').pop() ?? '';
   return JSON.parse(last) as CliPpl;
+}
+
+/** `prunelab generate` output: only the generated text, as the studio shows it below the prompt. */
+export async function cliGenerate(model: string, prompt: string, steps: number): Promise<string> {
+  const { stdout } = await run(process.execPath,
+    ['bin/prunelab.mjs', 'generate', '--model', model, '--prompt', prompt, '--steps', String(steps)],
+    { env: { ...process.env }, maxBuffer: 16 << 20, timeout: 170_000 });
+  return stdout;
 }
