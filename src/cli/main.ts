@@ -4,10 +4,14 @@ import { parseArgs } from 'node:util';
 import { PrunelabError } from '../core/errors.ts';
 import { runPpl } from './ppl-command.ts';
 import { runGenerate } from './generate-command.ts';
+import { runPrune } from './prune-command.ts';
 
 const USAGE = `usage:
   prunelab ppl --model PATH --text FILE [--seq-len 256] [--windows N] [--json]
   prunelab generate --model PATH [--prompt TEXT] [--steps 200]
+  prunelab prune --model PATH --calib FILE [--calib-windows 16] [--calib-offset TOKENS] --text FILE [--seq-len 256]
+                 [--windows N] --method magnitude|wanda [--nm N:M] --alloc uniform|owl|mrp|'[s1,s2,...]'
+                 --sparsity S [--json]
 options: --debug (show stack traces), --help`;
 
 export class UsageError extends PrunelabError {
@@ -28,11 +32,14 @@ export async function main(argv: string[]): Promise<number> {
       options: {
         model: { type: 'string' }, text: { type: 'string' }, 'seq-len': { type: 'string' },
         windows: { type: 'string' }, json: { type: 'boolean' }, prompt: { type: 'string' },
-        steps: { type: 'string' }, variant: { type: 'string' },
+        steps: { type: 'string' }, variant: { type: 'string' }, calib: { type: 'string' },
+        'calib-windows': { type: 'string' }, 'calib-offset': { type: 'string' }, method: { type: 'string' },
+        nm: { type: 'string' }, structured: { type: 'string' }, alloc: { type: 'string' }, sparsity: { type: 'string' },
       },
     });
     if (command === 'ppl') return await runPpl(values);
     if (command === 'generate') return await runGenerate(values);
+    if (command === 'prune') return await runPrune(values);
     throw new UsageError(`unknown command "${command}"`);
   } catch (e) {
     if (debug) console.error(e);

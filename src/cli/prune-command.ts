@@ -1,0 +1,92 @@
+// prunelab prune: unstructured pruning (magnitude / Wanda, optionally N:M) with a layerwise allocation
+// (uniform, OWL, MRP or an explicit vector), then perplexity of the pruned model next to the dense one.
+import { readFile } from 'node:fs/promises';
+import { BadRequest } from '../core/errors.ts';
+import { evaluatePerplexity } from '../core/engine/perplexity.ts';
+import { evalWindows, tokenizeForEval } from '../core/engine/windows.ts';
+import { Pruner } from '../core/prune/pruner.ts';
+import { parseNm, type AllocationRequest, type Metric, type PruneRequest } from '../core/prune/prune-options.ts';
+import { optionalInt, requireString, type CliValues } from './args.ts';
+import { openSession } from './session.ts';
+
+const readText = (path: string) => readFile(path, 'utf8').catch(() => { throw new BadRequest(`cannot read text file ${path}`); });
+
+export function parseAllocation(text: string): AllocationRequest {
+  if (['uniform', 'owl', 'mrp'].includes(text)) return text as AllocationRequest;
+  if (text.trim().startsWith('[')) {
+    let v: unknown;
+    try { v = JSON.parse(text); } catch { throw new BadRequest(`--alloc ${text} is not a JSON array of numbers`); }
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'number')) throw new BadRequest(`--alloc ${text} is not a JSON array of numbers`);
+    return v as number[];
+  }
+  throw new BadRequest(`--alloc must be uniform, owl, mrp or a vector like '[0.4,0.5,0.6]' (got "${text}")`);
+}
+
+function parseSparsity(values: CliValues): number {
+  const raw = requireString(values, 'sparsity');
+  const s = Number(raw);
+  if (!Number.isFinite(s)) throw new BadRequest(`--sparsity must be a number in [0, 1) (got "${raw}")`);
+  return s;
+}
+
+export function parsePruneRequest(values: CliValues): PruneRequest {
+  const method = (values.method as string | undefined) ?? 'wanda';
+  if (method !== 'magnitude' && method !== 'wanda') {
+    throw new BadRequest(method === 'sparsegpt' ? 'SparseGPT is not implemented yet (use magnitude or wanda)'
+      : `unknown --method "${method}" (expected magnitude or wanda)`);
+  }
+  if (values.structured !== undefined) throw new BadRequest('structured pruning (--structured) is not implemented yet');
+  return {
+    metric: method as Metric,
+    sparsity: parseSparsity(values),
+    allocation: parseAllocation((values.alloc as string | undefined) ?? 'uniform'),
+    nm: typeof values.nm === 'string' ? parseNm(values.nm) : undefined,
+  };
+}
+
+export async function runPrune(values: CliValues): Promise<number> {
+  const modelPath = requireString(values, 'model');
+  const request = parsePruneRequest(values);
+  const seqLen = optionalInt(values, 'seq-len', 256)!;
+  const maxWindows = optionalInt(values, 'windows');
+  const calibWindows = optionalInt(values, 'calib-windows', 16)!;
+  const calibOffset = optionalInt(values, 'calib-offset', 0)!;
+  const text = await readText(requireString(values, 'text'));
+  const calibText = await readText(requireString(values, 'calib'));
+  const { gpu, engine } = await openSession(modelPath, values.variant as string | undefined);
+  const tty = process.stderr.isTTY;
+  try {
+    const calibIds = tokenizeForEval(engine.model.tokenizer, calibText).slice(calibOffset);
+    const calibration = evalWindows(calibIds, seqLen, calibWindows);
+    const dense = await evaluatePerplexity(engine, text, { seqLen, maxWindows });
+    const pruner = await Pruner.create(engine, calibration);
+    try {
+      const result = await pruner.prune(request, {
+        onProgress: (p) => tty && process.stderr.write(`\r${p.phase} ${typeof p.done === 'number' ? p.done.toFixed(2) : p.done}/${p.total}   `),
+      });
+      if (tty) process.stderr.write('\n');
+      const pruned = await evaluatePerplexity(engine, text, { seqLen, maxWindows });
+      if (values.json) {
+        const { trajectory, ...rest } = result;
+        process.stdout.write(`${JSON.stringify({
+          ppl: pruned.ppl, densePpl: dense.ppl, nll: pruned.nll, denseNll: dense.nll, method: request.metric,
+          nm: request.nm ? `${request.nm.n}:${request.nm.m}` : null, sparsity: request.sparsity,
+          allocationMethod: Array.isArray(request.allocation) ? 'explicit' : request.allocation, ...rest,
+          mrpSteps: trajectory?.length, calibrationWindows: calibration.length, seqLen, windows: pruned.windows,
+          modelHash: pruned.protocol.modelHash, textHash: pruned.protocol.textHash, adapter: pruned.adapter,
+        })}\n`);
+      } else {
+        const pct = (v: number[]) => v.map((x) => (100 * x).toFixed(1)).join(' ');
+        process.stdout.write(`dense perplexity ${dense.ppl.toFixed(4)} -> pruned ${pruned.ppl.toFixed(4)}\n`
+          + `allocation (%): ${pct(result.allocation)}\nachieved (%):   ${pct(result.achievedSparsity)}\n`);
+        if (result.spreadBefore !== undefined) {
+          process.stdout.write(`redundancy spread ${result.spreadBefore.toFixed(4)} -> ${result.spreadAfter!.toFixed(4)}\n`);
+        }
+      }
+      return 0;
+    } finally { pruner.destroy(); }
+  } finally {
+    engine.destroy();
+    gpu.destroy();
+  }
+}

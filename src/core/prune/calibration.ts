@@ -1,0 +1,117 @@
+// Calibration windows streamed through the model one layer at a time (as Wanda does): every window's residual
+// stream is kept on the GPU ([W, T, d], a few MB) and advanced layer by layer, so a layer's statistics are
+// measured with the layers before it already pruned, and nothing is re-run from the embedding.
+import type { Engine } from '../engine/engine.ts';
+import { createForwardPlan, type ForwardPlan, type LayerStatsBuffers } from '../engine/forward-plan.ts';
+import { createKvCache, type KvCache } from '../engine/kv-cache.ts';
+import type { LinearInput } from '../engine/reference-forward.ts';
+import { createStorageBuffer, readF32 } from '../gpu/buffers.ts';
+import type { KernelCall } from '../kernels/kernel-call.ts';
+import { inputWidths, LINEAR_INPUTS } from './linear-maps.ts';
+import type { MaskSet } from './mask-set.ts';
+
+/** Host copy of one layer's statistics: per input, sum of squares [K] and sum [K] over calibration tokens. */
+export type LayerStats = Record<LinearInput, { sq: Float32Array; sum: Float32Array }>;
+
+export class CalibrationRun {
+  private constructor(
+    private readonly engine: Engine,
+    readonly windows: number[][],
+    readonly stats: LayerStatsBuffers[],   // per layer: [2, K] per input
+    private readonly stream: GPUBuffer,    // [W, T, d] residual stream of every window
+    private readonly plan: ForwardPlan,
+    private readonly cache: KvCache,
+    private readonly owned: GPUBuffer[],
+  ) {}
+
+  /** Allocates the statistics and the stream for windows of equal length, reading masks from `masks`. */
+  static async create(engine: Engine, windows: number[][], masks: MaskSet): Promise<CalibrationRun> {
+    const { gpu, spec } = engine;
+    const T = windows[0].length;
+    if (windows.some((w) => w.length !== T)) throw new Error('calibration windows must have equal length');
+    const widths = inputWidths(spec);
+    const owned: GPUBuffer[] = [];
+    const stats: LayerStatsBuffers[] = [];
+    for (let l = 0; l < spec.numLayers; l++) {
+      const entry = {} as LayerStatsBuffers;
+      for (const input of LINEAR_INPUTS) {
+        entry[input] = await createStorageBuffer(gpu, `stats ${l} ${input}`, 2 * widths[input] * 4);
+        owned.push(entry[input]);
+      }
+      stats.push(entry);
+    }
+    const stream = await createStorageBuffer(gpu, 'calibration stream', windows.length * T * spec.hiddenSize * 4);
+    const cache = await createKvCache(gpu, spec, T);
+    const plan = await createForwardPlan(gpu, spec, engine.weights, cache, T, engine.matmulVariant,
+      { masks: masks.buffers, stats });
+    return new CalibrationRun(engine, windows, stats, stream, plan, cache, owned);
+  }
+
+  private get rowBytes(): number { return this.plan.T * this.engine.spec.hiddenSize * 4; }
+
+  /** Runs `calls` once per window between copying its stream in and (optionally) back out; one submit. */
+  private async perWindow(calls: (w: number) => KernelCall[], writeBack: boolean): Promise<void> {
+    const { device } = this.engine.gpu;
+    const enc = device.createCommandEncoder();
+    for (let w = 0; w < this.windows.length; w++) {
+      if (!calls(w).length) continue;
+      enc.copyBufferToBuffer(this.stream, w * this.rowBytes, this.plan.x, 0, this.rowBytes);
+      const pass = enc.beginComputePass();
+      for (const c of calls(w)) c.encode(pass);
+      pass.end();
+      if (writeBack) enc.copyBufferToBuffer(this.plan.x, 0, this.stream, w * this.rowBytes, this.rowBytes);
+    }
+    device.queue.submit([enc.finish()]);
+    await Promise.race([device.queue.onSubmittedWorkDone(), this.engine.gpu.lost.then((e) => { throw e; })]);
+  }
+
+  /** Embeds every window into the stream (layer 0's input). */
+  async embed(): Promise<void> {
+    const q = this.engine.gpu.device.queue;
+    q.writeBuffer(this.plan.position, 0, Uint32Array.of(0, 0, 0, 0));
+    // Token ids differ per window, so each window is its own submit.
+    for (let w = 0; w < this.windows.length; w++) {
+      q.writeBuffer(this.plan.tokens, 0, Uint32Array.from(this.windows[w]));
+      const enc = this.engine.gpu.device.createCommandEncoder();
+      const pass = enc.beginComputePass();
+      for (const c of this.plan.embed) c.encode(pass);
+      pass.end();
+      enc.copyBufferToBuffer(this.plan.x, 0, this.stream, w * this.rowBytes, this.rowBytes);
+      q.submit([enc.finish()]);
+    }
+    await q.onSubmittedWorkDone();
+  }
+
+  /** Zeroes layer l's statistics, then accumulates them over every window through layer l as masked now. */
+  async capture(l: number): Promise<void> {
+    const q = this.engine.gpu.device.queue;
+    for (const input of LINEAR_INPUTS) {
+      const b = this.stats[l][input];
+      q.writeBuffer(b, 0, new Float32Array(b.size / 4));
+    }
+    await this.perWindow(() => this.plan.layers[l].capture, false);
+  }
+
+  /** Moves every window's stream through layer l as masked now. */
+  async advance(l: number): Promise<void> {
+    await this.perWindow(() => this.plan.layers[l].calls, true);
+  }
+
+  async readStats(l: number): Promise<LayerStats> {
+    const widths = inputWidths(this.engine.spec);
+    const out = {} as LayerStats;
+    for (const input of LINEAR_INPUTS) {
+      const K = widths[input];
+      const both = await readF32(this.engine.gpu, this.stats[l][input], 2 * K);
+      out[input] = { sq: both.slice(0, K), sum: both.slice(K) };
+    }
+    return out;
+  }
+
+  destroy(): void {
+    this.plan.destroy();
+    this.cache.destroy();
+    this.stream.destroy();
+    this.owned.forEach((b) => b.destroy());
+  }
+}

@@ -1,0 +1,33 @@
+// The seven linear maps of a LLaMA-family decoder layer, with their shapes and which input feeds them.
+import type { LinearInput } from '../engine/reference-forward.ts';
+import type { ModelSpec } from '../model/spec.ts';
+import { tensorNames } from '../model/spec.ts';
+
+export interface LinearMap {
+  name: string;         // canonical tensor name
+  layer: number;
+  input: LinearInput;   // whose calibration statistics score it
+  N: number;            // output rows
+  K: number;            // input columns
+}
+
+export function layerMaps(spec: ModelSpec, l: number): LinearMap[] {
+  const { hiddenSize: d, intermediateSize: f, numHeads: nH, numKvHeads: nKv, headDim: hd } = spec;
+  const n = tensorNames.layer(l);
+  return [
+    { name: n.q, layer: l, input: 'attnIn', N: nH * hd, K: d },
+    { name: n.k, layer: l, input: 'attnIn', N: nKv * hd, K: d },
+    { name: n.v, layer: l, input: 'attnIn', N: nKv * hd, K: d },
+    { name: n.o, layer: l, input: 'oIn', N: d, K: nH * hd },
+    { name: n.gate, layer: l, input: 'mlpIn', N: f, K: d },
+    { name: n.up, layer: l, input: 'mlpIn', N: f, K: d },
+    { name: n.down, layer: l, input: 'downIn', N: d, K: f },
+  ];
+}
+
+/** Width of each linear-map input. */
+export function inputWidths(spec: ModelSpec): Record<LinearInput, number> {
+  return { attnIn: spec.hiddenSize, oIn: spec.numHeads * spec.headDim, mlpIn: spec.hiddenSize, downIn: spec.intermediateSize };
+}
+
+export const LINEAR_INPUTS: LinearInput[] = ['attnIn', 'oIn', 'mlpIn', 'downIn'];

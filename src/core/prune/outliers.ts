@@ -1,0 +1,79 @@
+// Outlier statistics of a layer's scores on the GPU: OWL's outlier ratio D_l and MRP's redundancy R_l.
+// An outlier is a weight whose DENSE score exceeds M x the mean dense score of the layer (all seven maps pooled).
+import type { Gpu } from '../gpu/device.ts';
+import { createStorageBuffer, createUniformBuffer, packUniform, readBuffer, readF32 } from '../gpu/buffers.ts';
+import { runCalls, type KernelCall } from '../kernels/kernel-call.ts';
+import { countKept } from '../kernels/prune-mask.ts';
+import { prepareOutlierCount, prepareScoreRowSums } from '../kernels/score-stats.ts';
+import type { GpuWeights } from '../engine/gpu-weights.ts';
+import type { LayerStatsBuffers } from '../engine/forward-plan.ts';
+import type { MaskEntry, MaskSet } from './mask-set.ts';
+import type { Metric } from './prune-options.ts';
+
+export interface LayerOutliers {
+  total: number;          // weights in the layer
+  outliers: number;       // dense scores above the threshold
+  kept: number;           // unpruned weights (from the masks)
+  keptOutliers: number;   // unpruned outliers
+}
+
+/** OWL's D_l: outliers as a percentage of the layer's weights. */
+export const outlierRatio = (o: LayerOutliers) => (100 * o.outliers) / o.total;
+/** MRP's R_l: non-outliers among the remaining weights. */
+// A layer with nothing left counts as fully redundant (cannot happen below sMax).
+export const redundancy = (o: LayerOutliers) => (o.kept === 0 ? 1 : (o.kept - o.keptOutliers) / o.kept);
+
+interface LayerBuffers { sums: GPUBuffer[]; counts: GPUBuffer[]; threshold: GPUBuffer; sumCalls: KernelCall[]; countCalls: KernelCall[] }
+
+export class OutlierCounter {
+  private layers = new Map<number, LayerBuffers>();
+
+  constructor(private readonly gpu: Gpu, private readonly weights: GpuWeights, private readonly masks: MaskSet,
+    private readonly stats: LayerStatsBuffers[], readonly metric: Metric, readonly M: number) {}
+
+  private async buffers(l: number): Promise<LayerBuffers> {
+    let b = this.layers.get(l);
+    if (b) return b;
+    const threshold = await createUniformBuffer(this.gpu, `outlier threshold ${l}`, packUniform([{ f32: 0 }]));
+    b = { sums: [], counts: [], threshold, sumCalls: [], countCalls: [] };
+    for (const e of this.masks.layers[l]) {
+      const { N, K } = e.map;
+      const w = this.weights.tensors.get(e.map.name)!;
+      const sq = this.metric === 'wanda' ? this.stats[l][e.map.input] : undefined;
+      const sums = await createStorageBuffer(this.gpu, `score sums ${e.map.name}`, N * 4);      // [N] f32
+      const counts = await createStorageBuffer(this.gpu, `outlier counts ${e.map.name}`, N * 8); // [N, 2] u32
+      b.sums.push(sums);
+      b.counts.push(counts);
+      b.sumCalls.push(await prepareScoreRowSums(this.gpu, { w, sq, out: sums, N, K }));
+      b.countCalls.push(await prepareOutlierCount(this.gpu, { w, sq, mask: e.mask, threshold, out: counts, N, K }));
+    }
+    this.layers.set(l, b);
+    return b;
+  }
+
+  /** Counts layer l's outliers under the statistics and masks now on the GPU. */
+  async count(l: number): Promise<LayerOutliers> {
+    const b = await this.buffers(l);
+    const entries: MaskEntry[] = this.masks.layers[l];
+    await runCalls(this.gpu, b.sumCalls);
+    let sum = 0, total = 0;
+    for (const [i, e] of entries.entries()) {
+      for (const v of await readF32(this.gpu, b.sums[i], e.map.N)) sum += v;
+      total += e.map.N * e.map.K;
+    }
+    this.gpu.device.queue.writeBuffer(b.threshold, 0, Float32Array.of((this.M * sum) / total, 0, 0, 0));
+    await runCalls(this.gpu, b.countCalls);
+    let outliers = 0, keptOutliers = 0, kept = 0;
+    for (const [i, e] of entries.entries()) {
+      const c = new Uint32Array(await readBuffer(this.gpu, b.counts[i], e.map.N * 8));
+      for (let r = 0; r < e.map.N; r++) { outliers += c[2 * r]; keptOutliers += c[2 * r + 1]; }
+      const bits = new Uint32Array(await readBuffer(this.gpu, e.mask, e.map.N * e.words * 4));
+      kept += countKept(bits, e.map.N, e.map.K).reduce((a, x) => a + x, 0);
+    }
+    return { total, outliers, kept, keptOutliers };
+  }
+
+  destroy(): void {
+    for (const b of this.layers.values()) [...b.sums, ...b.counts, b.threshold].forEach((x) => x.destroy());
+  }
+}

@@ -1,0 +1,55 @@
+// What a pruning request may ask for, and its validation (clear errors before any GPU work).
+import { BadRequest } from '../errors.ts';
+
+export type Metric = 'magnitude' | 'wanda';
+export type AllocationRequest = 'uniform' | 'owl' | 'mrp' | number[];
+
+export interface NmPattern { n: number; m: number }
+
+export interface MrpParams {
+  /** Outlier threshold multiple of the mean score (OWL's M). */
+  M: number;
+  /** Starting uniform sparsity; default S / 2. */
+  s0?: number;
+  step: number;
+  sMax: number;
+  /** Re-propagate and refresh every layer after this much mean-sparsity progress. */
+  refresh: number;
+}
+
+export const DEFAULT_MRP: MrpParams = { M: 5, step: 0.01, sMax: 0.95, refresh: 0.05 };
+export const DEFAULT_OWL = { M: 5, lambda: 0.08 };
+
+export interface PruneRequest {
+  metric: Metric;
+  sparsity: number;
+  allocation: AllocationRequest;
+  nm?: NmPattern;
+  mrp?: Partial<MrpParams>;
+}
+
+/** Parses "2:4" into { n: 2, m: 4 }. */
+export function parseNm(text: string): NmPattern {
+  const m = /^(\d+):(\d+)$/.exec(text.trim());
+  if (!m) throw new BadRequest(`N:M pattern "${text}" is not of the form N:M (e.g. 2:4)`);
+  const nm = { n: Number(m[1]), m: Number(m[2]) };
+  if (nm.n < 1 || nm.n >= nm.m) throw new BadRequest(`N:M pattern ${text}: N must be at least 1 and below M`);
+  return nm;
+}
+
+export function validateRequest(req: PruneRequest, numLayers: number): void {
+  if (!(req.sparsity >= 0 && req.sparsity < 1)) throw new BadRequest(`sparsity ${req.sparsity} is outside [0, 1)`);
+  if (req.nm && !(req.nm.n >= 1 && req.nm.n < req.nm.m)) {
+    throw new BadRequest(`N:M pattern ${req.nm.n}:${req.nm.m}: N must be at least 1 and below M`);
+  }
+  const a = req.allocation;
+  if (Array.isArray(a)) {
+    if (a.length !== numLayers) throw new BadRequest(`the allocation vector has ${a.length} entries but the model has ${numLayers} layers`);
+    a.forEach((s, i) => {
+      if (typeof s !== 'number' || !(s >= 0 && s < 1)) throw new BadRequest(`allocation[${i}] = ${s} is not a sparsity in [0, 1)`);
+    });
+  } else if (!['uniform', 'owl', 'mrp'].includes(a)) {
+    throw new BadRequest(`unknown allocation "${String(a)}" (expected uniform, owl, mrp or a per-layer vector)`);
+  }
+  if (req.nm && a !== 'uniform') throw new BadRequest('N:M patterns fix the sparsity of every layer: use --alloc uniform');
+}

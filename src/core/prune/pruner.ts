@@ -1,0 +1,117 @@
+// Unstructured pruning of a loaded model on the GPU: calibration statistics, allocation (uniform / explicit /
+// OWL / MRP), sequential masking, and the achieved sparsity counted from the masks. The engine then evaluates
+// through the masks; the dense weights stay on the GPU untouched, so a new request only rewrites masks.
+import { Cancelled } from '../errors.ts';
+import type { Engine } from '../engine/engine.ts';
+import { CalibrationRun } from './calibration.ts';
+import { MaskSet } from './mask-set.ts';
+import { LayerMasker } from './unstructured.ts';
+import { OutlierCounter, outlierRatio, redundancy } from './outliers.ts';
+import { mean, owlAllocation, spread, uniformAllocation } from './allocation.ts';
+import { runMrp, type MrpStep } from './mrp.ts';
+import { DEFAULT_MRP, DEFAULT_OWL, validateRequest, type PruneRequest } from './prune-options.ts';
+
+export interface PruneResult {
+  /** Per-layer sparsity as allocated (layer order). */
+  allocation: number[];
+  /** Per-layer sparsity counted from the masks. */
+  achievedSparsity: number[];
+  /** OWL: outlier ratio D_l (%) per layer on the dense model. */
+  outlierRatios?: number[];
+  /** MRP: R_l after the uniform start, after the final prune, and their spreads (max - min). */
+  redundancyBefore?: number[];
+  redundancyAfter?: number[];
+  spreadBefore?: number;
+  spreadAfter?: number;
+  trajectory?: MrpStep[];
+  seconds: number;
+}
+
+export interface PruneProgress { phase: string; done: number; total: number }
+
+export class Pruner {
+  private constructor(readonly engine: Engine, readonly masks: MaskSet, private readonly calib: CalibrationRun) {}
+
+  static async create(engine: Engine, calibrationWindows: number[][]): Promise<Pruner> {
+    const masks = await MaskSet.create(engine.gpu, engine.spec);
+    try {
+      return new Pruner(engine, masks, await CalibrationRun.create(engine, calibrationWindows, masks));
+    } catch (e) {
+      masks.destroy();
+      throw e;
+    }
+  }
+
+  /** Prunes per `req`; afterwards the engine evaluates through the masks. */
+  async prune(req: PruneRequest, opts: { signal?: AbortSignal; onProgress?: (p: PruneProgress) => void } = {}): Promise<PruneResult> {
+    const L = this.engine.spec.numLayers;
+    validateRequest(req, L);
+    const start = performance.now();
+    const { gpu, weights } = this.engine;
+    const masker = new LayerMasker(gpu, weights, this.masks, this.calib.stats, req.metric, req.nm);
+    const check = () => { if (opts.signal?.aborted) throw new Cancelled('pruning'); };
+    const sequential = async (alloc: number[], phase = 'sequential prune') => {
+      await this.calib.embed();
+      for (let l = 0; l < L; l++) {
+        check();
+        this.masks.keepAll(l);               // layer l's statistics come from the unpruned layer
+        await this.calib.capture(l);
+        await masker.prune(l, alloc[l]);
+        await this.calib.advance(l);
+        opts.onProgress?.({ phase, done: l + 1, total: L });
+      }
+    };
+    this.engine.setMasks(this.masks.buffers);
+    const result: Omit<PruneResult, 'achievedSparsity' | 'seconds'> = { allocation: [] };
+    const a = req.allocation;
+    if (Array.isArray(a)) result.allocation = a.slice();
+    else if (a === 'uniform') result.allocation = uniformAllocation(L, req.sparsity);
+    else if (a === 'owl') {
+      // Dense statistics for every layer, then OWL's outlier ratios from Wanda scores.
+      for (let l = 0; l < L; l++) this.masks.keepAll(l);
+      await this.calib.embed();
+      for (let l = 0; l < L; l++) { check(); await this.calib.capture(l); await this.calib.advance(l); }
+      const counter = new OutlierCounter(gpu, weights, this.masks, this.calib.stats, 'wanda', DEFAULT_OWL.M);
+      try {
+        const D: number[] = [];
+        for (let l = 0; l < L; l++) D.push(outlierRatio(await counter.count(l)));
+        result.outlierRatios = D;
+        result.allocation = owlAllocation(D, req.sparsity);
+      } finally { counter.destroy(); }
+    } else {
+      const params = { ...DEFAULT_MRP, ...req.mrp };
+      const counter = new OutlierCounter(gpu, weights, this.masks, this.calib.stats, req.metric, params.M);
+      try {
+        const mrp = await runMrp(L, req.sparsity, params, {
+          sequential: (alloc) => sequential(alloc, 'MRP re-propagation'),
+          pruneLayer: (l, s) => masker.prune(l, s),
+          redundancy: async (l) => redundancy(await counter.count(l)),
+          signal: opts.signal,
+          onStep: (_, m) => opts.onProgress?.({ phase: 'MRP', done: m, total: req.sparsity }),
+        });
+        Object.assign(result, mrp, { spreadBefore: spread(mrp.redundancyBefore), spreadAfter: spread(mrp.redundancyAfter) });
+      } finally { counter.destroy(); }
+    }
+    if (a !== 'mrp') await sequential(result.allocation);
+    const kept = await this.masks.keptPerLayer();
+    return {
+      ...result,
+      achievedSparsity: kept.map((k) => 1 - k.kept / k.total),
+      seconds: (performance.now() - start) / 1000,
+    };
+  }
+
+  /** Back to the dense model (masks all kept; the engine evaluates densely). */
+  reset(): void {
+    for (let l = 0; l < this.engine.spec.numLayers; l++) this.masks.keepAll(l);
+    this.engine.setMasks(null);
+  }
+
+  destroy(): void {
+    this.engine.setMasks(null);
+    this.calib.destroy();
+    this.masks.destroy();
+  }
+}
+
+export { mean };

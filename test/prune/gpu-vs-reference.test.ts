@@ -1,0 +1,99 @@
+// The GPU pruner on stories260K against the independent float64 oracle (test/prune/reference): the same
+// calibration windows (the first 4 x 128 TinyStories tokens) and held-out evaluation windows (the next 4 x 128).
+// Perplexities agree within 1%; achieved sparsity is counted from the GPU masks; allocations average to S.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGpu, type Gpu } from '../../src/core/gpu/device.ts';
+import { loadModel } from '../../src/core/formats/load-model.ts';
+import { pathSources } from '../../src/core/formats/node-file-source.ts';
+import { Engine } from '../../src/core/engine/engine.ts';
+import { evalWindows, tokenizeForEval } from '../../src/core/engine/windows.ts';
+import { loadReferenceWeights } from '../../src/core/engine/reference-weights.ts';
+import type { ReferenceWeights } from '../../src/core/engine/reference-forward.ts';
+import type { LoadedModel } from '../../src/core/model/loaded-model.ts';
+import { Pruner } from '../../src/core/prune/pruner.ts';
+import type { PruneRequest } from '../../src/core/prune/prune-options.ts';
+import { STORIES_HF, TINYSTORIES_TEXT } from '../helpers/fixtures.ts';
+import {
+  achievedSparsity, owlAllocation, referenceMrp, referencePerplexity, referenceSequentialPrune,
+} from './reference/index.ts';
+
+const SEQ = 128, CALIB = 4, EVAL = 4;
+let gpu: Gpu, engine: Engine, pruner: Pruner, model: LoadedModel, dense: ReferenceWeights;
+let calib: number[][], evalSet: number[][];
+
+async function gpuPerplexity(): Promise<number> {
+  let sum = 0, count = 0;
+  for (const w of evalSet) { const r = await engine.windowNll(w); sum += r.sum; count += r.count; }
+  return Math.exp(sum / count);
+}
+
+beforeAll(async () => {
+  model = await loadModel(await pathSources(STORIES_HF));
+  dense = await loadReferenceWeights(model);
+  const windows = evalWindows(tokenizeForEval(model.tokenizer, readFileSync(TINYSTORIES_TEXT, 'utf8')), SEQ, CALIB + EVAL);
+  calib = windows.slice(0, CALIB);
+  evalSet = windows.slice(CALIB);
+  gpu = await createGpu();
+  engine = await Engine.create(gpu, model);
+  pruner = await Pruner.create(engine, calib);
+});
+afterAll(() => { pruner?.destroy(); engine?.destroy(); gpu?.destroy(); });
+
+const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+const L = 5;
+
+describe('GPU pruning vs the float64 reference on stories260K', () => {
+  const uniformCases: Array<[string, PruneRequest]> = [
+    ['magnitude 0.5', { metric: 'magnitude', sparsity: 0.5, allocation: 'uniform' }],
+    ['wanda 0.5', { metric: 'wanda', sparsity: 0.5, allocation: 'uniform' }],
+    ['wanda 2:4', { metric: 'wanda', sparsity: 0.5, allocation: 'uniform', nm: { n: 2, m: 4 } }],
+    ['magnitude 0.95', { metric: 'magnitude', sparsity: 0.95, allocation: 'uniform' }],
+    ['wanda explicit vector', { metric: 'wanda', sparsity: 0.4, allocation: [0.2, 0.3, 0.4, 0.5, 0.6] }],
+  ];
+  for (const [name, req] of uniformCases) {
+    it(`${name}: perplexity within 1%, achieved sparsity from the masks equals the reference`, async () => {
+      const alloc = Array.isArray(req.allocation) ? req.allocation : new Array(L).fill(req.sparsity);
+      const ref = referenceSequentialPrune(model.spec, dense, calib, alloc, req.metric, req.nm);
+      const result = await pruner.prune(req);
+      const ppl = await gpuPerplexity();
+      const refPpl = referencePerplexity(model.spec, ref.weights, evalSet);
+      expect(result.allocation).toEqual(alloc);
+      const refAchieved = achievedSparsity(ref.weights, model.spec);
+      result.achievedSparsity.forEach((s, l) => expect(s).toBeCloseTo(refAchieved[l], 3));
+      expect(Math.abs(ppl / refPpl - 1), `GPU ${ppl} vs reference ${refPpl}`).toBeLessThan(0.01);
+    });
+  }
+
+  it('sparsity 0 gives the dense perplexity and keeps every weight', async () => {
+    pruner.reset();
+    const densePpl = await gpuPerplexity();
+    const result = await pruner.prune({ metric: 'wanda', sparsity: 0, allocation: 'uniform' });
+    expect(result.achievedSparsity).toEqual(new Array(L).fill(0));
+    expect(Math.abs((await gpuPerplexity()) / densePpl - 1)).toBeLessThan(1e-6);
+  });
+
+  it('OWL: outlier ratios and allocation match the reference, mean exactly S, perplexity within 1%', async () => {
+    const S = 0.5;
+    const ref = owlAllocation(model.spec, dense, calib, S);
+    const result = await pruner.prune({ metric: 'wanda', sparsity: S, allocation: 'owl' });
+    expect(Math.abs(mean(result.allocation) - S)).toBeLessThan(1e-12);
+    result.outlierRatios!.forEach((d, l) => expect(d).toBeCloseTo(ref.outlierPercent[l], 2));
+    result.allocation.forEach((s, l) => expect(s).toBeCloseTo(ref.sparsity[l], 3));
+    const refPruned = referenceSequentialPrune(model.spec, dense, calib, ref.sparsity, 'wanda');
+    const refPpl = referencePerplexity(model.spec, refPruned.weights, evalSet);
+    expect(Math.abs((await gpuPerplexity()) / refPpl - 1)).toBeLessThan(0.01);
+  });
+
+  it('MRP: allocation mean exactly S, redundancy evens out, matches the reference within 1%', async () => {
+    const S = 0.5;
+    const ref = referenceMrp(model.spec, dense, calib, S, 'wanda');
+    const result = await pruner.prune({ metric: 'wanda', sparsity: S, allocation: 'mrp' });
+    expect(Math.abs(mean(result.allocation) - S)).toBeLessThan(1e-9);
+    expect(Math.max(...result.allocation)).toBeLessThanOrEqual(0.95);
+    expect(result.spreadAfter!).toBeLessThan(result.spreadBefore!);
+    result.allocation.forEach((s, l) => expect(s).toBeCloseTo(ref.allocation[l], 2));
+    const refPpl = referencePerplexity(model.spec, ref.weights, evalSet);
+    expect(Math.abs((await gpuPerplexity()) / refPpl - 1)).toBeLessThan(0.01);
+  });
+});
