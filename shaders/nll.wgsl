@@ -9,7 +9,7 @@ struct Params { T: u32, cols: u32, colStart: u32, first: u32 }
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;      // [T]
 @group(0) @binding(4) var<uniform> params: Params;
 
-const WG = 256u;
+override WG: u32 = 256u;   // lanes per row, a power of two (1 on CPU-backed adapters: no barrier cost)
 var<workgroup> red: array<f32, WG>;
 
 @compute @workgroup_size(WG)

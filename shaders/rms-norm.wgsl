@@ -5,7 +5,7 @@ struct Params { T: u32, dim: u32, eps: f32 }
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;      // [T, dim]  (a different buffer from x)
 @group(0) @binding(3) var<uniform> params: Params;
 
-const WG = 64u;
+override WG: u32 = 64u;   // lanes per row, a power of two (1 on CPU-backed adapters: no barrier cost)
 var<workgroup> partial: array<f32, WG>;   // per-invocation sums of squares, then the tree reduction
 
 @compute @workgroup_size(WG)

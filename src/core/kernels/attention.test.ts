@@ -2,14 +2,14 @@ import { describe, it } from 'vitest';
 import fc from 'fast-check';
 import { createUniformBuffer, packUniform, readF32 } from '../gpu/buffers.ts';
 import { runCalls } from './kernel-call.ts';
-import { attentionReference, prepareAttention } from './attention.ts';
+import { ATTENTION_VARIANTS, attentionReference, prepareAttention } from './attention.ts';
 import { nonZeroF32Array } from '../../../test/helpers/numeric.ts';
 import { expectWithin, upload, useGpu } from '../../../test/helpers/kernel-harness.ts';
 
 const gpu = useGpu();
 const POISON = 1e4; // cache rows after pos0 + T - 1: any causal leak moves the output far off
 
-describe('attention kernel', () => {
+describe.each(ATTENTION_VARIANTS)('attention kernel (%s)', (variant) => {
   it('matches the float64 causal GQA reference over random caches (chunk boundaries, head dims up to 256)', async () => {
     const arb = fc.record({ T: fc.integer({ min: 1, max: 5 }), nKv: fc.integer({ min: 1, max: 2 }),
       group: fc.integer({ min: 1, max: 3 }), hd: fc.oneof(fc.integer({ min: 1, max: 70 }), fc.constantFrom(128, 200, 256)),
@@ -28,7 +28,7 @@ describe('attention kernel', () => {
       owned.push(position);
       await runCalls(gpu(), [await prepareAttention(gpu(), {
         q: await upload(gpu(), 'q', q, owned), kCache: await upload(gpu(), 'k', k, owned),
-        vCache: await upload(gpu(), 'v', v, owned), out, T, nHeads: nH, nKvHeads: nKv, headDim: hd, position,
+        vCache: await upload(gpu(), 'v', v, owned), out, T, nHeads: nH, nKvHeads: nKv, headDim: hd, position, variant,
       })]);
       const got = await readF32(gpu(), out, T * nH * hd);
       owned.forEach((b) => b.destroy());

@@ -2,12 +2,22 @@
 import type { Gpu } from '../gpu/device.ts';
 import { createUniformBuffer, packUniform } from '../gpu/buffers.ts';
 import code from '../../../shaders/attention.wgsl?raw';
+import serialCode from '../../../shaders/attention-serial.wgsl?raw';
 import { prepareCall, type KernelCall } from './kernel-call.ts';
 import { grid1d } from './grid.ts';
 import { KernelShapeError, requireDistinct, requireElems, requireInt, requirePosition } from './guards.ts';
 
 /** The shader keeps a query and 4 output dimensions per lane (64 lanes) in fixed-size arrays. */
 export const MAX_ATTENTION_HEAD_DIM = 256;
+
+/** 'workgroup': 64 lanes per (row, head) with chunked online softmax (GPUs); 'serial': one lane per (row, head),
+ * no barriers (CPU-backed adapters such as SwiftShader, where it measured ~40x faster on stories260K). */
+export const ATTENTION_VARIANTS = ['workgroup', 'serial'] as const;
+export type AttentionVariant = (typeof ATTENTION_VARIANTS)[number];
+
+export function preferredAttention(gpu: Gpu): AttentionVariant {
+  return gpu.adapter.isFallback ? 'serial' : 'workgroup';
+}
 
 export interface AttentionArgs {
   q: GPUBuffer;         // [T, nHeads, headDim], already rotated
@@ -19,6 +29,7 @@ export interface AttentionArgs {
   nKvHeads: number;
   headDim: number;
   position: GPUBuffer;  // uniform { pos0: u32 }
+  variant?: AttentionVariant;  // default preferredAttention(gpu)
 }
 
 export async function prepareAttention(gpu: Gpu, a: AttentionArgs): Promise<KernelCall> {
@@ -38,7 +49,11 @@ export async function prepareAttention(gpu: Gpu, a: AttentionArgs): Promise<Kern
   const params = await createUniformBuffer(gpu, 'attention params', packUniform([
     { u32: a.T }, { u32: a.nHeads }, { u32: a.nKvHeads }, { u32: a.headDim }, { f32: 1 / Math.sqrt(a.headDim) },
   ]));
-  return prepareCall(gpu, k, code, [a.q, a.kCache, a.vCache, a.out, params, a.position], grid1d(gpu, a.T * a.nHeads, 1));
+  const bindings = [a.q, a.kCache, a.vCache, a.out, params, a.position];
+  if ((a.variant ?? preferredAttention(gpu)) === 'serial') {
+    return prepareCall(gpu, 'attention-serial', serialCode, bindings, grid1d(gpu, a.T * a.nHeads, 64));
+  }
+  return prepareCall(gpu, k, code, bindings, grid1d(gpu, a.T * a.nHeads, 1));
 }
 
 /** CPU reference in float64: row t attends to cache rows 0 .. pos0 + t.  Shapes as in AttentionArgs. */

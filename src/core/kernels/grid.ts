@@ -10,3 +10,9 @@ export function grid1d(gpu: Gpu, n: number, size: number): [number, number] {
   const y = Math.ceil(groups / max);
   return [Math.ceil(groups / y), y];
 }
+
+/** Lanes per row for the one-workgroup-per-row reductions (rms-norm, nll): CPU-backed adapters such as
+ * SwiftShader pay far more for workgroup barriers than they gain from lanes, so they reduce a row in one lane. */
+export function rowReductionLanes(gpu: Gpu, gpuLanes: number): number {
+  return gpu.adapter.isFallback ? 1 : gpuLanes;
+}

@@ -18,13 +18,14 @@ export interface KernelCall {
   encode(pass: GPUComputePassEncoder): void;
 }
 
-/** Binds `buffers` to @group(0) @binding(0..n-1) in order and returns a reusable call. */
+/** Binds `buffers` to @group(0) @binding(0..n-1) in order and returns a reusable call; `constants` set the
+ * shader's `override` declarations (e.g. a workgroup size). */
 export async function prepareCall(gpu: Gpu, label: string, code: string, buffers: Binding[],
-  workgroups: [number, number?, number?], entryPoint = 'main'): Promise<KernelCall> {
+  workgroups: [number, number?, number?], constants?: Record<string, number>): Promise<KernelCall> {
   const max = gpu.limits.maxComputeWorkgroupsPerDimension;
   const [x, y = 1, z = 1] = workgroups;
   if (x > max || y > max || z > max) throw new Error(`${label}: dispatch ${x}x${y}x${z} exceeds ${max} workgroups per dimension`);
-  const pipeline = await getPipeline(gpu, label, code, entryPoint);
+  const pipeline = await getPipeline(gpu, label, code, constants);
   const bindGroup = await gpu.scoped(`bind ${label}`, () => gpu.device.createBindGroup({
     label,
     layout: pipeline.getBindGroupLayout(0),

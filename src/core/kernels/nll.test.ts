@@ -22,19 +22,19 @@ async function sliceLogits(logits: Float32Array, T: number, V: number, cuts: num
 }
 
 describe('nll kernel', () => {
-  it('matches the float64 logsumexp - target logit over random vocabularies cut into random column slices', async () => {
-    const arb = fc.record({ T: fc.integer({ min: 1, max: 6 }), V: fc.integer({ min: 1, max: 3000 }) })
+  it('matches the float64 logsumexp - target logit over random vocabularies cut into random column slices (1 and 256 lanes)', async () => {
+    const arb = fc.record({ T: fc.integer({ min: 1, max: 6 }), V: fc.integer({ min: 1, max: 3000 }), lanes: fc.constantFrom(1, 256) })
       .chain((s) => fc.record({
         logits: nonZeroF32Array(s.T * s.V, 8),
         targets: fc.array(fc.integer({ min: 0, max: s.V - 1 }), { minLength: s.T, maxLength: s.T }),
         cuts: fc.array(fc.integer({ min: 1, max: s.V }), { maxLength: 4 }),
       }).map((d) => ({ ...s, ...d })));
-    await fc.assert(fc.asyncProperty(arb, async ({ T, V, logits, targets, cuts }) => {
+    await fc.assert(fc.asyncProperty(arb, async ({ T, V, lanes, logits, targets, cuts }) => {
       const owned: GPUBuffer[] = [];
       const ids = Uint32Array.from(targets);
       const out = await upload(gpu(), 'out', new Float32Array(T), owned);
       const slices = await sliceLogits(logits, T, V, cuts, owned);
-      const { calls, state } = await prepareNll(gpu(), { slices, targets: await upload(gpu(), 'targets', ids, owned), out, T });
+      const { calls, state } = await prepareNll(gpu(), { slices, targets: await upload(gpu(), 'targets', ids, owned), out, T, lanes });
       owned.push(state);
       await runCalls(gpu(), calls);
       const got = await readF32(gpu(), out, T);

@@ -3,7 +3,7 @@ import type { Gpu } from '../gpu/device.ts';
 import { createStorageBuffer, createUniformBuffer, packUniform } from '../gpu/buffers.ts';
 import code from '../../../shaders/nll.wgsl?raw';
 import { prepareCall, type KernelCall } from './kernel-call.ts';
-import { grid1d } from './grid.ts';
+import { grid1d, rowReductionLanes } from './grid.ts';
 import { KernelShapeError, requireDistinct, requireElems, requireInt } from './guards.ts';
 
 /** Logits columns colStart .. colStart+cols-1 of every row.  buffer: [T, cols] */
@@ -14,6 +14,7 @@ export interface NllArgs {
   targets: GPUBuffer;    // [T] u32; a row whose target lies outside [0, V) gets a meaningless value
   out: GPUBuffer;        // [T]
   T: number;
+  lanes?: number;        // per row; default rowReductionLanes (tests force both)
 }
 
 /** One dispatch per slice (in order), merging into a running logsumexp; returns the calls and their state buffer. */
@@ -37,7 +38,8 @@ export async function prepareNll(gpu: Gpu, a: NllArgs): Promise<{ calls: KernelC
     const params = await createUniformBuffer(gpu, 'nll params', packUniform([
       { u32: a.T }, { u32: s.cols }, { u32: s.colStart }, { u32: i === 0 ? 1 : 0 },
     ]));
-    calls.push(await prepareCall(gpu, k, code, [s.buffer, a.targets, state, a.out, params], grid1d(gpu, a.T, 1)));
+    calls.push(await prepareCall(gpu, k, code, [s.buffer, a.targets, state, a.out, params], grid1d(gpu, a.T, 1),
+      { WG: a.lanes ?? rowReductionLanes(gpu, 256) }));
   }
   return { calls, state };
 }

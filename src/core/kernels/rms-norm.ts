@@ -3,7 +3,7 @@ import type { Gpu } from '../gpu/device.ts';
 import { createUniformBuffer, packUniform } from '../gpu/buffers.ts';
 import code from '../../../shaders/rms-norm.wgsl?raw';
 import { prepareCall, type KernelCall } from './kernel-call.ts';
-import { grid1d } from './grid.ts';
+import { grid1d, rowReductionLanes } from './grid.ts';
 import { requireDistinct, requireElems, requireInt } from './guards.ts';
 
 export interface RmsNormArgs {
@@ -13,6 +13,7 @@ export interface RmsNormArgs {
   T: number;
   dim: number;
   eps: number;
+  lanes?: number;     // per row; default rowReductionLanes (tests force both)
 }
 
 export async function prepareRmsNorm(gpu: Gpu, a: RmsNormArgs): Promise<KernelCall> {
@@ -25,7 +26,8 @@ export async function prepareRmsNorm(gpu: Gpu, a: RmsNormArgs): Promise<KernelCa
   requireDistinct(k, { out: a.out, x: a.x });
   requireDistinct(k, { out: a.out, weight: a.weight });
   const params = await createUniformBuffer(gpu, 'rms-norm params', packUniform([{ u32: a.T }, { u32: a.dim }, { f32: a.eps }]));
-  return prepareCall(gpu, k, code, [a.x, a.weight, a.out, params], grid1d(gpu, a.T, 1));
+  return prepareCall(gpu, k, code, [a.x, a.weight, a.out, params], grid1d(gpu, a.T, 1),
+    { WG: a.lanes ?? rowReductionLanes(gpu, 64) });
 }
 
 /** CPU reference in float64.  x: [T, dim] */
