@@ -5,7 +5,7 @@ import { BadRequest } from '../core/errors.ts';
 import { evaluatePerplexity } from '../core/engine/perplexity.ts';
 import { evalWindows, tokenizeForEval } from '../core/engine/windows.ts';
 import { Pruner } from '../core/prune/pruner.ts';
-import { parseNm, type AllocationRequest, type Metric, type PruneRequest } from '../core/prune/prune-options.ts';
+import { parseNm, validateRequest, type AllocationRequest, type Metric, type PruneRequest } from '../core/prune/prune-options.ts';
 import { optionalInt, requireString, type CliValues } from './args.ts';
 import { openSession } from './session.ts';
 
@@ -56,6 +56,7 @@ export async function runPrune(values: CliValues): Promise<number> {
   const { gpu, engine } = await openSession(modelPath, values.variant as string | undefined);
   const tty = process.stderr.isTTY;
   try {
+    validateRequest(request, engine.spec.numLayers); // before minutes of evaluation, not after
     const calibIds = tokenizeForEval(engine.model.tokenizer, calibText).slice(calibOffset);
     const calibration = evalWindows(calibIds, seqLen, calibWindows);
     const dense = await evaluatePerplexity(engine, text, { seqLen, maxWindows });

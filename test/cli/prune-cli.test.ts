@@ -1,0 +1,54 @@
+// prunelab prune as a user runs it: the --json contract, and one-line errors for invalid requests.
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { STORIES_HF, TINYSTORIES_TEXT } from '../helpers/fixtures.ts';
+
+const bin = resolve(__dirname, '../../bin/prunelab.mjs');
+const run = (args: string[]) => promisify(execFile)('node', [bin, ...args], { timeout: 240_000 })
+  .then((r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }))
+  .catch((e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }));
+const base = ['prune', '--model', STORIES_HF, '--text', TINYSTORIES_TEXT, '--calib', TINYSTORIES_TEXT,
+  '--calib-offset', '100000', '--calib-windows', '2', '--seq-len', '64', '--windows', '2'];
+const last = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
+
+describe('prunelab prune', () => {
+  it('--json: perplexities, allocation, achieved sparsity counted from the masks, MRP redundancy', async () => {
+    const r = await run([...base, '--method', 'wanda', '--alloc', 'mrp', '--sparsity', '0.4', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = last(r.stdout);
+    expect(out.ppl).toBeGreaterThan(out.densePpl);
+    expect(out.allocation).toHaveLength(5);
+    expect(out.allocation.reduce((a: number, b: number) => a + b, 0) / 5).toBeCloseTo(0.4, 9);
+    out.achievedSparsity.forEach((s: number, l: number) => expect(Math.abs(s - out.allocation[l])).toBeLessThan(0.02));
+    expect(out.redundancyBefore).toHaveLength(5);
+    expect(out.redundancyAfter).toHaveLength(5);
+    expect(out.spreadAfter).toBeLessThan(out.spreadBefore);
+    expect(out.allocationMethod).toBe('mrp');
+  });
+
+  it('an explicit allocation vector with N:M is refused in one line, before any evaluation', async () => {
+    const r = await run([...base, '--method', 'wanda', '--nm', '2:4', '--alloc', '[0.5,0.5,0.5,0.5,0.5]', '--sparsity', '0.5']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual(['prunelab: BadRequest: N:M patterns fix the sparsity of every layer: use --alloc uniform']);
+  });
+
+  it('wrong-length vectors, sparsity 1, N >= M and unknown methods are one-line errors', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--alloc', '[0.5,0.5]', '--sparsity', '0.5'], /2 entries but the model has 5 layers/],
+      [['--sparsity', '1'], /sparsity 1 is outside \[0, 1\)/],
+      [['--nm', '4:4', '--sparsity', '0.5'], /N must be at least 1 and below M/],
+      [['--method', 'obs', '--sparsity', '0.5'], /unknown --method "obs"/],
+      [['--alloc', 'random', '--sparsity', '0.5'], /--alloc must be uniform, owl, mrp or a vector/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await run([...base, ...args]);
+      expect(r.code, args.join(' ')).toBe(1);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(message);
+    }
+  });
+});
