@@ -5,6 +5,7 @@ import { PrunelabError } from '../core/errors.ts';
 import { runPpl } from './ppl-command.ts';
 import { runGenerate } from './generate-command.ts';
 import { runPrune } from './prune-command.ts';
+import { runScan } from './scan-command.ts';
 
 const USAGE = `usage:
   prunelab ppl --model PATH --text FILE [--seq-len 256] [--windows N] [--json]
@@ -12,6 +13,8 @@ const USAGE = `usage:
   prunelab prune --model PATH --calib FILE [--calib-windows 16] [--calib-offset TOKENS] --text FILE [--seq-len 256]
                  [--windows N] --method magnitude|wanda [--nm N:M] --alloc uniform|owl|mrp|'[s1,s2,...]'
                  --sparsity S [--json]
+  prunelab scan --model PATH --calib FILE --text FILE [--levels 0.1,0.2,...] [--by layer|module]
+                [--method wanda|magnitude] [--windows 4] [--seq-len 256] [--calib-windows 16] [--json]
 options: --debug (show stack traces), --help`;
 
 export class UsageError extends PrunelabError {
@@ -35,11 +38,13 @@ export async function main(argv: string[]): Promise<number> {
         steps: { type: 'string' }, variant: { type: 'string' }, calib: { type: 'string' },
         'calib-windows': { type: 'string' }, 'calib-offset': { type: 'string' }, method: { type: 'string' },
         nm: { type: 'string' }, structured: { type: 'string' }, alloc: { type: 'string' }, sparsity: { type: 'string' },
+        levels: { type: 'string' }, by: { type: 'string' },
       },
     });
     if (command === 'ppl') return await runPpl(values);
     if (command === 'generate') return await runGenerate(values);
     if (command === 'prune') return await runPrune(values);
+    if (command === 'scan') return await runScan(values);
     throw new UsageError(`unknown command "${command}"`);
   } catch (e) {
     if (debug) console.error(e);

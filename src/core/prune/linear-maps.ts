@@ -3,8 +3,12 @@ import type { LinearInput } from '../engine/reference-forward.ts';
 import type { ModelSpec } from '../model/spec.ts';
 import { tensorNames } from '../model/spec.ts';
 
+export const MODULES = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
+export type Module = (typeof MODULES)[number];
+
 export interface LinearMap {
   name: string;         // canonical tensor name
+  module: Module;
   layer: number;
   input: LinearInput;   // whose calibration statistics score it
   N: number;            // output rows
@@ -15,13 +19,13 @@ export function layerMaps(spec: ModelSpec, l: number): LinearMap[] {
   const { hiddenSize: d, intermediateSize: f, numHeads: nH, numKvHeads: nKv, headDim: hd } = spec;
   const n = tensorNames.layer(l);
   return [
-    { name: n.q, layer: l, input: 'attnIn', N: nH * hd, K: d },
-    { name: n.k, layer: l, input: 'attnIn', N: nKv * hd, K: d },
-    { name: n.v, layer: l, input: 'attnIn', N: nKv * hd, K: d },
-    { name: n.o, layer: l, input: 'oIn', N: d, K: nH * hd },
-    { name: n.gate, layer: l, input: 'mlpIn', N: f, K: d },
-    { name: n.up, layer: l, input: 'mlpIn', N: f, K: d },
-    { name: n.down, layer: l, input: 'downIn', N: d, K: f },
+    { name: n.q, module: 'q', layer: l, input: 'attnIn', N: nH * hd, K: d },
+    { name: n.k, module: 'k', layer: l, input: 'attnIn', N: nKv * hd, K: d },
+    { name: n.v, module: 'v', layer: l, input: 'attnIn', N: nKv * hd, K: d },
+    { name: n.o, module: 'o', layer: l, input: 'oIn', N: d, K: nH * hd },
+    { name: n.gate, module: 'gate', layer: l, input: 'mlpIn', N: f, K: d },
+    { name: n.up, module: 'up', layer: l, input: 'mlpIn', N: f, K: d },
+    { name: n.down, module: 'down', layer: l, input: 'downIn', N: d, K: f },
   ];
 }
 

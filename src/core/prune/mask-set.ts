@@ -4,7 +4,7 @@ import type { Gpu } from '../gpu/device.ts';
 import { createStorageBuffer, createUniformBuffer, packUniform, readBuffer } from '../gpu/buffers.ts';
 import { countKept } from '../kernels/prune-mask.ts';
 import type { ModelSpec } from '../model/spec.ts';
-import { layerMaps, type LinearMap } from './linear-maps.ts';
+import { layerMaps, type LinearMap, type Module } from './linear-maps.ts';
 
 export interface MaskEntry {
   map: LinearMap;
@@ -56,10 +56,12 @@ export class MaskSet {
     }
   }
 
-  /** Sets the per-row prune count of every map of layer l to floor(K * sparsity) (+1e-9: MRP sums 0.01 steps). */
-  setSparsity(l: number, sparsity: number): void {
+  /** Sets the per-row prune count of every map of layer l (or only of `only`; the others keep everything) to
+   * floor(K * sparsity) (+1e-9: MRP sums 0.01 steps). */
+  setSparsity(l: number, sparsity: number, only?: Module): void {
     for (const e of this.layers[l]) {
-      this.gpu.device.queue.writeBuffer(e.pruneCount, 0, Uint32Array.of(Math.floor(e.map.K * sparsity + 1e-9), 0, 0, 0));
+      const s = only && e.map.module !== only ? 0 : sparsity;
+      this.gpu.device.queue.writeBuffer(e.pruneCount, 0, Uint32Array.of(Math.floor(e.map.K * s + 1e-9), 0, 0, 0));
     }
   }
 

@@ -30,7 +30,7 @@ export interface PruneResult {
 export interface PruneProgress { phase: string; done: number; total: number }
 
 export class Pruner {
-  private constructor(readonly engine: Engine, readonly masks: MaskSet, private readonly calib: CalibrationRun) {}
+  private constructor(readonly engine: Engine, readonly masks: MaskSet, readonly calib: CalibrationRun) {}
 
   static async create(engine: Engine, calibrationWindows: number[][]): Promise<Pruner> {
     const masks = await MaskSet.create(engine.gpu, engine.spec);
@@ -68,9 +68,7 @@ export class Pruner {
     else if (a === 'uniform') result.allocation = uniformAllocation(L, req.sparsity);
     else if (a === 'owl') {
       // Dense statistics for every layer, then OWL's outlier ratios from Wanda scores.
-      for (let l = 0; l < L; l++) this.masks.keepAll(l);
-      await this.calib.embed();
-      for (let l = 0; l < L; l++) { check(); await this.calib.capture(l); await this.calib.advance(l); }
+      await this.denseStatistics(opts.signal);
       const counter = new OutlierCounter(gpu, weights, this.masks, this.calib.stats, 'wanda', DEFAULT_OWL.M);
       try {
         const D: number[] = [];
@@ -99,6 +97,18 @@ export class Pruner {
       achievedSparsity: kept.map((k) => 1 - k.kept / k.total),
       seconds: (performance.now() - start) / 1000,
     };
+  }
+
+  /** Statistics of every layer from the dense model (all masks kept) in one pass over the calibration windows. */
+  async denseStatistics(signal?: AbortSignal): Promise<void> {
+    const L = this.engine.spec.numLayers;
+    for (let l = 0; l < L; l++) this.masks.keepAll(l);
+    await this.calib.embed();
+    for (let l = 0; l < L; l++) {
+      if (signal?.aborted) throw new Cancelled('calibration');
+      await this.calib.capture(l);
+      await this.calib.advance(l);
+    }
   }
 
   /** Back to the dense model (masks all kept; the engine evaluates densely). */

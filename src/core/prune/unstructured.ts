@@ -5,6 +5,7 @@ import { preparePruneMask } from '../kernels/prune-mask.ts';
 import type { GpuWeights } from '../engine/gpu-weights.ts';
 import type { LayerStatsBuffers } from '../engine/forward-plan.ts';
 import type { MaskSet } from './mask-set.ts';
+import type { Module } from './linear-maps.ts';
 import type { Metric, NmPattern } from './prune-options.ts';
 
 export class LayerMasker {
@@ -29,9 +30,10 @@ export class LayerMasker {
     return calls;
   }
 
-  /** Masks layer l at `sparsity` (ignored for N:M) using the statistics now in its buffers. */
-  async prune(l: number, sparsity: number): Promise<void> {
-    this.masks.setSparsity(l, sparsity);
+  /** Masks layer l at `sparsity` (ignored for N:M) using the statistics now in its buffers; with `only`, just
+   * that module's map is pruned. */
+  async prune(l: number, sparsity: number, only?: Module): Promise<void> {
+    this.masks.setSparsity(l, sparsity, only);
     await runCalls(this.gpu, await this.layerCalls(l));
   }
 }
