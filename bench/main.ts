@@ -15,6 +15,7 @@ import { evalWindows, tokenizeForEval } from '../src/core/engine/windows.ts';
 import { referenceWindowNll } from '../src/core/engine/reference-forward.ts';
 import { loadReferenceWeights } from '../src/core/engine/reference-weights.ts';
 import { printTable } from './table.ts';
+import { pruningBench } from './pruning.ts';
 
 const fixtures = resolve(import.meta.dirname, '../../shared/fixtures');
 const SMOLLM_LAYERS = Number(process.env.BENCH_SMOLLM_LAYERS ?? 4);
@@ -85,6 +86,13 @@ async function main() {
     model: r.label, 'window': r.seqLen, 'WGSL tok/s': r.gpuTps.toFixed(1), 'CPU f64 tok/s': r.cpuTps.toFixed(1),
     'WGSL / CPU': r.ratio.toFixed(2), matmul: r.variant,
   })));
+
+  // Pruning: a slider step (sequential Wanda re-mask + evaluation) vs a dense evaluation of the same windows.
+  const pruneRows = [await pruningBench(gpu, 'stories260K', stories, evalWindows(ids, 256, 16).slice(8), storiesWindows.slice(0, 4))];
+  pruneRows.push(await pruningBench(gpu, `SmolLM2-135M shapes, ${SMOLLM_LAYERS} layers`, smol,
+    [randomIds(128, smolSpec.vocabSize), randomIds(128, smolSpec.vocabSize).reverse()], [smolGpu[0]]));
+  printTable('pruning: slider step (new sparsity -> masks -> perplexity) vs dense evaluation (same run)', pruneRows);
+  console.log('structured pruning (50% heads/channels vs dense): not implemented yet\n');
   gpu.destroy();
   process.exit(0);
 }

@@ -1,0 +1,52 @@
+// Pruning benchmarks, measured side by side in one run: one slider step (new target -> masks -> perplexity)
+// against one dense evaluation of the same windows, masked vs dense evaluation, and GPU bytes of the masks
+// and calibration state next to the dense weights.
+import type { Gpu } from '../src/core/gpu/device.ts';
+import type { LoadedModel } from '../src/core/model/loaded-model.ts';
+import { Engine } from '../src/core/engine/engine.ts';
+import { Pruner } from '../src/core/prune/pruner.ts';
+import { layerMaps, inputWidths, LINEAR_INPUTS } from '../src/core/prune/linear-maps.ts';
+import { formatBytes } from '../src/core/errors.ts';
+
+async function seconds(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return (performance.now() - t) / 1000;
+}
+
+export async function pruningBench(gpu: Gpu, label: string, model: LoadedModel, calib: number[][], evalSet: number[][]) {
+  const engine = await Engine.create(gpu, model);
+  const evaluate = async () => { for (const w of evalSet) await engine.windowNll(w); };
+  await evaluate(); // warm-up: pipelines compile on first use
+  const dense = await seconds(evaluate);
+  const pruner = await Pruner.create(engine, calib);
+  await pruner.prune({ metric: 'wanda', sparsity: 0.3, allocation: 'uniform' });
+  await evaluate(); // warm-up of the masked plans
+  const masked = await seconds(evaluate);
+  const step = await seconds(async () => {
+    await pruner.prune({ metric: 'wanda', sparsity: 0.5, allocation: 'uniform' });
+    await evaluate();
+  });
+  const { spec } = engine;
+  let maskBytes = 0;
+  for (let l = 0; l < spec.numLayers; l++) for (const m of layerMaps(spec, l)) maskBytes += m.N * Math.ceil(m.K / 32) * 4;
+  const widths = inputWidths(spec);
+  const statsBytes = spec.numLayers * LINEAR_INPUTS.reduce((s, i) => s + 2 * widths[i] * 4, 0);
+  const streamBytes = calib.length * calib[0].length * spec.hiddenSize * 4;
+  const weightBytes = engine.weights.bytes;
+  pruner.destroy();
+  engine.destroy();
+  return {
+    model: label,
+    'eval windows': `${evalSet.length} x ${evalSet[0].length}`,
+    'calib windows': `${calib.length} x ${calib[0].length}`,
+    'dense eval s': dense.toFixed(2),
+    'masked eval s': masked.toFixed(2),
+    'masked / dense': (masked / dense).toFixed(2),
+    'slider step s': step.toFixed(2),
+    'step / dense eval': (step / dense).toFixed(2),
+    'masks+calib GPU bytes': formatBytes(maskBytes + statsBytes + streamBytes),
+    'dense weights': formatBytes(weightBytes),
+    'extra / weights': ((maskBytes + statsBytes + streamBytes) / weightBytes).toFixed(3),
+  };
+}
