@@ -9,6 +9,7 @@ struct Position { pos0: u32 }
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;      // [T, nHeads, headDim]
 @group(0) @binding(4) var<uniform> params: Params;
 @group(0) @binding(5) var<uniform> position: Position;
+@group(0) @binding(6) var<storage, read> kvHeadOf: array<u32>;   // [nHeads] kv head of each query head
 
 const MAX_HEAD_DIM = 256u;
 
@@ -19,7 +20,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let hd = params.headDim;
   let t = row / params.nHeads;
   let h = row % params.nHeads;
-  let kvOffset = (h / (params.nHeads / params.nKvHeads)) * hd;
+  let kvOffset = kvHeadOf[h] * hd;
   let kvStride = params.nKvHeads * hd;
   var acc: array<f32, MAX_HEAD_DIM>;
   for (var d = 0u; d < hd; d++) { acc[d] = 0.0; }

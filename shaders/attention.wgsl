@@ -1,5 +1,6 @@
 // Causal attention with grouped KV heads over the KV cache; one workgroup per (query row t, head h).
-// Query t sits at absolute position p = pos0 + t and attends to cache rows 0..p of KV head h / (nHeads / nKvHeads).
+// Query t sits at absolute position p = pos0 + t and attends to cache rows 0..p of KV head kvHeadOf[h]
+// (h / (nHeads / nKvHeads) for a dense model; any map once heads are pruned).
 // Keys are visited in chunks of WG with an online softmax (running max m, running sum l, rescaled accumulator),
 // so any context length runs without scratch buffers.
 struct Params { T: u32, nHeads: u32, nKvHeads: u32, headDim: u32, scale: f32 }
@@ -10,6 +11,7 @@ struct Position { pos0: u32 }
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;      // [T, nHeads, headDim]
 @group(0) @binding(4) var<uniform> params: Params;
 @group(0) @binding(5) var<uniform> position: Position;
+@group(0) @binding(6) var<storage, read> kvHeadOf: array<u32>;   // [nHeads] kv head of each query head
 
 const WG = 64u;
 const MAX_HEAD_DIM = 256u;
@@ -28,7 +30,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let hd = params.headDim;
   let t = row / params.nHeads;
   let h = row % params.nHeads;
-  let kvOffset = (h / (params.nHeads / params.nKvHeads)) * hd;
+  let kvOffset = kvHeadOf[h] * hd;
   let kvStride = params.nKvHeads * hd;
   for (var d = lid.x; d < hd; d += WG) { qs[d] = q[row * hd + d]; }
   workgroupBarrier();

@@ -2,7 +2,7 @@ import { describe, it } from 'vitest';
 import fc from 'fast-check';
 import { createUniformBuffer, packUniform, readF32 } from '../gpu/buffers.ts';
 import { runCalls } from './kernel-call.ts';
-import { ATTENTION_VARIANTS, attentionReference, prepareAttention } from './attention.ts';
+import { ATTENTION_VARIANTS, attentionReference, defaultKvHeadOf, prepareAttention } from './attention.ts';
 import { nonZeroF32Array } from '../../../test/helpers/numeric.ts';
 import { expectWithin, upload, useGpu } from '../../../test/helpers/kernel-harness.ts';
 
@@ -38,5 +38,40 @@ describe.each(ATTENTION_VARIANTS)('attention kernel (%s)', (variant) => {
       const tol = 2 * 2 * scoreErr * 2 + 1e-5;
       expectWithin(got, attentionReference(q, k, v, T, nH, nKv, hd, pos0), tol, `out (rows ${rows})`);
     }), { numRuns: 30 });
+  });
+
+  it('reads each query head\'s kv head from a kvHeadOf map (pruned heads: any count, any grouping)', async () => {
+    const arb = fc.record({ T: fc.integer({ min: 1, max: 4 }), nKv: fc.integer({ min: 1, max: 4 }),
+      nH: fc.integer({ min: 1, max: 7 }), hd: fc.integer({ min: 1, max: 40 }), pos0: fc.integer({ min: 0, max: 70 }) })
+      .chain((s) => {
+        const width = s.nKv * s.hd, rows = s.pos0 + s.T;
+        return fc.record({ map: fc.array(fc.integer({ min: 0, max: s.nKv - 1 }), { minLength: s.nH, maxLength: s.nH }),
+          q: nonZeroF32Array(s.T * s.nH * s.hd, 0.3), k: nonZeroF32Array(rows * width, 0.3), v: nonZeroF32Array(rows * width) })
+          .map((d) => ({ ...s, ...d, rows }));
+      });
+    await fc.assert(fc.asyncProperty(arb, async ({ T, nKv, nH, hd, pos0, map, q, k, v }) => {
+      const owned: GPUBuffer[] = [];
+      const out = await upload(gpu(), 'out', new Float32Array(T * nH * hd), owned);
+      const position = await createUniformBuffer(gpu(), 'position', packUniform([{ u32: pos0 }]));
+      owned.push(position);
+      const kvHeadOf = await upload(gpu(), 'kvHeadOf', Uint32Array.from(map), owned);
+      await runCalls(gpu(), [await prepareAttention(gpu(), {
+        q: await upload(gpu(), 'q', q, owned), kCache: await upload(gpu(), 'k', k, owned),
+        vCache: await upload(gpu(), 'v', v, owned), out, T, nHeads: nH, nKvHeads: nKv, headDim: hd, position, variant, kvHeadOf,
+      })]);
+      const got = await readF32(gpu(), out, T * nH * hd);
+      owned.forEach((b) => b.destroy());
+      const scoreErr = (hd + 2) * 2 ** -24 * hd * 0.36 / Math.sqrt(hd);
+      expectWithin(got, attentionReference(q, k, v, T, nH, nKv, hd, pos0, map), 2 * 2 * scoreErr * 2 + 1e-5, 'out');
+    }), { numRuns: 25 });
+  });
+});
+
+describe('defaultKvHeadOf', () => {
+  it('groups consecutive query heads: head h reads kv head floor(h / group)', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 8 }), (nKv, group) => {
+      const m = defaultKvHeadOf(nKv * group, nKv);
+      m.forEach((kv, h) => { if (kv !== Math.floor(h / group)) throw new Error(`head ${h} -> ${kv}`); });
+    }));
   });
 });

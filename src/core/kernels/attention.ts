@@ -1,6 +1,6 @@
 // Host for shaders/attention.wgsl: causal grouped-query attention of T new rows against the KV cache.
 import type { Gpu } from '../gpu/device.ts';
-import { createUniformBuffer, packUniform } from '../gpu/buffers.ts';
+import { createStorageBuffer, createUniformBuffer, packUniform } from '../gpu/buffers.ts';
 import code from '../../../shaders/attention.wgsl?raw';
 import serialCode from '../../../shaders/attention-serial.wgsl?raw';
 import { prepareCall, type KernelCall } from './kernel-call.ts';
@@ -30,6 +30,14 @@ export interface AttentionArgs {
   headDim: number;
   position: GPUBuffer;  // uniform { pos0: u32 }
   variant?: AttentionVariant;  // default preferredAttention(gpu)
+  /** [nHeads] u32: the kv head each query head reads. Default h / (nHeads / nKvHeads); structured pruning keeps
+   * an arbitrary subset of query heads, so their groups no longer follow from the index. */
+  kvHeadOf?: GPUBuffer;
+}
+
+/** The dense grouping: query head h reads kv head floor(h / (nHeads / nKvHeads)). */
+export function defaultKvHeadOf(nHeads: number, nKvHeads: number): Uint32Array {
+  return Uint32Array.from({ length: nHeads }, (_, h) => Math.floor(h / (nHeads / nKvHeads)));
 }
 
 export async function prepareAttention(gpu: Gpu, a: AttentionArgs): Promise<KernelCall> {
@@ -38,7 +46,7 @@ export async function prepareAttention(gpu: Gpu, a: AttentionArgs): Promise<Kern
   requireInt(k, 'nHeads', a.nHeads);
   requireInt(k, 'nKvHeads', a.nKvHeads);
   requireInt(k, 'headDim', a.headDim);
-  if (a.nHeads % a.nKvHeads) throw new KernelShapeError(k, `nHeads (${a.nHeads}) must be a multiple of nKvHeads (${a.nKvHeads})`);
+  if (!a.kvHeadOf && a.nHeads % a.nKvHeads) throw new KernelShapeError(k, `nHeads (${a.nHeads}) must be a multiple of nKvHeads (${a.nKvHeads})`);
   if (a.headDim > MAX_ATTENTION_HEAD_DIM) throw new KernelShapeError(k, `headDim ${a.headDim} exceeds the supported ${MAX_ATTENTION_HEAD_DIM}`);
   requireElems(k, 'q [T, nHeads, headDim]', a.q, a.T * a.nHeads * a.headDim);
   requireElems(k, 'kCache [rows, nKvHeads, headDim]', a.kCache, a.T * a.nKvHeads * a.headDim);
@@ -46,24 +54,29 @@ export async function prepareAttention(gpu: Gpu, a: AttentionArgs): Promise<Kern
   requireElems(k, 'out [T, nHeads, headDim]', a.out, a.T * a.nHeads * a.headDim);
   requireDistinct(k, { out: a.out, q: a.q, kCache: a.kCache, vCache: a.vCache });
   requirePosition(k, a.position);
+  // Entries are not range-checked on the GPU (robust access clamps a bad index); callers build them from kept heads.
+  if (a.kvHeadOf) requireElems(k, 'kvHeadOf [nHeads] u32', a.kvHeadOf, a.nHeads);
+  const kvHeadOf = a.kvHeadOf ?? await createStorageBuffer(gpu, 'attention kvHeadOf', a.nHeads * 4, defaultKvHeadOf(a.nHeads, a.nKvHeads));
   const params = await createUniformBuffer(gpu, 'attention params', packUniform([
     { u32: a.T }, { u32: a.nHeads }, { u32: a.nKvHeads }, { u32: a.headDim }, { f32: 1 / Math.sqrt(a.headDim) },
   ]));
-  const bindings = [a.q, a.kCache, a.vCache, a.out, params, a.position];
+  const bindings = [a.q, a.kCache, a.vCache, a.out, params, a.position, kvHeadOf];
   if ((a.variant ?? preferredAttention(gpu)) === 'serial') {
     return prepareCall(gpu, 'attention-serial', serialCode, bindings, grid1d(gpu, a.T * a.nHeads, 64));
   }
   return prepareCall(gpu, k, code, bindings, grid1d(gpu, a.T * a.nHeads, 1));
 }
 
-/** CPU reference in float64: row t attends to cache rows 0 .. pos0 + t.  Shapes as in AttentionArgs. */
+/** CPU reference in float64: row t attends to cache rows 0 .. pos0 + t of kv head kvHeadOf[h].  Shapes as in
+ * AttentionArgs. */
 export function attentionReference(q: Float32Array, kCache: Float32Array, vCache: Float32Array, T: number,
-  nHeads: number, nKvHeads: number, headDim: number, pos0: number): Float64Array {
+  nHeads: number, nKvHeads: number, headDim: number, pos0: number,
+  kvHeadOf: ArrayLike<number> = defaultKvHeadOf(nHeads, nKvHeads)): Float64Array {
   const out = new Float64Array(T * nHeads * headDim);
   const kvStride = nKvHeads * headDim;
   for (let t = 0; t < T; t++) {
     for (let h = 0; h < nHeads; h++) {
-      const kvOff = Math.floor(h / (nHeads / nKvHeads)) * headDim;
+      const kvOff = kvHeadOf[h] * headDim;
       const qOff = (t * nHeads + h) * headDim;
       const n = pos0 + t + 1;
       const scores = new Float64Array(n);
