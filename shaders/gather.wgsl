@@ -1,0 +1,17 @@
+// Compaction for structured pruning: out[i, j] = src[rowIdx[i], colIdx[j]], one invocation per output element.
+// Copies the kept rows / columns of a dense weight (never modified) into a smaller matrix the matmuls then read.
+struct Params { rows: u32, cols: u32, srcCols: u32 }
+@group(0) @binding(0) var<storage, read> src: array<f32>;            // [srcRows, srcCols]
+@group(0) @binding(1) var<storage, read> rowIdx: array<u32>;         // [rows] kept source rows, ascending
+@group(0) @binding(2) var<storage, read> colIdx: array<u32>;         // [cols] kept source columns, ascending
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;      // [rows, cols]
+@group(0) @binding(4) var<uniform> params: Params;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let e = gid.x + gid.y * nwg.x * 64u;
+  if (e >= params.rows * params.cols) { return; }
+  let i = e / params.cols;
+  let j = e % params.cols;
+  out[e] = src[rowIdx[i] * params.srcCols + colIdx[j]];
+}

@@ -1,0 +1,49 @@
+// Host for shaders/gather.wgsl: copies the kept rows and columns of a dense matrix into a compacted one.
+import type { Gpu } from '../gpu/device.ts';
+import { createUniformBuffer, packUniform } from '../gpu/buffers.ts';
+import code from '../../../shaders/gather.wgsl?raw';
+import { prepareCall, type Binding, type KernelCall } from './kernel-call.ts';
+import { grid1d } from './grid.ts';
+import { requireDistinct, requireElems, requireInt } from './guards.ts';
+
+export interface GatherArgs {
+  src: Binding;       // [srcRows, srcCols] f32
+  srcRows: number;
+  srcCols: number;
+  rowIdx: GPUBuffer;  // [rows] u32, each < srcRows
+  colIdx: GPUBuffer;  // [cols] u32, each < srcCols
+  out: GPUBuffer;     // [rows, cols] f32
+  rows: number;
+  cols: number;
+}
+
+export async function prepareGather(gpu: Gpu, a: GatherArgs): Promise<KernelCall> {
+  const k = 'gather';
+  for (const [name, v] of Object.entries({ srcRows: a.srcRows, srcCols: a.srcCols, rows: a.rows, cols: a.cols })) requireInt(k, name, v);
+  requireElems(k, 'src [srcRows, srcCols]', a.src, a.srcRows * a.srcCols);
+  requireElems(k, 'rowIdx [rows]', a.rowIdx, a.rows);
+  requireElems(k, 'colIdx [cols]', a.colIdx, a.cols);
+  requireElems(k, 'out [rows, cols]', a.out, a.rows * a.cols);
+  requireDistinct(k, { out: a.out, src: a.src, rowIdx: a.rowIdx, colIdx: a.colIdx });
+  const params = await createUniformBuffer(gpu, 'gather params', packUniform([{ u32: a.rows }, { u32: a.cols }, { u32: a.srcCols }]));
+  return prepareCall(gpu, k, code, [a.src, a.rowIdx, a.colIdx, a.out, params], grid1d(gpu, a.rows * a.cols, 64));
+}
+
+/** CPU reference: out[i, j] = src[rowIdx[i], colIdx[j]], throwing on an index outside the source. */
+export function gatherReference(src: Float32Array, srcRows: number, srcCols: number,
+  rowIdx: ArrayLike<number>, colIdx: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(rowIdx.length * colIdx.length);
+  for (let i = 0; i < rowIdx.length; i++) {
+    for (let j = 0; j < colIdx.length; j++) {
+      const r = rowIdx[i], c = colIdx[j];
+      if (r >= srcRows || c >= srcCols) throw new RangeError(`gather: index (${r}, ${c}) outside [${srcRows}, ${srcCols}]`);
+      out[i * colIdx.length + j] = src[r * srcCols + c];
+    }
+  }
+  return out;
+}
+
+/** Ascending indices 0..n-1 (all rows or all columns kept). */
+export function allIndices(n: number): Uint32Array {
+  return Uint32Array.from({ length: n }, (_, i) => i);
+}
