@@ -9,6 +9,7 @@ import { createForwardPlan, type ForwardPlan } from './forward-plan.ts';
 import { createKvCache, type KvCache } from './kv-cache.ts';
 import { readLogitRows } from './logit-slices.ts';
 import { uploadWeights, type GpuWeights } from './gpu-weights.ts';
+import type { CompactLayer } from './compact-layer.ts';
 
 export interface EngineOptions {
   onProgress?: (loadedBytes: number, totalBytes: number) => void;
@@ -20,6 +21,7 @@ export class Engine {
   private cache: KvCache | null = null;
   private plans = new Map<number, ForwardPlan>();
   private masks: ReadonlyMap<string, GPUBuffer> | null = null;
+  private compact: ReadonlyArray<CompactLayer | undefined> | null = null;
 
   private constructor(readonly gpu: Gpu, readonly model: LoadedModel, readonly weights: GpuWeights,
     readonly matmulVariant: MatmulVariant) {}
@@ -45,7 +47,7 @@ export class Engine {
     let p = this.plans.get(T);
     if (!p) {
       p = await createForwardPlan(this.gpu, this.spec, this.weights, this.cache, T, this.matmulVariant,
-        { masks: this.masks ?? undefined });
+        { masks: this.masks ?? undefined, compact: this.compact ?? undefined });
       this.plans.set(T, p);
     }
     return p;
@@ -103,6 +105,16 @@ export class Engine {
     if (masks === this.masks) return;
     this.dropPlans();
     this.masks = masks;
+  }
+
+  /**
+   * Evaluates structurally pruned layers from their compacted weights (fewer heads, narrower MLP: less work),
+   * or densely with null. The caller owns the buffers and must call this again before destroying them.
+   */
+  setCompactLayers(layers: ReadonlyArray<CompactLayer | undefined> | null): void {
+    if (layers === this.compact) return;
+    this.dropPlans();
+    this.compact = layers;
   }
 
   private dropPlans(): void {

@@ -2,7 +2,8 @@
 // per call only the token ids (and the KV-cache position) are written. The KV cache is shared between plans,
 // so a prefill plan (T = prompt) and a decode plan (T = 1) can run against the same cache.
 // The calls are kept per segment (embedding, each layer, head) so pruning can run one layer at a time, and a
-// plan may read pruning masks (bitsets, rewritten in place) and capture calibration statistics.
+// plan may read pruning masks (bitsets, rewritten in place) and capture calibration statistics, or run
+// structurally pruned layers (fewer heads, narrower MLP) from compacted weights, which really computes less.
 import type { Gpu } from '../gpu/device.ts';
 import { createStorageBuffer, createUniformBuffer, packUniform } from '../gpu/buffers.ts';
 import type { KernelCall } from '../kernels/kernel-call.ts';
@@ -21,6 +22,7 @@ import { tensorNames } from '../model/spec.ts';
 import type { LinearInput } from './reference-forward.ts';
 import type { GpuWeights } from './gpu-weights.ts';
 import type { KvCache } from './kv-cache.ts';
+import type { CompactLayer } from './compact-layer.ts';
 import { logitSliceRows } from './logit-slices.ts';
 
 /** Per layer, the statistics buffers ([2, K]: sums of squares, sums) of the four linear-map inputs. */
@@ -31,6 +33,8 @@ export interface PlanOptions {
   masks?: ReadonlyMap<string, GPUBuffer>;
   /** Calibration statistics per layer; LayerCalls.capture then accumulates into them. */
   stats?: LayerStatsBuffers[];
+  /** Structurally pruned layers (by layer index; a missing entry runs dense). Not combined with stats. */
+  compact?: ReadonlyArray<CompactLayer | undefined>;
 }
 
 export interface LayerCalls {
@@ -61,6 +65,7 @@ export interface ForwardPlan {
 export async function createForwardPlan(gpu: Gpu, spec: ModelSpec, weights: GpuWeights, cache: KvCache,
   T: number, variant: MatmulVariant, opts: PlanOptions = {}): Promise<ForwardPlan> {
   const { hiddenSize: d, intermediateSize: f, numHeads: nH, numKvHeads: nKv, headDim: hd, vocabSize: V } = spec;
+  if (opts.compact && opts.stats) throw new Error('forward plan: compacted layers cannot capture statistics');
   const owned: GPUBuffer[] = [];
   const buf = async (label: string, elems: number) => {
     const b = await createStorageBuffer(gpu, label, elems * 4);
@@ -83,8 +88,10 @@ export async function createForwardPlan(gpu: Gpu, spec: ModelSpec, weights: GpuW
   const position = await createUniformBuffer(gpu, 'position', packUniform([{ u32: 0 }]));
 
   const w = (name: string) => weights.tensors.get(name)!;
-  const mm = (xb: GPUBuffer, name: string, y: GPUBuffer, N: number, K: number, bias?: string) =>
-    prepareMatmul(gpu, { x: xb, w: w(name), bias: bias ? w(bias) : undefined, y, M: T, N, K, variant, mask: opts.masks?.get(name) });
+  // A compacted layer passes its own buffers (no mask: nothing is pruned inside them).
+  const mm = (xb: GPUBuffer, name: string, y: GPUBuffer, N: number, K: number, bias?: string, own?: { w: GPUBuffer; bias?: GPUBuffer }) =>
+    prepareMatmul(gpu, { x: xb, w: own?.w ?? w(name), bias: own ? own.bias : bias ? w(bias) : undefined, y, M: T, N, K, variant,
+      mask: own ? undefined : opts.masks?.get(name) });
   const stat = async (l: number, input: LinearInput, xb: GPUBuffer, K: number): Promise<KernelCall[]> =>
     opts.stats ? [await prepareColumnStats(gpu, { x: xb, stats: opts.stats[l][input], T, K })] : [];
 
@@ -96,22 +103,25 @@ export async function createForwardPlan(gpu: Gpu, spec: ModelSpec, weights: GpuW
   for (let l = 0; l < spec.numLayers; l++) {
     const n = tensorNames.layer(l);
     const bias = spec.attentionBias;
+    const c = opts.compact?.[l];
+    const lH = c ? c.nHeads : nH;     // this layer's query heads
+    const lF = c ? c.ffn : f;         // this layer's MLP width
     // Segments between the points where a linear map's input is complete; capture interleaves the statistics.
     const attention = [
-      await mm(xn, n.q, q, nH * hd, d, bias ? n.qBias : undefined),
+      await mm(xn, n.q, q, lH * hd, d, bias ? n.qBias : undefined, c && { w: c.q, bias: c.qBias }),
       await mm(xn, n.k, k, nKv * hd, d, bias ? n.kBias : undefined),
       await mm(xn, n.v, v, nKv * hd, d, bias ? n.vBias : undefined),
-      await prepareRope(gpu, { x: q, table: cache.rope, tableRows: cache.rows, T, nHeads: nH, headDim: hd, position }),
+      await prepareRope(gpu, { x: q, table: cache.rope, tableRows: cache.rows, T, nHeads: lH, headDim: hd, position }),
       await prepareRope(gpu, { x: k, table: cache.rope, tableRows: cache.rows, T, nHeads: nKv, headDim: hd, position }),
       await prepareKvAppend(gpu, { src: k, cache: cache.k[l], T, width: nKv * hd, position }),
       await prepareKvAppend(gpu, { src: v, cache: cache.v[l], T, width: nKv * hd, position }),
-      await prepareAttention(gpu, { q, kCache: cache.k[l], vCache: cache.v[l], out: att, T, nHeads: nH, nKvHeads: nKv, headDim: hd, position }),
+      await prepareAttention(gpu, { q, kCache: cache.k[l], vCache: cache.v[l], out: att, T, nHeads: lH, nKvHeads: nKv, headDim: hd, position, kvHeadOf: c?.kvHeadOf }),
     ];
-    const oProj = [await mm(att, n.o, proj, d, nH * hd), await prepareResidualAdd(gpu, x, proj, T * d),
+    const oProj = [await mm(att, n.o, proj, d, lH * hd, undefined, c && { w: c.o }), await prepareResidualAdd(gpu, x, proj, T * d),
       await prepareRmsNorm(gpu, { x, weight: w(n.mlpNorm), out: xn, T, dim: d, eps: spec.rmsNormEps })];
-    const gateUp = [await mm(xn, n.gate, gate, f, d), await mm(xn, n.up, up, f, d),
-      await prepareSiluMul(gpu, { gate, up, out: act, n: T * f })];
-    const down = [await mm(act, n.down, proj, d, f), await prepareResidualAdd(gpu, x, proj, T * d)];
+    const gateUp = [await mm(xn, n.gate, gate, lF, d, undefined, c && { w: c.gate }), await mm(xn, n.up, up, lF, d, undefined, c && { w: c.up }),
+      await prepareSiluMul(gpu, { gate, up, out: act, n: T * lF })];
+    const down = [await mm(act, n.down, proj, d, lF, undefined, c && { w: c.down }), await prepareResidualAdd(gpu, x, proj, T * d)];
     const attnNorm = await prepareRmsNorm(gpu, { x, weight: w(n.attnNorm), out: xn, T, dim: d, eps: spec.rmsNormEps });
     layers.push({
       calls: [attnNorm, ...attention, ...oProj, ...gateUp, ...down],

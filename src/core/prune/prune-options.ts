@@ -1,5 +1,6 @@
 // What a pruning request may ask for, and its validation (clear errors before any GPU work).
 import { BadRequest } from '../errors.ts';
+import { STRUCTURED_METRICS, type StructuredMetric } from './structured-selection.ts';
 
 export type Metric = 'magnitude' | 'wanda';
 export type AllocationRequest = 'uniform' | 'owl' | 'mrp' | number[];
@@ -26,6 +27,9 @@ export interface PruneRequest {
   allocation: AllocationRequest;
   nm?: NmPattern;
   mrp?: Partial<MrpParams>;
+  /** Structured pruning instead of weight masks: sparsity = fraction of heads and of MLP channels removed per
+   * layer; `metric` is then unused; allocation uniform or an explicit vector. */
+  structured?: StructuredMetric;
 }
 
 /** Parses "2:4" into { n: 2, m: 4 }. */
@@ -50,6 +54,13 @@ export function validateRequest(req: PruneRequest, numLayers: number): void {
     });
   } else if (!['uniform', 'owl', 'mrp'].includes(a)) {
     throw new BadRequest(`unknown allocation "${String(a)}" (expected uniform, owl, mrp or a per-layer vector)`);
+  }
+  if (req.structured !== undefined) {
+    if (!STRUCTURED_METRICS.includes(req.structured)) {
+      throw new BadRequest(`unknown structured method "${String(req.structured)}" (expected ${STRUCTURED_METRICS.join(' or ')})`);
+    }
+    if (req.nm) throw new BadRequest('structured pruning removes whole heads and channels: it cannot be combined with N:M');
+    if (a === 'owl' || a === 'mrp') throw new BadRequest(`structured pruning supports uniform or explicit allocations, not ${a}`);
   }
   if (req.nm && a !== 'uniform') throw new BadRequest('N:M patterns fix the sparsity of every layer: use --alloc uniform');
 }

@@ -9,6 +9,8 @@ import { LayerMasker } from './unstructured.ts';
 import { OutlierCounter, outlierRatio, redundancy } from './outliers.ts';
 import { mean, owlAllocation, spread, uniformAllocation } from './allocation.ts';
 import { runMrp, type MrpStep } from './mrp.ts';
+import { CompactedLayers, type KeptUnits } from './compaction.ts';
+import { selectStructured } from './structured.ts';
 import { DEFAULT_MRP, DEFAULT_OWL, validateRequest, type PruneRequest } from './prune-options.ts';
 
 export interface PruneResult {
@@ -24,12 +26,17 @@ export interface PruneResult {
   spreadBefore?: number;
   spreadAfter?: number;
   trajectory?: MrpStep[];
+  /** Structured: per layer, the kept query heads and MLP channels (ascending indices). */
+  kept?: KeptUnits[];
   seconds: number;
 }
 
 export interface PruneProgress { phase: string; done: number; total: number }
 
 export class Pruner {
+  /** Compacted weights of the last structured prune (the engine evaluates them), else null. */
+  private compacted: CompactedLayers | null = null;
+
   private constructor(readonly engine: Engine, readonly masks: MaskSet, readonly calib: CalibrationRun) {}
 
   static async create(engine: Engine, calibrationWindows: number[][]): Promise<Pruner> {
@@ -47,6 +54,8 @@ export class Pruner {
     const L = this.engine.spec.numLayers;
     validateRequest(req, L);
     const start = performance.now();
+    if (req.structured) return this.pruneStructured(req, start, opts);
+    this.dropCompacted();
     const { gpu, weights } = this.engine;
     const masker = new LayerMasker(gpu, weights, this.masks, this.calib.stats, req.metric, req.nm);
     const check = () => { if (opts.signal?.aborted) throw new Cancelled('pruning'); };
@@ -99,6 +108,35 @@ export class Pruner {
     };
   }
 
+  /** Sequential structured selection, then compaction: afterwards the engine runs the smaller layers. */
+  private async pruneStructured(req: PruneRequest, start: number,
+    opts: { signal?: AbortSignal; onProgress?: (p: PruneProgress) => void }): Promise<PruneResult> {
+    const { spec, gpu, weights } = this.engine;
+    const L = spec.numLayers;
+    const allocation = Array.isArray(req.allocation) ? req.allocation.slice() : uniformAllocation(L, req.sparsity);
+    this.engine.setCompactLayers(null);
+    this.engine.setMasks(this.masks.buffers);
+    const kept = await selectStructured(this.engine, this.masks, this.calib, req.structured!, allocation, {
+      signal: opts.signal, onLayer: (l) => opts.onProgress?.({ phase: 'structured prune', done: l + 1, total: L }),
+    });
+    const compacted = await CompactedLayers.create(gpu, spec, weights, kept);
+    this.dropCompacted();
+    this.compacted = compacted;
+    this.engine.setMasks(null);
+    this.engine.setCompactLayers(compacted.layers);
+    // Fraction of the seven maps' weights removed (k, v are never removed).
+    const { hiddenSize: d, intermediateSize: f, numHeads: nH, numKvHeads: nKv, headDim: hd } = spec;
+    const total = d * hd * (2 * nH + 2 * nKv) + 3 * d * f;
+    const achievedSparsity = kept.map((k) => 1 - (d * hd * (2 * k.heads.length + 2 * nKv) + 3 * d * k.channels.length) / total);
+    return { allocation, achievedSparsity, kept, seconds: (performance.now() - start) / 1000 };
+  }
+
+  private dropCompacted(): void {
+    this.engine.setCompactLayers(null);
+    this.compacted?.destroy();
+    this.compacted = null;
+  }
+
   /** Statistics of every layer from the dense model (all masks kept) in one pass over the calibration windows. */
   async denseStatistics(signal?: AbortSignal): Promise<void> {
     const L = this.engine.spec.numLayers;
@@ -113,11 +151,13 @@ export class Pruner {
 
   /** Back to the dense model (masks all kept; the engine evaluates densely). */
   reset(): void {
+    this.dropCompacted();
     for (let l = 0; l < this.engine.spec.numLayers; l++) this.masks.keepAll(l);
     this.engine.setMasks(null);
   }
 
   destroy(): void {
+    this.dropCompacted();
     this.engine.setMasks(null);
     this.calib.destroy();
     this.masks.destroy();
