@@ -1,10 +1,13 @@
 // prunelab prune: unstructured pruning (magnitude / Wanda, optionally N:M) with a layerwise allocation
-// (uniform, OWL, MRP or an explicit vector), then perplexity of the pruned model next to the dense one.
+// (uniform, OWL, MRP or an explicit vector), or structured pruning of heads and MLP channels (Wanda-sp /
+// magnitude-sp, uniform or explicit rates), then perplexity of the pruned model next to the dense one.
 import { readFile } from 'node:fs/promises';
 import { BadRequest } from '../core/errors.ts';
 import { evaluatePerplexity } from '../core/engine/perplexity.ts';
 import { evalWindows, tokenizeForEval } from '../core/engine/windows.ts';
 import { Pruner } from '../core/prune/pruner.ts';
+import { checkStructuredAllocation } from '../core/prune/structured.ts';
+import { STRUCTURED_METRICS, type StructuredMetric } from '../core/prune/structured-selection.ts';
 import { parseNm, validateRequest, type AllocationRequest, type Metric, type PruneRequest } from '../core/prune/prune-options.ts';
 import { optionalInt, requireString, type CliValues } from './args.ts';
 import { openSession } from './session.ts';
@@ -35,8 +38,12 @@ export function parsePruneRequest(values: CliValues): PruneRequest {
     throw new BadRequest(method === 'sparsegpt' ? 'SparseGPT is not implemented yet (use magnitude or wanda)'
       : `unknown --method "${method}" (expected magnitude or wanda)`);
   }
-  if (values.structured !== undefined) throw new BadRequest('structured pruning (--structured) is not implemented yet');
+  const structured = values.structured as string | undefined;
+  if (structured !== undefined && !STRUCTURED_METRICS.includes(structured as StructuredMetric)) {
+    throw new BadRequest(`unknown --structured "${structured}" (expected ${STRUCTURED_METRICS.join(' or ')})`);
+  }
   return {
+    structured: structured as StructuredMetric | undefined,
     metric: method as Metric,
     sparsity: parseSparsity(values),
     allocation: parseAllocation((values.alloc as string | undefined) ?? 'uniform'),
@@ -57,6 +64,11 @@ export async function runPrune(values: CliValues): Promise<number> {
   const tty = process.stderr.isTTY;
   try {
     validateRequest(request, engine.spec.numLayers); // before minutes of evaluation, not after
+    if (request.structured) {
+      const { numLayers: L, numHeads, numKvHeads } = engine.spec;
+      const a = request.allocation;
+      checkStructuredAllocation(numHeads, numKvHeads, Array.isArray(a) ? a : new Array(L).fill(request.sparsity));
+    }
     const calibIds = tokenizeForEval(engine.model.tokenizer, calibText).slice(calibOffset);
     const calibration = evalWindows(calibIds, seqLen, calibWindows);
     const dense = await evaluatePerplexity(engine, text, { seqLen, maxWindows });
@@ -70,9 +82,10 @@ export async function runPrune(values: CliValues): Promise<number> {
       if (values.json) {
         const { trajectory, ...rest } = result;
         process.stdout.write(`${JSON.stringify({
-          ppl: pruned.ppl, densePpl: dense.ppl, nll: pruned.nll, denseNll: dense.nll, method: request.metric,
+          ppl: pruned.ppl, densePpl: dense.ppl, nll: pruned.nll, denseNll: dense.nll, method: request.structured ?? request.metric,
           nm: request.nm ? `${request.nm.n}:${request.nm.m}` : null, sparsity: request.sparsity,
           allocationMethod: Array.isArray(request.allocation) ? 'explicit' : request.allocation, ...rest,
+          keptHeads: rest.kept?.map((k) => k.heads.length), keptChannels: rest.kept?.map((k) => k.channels.length),
           mrpSteps: trajectory?.length, calibrationWindows: calibration.length, seqLen, windows: pruned.windows,
           modelHash: pruned.protocol.modelHash, textHash: pruned.protocol.textHash, adapter: pruned.adapter,
         })}\n`);
@@ -80,6 +93,10 @@ export async function runPrune(values: CliValues): Promise<number> {
         const pct = (v: number[]) => v.map((x) => (100 * x).toFixed(1)).join(' ');
         process.stdout.write(`dense perplexity ${dense.ppl.toFixed(4)} -> pruned ${pruned.ppl.toFixed(4)}\n`
           + `allocation (%): ${pct(result.allocation)}\nachieved (%):   ${pct(result.achievedSparsity)}\n`);
+        if (result.kept) {
+          process.stdout.write(`kept heads:     ${result.kept.map((k) => k.heads.length).join(' ')}\n`
+            + `kept channels:  ${result.kept.map((k) => k.channels.length).join(' ')}\n`);
+        }
         if (result.spreadBefore !== undefined) {
           process.stdout.write(`redundancy spread ${result.spreadBefore.toFixed(4)} -> ${result.spreadAfter!.toFixed(4)}\n`);
         }

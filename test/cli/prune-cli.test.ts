@@ -29,6 +29,36 @@ describe('prunelab prune', () => {
     expect(out.allocationMethod).toBe('mrp');
   });
 
+  it('--structured wanda-sp --json: kept heads/channels per layer (floor rule, every kv-group keeps a head)', async () => {
+    const r = await run([...base, '--structured', 'wanda-sp', '--alloc', 'uniform', '--sparsity', '0.5', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = last(r.stdout);
+    expect(out.method).toBe('wanda-sp');
+    expect(out.ppl).toBeGreaterThan(out.densePpl);
+    expect(out.keptHeads).toEqual([4, 4, 4, 4, 4]);
+    expect(out.keptChannels).toEqual([86, 86, 86, 86, 86]);
+    for (const k of out.kept) {
+      expect(k.heads).toHaveLength(4);
+      for (let g = 0; g < 4; g++) expect(k.heads.some((h: number) => Math.floor(h / 2) === g)).toBe(true);
+    }
+  });
+
+  it('--structured refuses OWL, unknown methods and rates that would empty a kv-group, in one line', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--structured', 'wanda-sp', '--alloc', 'owl', '--sparsity', '0.5'], /uniform or explicit allocations, not owl/],
+      [['--structured', 'flap', '--sparsity', '0.5'], /unknown --structured "flap"/],
+      [['--structured', 'magnitude-sp', '--sparsity', '0.75'], /kv-group/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await run([...base, ...args]);
+      expect(r.code, args.join(' ')).toBe(1);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(message);
+    }
+  });
+
   it('an explicit allocation vector with N:M is refused in one line, before any evaluation', async () => {
     const r = await run([...base, '--method', 'wanda', '--nm', '2:4', '--alloc', '[0.5,0.5,0.5,0.5,0.5]', '--sparsity', '0.5']);
     expect(r.code).toBe(1);
