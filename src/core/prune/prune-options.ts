@@ -3,7 +3,7 @@ import { BadRequest } from '../errors.ts';
 import { STRUCTURED_METRICS, type StructuredMetric } from './structured-selection.ts';
 
 export type Metric = 'magnitude' | 'wanda';
-export type AllocationRequest = 'uniform' | 'owl' | 'mrp' | number[];
+export type AllocationRequest = 'uniform' | 'owl' | 'mrp' | 'alpha' | number[];
 
 export interface NmPattern { n: number; m: number }
 
@@ -52,8 +52,8 @@ export function validateRequest(req: PruneRequest, numLayers: number): void {
     a.forEach((s, i) => {
       if (typeof s !== 'number' || !(s >= 0 && s < 1)) throw new BadRequest(`allocation[${i}] = ${s} is not a sparsity in [0, 1)`);
     });
-  } else if (!['uniform', 'owl', 'mrp'].includes(a)) {
-    throw new BadRequest(`unknown allocation "${String(a)}" (expected uniform, owl, mrp or a per-layer vector)`);
+  } else if (!['uniform', 'owl', 'mrp', 'alpha'].includes(a)) {
+    throw new BadRequest(`unknown allocation "${String(a)}" (expected uniform, owl, mrp, alpha or a per-layer vector)`);
   }
   if (req.structured !== undefined) {
     if (!STRUCTURED_METRICS.includes(req.structured)) {

@@ -7,7 +7,8 @@ import { CalibrationRun } from './calibration.ts';
 import { MaskSet } from './mask-set.ts';
 import { LayerMasker } from './unstructured.ts';
 import { OutlierCounter, outlierRatio, redundancy } from './outliers.ts';
-import { mean, owlAllocation, spread, uniformAllocation } from './allocation.ts';
+import { alphaAllocation, mean, owlAllocation, spread, uniformAllocation } from './allocation.ts';
+import { layerAlphas } from './layer-alphas.ts';
 import { runMrp, type MrpStep } from './mrp.ts';
 import { CompactedLayers, type KeptUnits } from './compaction.ts';
 import { selectStructured } from './structured.ts';
@@ -20,6 +21,8 @@ export interface PruneResult {
   achievedSparsity: number[];
   /** OWL: outlier ratio D_l (%) per layer on the dense model. */
   outlierRatios?: number[];
+  /** AlphaPruning: mean Hill exponent of each layer's weight spectra. */
+  alphas?: number[];
   /** MRP: R_l after the uniform start, after the final prune, and their spreads (max - min). */
   redundancyBefore?: number[];
   redundancyAfter?: number[];
@@ -75,6 +78,10 @@ export class Pruner {
     const a = req.allocation;
     if (Array.isArray(a)) result.allocation = a.slice();
     else if (a === 'uniform') result.allocation = uniformAllocation(L, req.sparsity);
+    else if (a === 'alpha') {
+      result.alphas = await layerAlphas(this.engine.model, (done, total) => opts.onProgress?.({ phase: 'weight spectra', done, total }));
+      result.allocation = alphaAllocation(result.alphas, req.sparsity);
+    }
     else if (a === 'owl') {
       // Dense statistics for every layer, then OWL's outlier ratios from Wanda scores.
       await this.denseStatistics(opts.signal);
