@@ -1,13 +1,13 @@
-// Structured pruning (ALGORITHMS.md "Structured pruning"): per-column scores of o_proj / down_proj, head and
-// channel scores from them, and which heads / channels a layer keeps. Plain CPU arithmetic on read-back dense
-// weights and statistics (one [d, nH*hd] and one [d, f] matrix per layer): small next to a forward pass.
+// Structured pruning (ALGORITHMS.md "Structured pruning"): per-column scores of o_proj / down_proj (computed on
+// the GPU by kernels/column-scores.ts; columnScores here is its float64 reference), head and channel scores from
+// them, and which heads / channels a layer keeps (CPU: a sort of nH + f numbers per layer).
 import { BadRequest } from '../errors.ts';
 
 export type StructuredMetric = 'wanda-sp' | 'magnitude-sp';
 export const STRUCTURED_METRICS: readonly StructuredMetric[] = ['wanda-sp', 'magnitude-sp'];
 
 /**
- * Score of every input column j of W ([rows, cols], [out, in]): wanda-sp mean_i |W_ij| * sqrt(sq[j]);
+ * Float64 reference of the column-scores kernel. Score of every input column j of W ([rows, cols], [out, in]): wanda-sp mean_i |W_ij| * sqrt(sq[j]);
  * magnitude-sp the column's L2 norm sqrt(sum_i W_ij^2).
  */
 export function columnScores(W: Float32Array, rows: number, cols: number, metric: StructuredMetric,

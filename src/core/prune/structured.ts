@@ -1,18 +1,20 @@
 // Structured pruning (Wanda-sp / magnitude-sp, ALGORITHMS.md), sequential like Wanda: for each layer, its
-// statistics come from the calibration stream with the layers before it already pruned; its heads and channels
-// are scored and selected; the selection is written as masks (zero rows of q / gate / up, zero columns of o /
+// statistics come from the calibration stream with the layers before it already pruned; its o / down columns are
+// scored on the GPU, and heads and channels selected on the CPU from those scores; the selection is written as masks (zero rows of q / gate / up, zero columns of o /
 // down, which computes the same function as removing them) so the stream advances through the pruned layer.
 // At the end the kept rows / columns are gathered into compacted buffers, and the engine evaluates those:
 // fewer heads and a narrower MLP per layer, so the pruned model really computes less.
 import { BadRequest, Cancelled } from '../errors.ts';
 import type { Engine } from '../engine/engine.ts';
-import { readF32 } from '../gpu/buffers.ts';
+import { createStorageBuffer, readF32 } from '../gpu/buffers.ts';
+import { prepareColumnScores } from '../kernels/column-scores.ts';
+import { runCalls } from '../kernels/kernel-call.ts';
 import { tensorNames } from '../model/spec.ts';
 import type { CalibrationRun } from './calibration.ts';
 import type { MaskSet } from './mask-set.ts';
 import type { KeptUnits } from './compaction.ts';
 import {
-  columnScores, headScores, keptChannels, keptHeads, removedCount, type StructuredMetric,
+  headScores, keptChannels, keptHeads, removedCount, type StructuredMetric,
 } from './structured-selection.ts';
 
 /** Throws BadRequest before any GPU work when some layer's head count cannot be met under GQA. */
@@ -61,26 +63,36 @@ export async function selectStructured(engine: Engine, masks: MaskSet, calib: Ca
   const { hiddenSize: d, intermediateSize: f, numHeads: nH, numKvHeads: nKv, headDim: hd } = spec;
   checkStructuredAllocation(nH, nKv, alloc);
   const out: KeptUnits[] = [];
-  await calib.embed();
-  for (let l = 0; l < spec.numLayers; l++) {
-    if (opts.signal?.aborted) throw new Cancelled('structured pruning');
-    masks.keepAll(l);                      // layer l's statistics come from the unpruned layer
-    await calib.capture(l);
-    const stats = metric === 'wanda-sp' ? await calib.readStats(l) : undefined;
-    const n = tensorNames.layer(l);
-    // The dense o [d, nH*hd] and down [d, f] (never modified) are read back and scored on the CPU.
-    const o = await readF32(gpu, engine.weights.tensors.get(n.o)!, d * nH * hd);
-    const down = await readF32(gpu, engine.weights.tensors.get(n.down)!, d * f);
-    const heads = headScores(columnScores(o, d, nH * hd, metric, stats?.oIn.sq), nH, hd);
-    const channels = columnScores(down, d, f, metric, stats?.downIn.sq);
-    const kept = {
-      heads: keptHeads(heads, nKv, removedCount(alloc[l], nH), l),
-      channels: keptChannels(channels, removedCount(alloc[l], f)),
-    };
-    writeStructuredMasks(engine, masks, l, kept);
-    await calib.advance(l);
-    out.push(kept);
-    opts.onLayer?.(l);
+  const oScores = await createStorageBuffer(gpu, 'o column scores', nH * hd * 4);   // [nH*hd]
+  const downScores = await createStorageBuffer(gpu, 'down column scores', f * 4);   // [f]
+  try {
+    await calib.embed();
+    for (let l = 0; l < spec.numLayers; l++) {
+      if (opts.signal?.aborted) throw new Cancelled('structured pruning');
+      masks.keepAll(l);                      // layer l's statistics come from the unpruned layer
+      await calib.capture(l);
+      // Column scores of the dense o [d, nH*hd] and down [d, f] on the GPU; only the [K] scores come back.
+      const n = tensorNames.layer(l);
+      const w = (name: string) => engine.weights.tensors.get(name)!;
+      const wanda = metric === 'wanda-sp';
+      await runCalls(gpu, [
+        await prepareColumnScores(gpu, { w: w(n.o), sq: wanda ? calib.stats[l].oIn : undefined, out: oScores, N: d, K: nH * hd, metric }),
+        await prepareColumnScores(gpu, { w: w(n.down), sq: wanda ? calib.stats[l].downIn : undefined, out: downScores, N: d, K: f, metric }),
+      ]);
+      const heads = headScores(await readF32(gpu, oScores, nH * hd), nH, hd);
+      const channels = await readF32(gpu, downScores, f);
+      const kept = {
+        heads: keptHeads(heads, nKv, removedCount(alloc[l], nH), l),
+        channels: keptChannels(channels, removedCount(alloc[l], f)),
+      };
+      writeStructuredMasks(engine, masks, l, kept);
+      await calib.advance(l);
+      out.push(kept);
+      opts.onLayer?.(l);
+    }
+  } finally {
+    oScores.destroy();
+    downScores.destroy();
   }
   return out;
 }
