@@ -24,6 +24,8 @@ function fakeClient(over: Partial<StudioClient> = {}): StudioClient {
     loadModel: async (_files, onProgress) => { onProgress?.(0.5, 'Uploading weights to the GPU'); return summary; },
     perplexity: async (_text, _opts, onProgress) => { onProgress?.(2, 4); onProgress?.(4, 4); return report; },
     generate: async (_prompt, opts, onProgress) => { onProgress?.(0, opts.steps); onProgress?.(12, opts.steps); return generation; },
+    prune: async () => { throw new StudioError('BadRequest', 'not used here'); },
+    scan: async () => { throw new StudioError('BadRequest', 'not used here'); },
     cancel: async () => {},
     dispose: () => {},
     ...over,

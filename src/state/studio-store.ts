@@ -9,6 +9,8 @@ import { toErrorInfo } from '../worker/error-info.ts';
 import { etaSeconds } from './eta.ts';
 import { DEFAULT_SETTINGS, settingsProblem, type PerplexitySettings } from './run-settings.ts';
 import { DEFAULT_GENERATE_SETTINGS, generateSettingsProblem, type GenerateSettings } from './generate-settings.ts';
+import { idlePrune, pruneActions, type PruneActions, type PruneSlice } from './prune-slice.ts';
+import { idleScan, scanActions, type ScanActions, type ScanSlice } from './scan-slice.ts';
 
 export type GpuStatus = 'starting' | 'ready' | 'unavailable' | 'error';
 
@@ -48,12 +50,14 @@ export interface GenerationSlice {
   error: WorkerErrorInfo | null;
 }
 
-export interface StudioState {
+export interface StudioState extends PruneActions, ScanActions {
   gpu: GpuSlice;
   model: ModelSlice;
   text: TextSlice;
   ppl: PerplexitySlice;
   gen: GenerationSlice;
+  prune: PruneSlice;
+  scan: ScanSlice;
   init(): Promise<void>;
   loadModelFiles(files: File[], sourceLabel?: string): Promise<void>;
   setTextFile(file: File | null): void;
@@ -68,8 +72,9 @@ export interface StudioState {
   dismissGenerateError(): void;
 }
 
-/** Whether a GPU job (perplexity or generation) is running: the worker runs one at a time. */
-export const isGpuBusy = (s: StudioState) => s.ppl.status === 'running' || s.gen.status === 'running';
+/** Whether a GPU job is running: the worker runs one at a time (a new slider release supersedes a prune). */
+export const isGpuBusy = (s: StudioState) => s.ppl.status === 'running' || s.gen.status === 'running'
+  || s.prune.status === 'running' || s.scan.status === 'running';
 
 export type StudioStore = StoreApi<StudioState>;
 
@@ -99,6 +104,10 @@ export function createStudioStore(client: StudioClient, opts: StudioStoreOptions
     text: { file: null, name: null, bytes: 0 },
     ppl: idlePpl(DEFAULT_SETTINGS),
     gen: idleGen(DEFAULT_GENERATE_SETTINGS),
+    prune: idlePrune(),
+    scan: idleScan(),
+    ...pruneActions(set, get, client),
+    ...scanActions(set, get, client, now),
 
     async init() {
       if (!opts.hasWebGpu) {
@@ -124,6 +133,8 @@ export function createStudioStore(client: StudioClient, opts: StudioStoreOptions
         model: { status: 'loading', sourceLabel: label, summary: null, progress: { fraction: 0, label: 'Reading model files' }, error: null },
         ppl: idlePpl(s.ppl.settings),
         gen: idleGen(s.gen.settings),
+        prune: idlePrune(s.prune.method, s.prune.calibFile),
+        scan: idleScan(s.scan.settings),
       }));
       try {
         const summary = await client.loadModel(files, (fraction, progressLabel) => {
@@ -140,6 +151,8 @@ export function createStudioStore(client: StudioClient, opts: StudioStoreOptions
       set((s) => ({
         text: { file, name: file?.name ?? null, bytes: file?.size ?? 0 },
         ppl: s.ppl.status === 'running' ? s.ppl : idlePpl(s.ppl.settings),
+        prune: s.prune.status === 'running' ? s.prune : idlePrune(s.prune.method, s.prune.calibFile),
+        scan: s.scan.status === 'running' ? s.scan : idleScan(s.scan.settings),
       }));
     },
 

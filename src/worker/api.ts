@@ -1,6 +1,9 @@
 // The typed surface the UI talks to (through comlink). The worker owns the GPUDevice and the core.
 import type { PerplexityReport } from '../core/engine/perplexity-report.ts';
 import type { AdapterSummary } from '../core/gpu/device.ts';
+import type { PruneRequest } from '../core/prune/prune-options.ts';
+import type { PruneProgress, PruneResult } from '../core/prune/pruner.ts';
+import type { ScanCell } from '../core/prune/sensitivity-scan.ts';
 
 export interface ModelSummary {
   name: string;
@@ -34,6 +37,44 @@ export interface GenerationResult {
   tokensPerSecond: number;
 }
 
+/** The protocol of a prune or scan: evaluation windows from the start of `text`; calibration windows from
+ * `calibText` when given, else from `text` right after the evaluation windows. */
+export interface PruneJobOptions {
+  text: File | string;
+  calibText?: File | string;
+  seqLen: number;
+  evalWindows: number;
+  calibWindows: number;
+}
+
+/** Where the calibration windows came from (recorded with every pruned number). */
+export interface CalibrationSpec {
+  source: 'evaluation-text' | 'calibration-text';
+  textHash: string;
+  /** Tokens skipped at the start of the calibration source. */
+  offsetTokens: number;
+  windows: number;
+  seqLen: number;
+}
+
+export interface PruneOutcome {
+  request: PruneRequest;
+  result: Omit<PruneResult, 'trajectory' | 'kept'>;
+  ppl: number;
+  nll: number;
+  densePpl: number;
+  tokens: number;
+  windows: number;
+  seqLen: number;
+  calibration: CalibrationSpec;
+  modelHash: string;
+  textHash: string;
+  /** Seconds of the whole job: calibration (when new), masks, evaluation. */
+  seconds: number;
+}
+
+export interface ScanOutcome { densePpl: number; cells: ScanCell[]; windows: number; seqLen: number }
+
 /** Errors cross the worker boundary as plain data so the UI can show code + message. */
 export interface WorkerErrorInfo { code: string; message: string }
 
@@ -48,6 +89,14 @@ export interface StudioWorkerApi {
    */
   generate(prompt: string, opts: { steps: number },
     onProgress?: (done: number, total: number) => void): Promise<GenerationResult>;
-  /** Stops the running perplexity evaluation or generation (it fails with Cancelled). */
+  /**
+   * Prunes the loaded model and evaluates it. A newer prune() supersedes one in flight (that one fails with
+   * Cancelled); other jobs are refused while one runs.
+   */
+  prune(request: PruneRequest, opts: PruneJobOptions, onProgress?: (p: PruneProgress) => void): Promise<PruneOutcome>;
+  /** Sensitivity scan (layers x levels, one layer pruned per cell on `scanWindows` evaluation windows); cells stream. */
+  scan(req: { metric: PruneRequest['metric']; levels: number[] }, opts: PruneJobOptions & { scanWindows: number },
+    onCell?: (cell: ScanCell, done: number, total: number) => void): Promise<ScanOutcome>;
+  /** Stops the running job (perplexity, generation, prune or scan) (it fails with Cancelled). */
   cancel(): void;
 }

@@ -13,6 +13,8 @@ export interface StudioClient {
     onProgress?: (done: number, total: number) => void): Promise<PerplexityReport>;
   generate(prompt: string, opts: { steps: number },
     onProgress?: (done: number, total: number) => void): Promise<GenerationResult>;
+  prune: StudioWorkerApi['prune'];
+  scan: StudioWorkerApi['scan'];
   cancel(): Promise<void>;
   dispose(): void;
 }
@@ -47,6 +49,9 @@ export function createStudioClient(): StudioClient {
       call(remote.perplexity(text, opts, onProgress ? Comlink.proxy(onProgress) : undefined)),
     generate: (prompt, opts, onProgress) =>
       call(remote.generate(prompt, opts, onProgress ? Comlink.proxy(onProgress) : undefined)),
+    prune: (request, opts, onProgress) =>
+      call(remote.prune(request, opts, onProgress ? Comlink.proxy(onProgress) : undefined)),
+    scan: (req, opts, onCell) => call(remote.scan(req, opts, onCell ? Comlink.proxy(onCell) : undefined)),
     cancel: () => call(remote.cancel()),
     dispose() {
       remote[Comlink.releaseProxy]();

@@ -11,16 +11,19 @@ import { BadRequest, Cancelled } from '../core/errors.ts';
 import type { StudioWorkerApi } from './api.ts';
 import { summarizeModel } from './model-summary.ts';
 import { toErrorInfo } from './error-info.ts';
+import { cancelRunning, exclusive, isBusy } from './job-slot.ts';
+import { PruneSession } from './prune-session.ts';
+import { pruneJob, scanJob } from './prune-jobs.ts';
 
 let gpuPromise: Promise<Gpu> | null = null;
 let engine: Engine | null = null;
-let running: AbortController | null = null;
+let session: PruneSession | null = null;
 
 function gpu(): Promise<Gpu> {
   gpuPromise ??= createGpu().then((g) => {
     // A lost device is gone for good: forget it (and the engine on it) so the next load starts a fresh one.
     void g.lost.then(() => {
-      if (engine?.gpu === g) engine = null;
+      if (engine?.gpu === g) { engine = null; session = null; }
       gpuPromise = null;
     });
     return g;
@@ -57,18 +60,6 @@ function throttled<A extends unknown[]>(cb: ((...args: A) => unknown) | undefine
   };
 }
 
-/** Runs one cancellable GPU job at a time (the device has one engine); cancel() aborts the job in flight. */
-async function exclusive<T>(job: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  if (running) throw new BadRequest('an evaluation or generation is already running; cancel it first');
-  const controller = new AbortController();
-  running = controller;
-  try {
-    return await job(controller.signal);
-  } finally {
-    running = null;
-  }
-}
-
 function release(cb: unknown): void {
   const releaser = (cb as { [Comlink.releaseProxy]?: () => void } | undefined)?.[Comlink.releaseProxy];
   if (typeof releaser === 'function') releaser.call(cb);
@@ -80,18 +71,21 @@ const api: StudioWorkerApi = {
   loadModel: (files, onProgress) => guarded(async () => {
     const report = throttled(onProgress, 50);
     try {
-      if (running) throw new BadRequest('an evaluation or generation is running; cancel it before loading another model');
+      if (isBusy()) throw new BadRequest('a GPU job is running; cancel it before loading another model');
       if (files.length === 0) throw new BadRequest('no files were given');
       const start = performance.now();
       report(true, 0, 'Reading model files');
       const model = await loadModel(files.map((f) => blobSource(f, f.name)));
       const device = await gpu();
+      session?.destroy();
+      session = null;
       engine?.destroy();
       engine = null;
       report(true, 0, 'Uploading weights to the GPU');
       engine = await raceDeviceLoss(device, Engine.create(device, model, {
         onProgress: (loaded, total) => report(loaded >= total, total > 0 ? loaded / total : 1, 'Uploading weights to the GPU'),
       }));
+      session = new PruneSession(engine);
       return summarizeModel(model, (performance.now() - start) / 1000);
     } finally {
       release(onProgress);
@@ -103,7 +97,8 @@ const api: StudioWorkerApi = {
     try {
       if (!engine) throw new BadRequest('load a model before evaluating perplexity');
       const e = engine;
-      return await exclusive(async (signal) => {
+      return await exclusive('perplexity', async (signal) => {
+        session?.makeDense(); // this panel's number is the dense model's
         const content = typeof text === 'string' ? text : await text.text();
         if (content.trim().length === 0) throw new BadRequest('the evaluation text is empty');
         return await raceDeviceLoss(e.gpu, evaluatePerplexity(e, content, {
@@ -123,7 +118,8 @@ const api: StudioWorkerApi = {
     try {
       if (!engine) throw new BadRequest('load a model before generating text');
       const e = engine;
-      return await exclusive(async (signal) => {
+      return await exclusive('generate', async (signal) => {
+        session?.makeDense();
         const start = performance.now();
         const tok = e.model.tokenizer;
         // Progress counts positions like `steps` does: BOS + prompt fill all but the last prompt position
@@ -147,8 +143,32 @@ const api: StudioWorkerApi = {
     }
   }),
 
+  prune: (request, opts, onProgress) => guarded(async () => {
+    try {
+      const s = session;
+      if (!s) throw new BadRequest('load a model before pruning');
+      const report = throttled(onProgress, 50);
+      return await exclusive('prune', (signal) => raceDeviceLoss(s.engine.gpu, pruneJob(s, request, opts, signal,
+        (p) => report(p.done >= p.total, p))), true);
+    } finally {
+      release(onProgress);
+    }
+  }),
+
+  scan: (req, opts, onCell) => guarded(async () => {
+    try {
+      const s = session;
+      if (!s) throw new BadRequest('load a model before scanning');
+      const report = throttled(onCell, 0);
+      return await exclusive('scan', (signal) => raceDeviceLoss(s.engine.gpu, scanJob(s, req, opts, signal,
+        (cell, done, total) => report(true, cell, done, total))));
+    } finally {
+      release(onCell);
+    }
+  }),
+
   cancel() {
-    running?.abort();
+    cancelRunning();
   },
 };
 

@@ -1,0 +1,65 @@
+// The pruning method as the user picks it (metric, allocation, N:M, calibration size), the sensitivity scan's
+// settings, and their translation into core requests with validation before anything is sent.
+import type { Metric, PruneRequest } from '../core/prune/prune-options.ts';
+import { DEFAULT_LEVELS } from '../core/prune/sensitivity-scan.ts';
+
+export type AllocationChoice = 'uniform' | 'owl' | 'mrp';
+export type NmChoice = 'off' | '2:4' | '4:8';
+
+export interface MethodSettings {
+  metric: Metric;
+  allocation: AllocationChoice;
+  nm: NmChoice;
+  /** Calibration windows (of the evaluation seqLen) taken after the evaluation windows or from a calibration text. */
+  calibWindows: number;
+}
+
+export const DEFAULT_METHOD: MethodSettings = { metric: 'wanda', allocation: 'uniform', nm: 'off', calibWindows: 4 };
+
+export interface ScanSettings {
+  /** Comma-separated sparsity levels as typed. */
+  levelsText: string;
+  /** Evaluation windows per cell (the scan's short slice). */
+  windows: number;
+}
+
+export const DEFAULT_SCAN: ScanSettings = { levelsText: DEFAULT_LEVELS.join(', '), windows: 4 };
+
+/** N:M fixes every layer's sparsity, so it forces the uniform allocation. */
+export function effectiveAllocation(m: MethodSettings): AllocationChoice {
+  return m.nm === 'off' ? m.allocation : 'uniform';
+}
+
+export function toPruneRequest(m: MethodSettings, sparsity: number): PruneRequest {
+  const nm = m.nm === 'off' ? undefined : { n: Number(m.nm.split(':')[0]), m: Number(m.nm.split(':')[1]) };
+  return { metric: m.metric, sparsity, allocation: effectiveAllocation(m), nm };
+}
+
+/** A short name for the method, used to group the perplexity-vs-sparsity curve. */
+export function methodLabel(m: MethodSettings): string {
+  const metric = m.metric === 'wanda' ? 'Wanda' : 'Magnitude';
+  return m.nm === 'off' ? `${metric} · ${effectiveAllocation(m).toUpperCase()}` : `${metric} · ${m.nm}`;
+}
+
+export function methodProblem(m: MethodSettings, evalWindows: number, hasCalibText: boolean): string | null {
+  if (!Number.isInteger(m.calibWindows) || m.calibWindows < 1) {
+    return `calibration windows must be a whole number of at least 1 (got ${m.calibWindows})`;
+  }
+  if (!hasCalibText && evalWindows === 0) {
+    return 'calibration comes from the text after the evaluation windows: set max windows above 0 or pick a calibration text';
+  }
+  return null;
+}
+
+/** The levels typed as "0.1, 0.5", or a message naming the bad entry. */
+export function parseLevels(text: string): number[] | string {
+  const parts = text.split(/[\s,]+/).filter((p) => p.length > 0);
+  if (parts.length === 0) return 'enter at least one sparsity level, e.g. 0.3, 0.8';
+  const levels: number[] = [];
+  for (const p of parts) {
+    const v = Number(p);
+    if (!(v > 0 && v < 1)) return `level "${p}" is not a sparsity between 0 and 1 (exclusive)`;
+    if (!levels.includes(v)) levels.push(v);
+  }
+  return levels.sort((a, b) => a - b);
+}

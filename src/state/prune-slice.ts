@@ -1,0 +1,108 @@
+// The sparsity slider's slice: the method, the last released sparsity, the running prune + evaluation and
+// the perplexity-vs-sparsity points explored so far. A newer release supersedes an in-flight one: only the
+// newest request's answer (or failure) reaches the state; the worker aborts the older one.
+import type { PruneProgress } from '../core/prune/pruner.ts';
+import type { PruneOutcome, WorkerErrorInfo } from '../worker/api.ts';
+import type { StudioClient } from '../worker/client.ts';
+import { toErrorInfo } from '../worker/error-info.ts';
+import { DEFAULT_METHOD, methodLabel, methodProblem, toPruneRequest, type MethodSettings } from './prune-settings.ts';
+import type { StudioState } from './studio-store.ts';
+
+export interface CurvePoint { method: string; sparsity: number; ppl: number }
+
+export interface PruneSlice {
+  method: MethodSettings;
+  /** Optional separate calibration text (else: the evaluation text after the evaluation windows). */
+  calibFile: File | null;
+  /** The last released slider value (what the shown result is for once it is done). */
+  sparsity: number;
+  status: 'idle' | 'running' | 'done' | 'cancelled' | 'error';
+  progress: PruneProgress | null;
+  outcome: PruneOutcome | null;
+  error: WorkerErrorInfo | null;
+  /** Every evaluated (method, sparsity, perplexity) under the current protocol, dense points at 0 included. */
+  points: CurvePoint[];
+  /** The protocol the points were measured under (model, text, windows, calibration); a new one starts over. */
+  pointsProtocol: string | null;
+}
+
+export interface PruneActions {
+  setMethod(patch: Partial<MethodSettings>): void;
+  setCalibFile(file: File | null): void;
+  /** The slider was released at `sparsity`: prune and evaluate, superseding any prune in flight. */
+  commitSparsity(sparsity: number): Promise<void>;
+  cancelPrune(): Promise<void>;
+  dismissPruneError(): void;
+}
+
+export const idlePrune = (method: MethodSettings = DEFAULT_METHOD, calibFile: File | null = null): PruneSlice => ({
+  method, calibFile, sparsity: 0, status: 'idle', progress: null, outcome: null, error: null, points: [], pointsProtocol: null,
+});
+
+type Set = (fn: (s: StudioState) => Partial<StudioState>) => void;
+
+/** Adds a point, replacing an earlier one of the same method and sparsity; sorted by sparsity. */
+function withPoint(points: CurvePoint[], p: CurvePoint): CurvePoint[] {
+  const rest = points.filter((q) => !(q.method === p.method && q.sparsity === p.sparsity));
+  return [...rest, p].sort((a, b) => a.sparsity - b.sparsity);
+}
+
+export function pruneActions(set: Set, get: () => StudioState, client: StudioClient): PruneActions {
+  let latest = 0; // id of the newest commitSparsity; older answers are dropped
+  const patch = (fn: (p: PruneSlice) => Partial<PruneSlice>) => set((s) => ({ prune: { ...s.prune, ...fn(s.prune) } }));
+  const fail = (code: string, message: string) => patch(() => ({ status: 'error', progress: null, error: { code, message } }));
+
+  return {
+    setMethod(m) { patch((p) => ({ method: { ...p.method, ...m } })); },
+    setCalibFile(file) { patch(() => ({ calibFile: file })); },
+
+    async commitSparsity(sparsity) {
+      const s = get();
+      const id = ++latest;
+      patch(() => ({ sparsity }));
+      if (s.ppl.status === 'running' || s.gen.status === 'running' || s.scan.status === 'running') {
+        return fail('BadRequest', 'Another GPU job is running; wait for it or cancel it first.');
+      }
+      if (s.gpu.status !== 'ready') return fail('WebGPUUnavailable', 'No GPU device is available in this browser.');
+      if (s.model.status !== 'ready' || !s.model.summary) return fail('BadRequest', 'Load a model first.');
+      if (!s.text.file) return fail('BadRequest', 'Choose an evaluation text file first.');
+      const { seqLen, maxWindows } = s.ppl.settings;
+      const { method, calibFile } = s.prune;
+      const problem = methodProblem(method, maxWindows, calibFile !== null);
+      if (problem) return fail('BadRequest', problem);
+
+      patch(() => ({ status: 'running', progress: null, error: null }));
+      try {
+        const outcome = await client.prune(toPruneRequest(method, sparsity), {
+          text: s.text.file, calibText: calibFile ?? undefined, seqLen, evalWindows: maxWindows, calibWindows: method.calibWindows,
+        }, (progress) => { if (id === latest) patch(() => ({ progress })); });
+        if (id !== latest) return;
+        const protocol = `${outcome.modelHash}/${outcome.textHash}/${outcome.windows}x${outcome.seqLen}/${JSON.stringify(outcome.calibration)}`;
+        const label = methodLabel(method);
+        patch((p) => {
+          const base = p.pointsProtocol === protocol ? p.points : [];
+          const dense = withPoint(base, { method: label, sparsity: 0, ppl: outcome.densePpl });
+          return { status: 'done', progress: null, outcome, pointsProtocol: protocol,
+            points: withPoint(dense, { method: label, sparsity, ppl: outcome.ppl }) };
+        });
+      } catch (e) {
+        if (id !== latest) return; // superseded: the newer request owns the state
+        const error = toErrorInfo(e);
+        if (error.code === 'Cancelled') return patch(() => ({ status: 'cancelled', progress: null }));
+        set((st) => ({
+          prune: { ...st.prune, status: 'error', progress: null, error },
+          model: error.code === 'DeviceLost' ? { ...st.model, status: 'error', summary: null, progress: null, error } : st.model,
+        }));
+      }
+    },
+
+    async cancelPrune() {
+      if (get().prune.status !== 'running') return;
+      try { await client.cancel(); } catch (e) { patch(() => ({ status: 'error', error: toErrorInfo(e) })); }
+    },
+
+    dismissPruneError() {
+      patch((p) => (p.status === 'error' ? { status: 'idle', error: null } : {}));
+    },
+  };
+}

@@ -1,0 +1,111 @@
+// What the worker keeps per loaded model for pruning: tokenized texts (a 1 MB text takes seconds to
+// tokenize), the Pruner with its calibration windows (rebuilt only when the calibration changes) and the
+// dense perplexity per text + protocol (the slider compares every pruned number with it).
+import { BadRequest, Cancelled } from '../core/errors.ts';
+import type { Engine } from '../core/engine/engine.ts';
+import { evalWindows, sha256Hex, tokenizeForEval } from '../core/engine/windows.ts';
+import { Pruner } from '../core/prune/pruner.ts';
+import type { CalibrationSpec, PruneJobOptions } from './api.ts';
+
+export interface Tokenized { ids: number[]; hash: string }
+export interface WindowNll { ppl: number; nll: number; tokens: number; seconds: number }
+
+/** Files cross the worker boundary as copies, so they are recognised by name, size and date. */
+const textKey = (t: File | string) => (typeof t === 'string' ? `s:${t.length}:${t.slice(0, 64)}` : `f:${t.name}:${t.size}:${t.lastModified}`);
+
+export class PruneSession {
+  private texts = new Map<string, Promise<Tokenized>>();
+  private current: { key: string; pruner: Pruner } | null = null;
+  private densePpl = new Map<string, WindowNll>();
+
+  constructor(readonly engine: Engine) {}
+
+  tokens(text: File | string): Promise<Tokenized> {
+    const key = textKey(text);
+    let hit = this.texts.get(key);
+    if (!hit) {
+      hit = (async () => {
+        const content = typeof text === 'string' ? text : await text.text();
+        if (content.trim().length === 0) throw new BadRequest('the evaluation text is empty');
+        return { ids: tokenizeForEval(this.engine.model.tokenizer, content), hash: await sha256Hex(content) };
+      })();
+      hit.catch(() => this.texts.delete(key));
+      this.texts.set(key, hit);
+    }
+    return hit;
+  }
+
+  /** Evaluation windows from the start of the text, and calibration windows after them (or from calibText). */
+  async windows(opts: PruneJobOptions): Promise<{ text: Tokenized; evaluation: number[][]; calibration: number[][]; spec: CalibrationSpec }> {
+    const text = await this.tokens(opts.text);
+    const evaluation = evalWindows(text.ids, opts.seqLen, opts.evalWindows);
+    if (evaluation.length < opts.evalWindows) {
+      throw new BadRequest(`the text has only ${evaluation.length} windows of ${opts.seqLen} tokens (asked for ${opts.evalWindows})`);
+    }
+    const separate = opts.calibText !== undefined;
+    const source = separate ? await this.tokens(opts.calibText!) : text;
+    // Skip the evaluation windows so the model is never calibrated on the tokens it is scored on.
+    const offsetTokens = separate ? 0 : evaluation.length * opts.seqLen;
+    const rest = source.ids.slice(offsetTokens);
+    if (rest.length < opts.seqLen * opts.calibWindows) {
+      throw new BadRequest(`calibration needs ${opts.calibWindows} windows of ${opts.seqLen} tokens but only ${rest.length} tokens `
+        + `are left ${separate ? 'in the calibration text' : 'after the evaluation windows'}`);
+    }
+    const calibration = evalWindows(rest, opts.seqLen, opts.calibWindows);
+    const spec: CalibrationSpec = { source: separate ? 'calibration-text' : 'evaluation-text', textHash: source.hash,
+      offsetTokens, windows: calibration.length, seqLen: opts.seqLen };
+    return { text, evaluation, calibration, spec };
+  }
+
+  /** The pruner for these calibration windows: reused while the calibration stays the same. */
+  async pruner(calibration: number[][], spec: CalibrationSpec): Promise<Pruner> {
+    const key = JSON.stringify(spec);
+    if (this.current?.key === key) return this.current.pruner;
+    this.dropPruner();
+    const pruner = await Pruner.create(this.engine, calibration);
+    this.current = { key, pruner };
+    return pruner;
+  }
+
+  /** exp(mean NLL) over the windows, accumulated exactly as evaluatePerplexity does. */
+  async evaluate(windows: number[][], signal: AbortSignal, onWindow?: (done: number, total: number) => void): Promise<WindowNll> {
+    const start = performance.now();
+    let sum = 0, count = 0;
+    for (let i = 0; i < windows.length; i++) {
+      if (signal.aborted) throw new Cancelled('evaluation');
+      const w = await this.engine.windowNll(windows[i]);
+      sum += w.sum;
+      count += w.count;
+      onWindow?.(i + 1, windows.length);
+    }
+    const nll = sum / count;
+    return { ppl: Math.exp(nll), nll, tokens: count, seconds: (performance.now() - start) / 1000 };
+  }
+
+  /** Dense perplexity on these windows, computed once per text + protocol. */
+  async dense(text: Tokenized, windows: number[][], signal: AbortSignal): Promise<WindowNll> {
+    const key = `${text.hash}/${windows.length}x${windows[0].length}`;
+    const hit = this.densePpl.get(key);
+    if (hit) return hit;
+    this.makeDense();
+    const result = await this.evaluate(windows, signal);
+    this.densePpl.set(key, result);
+    return result;
+  }
+
+  /** Back to the dense model (the dense perplexity panel and generation evaluate the unpruned weights). */
+  makeDense(): void {
+    this.current?.pruner.reset();
+  }
+
+  private dropPruner(): void {
+    this.current?.pruner.destroy();
+    this.current = null;
+  }
+
+  destroy(): void {
+    this.dropPruner();
+    this.texts.clear();
+    this.densePpl.clear();
+  }
+}
