@@ -1,11 +1,15 @@
 // Compaction for structured pruning: out[i, j] = src[rowIdx[i], colIdx[j]], one invocation per output element.
 // Copies the kept rows / columns of a dense weight (never modified) into a smaller matrix the matmuls then read.
+// An index of PAD (0xffffffff) writes 0: compacted widths are padded to a multiple of 4 with zero rows / columns
+// so the matmuls keep their vec4 kernels.
 struct Params { rows: u32, cols: u32, srcCols: u32 }
 @group(0) @binding(0) var<storage, read> src: array<f32>;            // [srcRows, srcCols]
-@group(0) @binding(1) var<storage, read> rowIdx: array<u32>;         // [rows] kept source rows, ascending
-@group(0) @binding(2) var<storage, read> colIdx: array<u32>;         // [cols] kept source columns, ascending
+@group(0) @binding(1) var<storage, read> rowIdx: array<u32>;         // [rows] kept source rows (or PAD)
+@group(0) @binding(2) var<storage, read> colIdx: array<u32>;         // [cols] kept source columns (or PAD)
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;      // [rows, cols]
 @group(0) @binding(4) var<uniform> params: Params;
+
+const PAD = 0xffffffffu;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -13,5 +17,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (e >= params.rows * params.cols) { return; }
   let i = e / params.cols;
   let j = e % params.cols;
-  out[e] = src[rowIdx[i] * params.srcCols + colIdx[j]];
+  let r = rowIdx[i];
+  let c = colIdx[j];
+  out[e] = select(src[r * params.srcCols + c], 0.0, r == PAD || c == PAD);
 }

@@ -76,20 +76,31 @@ describe('structured pruning on the GPU vs the float64 reference (stories260K)',
   });
 
   it('reset goes back to the dense model; the 50% structured forward is measurably faster than dense', async () => {
-    const time = async () => {
-      await gpuPerplexity(); // warm-up: plans and pipelines
-      const runs: number[] = [];
-      for (let i = 0; i < 5; i++) { const t = performance.now(); await gpuPerplexity(); runs.push(performance.now() - t); }
-      return runs.sort((a, b) => a - b)[2];
-    };
     pruner.reset();
     const densePpl = await gpuPerplexity();
     expect(Math.abs(densePpl / referencePerplexity(model.spec, dense, evalSet) - 1)).toBeLessThan(1e-3);
-    const denseMs = await time();
-    await pruner.prune({ metric: 'wanda', structured: 'wanda-sp', sparsity: 0.5, allocation: 'uniform' });
-    const prunedMs = await time();
-    const ratio = prunedMs / denseMs;
-    console.log(`evaluation of ${EVAL} x ${SEQ} tokens: dense ${denseMs.toFixed(1)} ms, 50% structured ${prunedMs.toFixed(1)} ms, ratio ${ratio.toFixed(3)}`);
-    expect(ratio).toBeLessThan(0.9);
+    // A second, dense engine on the same device; rounds alternate between the two so that load from other test
+    // files running at the same time hits both sides alike.
+    const denseEngine = await Engine.create(gpu, model, { matmulVariant: engine.matmulVariant });
+    try {
+      await pruner.prune({ metric: 'wanda', structured: 'wanda-sp', sparsity: 0.5, allocation: 'uniform' });
+      const evaluate = async (e: Engine) => {
+        const t = performance.now();
+        for (const w of evalSet) await e.windowNll(w);
+        return performance.now() - t;
+      };
+      await evaluate(denseEngine); await evaluate(engine); // warm-up: plans and pipelines
+      const ratios: number[] = [], denseMs: number[] = [], prunedMs: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        denseMs.push(await evaluate(denseEngine));
+        prunedMs.push(await evaluate(engine));
+        ratios.push(prunedMs[i] / denseMs[i]);
+      }
+      const median = (v: number[]) => v.slice().sort((a, b) => a - b)[2];
+      const ratio = median(ratios);
+      console.log(`evaluation of ${EVAL} x ${SEQ} tokens (median of 5 alternating rounds): dense ${median(denseMs).toFixed(1)} ms, ` +
+        `50% structured ${median(prunedMs).toFixed(1)} ms, ratio ${ratio.toFixed(3)}`);
+      expect(ratio).toBeLessThan(0.9);
+    } finally { denseEngine.destroy(); }
   });
 });

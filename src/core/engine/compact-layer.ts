@@ -3,7 +3,7 @@
 // keeps at least one query head). Built by src/core/prune/compaction.ts from the dense weights.
 export interface CompactLayer {
   nHeads: number;        // kept query heads
-  ffn: number;           // kept MLP channels
+  ffn: number;           // MLP width: kept channels, padded to a multiple of 4 with zero channels
   q: GPUBuffer;          // [nHeads*hd, d]   kept rows of q_proj
   qBias?: GPUBuffer;     // [nHeads*hd]      kept entries of q_proj's bias (qwen2)
   o: GPUBuffer;          // [d, nHeads*hd]   kept columns of o_proj

@@ -6,12 +6,15 @@ import { prepareCall, type Binding, type KernelCall } from './kernel-call.ts';
 import { grid1d } from './grid.ts';
 import { requireDistinct, requireElems, requireInt } from './guards.ts';
 
+/** An index that gathers zeros (padding a compacted width to a multiple of 4). */
+export const GATHER_PAD = 0xffffffff;
+
 export interface GatherArgs {
   src: Binding;       // [srcRows, srcCols] f32
   srcRows: number;
   srcCols: number;
-  rowIdx: GPUBuffer;  // [rows] u32, each < srcRows
-  colIdx: GPUBuffer;  // [cols] u32, each < srcCols
+  rowIdx: GPUBuffer;  // [rows] u32, each < srcRows or GATHER_PAD (writes a zero row)
+  colIdx: GPUBuffer;  // [cols] u32, each < srcCols or GATHER_PAD (writes a zero column)
   out: GPUBuffer;     // [rows, cols] f32
   rows: number;
   cols: number;
@@ -29,13 +32,15 @@ export async function prepareGather(gpu: Gpu, a: GatherArgs): Promise<KernelCall
   return prepareCall(gpu, k, code, [a.src, a.rowIdx, a.colIdx, a.out, params], grid1d(gpu, a.rows * a.cols, 64));
 }
 
-/** CPU reference: out[i, j] = src[rowIdx[i], colIdx[j]], throwing on an index outside the source. */
+/** CPU reference: out[i, j] = src[rowIdx[i], colIdx[j]] (0 where either is GATHER_PAD), throwing on any other
+ * index outside the source. */
 export function gatherReference(src: Float32Array, srcRows: number, srcCols: number,
   rowIdx: ArrayLike<number>, colIdx: ArrayLike<number>): Float32Array {
   const out = new Float32Array(rowIdx.length * colIdx.length);
   for (let i = 0; i < rowIdx.length; i++) {
     for (let j = 0; j < colIdx.length; j++) {
       const r = rowIdx[i], c = colIdx[j];
+      if (r === GATHER_PAD || c === GATHER_PAD) continue;
       if (r >= srcRows || c >= srcCols) throw new RangeError(`gather: index (${r}, ${c}) outside [${srcRows}, ${srcCols}]`);
       out[i * colIdx.length + j] = src[r * srcCols + c];
     }
