@@ -21,3 +21,17 @@ export async function cliGenerate(model: string, prompt: string, steps: number):
     { env: { ...process.env }, maxBuffer: 16 << 20, timeout: 170_000 });
   return stdout;
 }
+
+export interface CliPrune { ppl: number; densePpl: number; allocation: number[]; achievedSparsity: number[]; calibrationWindows: number }
+
+/** `prunelab prune --json` with the studio's calibration: the evaluation text after its first `windows` windows. */
+export async function cliPrune(model: string, text: string, opts: {
+  method: string; alloc: string; sparsity: number; seqLen: number; windows: number; calibWindows: number;
+}): Promise<CliPrune> {
+  const { stdout } = await run(process.execPath, ['bin/prunelab.mjs', 'prune', '--model', model, '--text', text,
+    '--calib', text, '--calib-offset', String(opts.windows * opts.seqLen), '--calib-windows', String(opts.calibWindows),
+    '--seq-len', String(opts.seqLen), '--windows', String(opts.windows), '--method', opts.method, '--alloc', opts.alloc,
+    '--sparsity', String(opts.sparsity), '--json'], { env: { ...process.env }, maxBuffer: 16 << 20, timeout: 170_000 });
+  const last = stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(last) as CliPrune;
+}

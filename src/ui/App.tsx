@@ -1,7 +1,11 @@
-// The studio page: header, then the model column and the evaluation column (perplexity, generation).
+// The studio page: header, the model column and the evaluation column (perplexity, generation), then the
+// pruning row (method and sensitivity scan beside the sparsity slider).
 import { useEffect } from 'react';
 import { GeneratePanel } from './GeneratePanel.tsx';
 import { Header } from './Header.tsx';
+import { HeatmapPanel } from './HeatmapPanel.tsx';
+import { MethodPanel } from './MethodPanel.tsx';
+import { SparsityPanel } from './SparsityPanel.tsx';
 import { ModelDropZone } from './ModelDropZone.tsx';
 import { ModelSummaryCard } from './ModelSummaryCard.tsx';
 import { NoWebGpuNotice } from './NoWebGpuNotice.tsx';
@@ -23,6 +27,15 @@ export function App() {
         <div className="column">
           <PerplexityPanel />
           <GeneratePanel />
+        </div>
+        <div className="prune-row">
+          <div className="column">
+            <MethodPanel />
+            <HeatmapPanel />
+          </div>
+          <div className="column">
+            <SparsityPanel />
+          </div>
         </div>
       </main>
       <footer className="app-footer muted small">

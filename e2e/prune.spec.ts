@@ -1,0 +1,88 @@
+// The pruning panels end to end in Chromium's WebGPU: Wanda uniform at 50% through the keyboard-operated
+// slider equals `prunelab prune` with the same windows and calibration; the allocation chart has a bar per
+// layer; a two-level sensitivity scan fills the heatmap with layers x levels cells; MRP shows its redundancy
+// before and after; screenshots.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { STORIES_HF, TINYSTORIES_TEXT } from '../test/helpers/fixtures.ts';
+import { cliPrune, type CliPrune } from './cli-reference.ts';
+import { expect, openStudio, test } from './fixtures.ts';
+
+const SEQ_LEN = 128;
+const WINDOWS = 4;
+const CALIB_WINDOWS = 4;
+const LAYERS = 5;
+const modelFiles = (dir: string) => readdirSync(dir).map((f) => join(dir, f));
+
+test('slider: Wanda uniform 50% equals the CLI; the heatmap fills with layers x levels cells', async ({ page, problems }) => {
+  const reference: Promise<CliPrune> = cliPrune(STORIES_HF, TINYSTORIES_TEXT, {
+    method: 'wanda', alloc: 'uniform', sparsity: 0.5, seqLen: SEQ_LEN, windows: WINDOWS, calibWindows: CALIB_WINDOWS,
+  });
+  await openStudio(page);
+  await page.getByTestId('model-file-input').setInputFiles(modelFiles(STORIES_HF));
+  await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
+  await page.getByTestId('text-file-input').setInputFiles(TINYSTORIES_TEXT);
+  await page.getByTestId('seq-len-input').fill(String(SEQ_LEN));
+  await page.getByTestId('max-windows-input').fill(String(WINDOWS));
+  await page.getByTestId('calib-windows-input').fill(String(CALIB_WINDOWS));
+  await expect(page.getByTestId('metric-wanda')).toBeChecked();
+  await expect(page.getByTestId('allocation-uniform')).toBeChecked();
+  await expect(page.getByTestId('nm-off')).toBeChecked();
+
+  // Keyboard: ten steps of 5% to 50%, then the key is released and the prune runs.
+  const slider = page.getByTestId('sparsity-slider');
+  await slider.focus();
+  for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowRight');
+  await expect(page.getByTestId('sparsity-value')).toHaveText('50%');
+  await expect(page.getByTestId('prune-protocol')).toContainText('50% requested', { timeout: 150_000 });
+  const shown = Number(await page.getByTestId('pruned-ppl').textContent());
+  const dense = Number(await page.getByTestId('dense-ppl').textContent());
+  const cli = await reference;
+  test.info().annotations.push({ type: 'perplexity', description: `studio pruned ${shown} dense ${dense}; CLI pruned ${cli.ppl} dense ${cli.densePpl}` });
+  if (shown.toFixed(4) !== cli.ppl.toFixed(4)) expect(Math.abs(shown - cli.ppl) / cli.ppl).toBeLessThan(1e-4);
+  if (dense.toFixed(4) !== cli.densePpl.toFixed(4)) expect(Math.abs(dense - cli.densePpl) / cli.densePpl).toBeLessThan(1e-4);
+  await expect(page.getByTestId('prune-protocol')).toContainText(`calibration ${CALIB_WINDOWS} × ${SEQ_LEN}`);
+  await expect(page.getByTestId('prune-protocol')).toContainText(`after ${WINDOWS * SEQ_LEN} tokens`);
+
+  const firstSeries = page.getByTestId('allocation-chart').locator('.recharts-bar').first();
+  await expect(firstSeries.locator('.recharts-bar-rectangle')).toHaveCount(LAYERS);
+  await expect(page.getByTestId('allocation-chart')).toContainText('sparsity (%)');
+  await expect(page.getByTestId('allocation-chart')).toContainText('layer');
+  await expect(page.getByTestId('ppl-curve').locator('.recharts-line-dot, .recharts-dot')).toHaveCount(2); // dense + 50%
+
+  // Sensitivity scan: two levels, cells stream in.
+  await page.getByTestId('scan-levels-input').fill('0.3, 0.8');
+  await page.getByTestId('run-scan').click();
+  await expect(page.getByTestId('scan-progress')).toBeVisible();
+  await expect(page.getByTestId('heatmap-cell')).toHaveCount(LAYERS * 2, { timeout: 150_000 });
+  await expect(page.getByTestId('scan-dense')).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId('heatmap-legend')).toContainText('perplexity increase over dense');
+  await expect(page.getByTestId('heatmap-cell').first().locator('title')).toContainText('over dense');
+
+  // MRP at 10% (a short MRP run on SwiftShader): the redundancy chart and a second line in the curve appear.
+  await page.getByTestId('allocation-mrp').check();
+  await slider.focus();
+  for (let i = 0; i < 8; i++) await page.keyboard.press('ArrowLeft');
+  await expect(page.getByTestId('sparsity-value')).toHaveText('10%');
+  await expect(page.getByTestId('redundancy-chart')).toBeVisible({ timeout: 150_000 });
+  await expect(page.getByTestId('prune-protocol')).toContainText('10% requested');
+  const before = Number(await page.getByTestId('spread-before').textContent());
+  const after = Number(await page.getByTestId('spread-after').textContent());
+  expect(after).toBeLessThan(before); // MRP evens out the redundancy across layers
+  await expect(page.getByTestId('ppl-curve').locator('.recharts-line')).toHaveCount(2);
+
+  await page.mouse.move(0, 0); // no hover tooltip in the screenshots
+  await page.locator('#scan-heading').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: 'e2e/screenshots/studio-prune-light.png', fullPage: true });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: 'e2e/screenshots/studio-prune-dark.png', fullPage: true });
+  await page.setViewportSize({ width: 420, height: 900 });
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: 'e2e/screenshots/studio-prune-narrow.png', fullPage: true });
+  // The full narrow page is very tall; the pruning columns on their own are what one inspects.
+  await page.locator('.prune-row > .column').first().screenshot({ path: 'e2e/screenshots/studio-prune-narrow-method.png' });
+  await page.locator('.prune-row > .column').last().screenshot({ path: 'e2e/screenshots/studio-prune-narrow-slider.png' });
+
+  expect(problems.consoleErrors, 'console errors while pruning and scanning').toEqual([]);
+});

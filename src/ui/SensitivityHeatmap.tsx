@@ -1,0 +1,72 @@
+// The layers x levels sensitivity grid as SVG: colour = log(1 + perplexity increase over dense) on a
+// sequential yellow-orange-red scale (light = harmless, dark red = sensitive); empty cells wait for the
+// stream; hover shows the numbers.
+import { interpolateYlOrRd } from 'd3-scale-chromatic';
+import type { ScanCell } from '../core/prune/sensitivity-scan.ts';
+
+const CELL_W = 56, CELL_H = 30, LEFT = 64, TOP = 26;
+
+/** 0..1 position of a perplexity increase on the log(1 + Δ) scale whose top is `max`. */
+const position = (delta: number, max: number) => (max > 0 ? Math.log1p(Math.max(0, delta)) / Math.log1p(max) : 0);
+const fmtDelta = (d: number) => (Math.abs(d) >= 100 ? d.toFixed(0) : Math.abs(d) >= 10 ? d.toFixed(1) : d.toFixed(2));
+
+export function SensitivityHeatmap({ layers, levels, cells, densePpl }: {
+  layers: number; levels: number[]; cells: ScanCell[]; densePpl: number | null;
+}) {
+  const max = Math.max(0, ...cells.map((c) => c.deltaPpl));
+  const byKey = new Map(cells.map((c) => [`${c.layer}/${c.level}`, c]));
+  // At least four columns wide so the axis title fits when only a few levels were scanned.
+  const width = LEFT + Math.max(4, levels.length) * CELL_W + 4;
+  const height = TOP + layers * CELL_H + 30;
+  return (
+    <figure className="heatmap" data-testid="heatmap">
+      <svg viewBox={`0 0 ${width} ${height}`} width="100%" style={{ maxWidth: `${width * 1.4}px` }} role="img"
+        aria-label={`Sensitivity: ${layers} layers by ${levels.length} sparsity levels`}>
+        {levels.map((level, j) => (
+          <text key={level} className="heatmap__axis" x={LEFT + j * CELL_W + CELL_W / 2} y={TOP - 8} textAnchor="middle">
+            {(level * 100).toFixed(0)}%
+          </text>
+        ))}
+        {Array.from({ length: layers }, (_, l) => (
+          <g key={l}>
+            <text className="heatmap__axis" x={LEFT - 8} y={TOP + l * CELL_H + CELL_H / 2 + 4} textAnchor="end">layer {l}</text>
+            {levels.map((level, j) => {
+              const c = byKey.get(`${l}/${level}`);
+              const x = LEFT + j * CELL_W, y = TOP + l * CELL_H;
+              if (!c) return <rect key={level} className="heatmap__empty" x={x + 1} y={y + 1} width={CELL_W - 2} height={CELL_H - 2} rx={3} />;
+              const t = position(c.deltaPpl, max);
+              return (
+                <g key={level} data-testid="heatmap-cell" data-layer={l} data-level={level}>
+                  <rect x={x + 1} y={y + 1} width={CELL_W - 2} height={CELL_H - 2} rx={3} fill={interpolateYlOrRd(0.05 + 0.9 * t)}>
+                    <title>{`layer ${l} at ${(level * 100).toFixed(0)}% sparsity: perplexity ${c.ppl.toFixed(3)} (${c.deltaPpl >= 0 ? '+' : ''}${c.deltaPpl.toFixed(3)} over dense${densePpl !== null ? ` ${densePpl.toFixed(3)}` : ''})`}</title>
+                  </rect>
+                  <text className="heatmap__value" x={x + CELL_W / 2} y={y + CELL_H / 2 + 4} textAnchor="middle"
+                    fill={t > 0.55 ? '#ffffff' : '#1f1300'} pointerEvents="none">{fmtDelta(c.deltaPpl)}</text>
+                </g>
+              );
+            })}
+          </g>
+        ))}
+        <text className="heatmap__axis heatmap__axis--title" x={LEFT + (levels.length * CELL_W) / 2} y={height - 6} textAnchor="middle">
+          layer sparsity
+        </text>
+      </svg>
+      <HeatmapLegend max={max} />
+    </figure>
+  );
+}
+
+/** Gradient bar with Δ-perplexity ticks placed on the same log(1 + Δ) scale as the cells. */
+function HeatmapLegend({ max }: { max: number }) {
+  const stops = Array.from({ length: 11 }, (_, i) => i / 10);
+  const ticks = max > 0 ? [0, 0.25, 0.5, 0.75, 1].map((t) => ({ t, v: Math.expm1(t * Math.log1p(max)) })) : [{ t: 0, v: 0 }];
+  return (
+    <div className="legend" data-testid="heatmap-legend">
+      <div className="legend__bar" style={{ background: `linear-gradient(to right, ${stops.map((t) => interpolateYlOrRd(0.05 + 0.9 * t)).join(', ')})` }} />
+      <div className="legend__ticks">
+        {ticks.map(({ t, v }) => <span key={t} style={{ left: `${t * 100}%` }}>{fmtDelta(v)}</span>)}
+      </div>
+      <div className="legend__caption">perplexity increase over dense (Δ ppl, log(1 + Δ) colour scale)</div>
+    </div>
+  );
+}
