@@ -12,6 +12,7 @@ import { loadReferenceWeights } from '../../src/core/engine/reference-weights.ts
 import type { ReferenceWeights } from '../../src/core/engine/reference-forward.ts';
 import type { LoadedModel } from '../../src/core/model/loaded-model.ts';
 import { Pruner } from '../../src/core/prune/pruner.ts';
+import { sensitivityScan } from '../../src/core/prune/sensitivity-scan.ts';
 import type { StructuredMetric } from '../../src/core/prune/structured-selection.ts';
 import { STORIES_HF, TINYSTORIES_TEXT } from '../helpers/fixtures.ts';
 import { referencePerplexity, referenceStructuredPrune } from './reference/index.ts';
@@ -75,6 +76,17 @@ describe('structured pruning on the GPU vs the float64 reference (stories260K)',
     await expect(pruner.prune({ ...req, sparsity: 0.5, nm: { n: 2, m: 4 } })).rejects.toThrow(/N:M/);
   });
 
+  it('after a structured prune, an unstructured prune and the sensitivity scan evaluate without the compacted layers', async () => {
+    await pruner.prune({ metric: 'wanda', structured: 'magnitude-sp', sparsity: 0.5, allocation: 'uniform' });
+    const densePpl = referencePerplexity(model.spec, dense, evalSet);
+    await pruner.prune({ metric: 'wanda', sparsity: 0, allocation: 'uniform' });
+    expect(Math.abs((await gpuPerplexity()) / densePpl - 1)).toBeLessThan(1e-3);
+    await pruner.prune({ metric: 'wanda', structured: 'magnitude-sp', sparsity: 0.5, allocation: 'uniform' });
+    const scan = await sensitivityScan(pruner, { metric: 'wanda', levels: [0.5], by: 'layer', windows: evalSet.slice(0, 1) });
+    const denseFirst = referencePerplexity(model.spec, dense, evalSet.slice(0, 1));
+    expect(Math.abs(scan.densePpl / denseFirst - 1)).toBeLessThan(1e-3);
+  });
+
   it('reset goes back to the dense model; the 50% structured forward is measurably faster than dense', async () => {
     pruner.reset();
     const densePpl = await gpuPerplexity();
@@ -96,10 +108,10 @@ describe('structured pruning on the GPU vs the float64 reference (stories260K)',
         prunedMs.push(await evaluate(engine));
         ratios.push(prunedMs[i] / denseMs[i]);
       }
-      const median = (v: number[]) => v.slice().sort((a, b) => a - b)[2];
-      const ratio = median(ratios);
-      console.log(`evaluation of ${EVAL} x ${SEQ} tokens (median of 5 alternating rounds): dense ${median(denseMs).toFixed(1)} ms, ` +
-        `50% structured ${median(prunedMs).toFixed(1)} ms, ratio ${ratio.toFixed(3)}`);
+      // The fastest round of each side: the least disturbed by whatever else runs on the CPU (SwiftShader).
+      const ratio = Math.min(...prunedMs) / Math.min(...denseMs);
+      console.log(`evaluation of ${EVAL} x ${SEQ} tokens (best of 5 alternating rounds): dense ${Math.min(...denseMs).toFixed(1)} ms, ` +
+        `50% structured ${Math.min(...prunedMs).toFixed(1)} ms, ratio ${ratio.toFixed(3)} (per-round ratios ${ratios.map((r) => r.toFixed(2)).join(' ')})`);
       expect(ratio).toBeLessThan(0.9);
     } finally { denseEngine.destroy(); }
   });

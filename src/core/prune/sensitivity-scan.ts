@@ -38,7 +38,7 @@ export async function sensitivityScan(pruner: Pruner, req: ScanRequest, opts: {
     for (const w of req.windows) { const r = await engine.windowNll(w); sum += r.sum; count += r.count; }
     return Math.exp(sum / count);
   };
-  engine.setMasks(null);
+  pruner.reset(); // dense: no masks and no compacted layers (a structured prune may be active)
   const densePpl = await evalPpl();
   await pruner.denseStatistics(opts.signal);
   engine.setMasks(masks.buffers);
