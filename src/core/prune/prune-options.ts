@@ -60,7 +60,7 @@ export function validateRequest(req: PruneRequest, numLayers: number): void {
       throw new BadRequest(`unknown structured method "${String(req.structured)}" (expected ${STRUCTURED_METRICS.join(' or ')})`);
     }
     if (req.nm) throw new BadRequest('structured pruning removes whole heads and channels: it cannot be combined with N:M');
-    if (a === 'owl' || a === 'mrp') throw new BadRequest(`structured pruning supports uniform or explicit allocations, not ${a}`);
+    if (!Array.isArray(a) && a !== 'uniform') throw new BadRequest(`structured pruning supports uniform or explicit allocations, not ${a}`);
   }
   if (req.nm && a !== 'uniform') throw new BadRequest('N:M patterns fix the sparsity of every layer: use --alloc uniform');
 }

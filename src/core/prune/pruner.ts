@@ -52,7 +52,7 @@ export class Pruner {
     }
   }
 
-  /** Prunes per `req`; afterwards the engine evaluates through the masks. */
+  /** Prunes per `req`; afterwards the engine evaluates through the masks (or, structured, the compacted layers). */
   async prune(req: PruneRequest, opts: { signal?: AbortSignal; onProgress?: (p: PruneProgress) => void } = {}): Promise<PruneResult> {
     const L = this.engine.spec.numLayers;
     validateRequest(req, L);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { validateRequest } from './prune-options.ts';
 import { columnScores, headScores, keptChannels, keptHeads, removedCount } from './structured-selection.ts';
 
 describe('structured selection', () => {
@@ -31,6 +32,15 @@ describe('structured selection', () => {
 
   it('throws BadRequest naming the kv-group when the heads cannot be removed', () => {
     expect(() => keptHeads([1, 2, 3, 4], 2, 3, 4)).toThrow(/layer 4.*kv-group/);
+  });
+
+  it('structured requests take uniform or explicit rates only, and no N:M', () => {
+    const req = { metric: 'wanda' as const, sparsity: 0.5, structured: 'wanda-sp' as const };
+    for (const a of ['owl', 'mrp', 'alpha'] as const) {
+      expect(() => validateRequest({ ...req, allocation: a }, 5)).toThrow(/uniform or explicit/);
+    }
+    expect(() => validateRequest({ ...req, allocation: 'uniform', nm: { n: 2, m: 4 } }, 5)).toThrow(/N:M/);
+    expect(() => validateRequest({ ...req, allocation: [0.1, 0.2, 0.3, 0.4, 0.5] }, 5)).not.toThrow();
   });
 
   it('wanda-sp scores mean |W| x sqrt(sq) per column; magnitude-sp the column L2 norm; heads sum their columns', () => {
