@@ -95,6 +95,18 @@ describe('sparsity slider slice', () => {
     expect(store.getState().prune.points).toHaveLength(2);
   });
 
+  it('re-runs the shown sparsity when the metric, allocation or pattern changes, not on calibration edits', async () => {
+    const seen: string[] = [];
+    const store = await readyStore(fakeClient({ prune: async (req) => { seen.push(`${req.metric}/${req.allocation}/${req.sparsity}`); return outcome(req.sparsity, 9); } }));
+    store.getState().setMethod({ allocation: 'owl' }); // nothing shown yet: no run
+    await store.getState().commitSparsity(0.4);
+    const { setMethod } = store.getState(); // as a component calls it: detached from the store object
+    setMethod({ metric: 'magnitude' });
+    setMethod({ calibWindows: 8 });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(seen).toEqual(['wanda/owl/0.4', 'magnitude/owl/0.4']);
+  });
+
   it('refuses calibration after "all windows" without a calibration text, before calling the worker', async () => {
     let called = false;
     const store = await readyStore(fakeClient({ prune: async (r) => { called = true; return outcome(r.sparsity, 1); } }));

@@ -27,6 +27,7 @@ export interface PruneSlice {
 }
 
 export interface PruneActions {
+  /** Changes the method; a new metric, allocation or pattern re-runs the shown sparsity (the slider stays live). */
   setMethod(patch: Partial<MethodSettings>): void;
   setCalibFile(file: File | null): void;
   /** The slider was released at `sparsity`: prune and evaluate, superseding any prune in flight. */
@@ -53,7 +54,14 @@ export function pruneActions(set: Set, get: () => StudioState, client: StudioCli
   const fail = (code: string, message: string) => patch(() => ({ status: 'error', progress: null, error: { code, message } }));
 
   return {
-    setMethod(m) { patch((p) => ({ method: { ...p.method, ...m } })); },
+    setMethod(m) {
+      const before = get().prune;
+      patch((p) => ({ method: { ...p.method, ...m } }));
+      const after = get().prune.method;
+      const changed = after.metric !== before.method.metric || after.allocation !== before.method.allocation || after.nm !== before.method.nm;
+      // Calibration size edits do not re-run: each keystroke would rebuild the calibration.
+      if (changed && before.outcome && before.status !== 'error') void get().commitSparsity(before.sparsity);
+    },
     setCalibFile(file) { patch(() => ({ calibFile: file })); },
 
     async commitSparsity(sparsity) {
