@@ -36,7 +36,8 @@ export class CompactedLayers {
         const { heads, channels } = kept[l];
         // The MLP width is padded to a multiple of 4 with zero rows of gate/up and zero columns of down
         // (silu(0) * 0 = 0 adds nothing), so the matmuls keep their vec4 kernels (~2x faster on SwiftShader).
-        const H = heads.length, F = Math.ceil(channels.length / 4) * 4;
+        // Never past the dense width f: the forward plan's activations are [T, f].
+        const H = heads.length, F = Math.min(Math.ceil(channels.length / 4) * 4, f);
         // q rows / o columns of head h are h*hd .. h*hd+hd-1.
         const headDims = Uint32Array.from(heads.flatMap((h) => Array.from({ length: hd }, (_, i) => h * hd + i)));
         const headIdx = await buf(`layer ${l} kept head dims [${H * hd}]`, H * hd, headDims, scratch);
