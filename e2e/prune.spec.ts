@@ -64,8 +64,9 @@ test('slider: Wanda uniform 50% equals the CLI; the heatmap fills with layers x 
   const released = Date.now();
   await page.keyboard.press('ArrowRight');
   await expect(page.getByTestId('prune-protocol')).toContainText('55% requested', { timeout: 60_000 });
-  test.info().annotations.push({ type: 'slider step', description: `55%: release to number ${Date.now() - released} ms (incl. 300 ms key debounce); `
-    + `job ${await page.getByTestId('prune-protocol').textContent()}` });
+  const step = `55%: release to number ${Date.now() - released} ms (incl. 300 ms key debounce); job ${await page.getByTestId('prune-protocol').textContent()}`;
+  test.info().annotations.push({ type: 'slider step', description: step });
+  console.log(`slider step ${step}`);
 
   // Choosing MRP re-runs the shown 55% (a long MRP run on SwiftShader); moving to 10% right away supersedes it:
   // the panel ends on MRP at 10% with the redundancy chart, and the curve has a second line.
