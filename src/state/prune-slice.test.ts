@@ -17,7 +17,7 @@ function outcome(sparsity: number, ppl: number): PruneOutcome {
     result: { allocation: Array(5).fill(sparsity), achievedSparsity: Array(5).fill(sparsity), seconds: 0.1 },
     ppl, nll: Math.log(ppl), densePpl: 4, tokens: 508, windows: 4, seqLen: 128,
     calibration: { source: 'evaluation-text', textHash: 't', offsetTokens: 512, windows: 4, seqLen: 128 },
-    modelHash: 'm', textHash: 't', seconds: 1,
+    modelHash: 'm', textHash: 't', seconds: 1, evalSeconds: 0.5,
   };
 }
 

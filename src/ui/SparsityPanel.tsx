@@ -36,7 +36,7 @@ function Outcome({ outcome, stale }: { outcome: PruneOutcome; stale: boolean }) 
         {(outcome.request.sparsity * 100).toFixed(0)}% requested, {(mean(result.achievedSparsity) * 100).toFixed(1)}% achieved ·{' '}
         {outcome.windows} × {outcome.seqLen} evaluation windows · calibration {c.windows} × {c.seqLen} from the{' '}
         {c.source === 'evaluation-text' ? `evaluation text after ${c.offsetTokens} tokens` : 'calibration text'}
-        {' '}· {formatSeconds(outcome.seconds)}
+        {' '}· <span data-testid="prune-seconds">{formatSeconds(outcome.seconds)}</span> (evaluation {formatSeconds(outcome.evalSeconds)})
       </p>
       <AllocationChart allocation={result.allocation} achieved={result.achievedSparsity} />
       {result.redundancyBefore && result.redundancyAfter && (

@@ -69,8 +69,10 @@ export interface PruneOutcome {
   calibration: CalibrationSpec;
   modelHash: string;
   textHash: string;
-  /** Seconds of the whole job: calibration (when new), masks, evaluation. */
+  /** Seconds of the whole job: dense baseline and calibration (when not cached), masks, evaluation. */
   seconds: number;
+  /** Seconds of the pruned evaluation alone (the slider's floor). */
+  evalSeconds: number;
 }
 
 export interface ScanOutcome { densePpl: number; cells: ScanCell[]; windows: number; seqLen: number }

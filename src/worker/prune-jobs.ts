@@ -22,7 +22,7 @@ export async function pruneJob(session: PruneSession, request: PruneRequest, opt
   return {
     request, result, ppl: pruned.ppl, nll: pruned.nll, densePpl: dense.ppl, tokens: pruned.tokens,
     windows: evaluation.length, seqLen: opts.seqLen, calibration: spec, modelHash: session.engine.model.fingerprint,
-    textHash: text.hash, seconds: (performance.now() - start) / 1000,
+    textHash: text.hash, seconds: (performance.now() - start) / 1000, evalSeconds: pruned.seconds,
   };
 }
 
