@@ -97,3 +97,27 @@ test('slider: Wanda uniform 50% equals the CLI; the heatmap fills with layers x 
 
   expect(problems.consoleErrors, 'console errors while pruning and scanning').toEqual([]);
 });
+
+test('a running scan shows progress with an ETA, and cancel keeps the cells measured so far', async ({ page }) => {
+  await openStudio(page);
+  await page.getByTestId('model-file-input').setInputFiles(modelFiles(STORIES_HF));
+  await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
+  await page.getByTestId('text-file-input').setInputFiles(TINYSTORIES_TEXT);
+  await page.getByTestId('seq-len-input').fill(String(SEQ_LEN));
+  await page.getByTestId('max-windows-input').fill(String(WINDOWS));
+  await page.getByTestId('scan-windows-input').fill('2');
+  await page.getByTestId('run-scan').click(); // default levels 0.1 .. 0.9: 45 cells
+  const progress = page.getByTestId('scan-progress');
+  await expect(progress).toContainText(/[1-9]\d* \/ 45 cells/, { timeout: 120_000 });
+  await expect(progress).toContainText(/left/);
+  await expect(page.getByTestId('run-ppl')).toBeDisabled(); // one GPU job at a time
+  await page.getByTestId('heatmap').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: 'e2e/screenshots/studio-scan-running.png' });
+  await page.getByTestId('cancel-scan').click();
+  await expect(page.getByTestId('scan-cancelled')).toBeVisible({ timeout: 60_000 });
+  const kept = await page.getByTestId('heatmap-cell').count();
+  expect(kept).toBeGreaterThan(0);
+  expect(kept).toBeLessThan(45);
+  await expect(page.getByTestId('scan-cancelled')).toHaveText(`Cancelled after ${kept} of 45 cells.`);
+  await expect(page.getByTestId('run-scan')).toBeEnabled();
+});
