@@ -1,6 +1,7 @@
 // Pruning benchmarks, measured side by side in one run: one slider step (new target -> masks -> perplexity)
-// against one dense evaluation of the same windows, masked vs dense evaluation, and GPU bytes of the masks
-// and calibration state next to the dense weights.
+// against one dense evaluation of the same windows, masked vs dense evaluation, structured (50% of heads and MLP
+// channels removed, compacted layers) vs dense evaluation, and GPU bytes of the masks and calibration state next
+// to the dense weights.
 import type { Gpu } from '../src/core/gpu/device.ts';
 import type { LoadedModel } from '../src/core/model/loaded-model.ts';
 import { Engine } from '../src/core/engine/engine.ts';
@@ -27,6 +28,17 @@ export async function pruningBench(gpu: Gpu, label: string, model: LoadedModel, 
     await pruner.prune({ metric: 'wanda', sparsity: 0.5, allocation: 'uniform' });
     await evaluate();
   });
+  // Structured 50% against a second, dense engine, alternating rounds so that machine load hits both alike.
+  await pruner.prune({ metric: 'wanda', structured: 'wanda-sp', sparsity: 0.5, allocation: 'uniform' });
+  const denseEngine = await Engine.create(gpu, model, { matmulVariant: engine.matmulVariant });
+  const evaluateDense = async () => { for (const w of evalSet) await denseEngine.windowNll(w); };
+  await evaluate(); await evaluateDense(); // warm-up of the compacted and the dense plans
+  const rounds: Array<{ s: number; d: number }> = [];
+  for (let i = 0; i < 3; i++) rounds.push({ d: await seconds(evaluateDense), s: await seconds(evaluate) });
+  denseEngine.destroy();
+  const mid = <T>(v: T[], key: (x: T) => number) => v.slice().sort((a, b) => key(a) - key(b))[1];
+  const structured = mid(rounds, (r) => r.s).s, structuredDense = mid(rounds, (r) => r.d).d;
+  const structuredRatio = (({ s, d }) => s / d)(mid(rounds, (r) => r.s / r.d));
   const { spec } = engine;
   let maskBytes = 0;
   for (let l = 0; l < spec.numLayers; l++) for (const m of layerMaps(spec, l)) maskBytes += m.N * Math.ceil(m.K / 32) * 4;
@@ -43,6 +55,9 @@ export async function pruningBench(gpu: Gpu, label: string, model: LoadedModel, 
     'dense eval s': dense.toFixed(2),
     'masked eval s': masked.toFixed(2),
     'masked / dense': (masked / dense).toFixed(2),
+    'structured 50% eval s': structured.toFixed(2),
+    'dense (alternating) s': structuredDense.toFixed(2),
+    'structured / dense': structuredRatio.toFixed(2),
     'slider step s': step.toFixed(2),
     'step / dense eval': (step / dense).toFixed(2),
     'masks+calib GPU bytes': formatBytes(maskBytes + statsBytes + streamBytes),
