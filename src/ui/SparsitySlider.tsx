@@ -10,7 +10,14 @@ export function SparsitySlider({ value, onCommit, disabled }: { value: number; o
   const [draft, setDraft] = useState(value);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   useEffect(() => () => { if (timer.current) clearTimeout(timer.current); }, []);
-  useEffect(() => setDraft(value), [value]); // the store reset it (new model or text)
+  // Follow the store only when it changed the value itself (a new model or text resets it): echoing our own
+  // commit back would undo keys pressed while the commit was on its way.
+  const committed = useRef(value);
+  useEffect(() => {
+    if (value !== committed.current) setDraft(value);
+    committed.current = value;
+  }, [value]);
+  const commit = (v: number) => { committed.current = v; onCommit(v); };
   const pct = `${Math.round(draft * 100)}%`;
 
   return (
@@ -19,12 +26,12 @@ export function SparsitySlider({ value, onCommit, disabled }: { value: number; o
       <input id="sparsity-slider" type="range" min={0} max={0.9} step={0.05} value={draft} disabled={disabled}
         data-testid="sparsity-slider" aria-valuetext={`${pct} of weights removed`}
         onChange={(ev) => setDraft(round(Number(ev.currentTarget.value)))}
-        onPointerUp={(ev) => onCommit(round(Number(ev.currentTarget.value)))}
+        onPointerUp={(ev) => commit(round(Number(ev.currentTarget.value)))}
         onKeyUp={(ev) => {
           if (!COMMIT_KEYS.has(ev.key)) return;
           const v = round(Number(ev.currentTarget.value));
           if (timer.current) clearTimeout(timer.current);
-          timer.current = setTimeout(() => onCommit(v), KEY_COMMIT_MS);
+          timer.current = setTimeout(() => commit(v), KEY_COMMIT_MS);
         }} />
       <output className="slider__value" htmlFor="sparsity-slider" data-testid="sparsity-value">{pct}</output>
       <div className="slider__ticks" aria-hidden="true"><span>0%</span><span>45%</span><span>90%</span></div>
