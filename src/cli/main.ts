@@ -6,6 +6,7 @@ import { runPpl } from './ppl-command.ts';
 import { runGenerate } from './generate-command.ts';
 import { runPrune } from './prune-command.ts';
 import { runScan } from './scan-command.ts';
+import { runSearchCommand } from './search-command.ts';
 
 const USAGE = `usage:
   prunelab ppl --model PATH --text FILE [--seq-len 256] [--windows N] [--json]
@@ -16,6 +17,11 @@ const USAGE = `usage:
                  or --structured wanda-sp|magnitude-sp --alloc uniform|'[p1,p2,...]' --sparsity P (heads/channels)
   prunelab scan --model PATH --calib FILE --text FILE [--levels 0.1,0.2,...] [--by layer|module]
                 [--method wanda|magnitude] [--windows 4] [--seq-len 256] [--calib-windows 16] [--json]
+  prunelab search --model PATH --calib FILE --text FILE --target B [--seq-len 256] [--windows 4] [--calib-windows 4]
+                  [--structured wanda-sp|magnitude-sp | --method magnitude|wanda] [--p-max P] [--population 30]
+                  [--generations 20] [--crossovers 10] [--mutations 10] [--seed 0] [--scan SCAN.json]
+                  [--operator ga|llm] [--llm-url URL --llm-model NAME [--llm-key-env VAR] [--llm-temperature 0.7]
+                  [--llm-timeout 120]] [--state FILE] [--json]
 options: --debug (show stack traces), --help`;
 
 export class UsageError extends PrunelabError {
@@ -39,13 +45,19 @@ export async function main(argv: string[]): Promise<number> {
         steps: { type: 'string' }, variant: { type: 'string' }, calib: { type: 'string' },
         'calib-windows': { type: 'string' }, 'calib-offset': { type: 'string' }, method: { type: 'string' },
         nm: { type: 'string' }, structured: { type: 'string' }, alloc: { type: 'string' }, sparsity: { type: 'string' },
-        levels: { type: 'string' }, by: { type: 'string' },
+        levels: { type: 'string' }, by: { type: 'string' }, target: { type: 'string' }, 'p-max': { type: 'string' },
+        population: { type: 'string' }, generations: { type: 'string' }, crossovers: { type: 'string' },
+        mutations: { type: 'string' }, seed: { type: 'string' }, sigma: { type: 'string' }, scan: { type: 'string' },
+        operator: { type: 'string' }, 'llm-url': { type: 'string' }, 'llm-model': { type: 'string' },
+        'llm-key-env': { type: 'string' }, 'llm-temperature': { type: 'string' }, 'llm-timeout': { type: 'string' },
+        state: { type: 'string' },
       },
     });
     if (command === 'ppl') return await runPpl(values);
     if (command === 'generate') return await runGenerate(values);
     if (command === 'prune') return await runPrune(values);
     if (command === 'scan') return await runScan(values);
+    if (command === 'search') return await runSearchCommand(values);
     throw new UsageError(`unknown command "${command}"`);
   } catch (e) {
     if (debug) console.error(e);

@@ -70,9 +70,9 @@ describe('LLM optimizer: usable replies', () => {
     const prompt = server.requests[0].body.messages[1].content;
     expect(prompt).toContain('index | fitness | rates\n0 | 12.500 | [0.100, 0.200, 0.300, 0.400, 0.500]\n1 | 14.250 | [0.500, 0.400, 0.300, 0.200, 0.100]');
     expect(prompt).toContain('exactly 2 pairs and 2 indices to mutate, every index an integer in [0, 1]');
-    // The children's prompts of the same generation see that table and where the parents sit in it.
+    // The children's prompts see the population (the search puts it on the context) and where the parents sit in it.
     server.push(content({ rates: GOOD }));
-    await opt.mutate(ctx(), B);
+    await opt.mutate({ ...ctx(), population: [A, B] }, B);
     expect(server.requests[1].body.messages[1].content).toContain('Individual (index 1, fitness 14.250: [0.500, 0.400');
   });
 });

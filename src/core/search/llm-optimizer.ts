@@ -7,7 +7,7 @@ import { gaOptimizer } from './ga-operators.ts';
 import { chatCompletion, type ChatMessage, type LlmEndpoint } from './llm-client.ts';
 import { crossoverPrompt, initPrompt, mutationPrompt, selectionPrompt, SYSTEM_PROMPT } from './llm-prompts.ts';
 import { parseInitReply, parseRatesReply, parseSelectionReply, REPLY_SCHEMAS, type Parsed } from './llm-reply.ts';
-import type { Optimizer, Proposal, Scored, SearchContext, Selection } from './operators.ts';
+import type { Optimizer, Proposal, SearchContext, Selection } from './operators.ts';
 
 export type LlmStep = 'init' | 'select' | 'crossover' | 'mutation';
 
@@ -23,10 +23,6 @@ type Outcome<T> = { ok: true; value: T } | { ok: false; reason: string };
 const clip = (s: string, n = 200) => (s.length > n ? `${s.slice(0, n)}...` : s);
 
 export function createLlmOptimizer(endpoint: LlmEndpoint, apiKey: string | undefined, opts: LlmOptimizerOptions = {}): Optimizer {
-  // crossover() and mutate() see only their parents; the population table of the last selection gives the LLM the
-  // context (the search always selects before it proposes children of the same generation).
-  let lastPopulation: Scored[] | undefined;
-
   const emit = (e: LlmStepEvent) => {
     try { opts.onEvent?.(e); } catch { /* an observer's bug must not change the search */ }
   };
@@ -79,7 +75,6 @@ export function createLlmOptimizer(endpoint: LlmEndpoint, apiKey: string | undef
     },
 
     async select(ctx, population, crossovers, mutations): Promise<Selection> {
-      lastPopulation = population;
       const r = await ask(ctx, 'select', selectionPrompt(ctx, population, crossovers, mutations), REPLY_SCHEMAS.select,
         (t) => parseSelectionReply(t, population.length, crossovers, mutations));
       if (!r.ok) return { ...(await gaOptimizer.select(ctx, population, crossovers, mutations)), fallback: r.reason };
@@ -87,14 +82,14 @@ export function createLlmOptimizer(endpoint: LlmEndpoint, apiKey: string | undef
     },
 
     async crossover(ctx, a, b) {
-      const r = await ask(ctx, 'crossover', crossoverPrompt(ctx, a, b, lastPopulation), REPLY_SCHEMAS.rates,
+      const r = await ask(ctx, 'crossover', crossoverPrompt(ctx, a, b, ctx.population), REPLY_SCHEMAS.rates,
         (t) => parseRatesReply(t, L(ctx)));
       if (!r.ok) return { ...(await gaOptimizer.crossover(ctx, a, b)), fallback: r.reason };
       return { operator: 'llm-crossover', rates: r.value };
     },
 
     async mutate(ctx, a) {
-      const r = await ask(ctx, 'mutation', mutationPrompt(ctx, a, lastPopulation), REPLY_SCHEMAS.rates,
+      const r = await ask(ctx, 'mutation', mutationPrompt(ctx, a, ctx.population), REPLY_SCHEMAS.rates,
         (t) => parseRatesReply(t, L(ctx)));
       if (!r.ok) return { ...(await gaOptimizer.mutate(ctx, a)), fallback: r.reason };
       return { operator: 'llm-mutation', rates: r.value };

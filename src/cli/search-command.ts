@@ -1,0 +1,159 @@
+// prunelab search: the Self-Pruner evolutionary search over per-layer pruning rates on the GPU, with the built-in
+// operators or an OpenAI-compatible LLM as the optimizer. Progress per generation on stderr; --state FILE keeps
+// the run's state after every evaluation and resumes from it; Ctrl-C stops after the running evaluation.
+import { existsSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { BadRequest, Cancelled } from '../core/errors.ts';
+import { evaluatePerplexity } from '../core/engine/perplexity.ts';
+import { evalWindows, sha256Hex, tokenizeForEval } from '../core/engine/windows.ts';
+import { repairToMean } from '../core/prune/allocation.ts';
+import { Pruner } from '../core/prune/pruner.ts';
+import { STRUCTURED_METRICS, type StructuredMetric } from '../core/prune/structured-selection.ts';
+import type { Optimizer } from '../core/search/operators.ts';
+import { gaOptimizer } from '../core/search/ga-operators.ts';
+import { maxStructuredRate, PruningFitness, type PruningMethod } from '../core/search/pruning-fitness.ts';
+import { bestOf, newSearchState, operatorCounts, runSearch } from '../core/search/search.ts';
+import type { SearchProtocol, SearchState } from '../core/search/search-types.ts';
+import { describeModel, sensitivityFromScan } from '../core/search/model-description.ts';
+import { optionalInt, requireString, type CliValues } from './args.ts';
+import { openSession } from './session.ts';
+import { llmOptimizerFromCli } from './llm-options.ts';
+
+const readText = (path: string) => readFile(path, 'utf8').catch(() => { throw new BadRequest(`cannot read text file ${path}`); });
+
+function parseMethod(values: CliValues): PruningMethod {
+  const structured = values.structured as string | undefined;
+  const method = values.method as string | undefined;
+  if (structured !== undefined && method !== undefined) throw new BadRequest('give --structured or --method, not both');
+  if (method !== undefined) {
+    if (method === 'sparsegpt') throw new BadRequest('SparseGPT is not implemented yet (use magnitude or wanda)');
+    if (method !== 'magnitude' && method !== 'wanda') throw new BadRequest(`unknown --method "${method}" (expected magnitude or wanda)`);
+    return { metric: method };
+  }
+  const s = structured ?? 'wanda-sp'; // the paper's default
+  if (s === 'flap') throw new BadRequest('FLAP is not implemented yet (use wanda-sp or magnitude-sp)');
+  if (!STRUCTURED_METRICS.includes(s as StructuredMetric)) {
+    throw new BadRequest(`unknown --structured "${s}" (expected ${STRUCTURED_METRICS.join(' or ')})`);
+  }
+  return { metric: 'wanda', structured: s as StructuredMetric };
+}
+
+function parseNumber(values: CliValues, name: string, fallback?: number): number {
+  const raw = values[name];
+  if (raw === undefined) {
+    if (fallback === undefined) throw new BadRequest(`--${name} is required`);
+    return fallback;
+  }
+  const v = Number(raw);
+  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(v)) throw new BadRequest(`--${name} must be a number (got "${String(raw)}")`);
+  return v;
+}
+
+async function saveState(path: string, state: SearchState): Promise<void> {
+  await writeFile(`${path}.tmp`, JSON.stringify(state));
+  await rename(`${path}.tmp`, path); // never leaves a half-written state behind
+}
+
+async function loadState(path: string, protocol: SearchProtocol): Promise<SearchState> {
+  let state: SearchState;
+  try { state = JSON.parse(await readFile(path, 'utf8')) as SearchState; } catch (e) {
+    throw new BadRequest(`--state ${path} is not a Prunelab search state (${(e as Error).message})`);
+  }
+  if (state?.version !== 1 || !state.config || !Array.isArray(state.history)) throw new BadRequest(`--state ${path} is not a Prunelab search state`);
+  for (const [k, v] of Object.entries(protocol)) {
+    const had = (state.protocol as unknown as Record<string, unknown> | undefined)?.[k];
+    if (had !== v) throw new BadRequest(`--state ${path} was made with ${k} = ${String(had)}, this run has ${String(v)}: resume with the same model, texts and options`);
+  }
+  return state;
+}
+
+export async function runSearchCommand(values: CliValues): Promise<number> {
+  const modelPath = requireString(values, 'model');
+  const method = parseMethod(values);
+  const target = parseNumber(values, 'target');
+  const seqLen = optionalInt(values, 'seq-len', 256)!;
+  const windows = optionalInt(values, 'windows', 4)!;
+  const calibWindows = optionalInt(values, 'calib-windows', 4)!;
+  const calibOffset = optionalInt(values, 'calib-offset', 0)!;
+  const statePath = values.state as string | undefined;
+  const text = await readText(requireString(values, 'text'));
+  const calibText = await readText(requireString(values, 'calib'));
+  const scan = values.scan === undefined ? undefined : await readText(values.scan as string);
+  const operator = (values.operator as string | undefined) ?? 'ga';
+  if (operator !== 'ga' && operator !== 'llm') throw new BadRequest(`--operator must be ga or llm (got "${operator}")`);
+  const llm = operator === 'llm' ? await llmOptimizerFromCli(values) : undefined;
+  const { gpu, engine } = await openSession(modelPath, values.variant as string | undefined);
+  const ctrl = new AbortController();
+  const onSigint = () => { process.stderr.write('\nstopping after the running evaluation...\n'); ctrl.abort(); };
+  process.once('SIGINT', onSigint);
+  try {
+    const spec = engine.spec;
+    const pMax = parseNumber(values, 'p-max', method.structured ? maxStructuredRate(spec) : 0.95);
+    const protocol: SearchProtocol = {
+      modelHash: engine.model.fingerprint, method: method.structured ? `structured ${method.structured}` : `unstructured ${method.metric}`,
+      textHash: await sha256Hex(text), calibHash: await sha256Hex(calibText), seqLen, windows, calibWindows, calibOffset,
+    };
+    const state = statePath && existsSync(statePath) ? await loadState(statePath, protocol) : {
+      ...newSearchState({
+        numLayers: spec.numLayers, target, pMax, seed: optionalInt(values, 'seed', 0),
+        population: optionalInt(values, 'population'), generations: optionalInt(values, 'generations'),
+        crossovers: optionalInt(values, 'crossovers'), mutations: optionalInt(values, 'mutations'), operator,
+        ...(values.sigma === undefined ? {} : { sigma: parseNumber(values, 'sigma') }),
+      }),
+      protocol,
+    };
+    if (state.history.length) process.stderr.write(`resuming ${statePath}: generation ${state.generation}, ${state.history.length} individuals\n`);
+    const tokenize = (t: string) => tokenizeForEval(engine.model.tokenizer, t);
+    const evalSlice = evalWindows(tokenize(text), seqLen, windows);
+    const pruner = await Pruner.create(engine, evalWindows(tokenize(calibText).slice(calibOffset), seqLen, calibWindows));
+    try {
+      const densePpl = (await evaluatePerplexity(engine, text, { seqLen, maxWindows: windows })).ppl;
+      // OWL's allocation at the target seeds one individual (its outlier ratios need one dense statistics pass).
+      const owl = (await pruner.prune({ metric: 'wanda', allocation: 'owl', sparsity: state.config.target })).allocation;
+      const shapes = {
+        owl: repairToMean(owl, state.config.target, 0, state.config.pMax),
+        sensitivity: scan === undefined ? undefined : sensitivityFromScan(scan, spec.numLayers, state.config.target),
+      };
+      const fitness = new PruningFitness(pruner, method, evalSlice);
+      const optimizer: Optimizer = llm ?? gaOptimizer;
+      const t0 = performance.now();
+      let genStart = performance.now();
+      await runSearch(state, fitness, optimizer, {
+        signal: ctrl.signal, shapes, model: describeModel(engine.model, protocol.method),
+        onCheckpoint: statePath ? (s) => saveState(statePath, s) : undefined,
+        onGeneration: (g, s) => {
+          const best = bestOf(s);
+          process.stderr.write(`generation ${g.generation}/${s.config.generations}: best ${g.best.toFixed(4)} mean ${g.mean.toFixed(4)} `
+            + `(${g.evaluations} evaluations, ${((performance.now() - genStart) / 1000).toFixed(1)} s) `
+            + `best rates [${best.rates.map((x) => x.toFixed(3)).join(', ')}]\n`);
+          genStart = performance.now();
+        },
+      });
+      const uniform = new Array(spec.numLayers).fill(state.config.target);
+      const uniformKey = fitness.key(uniform);
+      const known = state.history.find((e) => fitness.key(e.rates) === uniformKey);
+      const uniformPpl = known ? known.fitness : await fitness.evaluate(uniform);
+      const best = bestOf(state);
+      const report = {
+        best: { rates: best.rates, ppl: best.fitness, operator: best.operator, generation: best.generation },
+        uniformPpl, densePpl, ratio: best.fitness / uniformPpl,
+        generations: state.summaries, operatorCounts: operatorCounts(state),
+        evaluations: state.history.filter((e) => !e.cached).length, cacheHits: state.history.filter((e) => e.cached).length,
+        config: state.config, protocol, seconds: (performance.now() - t0) / 1000, adapter: engine.gpu.adapter.description,
+      };
+      if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+      else {
+        process.stdout.write(`best perplexity ${best.fitness.toFixed(4)} (uniform ${uniformPpl.toFixed(4)}, dense ${densePpl.toFixed(4)}, `
+          + `ratio ${report.ratio.toFixed(3)})\nbest rates: ${best.rates.map((x) => x.toFixed(4)).join(' ')}\n`);
+      }
+      return 0;
+    } catch (e) {
+      if (e instanceof Cancelled && statePath) throw new Cancelled(`search (state saved: resume with --state ${statePath})`);
+      throw e;
+    } finally { pruner.destroy(); }
+  } finally {
+    process.off('SIGINT', onSigint);
+    engine.destroy();
+    gpu.destroy();
+  }
+}

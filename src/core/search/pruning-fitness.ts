@@ -1,0 +1,60 @@
+// Fitness of a per-layer rate vector on the GPU: prune the loaded model with it (structured Wanda-sp by default,
+// or any unstructured metric) and return the perplexity on the evaluation windows (lower is better).
+import type { Engine } from '../engine/engine.ts';
+import { BadRequest, Cancelled } from '../errors.ts';
+import { mean } from '../prune/allocation.ts';
+import type { Metric } from '../prune/prune-options.ts';
+import type { Pruner } from '../prune/pruner.ts';
+import { removedCount, type StructuredMetric } from '../prune/structured-selection.ts';
+import type { ModelSpec } from '../model/spec.ts';
+import { roundedKey, type FitnessEvaluator } from './search.ts';
+
+export interface PruningMethod {
+  /** Structured: rates are the fraction of heads and of MLP channels removed per layer. */
+  structured?: StructuredMetric;
+  /** Unstructured: rates are the per-layer weight sparsities. */
+  metric: Metric;
+}
+
+/**
+ * Largest rate that keeps a query head in every kv-group under structured pruning (GQA), capped by `cap`.
+ * floor(p * nH) heads go, and at most nH - nKv may: p < (nH - nKv + 1) / nH.
+ */
+export function maxStructuredRate(spec: ModelSpec, cap = 0.8): number {
+  const { numHeads: nH, numKvHeads: nKv } = spec;
+  return Math.min(cap, (nH - nKv + 1) / nH - 1e-6);
+}
+
+export class PruningFitness implements FitnessEvaluator {
+  /** Model evaluations actually run (cache hits never reach this class). */
+  evaluations = 0;
+
+  constructor(private readonly pruner: Pruner, private readonly method: PruningMethod,
+    private readonly windows: number[][]) {
+    if (windows.length === 0) throw new BadRequest('the search needs at least one evaluation window');
+  }
+
+  private get engine(): Engine { return this.pruner.engine; }
+
+  /** Structured vectors with the same removed counts prune to the same model: key by the counts. */
+  key(rates: number[]): string {
+    if (!this.method.structured) return roundedKey(rates);
+    const { numHeads: nH, intermediateSize: f } = this.engine.spec;
+    return rates.map((p) => `${removedCount(p, nH)}/${removedCount(p, f)}`).join(',');
+  }
+
+  async evaluate(rates: number[], signal?: AbortSignal): Promise<number> {
+    await this.pruner.prune({
+      metric: this.method.metric, structured: this.method.structured, allocation: rates, sparsity: mean(rates),
+    }, { signal });
+    let sum = 0, count = 0;
+    for (const w of this.windows) {
+      if (signal?.aborted) throw new Cancelled('fitness evaluation');
+      const r = await this.engine.windowNll(w);
+      sum += r.sum;
+      count += r.count;
+    }
+    this.evaluations++;
+    return Math.exp(sum / count);
+  }
+}
