@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { BadRequest, Cancelled } from '../core/errors.ts';
-import { evaluatePerplexity } from '../core/engine/perplexity.ts';
+import { windowsPerplexity } from '../core/engine/perplexity.ts';
 import { evalWindows, sha256Hex, tokenizeForEval } from '../core/engine/windows.ts';
 import { repairToMean } from '../core/prune/allocation.ts';
 import { Pruner } from '../core/prune/pruner.ts';
@@ -103,11 +103,13 @@ export async function runSearchCommand(values: CliValues): Promise<number> {
       protocol,
     };
     if (state.history.length) process.stderr.write(`resuming ${statePath}: generation ${state.generation}, ${state.history.length} individuals\n`);
-    const tokenize = (t: string) => tokenizeForEval(engine.model.tokenizer, t);
-    const evalSlice = evalWindows(tokenize(text), seqLen, windows);
-    const pruner = await Pruner.create(engine, evalWindows(tokenize(calibText).slice(calibOffset), seqLen, calibWindows));
+    // Tokenizing a whole text takes seconds: once per distinct text.
+    const textIds = tokenizeForEval(engine.model.tokenizer, text);
+    const calibIds = calibText === text ? textIds : tokenizeForEval(engine.model.tokenizer, calibText);
+    const evalSlice = evalWindows(textIds, seqLen, windows);
+    const pruner = await Pruner.create(engine, evalWindows(calibIds.slice(calibOffset), seqLen, calibWindows));
     try {
-      const densePpl = (await evaluatePerplexity(engine, text, { seqLen, maxWindows: windows })).ppl;
+      const densePpl = await windowsPerplexity(engine, evalSlice);
       // OWL's allocation at the target seeds one individual (its outlier ratios need one dense statistics pass).
       const owl = (await pruner.prune({ metric: 'wanda', allocation: 'owl', sparsity: state.config.target })).allocation;
       const shapes = {

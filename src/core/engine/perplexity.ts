@@ -40,3 +40,15 @@ export async function evaluatePerplexity(engine: Engine, text: string, opts: Per
     },
   };
 }
+
+/** Perplexity over already-tokenized windows (a short slice: fitness, scan cells); exp(mean NLL). */
+export async function windowsPerplexity(engine: Engine, windows: number[][], signal?: AbortSignal): Promise<number> {
+  let sum = 0, count = 0;
+  for (const w of windows) {
+    if (signal?.aborted) throw new Cancelled('perplexity evaluation');
+    const r = await engine.windowNll(w);
+    sum += r.sum;
+    count += r.count;
+  }
+  return Math.exp(sum / count);
+}

@@ -3,6 +3,7 @@
 // Cells stream out as they finish; a scan given the cells it already has skips them (resume), and stops
 // between cells when its signal aborts.
 import { BadRequest, Cancelled } from '../errors.ts';
+import { windowsPerplexity } from '../engine/perplexity.ts';
 import { MODULES, type Module } from './linear-maps.ts';
 import type { Pruner } from './pruner.ts';
 import { LayerMasker } from './unstructured.ts';
@@ -33,11 +34,7 @@ export async function sensitivityScan(pruner: Pruner, req: ScanRequest, opts: {
   const { engine, masks, calib } = pruner;
   const L = engine.spec.numLayers;
   const modules: Array<Module | 'all'> = req.by === 'module' ? [...MODULES] : ['all'];
-  const evalPpl = async () => {
-    let sum = 0, count = 0;
-    for (const w of req.windows) { const r = await engine.windowNll(w); sum += r.sum; count += r.count; }
-    return Math.exp(sum / count);
-  };
+  const evalPpl = () => windowsPerplexity(engine, req.windows);
   pruner.reset(); // dense: no masks and no compacted layers (a structured prune may be active)
   const densePpl = await evalPpl();
   await pruner.denseStatistics(opts.signal);

@@ -1,7 +1,8 @@
 // Fitness of a per-layer rate vector on the GPU: prune the loaded model with it (structured Wanda-sp by default,
 // or any unstructured metric) and return the perplexity on the evaluation windows (lower is better).
 import type { Engine } from '../engine/engine.ts';
-import { BadRequest, Cancelled } from '../errors.ts';
+import { BadRequest } from '../errors.ts';
+import { windowsPerplexity } from '../engine/perplexity.ts';
 import { mean } from '../prune/allocation.ts';
 import type { Metric } from '../prune/prune-options.ts';
 import type { Pruner } from '../prune/pruner.ts';
@@ -47,14 +48,8 @@ export class PruningFitness implements FitnessEvaluator {
     await this.pruner.prune({
       metric: this.method.metric, structured: this.method.structured, allocation: rates, sparsity: mean(rates),
     }, { signal });
-    let sum = 0, count = 0;
-    for (const w of this.windows) {
-      if (signal?.aborted) throw new Cancelled('fitness evaluation');
-      const r = await this.engine.windowNll(w);
-      sum += r.sum;
-      count += r.count;
-    }
+    const ppl = await windowsPerplexity(this.engine, this.windows, signal);
     this.evaluations++;
-    return Math.exp(sum / count);
+    return ppl;
   }
 }
