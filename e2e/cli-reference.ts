@@ -35,3 +35,20 @@ export async function cliPrune(model: string, text: string, opts: {
   const last = stdout.trim().split('\n').pop() ?? '';
   return JSON.parse(last) as CliPrune;
 }
+
+export interface CliSearch { best: { rates: number[]; ppl: number }; uniformPpl: number; densePpl: number; evaluations: number }
+
+/** `prunelab search --json` with the studio's windows: calibration from the evaluation text after its windows. */
+export async function cliSearch(model: string, text: string, opts: {
+  target: number; seqLen: number; windows: number; calibWindows: number; population: number; generations: number;
+  crossovers: number; mutations: number; seed: number;
+}): Promise<CliSearch> {
+  const { stdout } = await run(process.execPath, ['bin/prunelab.mjs', 'search', '--model', model, '--text', text,
+    '--calib', text, '--calib-offset', String(opts.windows * opts.seqLen), '--calib-windows', String(opts.calibWindows),
+    '--seq-len', String(opts.seqLen), '--windows', String(opts.windows), '--target', String(opts.target),
+    '--population', String(opts.population), '--generations', String(opts.generations), '--crossovers', String(opts.crossovers),
+    '--mutations', String(opts.mutations), '--seed', String(opts.seed), '--json'],
+  { env: { ...process.env }, maxBuffer: 16 << 20, timeout: 600_000 });
+  const last = stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(last) as CliSearch;
+}

@@ -3,13 +3,14 @@
 import { BadRequest } from '../core/errors.ts';
 import type { Optimizer } from '../core/search/operators.ts';
 import { createLlmOptimizer } from '../core/search/llm-optimizer.ts';
+import { isHttpUrl } from '../core/search/llm-client.ts';
 import type { CliValues } from './args.ts';
 
 export async function llmOptimizerFromCli(values: CliValues): Promise<Optimizer> {
   const baseURL = values['llm-url'] as string | undefined;
   const model = values['llm-model'] as string | undefined;
   if (!baseURL || !model) throw new BadRequest('--operator llm needs --llm-url URL and --llm-model NAME');
-  try { new URL(baseURL); } catch { throw new BadRequest(`--llm-url "${baseURL}" is not a URL (e.g. http://127.0.0.1:8080)`); }
+  if (!isHttpUrl(baseURL)) throw new BadRequest(`--llm-url "${baseURL}" is not an http(s) URL (e.g. http://127.0.0.1:8080)`);
   const keyVar = values['llm-key-env'] as string | undefined;
   const apiKey = keyVar === undefined ? undefined : process.env[keyVar];
   if (keyVar !== undefined && !apiKey) throw new BadRequest(`--llm-key-env ${keyVar}: that environment variable is not set`);

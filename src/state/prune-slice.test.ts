@@ -36,6 +36,7 @@ function fakeClient(over: Partial<StudioClient>): StudioClient {
     generate: async () => { throw new Error('unused'); },
     prune: async (req) => outcome(req.sparsity, 10),
     scan: async () => ({ densePpl: 4, cells: [], windows: 4, seqLen: 128 }),
+    search: async () => { throw new Error('unused'); },
     cancel: async () => {},
     dispose: () => {},
     ...over,

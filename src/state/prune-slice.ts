@@ -68,7 +68,7 @@ export function pruneActions(set: Set, get: () => StudioState, client: StudioCli
       const s = get();
       const id = ++latest;
       patch(() => ({ sparsity }));
-      if (s.ppl.status === 'running' || s.gen.status === 'running' || s.scan.status === 'running') {
+      if (s.ppl.status === 'running' || s.gen.status === 'running' || s.scan.status === 'running' || s.search.status === 'running') {
         return fail('BadRequest', 'Another GPU job is running; wait for it or cancel it first.');
       }
       if (s.gpu.status !== 'ready') return fail('WebGPUUnavailable', 'No GPU device is available in this browser.');

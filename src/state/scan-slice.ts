@@ -45,7 +45,8 @@ export function scanActions(set: Set, get: () => StudioState, client: StudioClie
 
     async runScan() {
       const s = get();
-      if (s.ppl.status === 'running' || s.gen.status === 'running' || s.prune.status === 'running' || s.scan.status === 'running') return;
+      if (s.ppl.status === 'running' || s.gen.status === 'running' || s.prune.status === 'running' || s.scan.status === 'running'
+        || s.search.status === 'running') return;
       if (s.gpu.status !== 'ready') return fail('WebGPUUnavailable', 'No GPU device is available in this browser.');
       if (s.model.status !== 'ready' || !s.model.summary) return fail('BadRequest', 'Load a model first.');
       if (!s.text.file) return fail('BadRequest', 'Choose an evaluation text file first.');

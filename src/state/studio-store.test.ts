@@ -26,6 +26,7 @@ function fakeClient(over: Partial<StudioClient> = {}): StudioClient {
     generate: async (_prompt, opts, onProgress) => { onProgress?.(0, opts.steps); onProgress?.(12, opts.steps); return generation; },
     prune: async () => { throw new StudioError('BadRequest', 'not used here'); },
     scan: async () => { throw new StudioError('BadRequest', 'not used here'); },
+    search: async () => { throw new StudioError('BadRequest', 'not used here'); },
     cancel: async () => {},
     dispose: () => {},
     ...over,

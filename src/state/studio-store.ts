@@ -11,6 +11,7 @@ import { DEFAULT_SETTINGS, settingsProblem, type PerplexitySettings } from './ru
 import { DEFAULT_GENERATE_SETTINGS, generateSettingsProblem, type GenerateSettings } from './generate-settings.ts';
 import { idlePrune, pruneActions, type PruneActions, type PruneSlice } from './prune-slice.ts';
 import { idleScan, scanActions, type ScanActions, type ScanSlice } from './scan-slice.ts';
+import { idleSearch, searchActions, type SearchActions, type SearchSlice } from './search-slice.ts';
 
 export type GpuStatus = 'starting' | 'ready' | 'unavailable' | 'error';
 
@@ -50,7 +51,7 @@ export interface GenerationSlice {
   error: WorkerErrorInfo | null;
 }
 
-export interface StudioState extends PruneActions, ScanActions {
+export interface StudioState extends PruneActions, ScanActions, SearchActions {
   gpu: GpuSlice;
   model: ModelSlice;
   text: TextSlice;
@@ -58,6 +59,7 @@ export interface StudioState extends PruneActions, ScanActions {
   gen: GenerationSlice;
   prune: PruneSlice;
   scan: ScanSlice;
+  search: SearchSlice;
   init(): Promise<void>;
   loadModelFiles(files: File[], sourceLabel?: string): Promise<void>;
   setTextFile(file: File | null): void;
@@ -74,7 +76,7 @@ export interface StudioState extends PruneActions, ScanActions {
 
 /** Whether a GPU job is running: the worker runs one at a time (a new slider release supersedes a prune). */
 export const isGpuBusy = (s: StudioState) => s.ppl.status === 'running' || s.gen.status === 'running'
-  || s.prune.status === 'running' || s.scan.status === 'running';
+  || s.prune.status === 'running' || s.scan.status === 'running' || s.search.status === 'running';
 
 export type StudioStore = StoreApi<StudioState>;
 
@@ -106,8 +108,10 @@ export function createStudioStore(client: StudioClient, opts: StudioStoreOptions
     gen: idleGen(DEFAULT_GENERATE_SETTINGS),
     prune: idlePrune(),
     scan: idleScan(),
+    search: idleSearch(),
     ...pruneActions(set, get, client),
     ...scanActions(set, get, client, now),
+    ...searchActions(set, get, client, now),
 
     async init() {
       if (!opts.hasWebGpu) {
@@ -135,6 +139,7 @@ export function createStudioStore(client: StudioClient, opts: StudioStoreOptions
         gen: idleGen(s.gen.settings),
         prune: idlePrune(s.prune.method, s.prune.calibFile),
         scan: idleScan(s.scan.settings),
+        search: idleSearch(s.search.settings, s.search.apiKey),
       }));
       try {
         const summary = await client.loadModel(files, (fraction, progressLabel) => {
@@ -153,6 +158,7 @@ export function createStudioStore(client: StudioClient, opts: StudioStoreOptions
         ppl: s.ppl.status === 'running' ? s.ppl : idlePpl(s.ppl.settings),
         prune: s.prune.status === 'running' ? s.prune : idlePrune(s.prune.method, s.prune.calibFile),
         scan: s.scan.status === 'running' ? s.scan : idleScan(s.scan.settings),
+        search: s.search.status === 'running' ? s.search : idleSearch(s.search.settings, s.search.apiKey),
       }));
     },
 

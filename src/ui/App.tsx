@@ -6,6 +6,7 @@ import { Header } from './Header.tsx';
 import { HeatmapPanel } from './HeatmapPanel.tsx';
 import { MethodPanel } from './MethodPanel.tsx';
 import { SparsityPanel } from './SparsityPanel.tsx';
+import { SearchPanel } from './SearchPanel.tsx';
 import { ModelDropZone } from './ModelDropZone.tsx';
 import { ModelSummaryCard } from './ModelSummaryCard.tsx';
 import { NoWebGpuNotice } from './NoWebGpuNotice.tsx';
@@ -37,6 +38,7 @@ export function App() {
             <SparsityPanel />
           </div>
         </div>
+        <SearchPanel />
       </main>
       <footer className="app-footer muted small">
         Perplexity follows the Wanda/SparseGPT protocol: non-overlapping windows from the start of the tokenized text,

@@ -4,6 +4,8 @@ import type { AdapterSummary } from '../core/gpu/device.ts';
 import type { PruneRequest } from '../core/prune/prune-options.ts';
 import type { PruneProgress, PruneResult } from '../core/prune/pruner.ts';
 import type { ScanCell } from '../core/prune/sensitivity-scan.ts';
+import type { StructuredMetric } from '../core/prune/structured-selection.ts';
+import type { Evaluation, GenerationSummary, SearchConfig, SearchState } from '../core/search/search-types.ts';
 
 export interface ModelSummary {
   name: string;
@@ -77,6 +79,39 @@ export interface PruneOutcome {
 
 export interface ScanOutcome { densePpl: number; cells: ScanCell[]; windows: number; seqLen: number }
 
+/** A Self-Pruner search as the studio asks for it (the optimizer LLM's key travels only in `llm.apiKey`). */
+export interface SearchJobRequest {
+  target: number;
+  /** Structured (the paper's default) or unstructured pruning applied with each vector. */
+  structured?: StructuredMetric;
+  metric: PruneRequest['metric'];
+  population: number;
+  generations: number;
+  crossovers: number;
+  mutations: number;
+  seed: number;
+  operator: 'ga' | 'llm';
+  llm?: { baseURL: string; model: string; temperature: number; timeoutMs: number; apiKey?: string };
+  /** Continue this run (its config wins over the fields above). */
+  resume?: SearchState;
+}
+
+export type SearchEvent =
+  | { kind: 'started'; config: SearchConfig; densePpl: number; total: number }
+  | { kind: 'evaluation'; id: number; evaluation: Evaluation; done: number; total: number }
+  | { kind: 'generation'; summary: GenerationSummary; best: { rates: number[]; ppl: number } }
+  /** The run's whole state after every evaluation (persist it to resume after a reload). */
+  | { kind: 'checkpoint'; state: SearchState }
+  | { kind: 'llm'; message: string };
+
+export interface SearchOutcome {
+  state: SearchState;
+  best: { rates: number[]; ppl: number; operator: string; generation: number };
+  uniformPpl: number;
+  densePpl: number;
+  seconds: number;
+}
+
 /** Errors cross the worker boundary as plain data so the UI can show code + message. */
 export interface WorkerErrorInfo { code: string; message: string }
 
@@ -99,6 +134,8 @@ export interface StudioWorkerApi {
   /** Sensitivity scan (layers x levels, one layer pruned per cell on `scanWindows` evaluation windows); cells stream. */
   scan(req: { metric: PruneRequest['metric']; levels: number[] }, opts: PruneJobOptions & { scanWindows: number },
     onCell?: (cell: ScanCell, done: number, total: number) => void): Promise<ScanOutcome>;
-  /** Stops the running job (perplexity, generation, prune or scan) (it fails with Cancelled). */
+  /** Self-Pruner search over per-layer rates on the perplexity panel's windows; evaluations stream as events. */
+  search(req: SearchJobRequest, opts: PruneJobOptions, onEvent?: (e: SearchEvent) => void): Promise<SearchOutcome>;
+  /** Stops the running job (perplexity, generation, prune, scan or search) (it fails with Cancelled). */
   cancel(): void;
 }

@@ -15,6 +15,7 @@ export interface StudioClient {
     onProgress?: (done: number, total: number) => void): Promise<GenerationResult>;
   prune: StudioWorkerApi['prune'];
   scan: StudioWorkerApi['scan'];
+  search: StudioWorkerApi['search'];
   cancel(): Promise<void>;
   dispose(): void;
 }
@@ -52,6 +53,7 @@ export function createStudioClient(): StudioClient {
     prune: (request, opts, onProgress) =>
       call(remote.prune(request, opts, onProgress ? Comlink.proxy(onProgress) : undefined)),
     scan: (req, opts, onCell) => call(remote.scan(req, opts, onCell ? Comlink.proxy(onCell) : undefined)),
+    search: (req, opts, onEvent) => call(remote.search(req, opts, onEvent ? Comlink.proxy(onEvent) : undefined)),
     cancel: () => call(remote.cancel()),
     dispose() {
       remote[Comlink.releaseProxy]();

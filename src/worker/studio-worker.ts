@@ -14,6 +14,7 @@ import { toErrorInfo } from './error-info.ts';
 import { cancelRunning, exclusive, isBusy } from './job-slot.ts';
 import { PruneSession } from './prune-session.ts';
 import { pruneJob, scanJob } from './prune-jobs.ts';
+import { searchJob } from './search-job.ts';
 
 let gpuPromise: Promise<Gpu> | null = null;
 let engine: Engine | null = null;
@@ -164,6 +165,18 @@ const api: StudioWorkerApi = {
         (cell, done, total) => report(true, cell, done, total))));
     } finally {
       release(onCell);
+    }
+  }),
+
+  search: (req, opts, onEvent) => guarded(async () => {
+    try {
+      const s = session;
+      if (!s) throw new BadRequest('load a model before searching');
+      const report = throttled(onEvent, 0);
+      return await exclusive('search', (signal) => raceDeviceLoss(s.engine.gpu, searchJob(s, req, opts, signal,
+        (e) => report(true, e))));
+    } finally {
+      release(onEvent);
     }
   }),
 

@@ -92,7 +92,7 @@ describe('prunelab search', () => {
       [['--target', '0.7'], {}, 'target 0.7 is outside [0, p_max = 0.624999]'],
       [['--structured', 'flap'], {}, 'FLAP is not implemented yet'],
       [['--operator', 'llm'], {}, '--operator llm needs --llm-url URL and --llm-model NAME'],
-      [['--operator', 'llm', '--llm-url', 'not a url', '--llm-model', 'm'], {}, 'is not a URL'],
+      [['--operator', 'llm', '--llm-url', 'not a url', '--llm-model', 'm'], {}, 'is not an http(s) URL'],
       [['--operator', 'llm', '--llm-url', 'http://127.0.0.1:9', '--llm-model', 'm', '--llm-key-env', 'PRUNELAB_UNSET_KEY'], {},
         'PRUNELAB_UNSET_KEY: that environment variable is not set'],
       [['--population', '1'], {}, 'population must be an integer >= 2'],

@@ -26,6 +26,11 @@ export class LlmError extends PrunelabError {
 }
 
 /** The chat-completions URL for a base URL given with or without a trailing slash, "/v1" or the full path. */
+/** An http(s) URL ("localhost:8080" parses as a URL with the scheme "localhost:", which fetch cannot use). */
+export function isHttpUrl(text: string): boolean {
+  try { return ['http:', 'https:'].includes(new URL(text.trim()).protocol); } catch { return false; }
+}
+
 export function chatCompletionsURL(baseURL: string): string {
   const base = baseURL.trim().replace(/\/+$/, '');
   if (/\/v1\/chat\/completions$/.test(base)) return base;

@@ -28,6 +28,10 @@ export interface SearchHooks {
   onCheckpoint?(state: SearchState): void | Promise<void>;
 }
 
+/** Upper bound of the evaluations a run makes (cache hits make it fewer). */
+export const plannedEvaluations = (c: Pick<SearchConfig, 'population' | 'generations' | 'crossovers' | 'mutations'>) =>
+  c.population + c.generations * (c.crossovers + c.mutations);
+
 export const roundedKey = (rates: number[]) => rates.map((x) => x.toFixed(4)).join(',');
 
 export function validateSearchConfig(c: SearchConfig): void {

@@ -1,0 +1,66 @@
+// The Self-Pruner search as the user sets it up in the studio, and its validation before anything is sent.
+// Defaults are the paper's (population 30, 10 crossovers + 10 mutations, 20 generations; structured Wanda-sp).
+import type { SearchJobRequest } from '../worker/api.ts';
+import { isHttpUrl } from '../core/search/llm-client.ts';
+export { plannedEvaluations as plannedEvaluationsOf } from '../core/search/search.ts';
+
+export type SearchMethod = 'wanda-sp' | 'magnitude-sp' | 'wanda' | 'magnitude';
+
+export interface SearchSettings {
+  /** beta: mean per-layer pruning rate. */
+  target: number;
+  method: SearchMethod;
+  population: number;
+  generations: number;
+  crossovers: number;
+  mutations: number;
+  seed: number;
+  operator: 'ga' | 'llm';
+  llmUrl: string;
+  llmModel: string;
+  llmTemperature: number;
+  llmTimeoutSeconds: number;
+}
+
+export const DEFAULT_SEARCH: SearchSettings = {
+  target: 0.3, method: 'wanda-sp', population: 30, generations: 20, crossovers: 10, mutations: 10, seed: 0,
+  operator: 'ga', llmUrl: 'http://127.0.0.1:8080', llmModel: '', llmTemperature: 0.7, llmTimeoutSeconds: 120,
+};
+
+export const isStructured = (m: SearchMethod) => m === 'wanda-sp' || m === 'magnitude-sp';
+
+/** The largest target the method allows on this model (structured: every kv-group keeps a query head). */
+export function maxTarget(method: SearchMethod, heads: number, kvHeads: number): number {
+  return isStructured(method) ? Math.min(0.8, (heads - kvHeads + 1) / heads - 1e-6) : 0.95;
+}
+
+export function searchSettingsProblem(s: SearchSettings, heads: number, kvHeads: number): string | null {
+  const whole = (v: number, name: string, min: number) =>
+    (Number.isInteger(v) && v >= min ? null : `${name} must be a whole number of at least ${min} (got ${Number.isNaN(v) ? 'nothing' : v})`);
+  const pMax = maxTarget(s.method, heads, kvHeads);
+  if (!(s.target > 0 && s.target <= pMax)) {
+    return `target must be in (0, ${pMax.toFixed(3)}]${isStructured(s.method) ? ' (beyond it a kv-group would lose all its query heads)' : ''}`;
+  }
+  const problem = whole(s.population, 'population', 2) ?? whole(s.generations, 'generations', 0)
+    ?? whole(s.crossovers, 'crossovers', 0) ?? whole(s.mutations, 'mutations', 0) ?? whole(s.seed, 'seed', 0);
+  if (problem) return problem;
+  if (s.operator === 'llm') {
+    if (!isHttpUrl(s.llmUrl)) return `LLM endpoint "${s.llmUrl}" is not a URL (e.g. http://127.0.0.1:8080)`;
+    if (!s.llmModel.trim()) return 'name the LLM model the endpoint should use';
+    if (!(s.llmTemperature >= 0 && s.llmTemperature <= 2)) return 'LLM temperature must be between 0 and 2';
+    if (!(s.llmTimeoutSeconds > 0)) return 'LLM timeout must be a positive number of seconds';
+  }
+  return null;
+}
+
+export function toSearchRequest(s: SearchSettings, apiKey: string): SearchJobRequest {
+  return {
+    target: s.target, structured: isStructured(s.method) ? (s.method as 'wanda-sp' | 'magnitude-sp') : undefined,
+    metric: s.method === 'magnitude' ? 'magnitude' : 'wanda', population: s.population, generations: s.generations,
+    crossovers: s.crossovers, mutations: s.mutations, seed: s.seed, operator: s.operator,
+    llm: s.operator === 'llm' ? {
+      baseURL: s.llmUrl.trim(), model: s.llmModel.trim(), temperature: s.llmTemperature,
+      timeoutMs: s.llmTimeoutSeconds * 1000, apiKey: apiKey || undefined,
+    } : undefined,
+  };
+}

@@ -1,0 +1,126 @@
+// The Self-Pruner search's slice: settings, the optimizer LLM's key (memory only: never persisted, never in a
+// URL), every evaluated individual for the scatter, best and mean per generation, progress with an ETA, cancel,
+// and resuming a cancelled run from its last checkpoint.
+import type { GenerationSummary, OperatorName, SearchConfig, SearchState } from '../core/search/search-types.ts';
+import type { WorkerErrorInfo } from '../worker/api.ts';
+import type { StudioClient } from '../worker/client.ts';
+import { toErrorInfo } from '../worker/error-info.ts';
+import { etaSeconds } from './eta.ts';
+import { methodProblem } from './prune-settings.ts';
+import { DEFAULT_SEARCH, searchSettingsProblem, toSearchRequest, type SearchSettings } from './search-settings.ts';
+import type { StudioState } from './studio-store.ts';
+
+/** One evaluated individual as the scatter draws it. */
+export interface SearchPoint { id: number; generation: number; fitness: number; operator: OperatorName; cached: boolean; rates: number[] }
+
+export interface SearchSlice {
+  settings: SearchSettings;
+  apiKey: string;
+  status: 'idle' | 'running' | 'done' | 'cancelled' | 'error';
+  config: SearchConfig | null;
+  points: SearchPoint[];
+  summaries: GenerationSummary[];
+  best: { rates: number[]; ppl: number } | null;
+  uniformPpl: number | null;
+  densePpl: number | null;
+  done: number;
+  total: number;
+  etaSeconds: number | null;
+  /** The latest LLM failures (the run goes on with the built-in operator). */
+  llmNotes: string[];
+  /** A cancelled run can be continued from its last checkpoint. */
+  resumable: boolean;
+  error: WorkerErrorInfo | null;
+}
+
+export interface SearchActions {
+  setSearchSettings(patch: Partial<SearchSettings>): void;
+  setLlmKey(key: string): void;
+  runSearch(opts?: { resume?: boolean }): Promise<void>;
+  cancelSearch(): Promise<void>;
+  dismissSearchError(): void;
+}
+
+export const idleSearch = (settings: SearchSettings = DEFAULT_SEARCH, apiKey = ''): SearchSlice => ({
+  settings, apiKey, status: 'idle', config: null, points: [], summaries: [], best: null, uniformPpl: null, densePpl: null,
+  done: 0, total: 0, etaSeconds: null, llmNotes: [], resumable: false, error: null,
+});
+
+type Set = (fn: (s: StudioState) => Partial<StudioState>) => void;
+
+export function searchActions(set: Set, get: () => StudioState, client: StudioClient, now: () => number): SearchActions {
+  const patch = (fn: (p: SearchSlice) => Partial<SearchSlice>) => set((s) => ({ search: { ...s.search, ...fn(s.search) } }));
+  const fail = (code: string, message: string) => patch(() => ({ status: 'error', error: { code, message } }));
+  // The last checkpoint stays out of the reactive state (it grows with every evaluation).
+  let checkpoint: SearchState | null = null;
+
+  return {
+    setSearchSettings(p) { patch((s) => ({ settings: { ...s.settings, ...p } })); },
+    setLlmKey(apiKey) { patch(() => ({ apiKey })); },
+
+    async runSearch(opts = {}) {
+      const s = get();
+      if (s.ppl.status === 'running' || s.gen.status === 'running' || s.prune.status === 'running'
+        || s.scan.status === 'running' || s.search.status === 'running') return;
+      if (s.gpu.status !== 'ready') return fail('WebGPUUnavailable', 'No GPU device is available in this browser.');
+      if (s.model.status !== 'ready' || !s.model.summary) return fail('BadRequest', 'Load a model first.');
+      if (!s.text.file) return fail('BadRequest', 'Choose an evaluation text file first.');
+      const { settings, apiKey } = s.search;
+      const problem = searchSettingsProblem(settings, s.model.summary.heads, s.model.summary.kvHeads)
+        ?? methodProblem(s.prune.method, s.ppl.settings.maxWindows, s.prune.calibFile !== null);
+      if (problem) return fail('BadRequest', problem);
+      const resume = opts.resume && checkpoint ? checkpoint : undefined;
+      const started = now();
+      let startedDone = 0;
+      set((st) => ({
+        search: resume ? { ...st.search, status: 'running', error: null, etaSeconds: null, resumable: false }
+          : { ...idleSearch(st.search.settings, st.search.apiKey), status: 'running' },
+      }));
+      const { seqLen, maxWindows } = s.ppl.settings;
+      try {
+        const outcome = await client.search({ ...toSearchRequest(settings, apiKey), resume }, {
+          text: s.text.file, calibText: s.prune.calibFile ?? undefined, seqLen, evalWindows: maxWindows,
+          calibWindows: s.prune.method.calibWindows,
+        }, (e) => {
+          if (get().search.status !== 'running') return;
+          if (e.kind === 'started') {
+            startedDone = resume?.history.length ?? 0;
+            patch(() => ({ config: e.config, densePpl: e.densePpl, total: e.total, done: startedDone }));
+          } else if (e.kind === 'evaluation') {
+            const { generation, fitness, operator, cached, rates } = e.evaluation;
+            const eta = etaSeconds((now() - started) / 1000, e.done - startedDone, e.total - startedDone);
+            patch((p) => ({ points: [...p.points, { id: e.id, generation, fitness, operator, cached, rates }], done: e.done, total: e.total, etaSeconds: eta }));
+          } else if (e.kind === 'generation') {
+            patch((p) => ({ summaries: [...p.summaries, e.summary], best: e.best }));
+          } else if (e.kind === 'checkpoint') {
+            checkpoint = e.state;
+          } else {
+            patch((p) => ({ llmNotes: [...p.llmNotes, e.message].slice(-5) }));
+          }
+        });
+        checkpoint = outcome.state;
+        patch(() => ({
+          status: 'done', best: outcome.best, uniformPpl: outcome.uniformPpl, densePpl: outcome.densePpl,
+          summaries: outcome.state.summaries, etaSeconds: 0, resumable: false,
+          points: outcome.state.history.map((h, id) => ({ id, generation: h.generation, fitness: h.fitness, operator: h.operator, cached: h.cached, rates: h.rates })),
+        }));
+      } catch (e) {
+        const error = toErrorInfo(e);
+        const status = error.code === 'Cancelled' ? 'cancelled' : 'error';
+        set((st) => ({
+          search: { ...st.search, status, error: status === 'error' ? error : null, etaSeconds: null, resumable: checkpoint !== null && !checkpoint.done },
+          model: error.code === 'DeviceLost' ? { ...st.model, status: 'error', summary: null, progress: null, error } : st.model,
+        }));
+      }
+    },
+
+    async cancelSearch() {
+      if (get().search.status !== 'running') return;
+      try { await client.cancel(); } catch (e) { patch(() => ({ status: 'error', error: toErrorInfo(e) })); }
+    },
+
+    dismissSearchError() {
+      patch((p) => (p.status === 'error' ? { status: 'idle', error: null } : {}));
+    },
+  };
+}

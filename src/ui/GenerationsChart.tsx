@@ -1,0 +1,48 @@
+// The search's generations: best and mean fitness of the population after each generation (lines), and every
+// evaluated individual (dots, at its generation, jittered so clusters stay visible), on a log perplexity axis.
+import { CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
+import type { GenerationSummary } from '../core/search/search-types.ts';
+import type { SearchPoint } from '../state/search-slice.ts';
+import { SERIES } from './chart-theme.ts';
+
+/** Deterministic jitter in [-0.25, 0.25] from the individual's id, so a re-render does not move the dots. */
+const jitter = (id: number) => ((((id * 2654435761) >>> 0) % 1000) / 1000 - 0.5) * 0.5;
+
+export function GenerationsChart({ summaries, points, generations, uniformPpl }: {
+  summaries: GenerationSummary[]; points: SearchPoint[]; generations: number; uniformPpl: number | null;
+}) {
+  const evaluated = points.filter((p) => !p.cached);
+  const dots = evaluated.map((p) => ({ x: p.generation + jitter(p.id), ppl: p.fitness, id: p.id, operator: p.operator }));
+  const lines = summaries.map((g) => ({ x: g.generation, best: g.best, mean: g.mean }));
+  const all = [...dots.map((d) => d.ppl), ...lines.map((l) => l.mean)].filter((v) => v > 0 && v < 1e30);
+  const lo = all.length ? Math.min(...all) : 1, hi = all.length ? Math.max(...all) : 10;
+  const ticks = Array.from({ length: generations + 1 }, (_, g) => g).filter((g) => generations <= 12 || g % Math.ceil(generations / 10) === 0);
+  return (
+    <figure className="chart" data-testid="generations-chart">
+      <figcaption className="chart__title chart__title--row">
+        <span>Perplexity per generation</span>
+        <span className="small muted" data-testid="generations-caption">
+          {summaries.length} of {generations + 1} generations · {evaluated.length} evaluations
+          {uniformPpl !== null && ` · uniform ${uniformPpl.toFixed(2)}`}
+        </span>
+      </figcaption>
+      <ResponsiveContainer width="100%" height={260}>
+        <ComposedChart margin={{ top: 8, right: 16, bottom: 22, left: 8 }}>
+          <CartesianGrid />
+          <XAxis type="number" dataKey="x" domain={[-0.5, generations + 0.5]} ticks={ticks} allowDecimals={false}
+            tickFormatter={(v: number) => String(Math.round(v))}
+            label={{ value: 'generation (0 = initial population)', position: 'insideBottom', offset: -12 }} />
+          <YAxis type="number" dataKey="ppl" scale="log" domain={[lo / 1.1, hi * 1.1]} allowDataOverflow width={56}
+            tickFormatter={(v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1))}
+            label={{ value: 'perplexity (log)', angle: -90, position: 'insideLeft', offset: 4, style: { textAnchor: 'middle' } }} />
+          <Tooltip formatter={(v) => Number(v).toFixed(3)} labelFormatter={(l) => `generation ${Math.round(Number(l))}`} />
+          <Legend verticalAlign="top" height={24} />
+          <Scatter name="individual" data={dots} fill={SERIES[2]} fillOpacity={0.6} isAnimationActive={false} shape="circle" />
+          <Line name="best" data={lines} dataKey="best" stroke={SERIES[0]} strokeWidth={2.5} dot={{ r: 3 }} isAnimationActive={false} />
+          <Line name="population mean" data={lines} dataKey="mean" stroke={SERIES[1]} strokeWidth={2} strokeDasharray="5 3"
+            dot={false} isAnimationActive={false} />
+        </ComposedChart>
+      </ResponsiveContainer>
+    </figure>
+  );
+}

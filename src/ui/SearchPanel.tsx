@@ -1,0 +1,169 @@
+// The Self-Pruner search: method, target, GA sizes, optimizer (built-in or an OpenAI-compatible LLM), a live
+// generations chart, the best vector's per-layer rates, progress with an ETA, cancel and resume.
+import type { SearchMethod } from '../state/search-settings.ts';
+import { maxTarget, plannedEvaluationsOf } from '../state/search-settings.ts';
+import { isGpuBusy } from '../state/studio-store.ts';
+import { ChoiceGroup } from './ChoiceGroup.tsx';
+import { ErrorBox } from './ErrorBox.tsx';
+import { GenerationsChart } from './GenerationsChart.tsx';
+import { NumberField } from './NumberField.tsx';
+import { ProgressBar } from './ProgressBar.tsx';
+import { RatesChart } from './RatesChart.tsx';
+import { useStudio } from './studio-context.tsx';
+import { formatEta } from './format.ts';
+import './PrunePanels.css';
+import './SearchPanel.css';
+
+const METHODS: Array<{ value: SearchMethod; label: string }> = [
+  { value: 'wanda-sp', label: 'Wanda-sp: heads + MLP channels (structured)' },
+  { value: 'magnitude-sp', label: 'Magnitude-sp: heads + MLP channels (structured)' },
+  { value: 'wanda', label: 'Wanda: weights (unstructured)' },
+  { value: 'magnitude', label: 'Magnitude: weights (unstructured)' },
+];
+
+const OPERATORS = [
+  { value: 'ga' as const, label: 'Built-in', hint: 'seeded GA: tournament of 3, blend / one-point crossover, Gaussian mutation (σ 0.05)' },
+  { value: 'llm' as const, label: 'LLM', hint: 'an OpenAI-compatible /v1/chat/completions endpoint proposes, selects, crosses and mutates' },
+];
+
+export function SearchPanel() {
+  const search = useStudio((s) => s.search);
+  const model = useStudio((s) => s.model.summary);
+  const ready = useStudio((s) => s.gpu.status === 'ready' && s.model.status === 'ready' && !!s.text.file);
+  const busy = useStudio(isGpuBusy);
+  const set = useStudio((s) => s.setSearchSettings);
+  const setKey = useStudio((s) => s.setLlmKey);
+  const run = useStudio((s) => s.runSearch);
+  const cancel = useStudio((s) => s.cancelSearch);
+  const dismiss = useStudio((s) => s.dismissSearchError);
+  const st = search.settings;
+  const running = search.status === 'running';
+  const pMax = model ? maxTarget(st.method, model.heads, model.kvHeads) : 0.95;
+  const lastGeneration = search.summaries.at(-1)?.generation;
+
+  return (
+    <section className="card search-card" aria-labelledby="search-heading">
+      <div className="card__titlebar">
+        <h2 id="search-heading" className="card__title"><span className="step">7</span> Evolutionary search (Self-Pruner)</h2>
+        <span className="muted small">fitness = perplexity on the perplexity panel&apos;s windows</span>
+      </div>
+      <div className="search-grid">
+        <label className="field">
+          <span className="field__label">Pruning applied with each vector</span>
+          <select value={st.method} disabled={busy} data-testid="search-method" onChange={(e) => set({ method: e.currentTarget.value as SearchMethod })}>
+            {METHODS.map((m) => <option key={m.value} value={m.value}>{m.label}</option>)}
+          </select>
+          <span className="field__hint">rate = fraction of {st.method.endsWith('-sp') ? 'heads and MLP channels' : 'weights'} removed per layer</span>
+        </label>
+        <label className="field">
+          <span className="field__label">Target (mean rate, %)</span>
+          <input type="number" min={1} max={Math.floor(pMax * 100)} step={1} disabled={busy} data-testid="search-target"
+            value={Number.isNaN(st.target) ? '' : +(st.target * 100).toFixed(4)}
+            onChange={(e) => set({ target: e.currentTarget.value === '' ? Number.NaN : Number(e.currentTarget.value) / 100 })} />
+          <span className="field__hint">every vector averages to this; each layer in [0, {(pMax * 100).toFixed(1)}%]</span>
+        </label>
+        <NumberField label="Population" value={st.population} min={2} testId="search-population" disabled={busy}
+          hint="survivors per generation" onChange={(population) => set({ population })} />
+        <NumberField label="Generations" value={st.generations} min={0} testId="search-generations" disabled={busy}
+          hint="after the initial one" onChange={(generations) => set({ generations })} />
+        <NumberField label="Crossovers" value={st.crossovers} min={0} testId="search-crossovers" disabled={busy}
+          hint="children per generation" onChange={(crossovers) => set({ crossovers })} />
+        <NumberField label="Mutations" value={st.mutations} min={0} testId="search-mutations" disabled={busy}
+          hint="children per generation" onChange={(mutations) => set({ mutations })} />
+        <NumberField label="Seed" value={st.seed} min={0} testId="search-seed" disabled={busy}
+          hint="same seed, same run" onChange={(seed) => set({ seed })} />
+      </div>
+      <ChoiceGroup legend="Optimizer" name="search-operator" testId="search-operator" value={st.operator} choices={OPERATORS}
+        disabled={busy} onChange={(operator) => set({ operator })} />
+      {st.operator === 'llm' && (
+        <div className="search-grid search-grid--llm" data-testid="llm-settings">
+          <label className="field">
+            <span className="field__label">Endpoint base URL</span>
+            <input type="url" value={st.llmUrl} disabled={busy} data-testid="llm-url" onChange={(e) => set({ llmUrl: e.currentTarget.value })} />
+            <span className="field__hint">POST {'{URL}'}/v1/chat/completions (llama.cpp, Ollama, vLLM, hosted)</span>
+          </label>
+          <label className="field">
+            <span className="field__label">Model</span>
+            <input type="text" value={st.llmModel} disabled={busy} data-testid="llm-model" placeholder="e.g. qwen2.5-7b-instruct"
+              onChange={(e) => set({ llmModel: e.currentTarget.value })} />
+            <span className="field__hint">the name the endpoint expects</span>
+          </label>
+          <label className="field">
+            <span className="field__label">API key (optional)</span>
+            <input type="password" autoComplete="off" value={search.apiKey} disabled={busy} data-testid="llm-key"
+              onChange={(e) => setKey(e.currentTarget.value)} />
+            <span className="field__hint">kept in this tab&apos;s memory only: never saved, logged or put in a link</span>
+          </label>
+          <NumberField label="Timeout (s)" value={st.llmTimeoutSeconds} min={1} testId="llm-timeout" disabled={busy}
+            hint="then retry once, then the built-in step" onChange={(llmTimeoutSeconds) => set({ llmTimeoutSeconds })} />
+        </div>
+      )}
+      <div className="search-actions">
+        <span className="small muted">up to {plannedEvaluationsOf(st)} evaluations (repeats come from the cache)</span>
+        {running ? (
+          <button type="button" className="btn btn--danger" data-testid="cancel-search" onClick={() => void cancel()}>Cancel</button>
+        ) : (
+          <>
+            {search.resumable && (
+              <button type="button" className="btn" data-testid="resume-search" disabled={!ready || busy}
+                onClick={() => void run({ resume: true })}>Resume</button>
+            )}
+            <button type="button" className="btn btn--primary" data-testid="run-search" disabled={!ready || busy} onClick={() => void run()}>Search</button>
+          </>
+        )}
+      </div>
+      {running && (
+        <ProgressBar testId="search-progress" fraction={search.total > 0 ? search.done / search.total : 0}
+          left={search.total > 0 ? `${search.done} / ${search.total} individuals${lastGeneration !== undefined ? ` · generation ${lastGeneration} done` : ''}`
+            : 'Dense baseline, calibration and OWL shape…'}
+          right={search.done > 0 ? formatEta(search.etaSeconds) : undefined} />
+      )}
+      {search.status === 'cancelled' && (
+        <p className="notice-inline" data-testid="search-cancelled">
+          Cancelled after {search.done} individuals.{search.resumable ? ' Resume continues exactly where it stopped.' : ''}
+        </p>
+      )}
+      {search.status === 'error' && search.error && <ErrorBox error={search.error} title="Search failed" onDismiss={dismiss} />}
+      {search.llmNotes.length > 0 && (
+        <details className="small" data-testid="llm-notes">
+          <summary>{search.llmNotes.length} LLM step{search.llmNotes.length > 1 ? 's' : ''} fell back or retried</summary>
+          <ul>{search.llmNotes.map((n, i) => <li key={i} className="mono">{n}</li>)}</ul>
+        </details>
+      )}
+      {search.best && (
+        <div className="prune-result__numbers" data-testid="search-result">
+          <div className="big-number">
+            <span className="field__label">best perplexity</span>
+            <span className="big-number__value" data-testid="search-best-ppl">{search.best.ppl.toFixed(3)}</span>
+          </div>
+          {search.uniformPpl !== null && (
+            <div className="big-number big-number--dense">
+              <span className="field__label">uniform, same target</span>
+              <span className="big-number__value" data-testid="search-uniform-ppl">{search.uniformPpl.toFixed(3)}</span>
+              <span className="small muted">best / uniform = {(search.best.ppl / search.uniformPpl).toFixed(3)}</span>
+            </div>
+          )}
+          {search.densePpl !== null && (
+            <div className="big-number big-number--dense">
+              <span className="field__label">dense</span>
+              <span className="big-number__value">{search.densePpl.toFixed(3)}</span>
+            </div>
+          )}
+        </div>
+      )}
+      {(search.points.length > 0 || running) && search.config && (
+        <div className="search-charts">
+          <GenerationsChart summaries={search.summaries} points={search.points} generations={search.config.generations}
+            uniformPpl={search.uniformPpl} />
+          {search.best && <RatesChart rates={search.best.rates} target={search.config.target} pMax={search.config.pMax} />}
+        </div>
+      )}
+      {search.status === 'idle' && search.points.length === 0 && (
+        <p className="muted small">
+          Searches per-layer pruning rates with mean = target: an initial population (uniform, OWL-shaped, Dirichlet
+          perturbations), then selection, crossover and mutation, keeping the best (Huang et al. 2025).
+        </p>
+      )}
+    </section>
+  );
+}

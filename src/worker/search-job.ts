@@ -1,0 +1,65 @@
+// The studio's Self-Pruner search job: the perplexity panel's evaluation windows are the fitness slice, the
+// calibration windows those of the pruning panel (so `prunelab search` with the same options reproduces it).
+import { BadRequest } from '../core/errors.ts';
+import { repairToMean } from '../core/prune/allocation.ts';
+import { gaOptimizer } from '../core/search/ga-operators.ts';
+import { createLlmOptimizer } from '../core/search/llm-optimizer.ts';
+import { describeModel } from '../core/search/model-description.ts';
+import { maxStructuredRate, PruningFitness } from '../core/search/pruning-fitness.ts';
+import { bestOf, newSearchState, plannedEvaluations, runSearch } from '../core/search/search.ts';
+import type { SearchState } from '../core/search/search-types.ts';
+import type { PruneJobOptions, SearchEvent, SearchJobRequest, SearchOutcome } from './api.ts';
+import type { PruneSession } from './prune-session.ts';
+
+
+export async function searchJob(session: PruneSession, req: SearchJobRequest, opts: PruneJobOptions, signal: AbortSignal,
+  onEvent: (e: SearchEvent) => void): Promise<SearchOutcome> {
+  const start = performance.now();
+  const { engine } = session;
+  const spec = engine.spec;
+  const method = req.structured ? `structured ${req.structured}` : `unstructured ${req.metric}`;
+  const state: SearchState = req.resume ?? newSearchState({
+    numLayers: spec.numLayers, target: req.target, pMax: req.structured ? maxStructuredRate(spec) : 0.95,
+    population: req.population, generations: req.generations, crossovers: req.crossovers, mutations: req.mutations,
+    seed: req.seed, operator: req.operator,
+  });
+  if (state.config.numLayers !== spec.numLayers) {
+    throw new BadRequest(`the run to resume has ${state.config.numLayers} layers but the loaded model has ${spec.numLayers}`);
+  }
+  const { text, evaluation, calibration, spec: calibSpec } = await session.windows(opts);
+  const protocol = {
+    modelHash: engine.model.fingerprint, method, textHash: text.hash, calibHash: calibSpec.textHash,
+    seqLen: opts.seqLen, windows: evaluation.length, calibWindows: calibration.length, calibOffset: calibSpec.offsetTokens,
+  };
+  if (req.resume?.protocol && JSON.stringify(req.resume.protocol) !== JSON.stringify(protocol)) {
+    throw new BadRequest('the run to resume was made with another model, text, method or windows: load those to resume it');
+  }
+  state.protocol = protocol;
+  const densePpl = (await session.dense(text, evaluation, signal)).ppl;
+  const pruner = await session.pruner(calibration, calibSpec);
+  const total = plannedEvaluations(state.config);
+  onEvent({ kind: 'started', config: state.config, densePpl, total });
+  const owl = (await pruner.prune({ metric: 'wanda', allocation: 'owl', sparsity: state.config.target }, { signal })).allocation;
+  const fitness = new PruningFitness(pruner, { metric: req.metric, structured: req.structured }, evaluation);
+  const optimizer = req.operator === 'llm' && req.llm
+    ? createLlmOptimizer(req.llm, req.llm.apiKey, {
+      onEvent: (e) => { if (!e.ok) onEvent({ kind: 'llm', message: `${e.step} attempt ${e.attempt}: ${e.error}` }); },
+    })
+    : gaOptimizer;
+  await runSearch(state, fitness, optimizer, {
+    signal, model: describeModel(engine.model, method),
+    shapes: { owl: repairToMean(owl, state.config.target, 0, state.config.pMax) },
+    onEvaluation: (evaluation, id) => onEvent({ kind: 'evaluation', id, evaluation, done: id + 1, total }),
+    onGeneration: (summary, s) => { const b = bestOf(s); onEvent({ kind: 'generation', summary, best: { rates: b.rates, ppl: b.fitness } }); },
+    onCheckpoint: (s) => onEvent({ kind: 'checkpoint', state: s }),
+  });
+  const uniform = new Array(spec.numLayers).fill(state.config.target);
+  const key = fitness.key(uniform);
+  const known = state.history.find((e) => fitness.key(e.rates) === key);
+  const uniformPpl = known ? known.fitness : await fitness.evaluate(uniform, signal);
+  const best = bestOf(state);
+  return {
+    state, best: { rates: best.rates, ppl: best.fitness, operator: best.operator, generation: best.generation },
+    uniformPpl, densePpl, seconds: (performance.now() - start) / 1000,
+  };
+}
