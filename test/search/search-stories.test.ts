@@ -77,4 +77,17 @@ describe('Self-Pruner search on stories260K (structured Wanda-sp, target 0.3)', 
     expect(strip(resumed)).toEqual(strip(full));
     expect(bestOf(resumed).rates).toEqual(bestOf(full).rates);
   }, 900_000);
+
+  it('works for unstructured pruning too: the fitness of a vector is Wanda with that explicit allocation', async () => {
+    const wanda = new PruningFitness(pruner, { metric: 'wanda' }, evalSet);
+    const state = await runSearch(newSearchState({ numLayers: 5, target: 0.5, pMax: 0.95, population: 3, generations: 1,
+      crossovers: 1, mutations: 1, seed: 1 }), wanda, gaOptimizer);
+    expect(state.history).toHaveLength(5);
+    const best = bestOf(state);
+    await pruner.prune({ metric: 'wanda', allocation: best.rates, sparsity: 0.5 });
+    let sum = 0, count = 0;
+    for (const w of evalSet) { const r = await engine.windowNll(w); sum += r.sum; count += r.count; }
+    expect(Math.exp(sum / count)).toBe(best.fitness);
+    expect(wanda.key([0.5, 0.5, 0.5, 0.5, 0.5])).toBe('0.5000,0.5000,0.5000,0.5000,0.5000');
+  }, 900_000);
 });
