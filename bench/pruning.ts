@@ -1,6 +1,7 @@
 // Pruning benchmarks, measured side by side in one run: one slider step (new target -> masks -> perplexity)
 // against one dense evaluation of the same windows, masked vs dense evaluation, structured (50% of heads and MLP
-// channels removed, compacted layers) vs dense evaluation, and GPU bytes of the masks and calibration state next
+// channels removed, compacted layers) vs dense evaluation, one Self-Pruner fitness evaluation (structured prune
+// from the dense weights + evaluation) vs dense evaluation, and GPU bytes of the masks and calibration state next
 // to the dense weights.
 import type { Gpu } from '../src/core/gpu/device.ts';
 import type { LoadedModel } from '../src/core/model/loaded-model.ts';
@@ -8,6 +9,7 @@ import { Engine } from '../src/core/engine/engine.ts';
 import { Pruner } from '../src/core/prune/pruner.ts';
 import { layerMaps, inputWidths, LINEAR_INPUTS } from '../src/core/prune/linear-maps.ts';
 import { formatBytes } from '../src/core/errors.ts';
+import { PruningFitness } from '../src/core/search/pruning-fitness.ts';
 
 async function seconds(fn: () => Promise<unknown>): Promise<number> {
   const t = performance.now();
@@ -28,6 +30,13 @@ export async function pruningBench(gpu: Gpu, label: string, model: LoadedModel, 
     await pruner.prune({ metric: 'wanda', sparsity: 0.5, allocation: 'uniform' });
     await evaluate();
   });
+  // One Self-Pruner fitness evaluation: structured Wanda-sp with a non-uniform vector at mean 0.3, from the
+  // dense weights (sequential calibration + compaction), then the evaluation.
+  const L = engine.spec.numLayers;
+  const vector = Array.from({ length: L }, (_, l) => 0.3 + (L > 1 ? 0.2 * (l / (L - 1) - 0.5) : 0));
+  const fitness = new PruningFitness(pruner, { metric: 'wanda', structured: 'wanda-sp' }, evalSet);
+  await fitness.evaluate(vector); // warm-up of the compacted plans
+  const fitnessSeconds = await seconds(() => fitness.evaluate(vector.slice().reverse()));
   // Structured 50% against a second, dense engine, alternating rounds so that machine load hits both alike.
   await pruner.prune({ metric: 'wanda', structured: 'wanda-sp', sparsity: 0.5, allocation: 'uniform' });
   const denseEngine = await Engine.create(gpu, model, { matmulVariant: engine.matmulVariant });
@@ -60,6 +69,8 @@ export async function pruningBench(gpu: Gpu, label: string, model: LoadedModel, 
     'structured / dense': structuredRatio.toFixed(2),
     'slider step s': step.toFixed(2),
     'step / dense eval': (step / dense).toFixed(2),
+    'search fitness s': fitnessSeconds.toFixed(2),
+    'fitness / dense eval': (fitnessSeconds / dense).toFixed(2),
     'masks+calib GPU bytes': formatBytes(maskBytes + statsBytes + streamBytes),
     'dense weights': formatBytes(weightBytes),
     'extra / weights': ((maskBytes + statsBytes + streamBytes) / weightBytes).toFixed(3),
