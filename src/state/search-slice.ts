@@ -5,6 +5,7 @@ import type { GenerationSummary, OperatorName, SearchConfig, SearchState } from 
 import type { WorkerErrorInfo } from '../worker/api.ts';
 import type { StudioClient } from '../worker/client.ts';
 import { toErrorInfo } from '../worker/error-info.ts';
+import { sensitivityAt } from '../core/search/model-description.ts';
 import { etaSeconds } from './eta.ts';
 import { methodProblem } from './prune-settings.ts';
 import { DEFAULT_SEARCH, searchSettingsProblem, toSearchRequest, type SearchSettings } from './search-settings.ts';
@@ -78,7 +79,9 @@ export function searchActions(set: Set, get: () => StudioState, client: StudioCl
       }));
       const { seqLen, maxWindows } = s.ppl.settings;
       try {
-        const outcome = await client.search({ ...toSearchRequest(settings, apiKey), resume }, {
+        // A finished (or partial but complete at one level) layer scan shapes one individual and informs the LLM.
+        const sensitivity = sensitivityAt(s.scan.cells, s.model.summary.layers, settings.target) ?? undefined;
+        const outcome = await client.search({ ...toSearchRequest(settings, apiKey), sensitivity, resume }, {
           text: s.text.file, calibText: s.prune.calibFile ?? undefined, seqLen, evalWindows: maxWindows,
           calibWindows: s.prune.method.calibWindows,
         }, (e) => {

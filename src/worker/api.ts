@@ -92,6 +92,8 @@ export interface SearchJobRequest {
   seed: number;
   operator: 'ga' | 'llm';
   llm?: { baseURL: string; model: string; temperature: number; timeoutMs: number; apiKey?: string };
+  /** Per-layer perplexity increase from the sensitivity scan (seeds one individual; shown to the LLM). */
+  sensitivity?: number[];
   /** Continue this run (its config wins over the fields above). */
   resume?: SearchState;
 }

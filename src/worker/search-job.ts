@@ -48,7 +48,10 @@ export async function searchJob(session: PruneSession, req: SearchJobRequest, op
     : gaOptimizer;
   await runSearch(state, fitness, optimizer, {
     signal, model: describeModel(engine.model, method),
-    shapes: { owl: repairToMean(owl, state.config.target, 0, state.config.pMax) },
+    shapes: {
+      owl: repairToMean(owl, state.config.target, 0, state.config.pMax),
+      sensitivity: req.sensitivity?.length === spec.numLayers ? req.sensitivity : undefined,
+    },
     onEvaluation: (evaluation, id) => onEvent({ kind: 'evaluation', id, evaluation, done: id + 1, total }),
     onGeneration: (summary, s) => { const b = bestOf(s); onEvent({ kind: 'generation', summary, best: { rates: b.rates, ppl: b.fitness } }); },
     onCheckpoint: (s) => onEvent({ kind: 'checkpoint', state: s }),

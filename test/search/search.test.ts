@@ -7,6 +7,7 @@ import {
 } from '../../src/core/search/search.ts';
 import type { SearchState } from '../../src/core/search/search-types.ts';
 import { Cancelled } from '../../src/core/errors.ts';
+import { sensitivityAt, sensitivityFromScan } from '../../src/core/search/model-description.ts';
 
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 
@@ -115,5 +116,16 @@ describe('Self-Pruner search core (built-in operators)', () => {
     expect(() => newSearchState({ ...config, target: 0.7 })).toThrow(/target 0.7 is outside/);
     expect(() => newSearchState({ ...config, pMax: 1 })).toThrow(/p_max/);
     expect(() => newSearchState({ ...config, population: 1 })).toThrow(/population/);
+  });
+
+  it('takes the sensitivity shape from the scan level nearest the target', () => {
+    const cells = [0.2, 0.4].flatMap((level) => [0, 1, 2].map((layer) => ({ layer, module: 'all', level, deltaPpl: level * 10 + layer })));
+    expect(sensitivityAt(cells, 3, 0.3)).toEqual([2, 3, 4]);   // tie: the first level scanned wins
+    expect(sensitivityAt(cells, 3, 0.35)).toEqual([4, 5, 6]);
+    expect(sensitivityAt(cells.slice(0, 2), 3, 0.2)).toBeNull(); // layer 2 missing
+    expect(sensitivityAt([], 3, 0.2)).toBeNull();
+    expect(sensitivityFromScan(JSON.stringify({ cells }), 3, 0.4)).toEqual([4, 5, 6]);
+    expect(() => sensitivityFromScan('{"cells": []}', 3, 0.4)).toThrow(/no layer cells/);
+    expect(() => sensitivityFromScan('not json', 3, 0.4)).toThrow(/not the JSON line/);
   });
 });

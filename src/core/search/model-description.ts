@@ -20,22 +20,34 @@ export function describeModel(model: { spec: ModelSpec }, method: string): Model
   };
 }
 
+/** Per-layer perplexity increase at the scanned level nearest to `target` (layer cells only), or null if incomplete. */
+export function sensitivityAt(cells: ReadonlyArray<{ layer: number; module: string; level: number; deltaPpl: number }>,
+  numLayers: number, target: number): number[] | null {
+  const layerCells = cells.filter((c) => c.module === 'all');
+  if (!layerCells.length) return null;
+  const levels = [...new Set(layerCells.map((c) => c.level))];
+  const level = levels.reduce((b, s) => (Math.abs(s - target) < Math.abs(b - target) ? s : b));
+  const out: number[] = [];
+  for (let l = 0; l < numLayers; l++) {
+    const c = layerCells.find((x) => x.layer === l && x.level === level);
+    if (!c || !Number.isFinite(c.deltaPpl)) return null;
+    out.push(c.deltaPpl);
+  }
+  return out;
+}
+
 /**
  * Per-layer perplexity increase from a `prunelab scan --json` report (by layer), at the scanned level nearest to
  * `target`: the sensitivity shape that seeds one individual and goes into the LLM prompts.
  */
 export function sensitivityFromScan(json: string, numLayers: number, target: number): number[] {
-  let scan: { by?: string; cells?: Array<{ layer: number; module: string; level: number; deltaPpl: number }> };
+  let scan: { cells?: Array<{ layer: number; module: string; level: number; deltaPpl: number }> };
   try { scan = JSON.parse(json.trim().split('\n').pop() ?? ''); } catch {
     throw new BadRequest('--scan is not the JSON line of `prunelab scan --json`');
   }
-  const cells = (scan.cells ?? []).filter((c) => c.module === 'all');
-  if (!cells.length) throw new BadRequest('--scan has no layer cells: run `prunelab scan --by layer --json`');
-  const levels = [...new Set(cells.map((c) => c.level))];
-  const level = levels.reduce((b, s) => (Math.abs(s - target) < Math.abs(b - target) ? s : b));
-  return Array.from({ length: numLayers }, (_, l) => {
-    const c = cells.find((x) => x.layer === l && x.level === level);
-    if (!c || !Number.isFinite(c.deltaPpl)) throw new BadRequest(`--scan has no finite cell for layer ${l} at level ${level}`);
-    return c.deltaPpl;
-  });
+  const cells = scan.cells ?? [];
+  if (!cells.some((c) => c.module === 'all')) throw new BadRequest('--scan has no layer cells: run `prunelab scan --by layer --json`');
+  const v = sensitivityAt(cells, numLayers, target);
+  if (!v) throw new BadRequest(`--scan does not have a finite cell for every one of the ${numLayers} layers at one level`);
+  return v;
 }
