@@ -8,7 +8,7 @@ export function RatesChart({ rates, target, pMax }: { rates: number[]; target: n
   return (
     <figure className="chart" data-testid="rates-chart">
       <figcaption className="chart__title chart__title--row">
-        <span>Best vector: pruning rate per layer</span>
+        <span>Best vector per layer</span>
         <span className="small muted">dashed: uniform {(target * 100).toFixed(0)}%</span>
       </figcaption>
       <ResponsiveContainer width="100%" height={220}>

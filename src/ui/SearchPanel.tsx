@@ -15,10 +15,10 @@ import './PrunePanels.css';
 import './SearchPanel.css';
 
 const METHODS: Array<{ value: SearchMethod; label: string }> = [
-  { value: 'wanda-sp', label: 'Wanda-sp: heads + MLP channels (structured)' },
-  { value: 'magnitude-sp', label: 'Magnitude-sp: heads + MLP channels (structured)' },
-  { value: 'wanda', label: 'Wanda: weights (unstructured)' },
-  { value: 'magnitude', label: 'Magnitude: weights (unstructured)' },
+  { value: 'wanda-sp', label: 'Wanda-sp · heads + channels' },
+  { value: 'magnitude-sp', label: 'Magnitude-sp · heads + channels' },
+  { value: 'wanda', label: 'Wanda · weights' },
+  { value: 'magnitude', label: 'Magnitude · weights' },
 ];
 
 const OPERATORS = [
@@ -49,18 +49,18 @@ export function SearchPanel() {
       </div>
       <div className="search-grid">
         <label className="field">
-          <span className="field__label">Pruning applied with each vector</span>
+          <span className="field__label">Pruning per vector</span>
           <select value={st.method} disabled={busy} data-testid="search-method" onChange={(e) => set({ method: e.currentTarget.value as SearchMethod })}>
             {METHODS.map((m) => <option key={m.value} value={m.value}>{m.label}</option>)}
           </select>
           <span className="field__hint">rate = fraction of {st.method.endsWith('-sp') ? 'heads and MLP channels' : 'weights'} removed per layer</span>
         </label>
         <label className="field">
-          <span className="field__label">Target (mean rate, %)</span>
+          <span className="field__label">Target rate (%)</span>
           <input type="number" min={1} max={Math.floor(pMax * 100)} step={1} disabled={busy} data-testid="search-target"
             value={Number.isNaN(st.target) ? '' : +(st.target * 100).toFixed(4)}
             onChange={(e) => set({ target: e.currentTarget.value === '' ? Number.NaN : Number(e.currentTarget.value) / 100 })} />
-          <span className="field__hint">every vector averages to this; each layer in [0, {(pMax * 100).toFixed(1)}%]</span>
+          <span className="field__hint">mean over layers; each in [0, {(pMax * 100).toFixed(1)}%]</span>
         </label>
         <NumberField label="Population" value={st.population} min={2} testId="search-population" disabled={busy}
           hint="survivors per generation" onChange={(population) => set({ population })} />

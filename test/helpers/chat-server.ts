@@ -57,6 +57,16 @@ export async function startChatServer(): Promise<ChatServer> {
   };
 
   const server = createServer((req, res) => {
+    // What a browser page (cross-origin, cross-origin isolated) needs: CORS on every answer and the preflight.
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, {
+        'Access-Control-Allow-Methods': 'POST', 'Access-Control-Allow-Headers': 'authorization, content-type',
+        'Access-Control-Max-Age': '600',
+      }).end();
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => answer(req, res, Buffer.concat(chunks).toString('utf8')));
