@@ -62,6 +62,17 @@ test('a 2-generation search streams into the chart and equals prunelab search', 
   await expect(page.getByTestId('rates-chart').locator('.recharts-bar-rectangle')).toHaveCount(LAYERS);
   await expect(page.getByTestId('rates-chart')).toContainText('removed (%)');
 
+  // The best vector applied on the slider: the same pruned model, so the same perplexity, with its kept units.
+  await page.getByTestId('apply-best').click();
+  await expect(page.getByTestId('prune-protocol')).toContainText('heads + channels: 30% requested', { timeout: 120_000 });
+  expect(Math.abs(Number(await page.getByTestId('pruned-ppl').textContent()) - cli.best.ppl)).toBeLessThan(1e-3);
+  await expect(page.getByTestId('prune-kept')).toContainText('kept heads');
+  await expect(page.getByTestId('allocation-chart').locator('.recharts-bar').first().locator('.recharts-bar-rectangle')).toHaveCount(LAYERS);
+  await expect(page.getByTestId('nm-heads')).toBeChecked();
+  await page.locator('#slider-heading').scrollIntoViewIfNeeded();
+  await page.mouse.move(0, 0);
+  await page.locator('.prune-row > .column').last().screenshot({ path: 'e2e/screenshots/studio-slider-evolved.png' });
+
   await page.locator('#search-heading').scrollIntoViewIfNeeded();
   await page.screenshot({ path: 'e2e/screenshots/studio-search-light.png', fullPage: true });
   await page.locator('.search-card').screenshot({ path: 'e2e/screenshots/studio-search-panel-light.png' });

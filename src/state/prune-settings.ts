@@ -4,7 +4,8 @@ import type { Metric, PruneRequest } from '../core/prune/prune-options.ts';
 import { DEFAULT_LEVELS } from '../core/prune/sensitivity-scan.ts';
 
 export type AllocationChoice = 'uniform' | 'owl' | 'mrp';
-export type NmChoice = 'off' | '2:4' | '4:8';
+/** The pruning pattern: unstructured weights, an N:M pattern, or whole attention heads + MLP channels. */
+export type NmChoice = 'off' | '2:4' | '4:8' | 'heads';
 
 export interface MethodSettings {
   metric: Metric;
@@ -25,19 +26,24 @@ export interface ScanSettings {
 
 export const DEFAULT_SCAN: ScanSettings = { levelsText: DEFAULT_LEVELS.join(', '), windows: 4 };
 
-/** N:M fixes every layer's sparsity, so it forces the uniform allocation. */
+/** N:M fixes every layer's sparsity, and structured pruning takes uniform or explicit rates: both force uniform. */
 export function effectiveAllocation(m: MethodSettings): AllocationChoice {
   return m.nm === 'off' ? m.allocation : 'uniform';
 }
 
-export function toPruneRequest(m: MethodSettings, sparsity: number): PruneRequest {
+/** The core request; `explicit` (an applied per-layer vector, e.g. the search's best) replaces the allocation. */
+export function toPruneRequest(m: MethodSettings, sparsity: number, explicit?: number[]): PruneRequest {
+  const allocation = explicit ?? effectiveAllocation(m);
+  if (m.nm === 'heads') return { metric: m.metric, sparsity, allocation, structured: m.metric === 'wanda' ? 'wanda-sp' : 'magnitude-sp' };
   const nm = m.nm === 'off' ? undefined : { n: Number(m.nm.split(':')[0]), m: Number(m.nm.split(':')[1]) };
-  return { metric: m.metric, sparsity, allocation: effectiveAllocation(m), nm };
+  return { metric: m.metric, sparsity, allocation, nm };
 }
 
 /** A short name for the method, used to group the perplexity-vs-sparsity curve. */
-export function methodLabel(m: MethodSettings): string {
+export function methodLabel(m: MethodSettings, explicit = false): string {
   const metric = m.metric === 'wanda' ? 'Wanda' : 'Magnitude';
+  if (m.nm === 'heads') return `${metric}-sp · heads+channels${explicit ? ' · evolved' : ''}`;
+  if (explicit) return `${metric} · evolved`;
   return m.nm === 'off' ? `${metric} · ${effectiveAllocation(m).toUpperCase()}` : `${metric} · ${m.nm}`;
 }
 

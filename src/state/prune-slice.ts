@@ -24,6 +24,8 @@ export interface PruneSlice {
   points: CurvePoint[];
   /** The protocol the points were measured under (model, text, windows, calibration); a new one starts over. */
   pointsProtocol: string | null;
+  /** A per-layer vector applied instead of the allocation (the search's best); the slider clears it. */
+  explicit: number[] | null;
 }
 
 export interface PruneActions {
@@ -32,12 +34,15 @@ export interface PruneActions {
   setCalibFile(file: File | null): void;
   /** The slider was released at `sparsity`: prune and evaluate, superseding any prune in flight. */
   commitSparsity(sparsity: number): Promise<void>;
+  /** Prunes with this per-layer vector (mean = the shown sparsity), structured or not, and evaluates. */
+  applyVector(rates: number[], pattern: 'heads' | 'off', metric: MethodSettings['metric']): Promise<void>;
   cancelPrune(): Promise<void>;
   dismissPruneError(): void;
 }
 
 export const idlePrune = (method: MethodSettings = DEFAULT_METHOD, calibFile: File | null = null): PruneSlice => ({
   method, calibFile, sparsity: 0, status: 'idle', progress: null, outcome: null, error: null, points: [], pointsProtocol: null,
+  explicit: null,
 });
 
 type Set = (fn: (s: StudioState) => Partial<StudioState>) => void;
@@ -53,6 +58,47 @@ export function pruneActions(set: Set, get: () => StudioState, client: StudioCli
   const patch = (fn: (p: PruneSlice) => Partial<PruneSlice>) => set((s) => ({ prune: { ...s.prune, ...fn(s.prune) } }));
   const fail = (code: string, message: string) => patch(() => ({ status: 'error', progress: null, error: { code, message } }));
 
+  /** Prunes to `sparsity` (allocation from the method, or `explicit` per layer) and evaluates; newest wins. */
+  async function run(sparsity: number, explicit: number[] | null): Promise<void> {
+    const s = get();
+    const id = ++latest;
+    patch(() => ({ sparsity, explicit }));
+    if (s.ppl.status === 'running' || s.gen.status === 'running' || s.scan.status === 'running' || s.search.status === 'running') {
+      return fail('BadRequest', 'Another GPU job is running; wait for it or cancel it first.');
+    }
+    if (s.gpu.status !== 'ready') return fail('WebGPUUnavailable', 'No GPU device is available in this browser.');
+    if (s.model.status !== 'ready' || !s.model.summary) return fail('BadRequest', 'Load a model first.');
+    if (!s.text.file) return fail('BadRequest', 'Choose an evaluation text file first.');
+    const { seqLen, maxWindows } = s.ppl.settings;
+    const { method, calibFile } = s.prune;
+    const problem = methodProblem(method, maxWindows, calibFile !== null);
+    if (problem) return fail('BadRequest', problem);
+
+    patch(() => ({ status: 'running', progress: null, error: null }));
+    try {
+      const outcome = await client.prune(toPruneRequest(method, sparsity, explicit ?? undefined), {
+        text: s.text.file, calibText: calibFile ?? undefined, seqLen, evalWindows: maxWindows, calibWindows: method.calibWindows,
+      }, (progress) => { if (id === latest) patch(() => ({ progress })); });
+      if (id !== latest) return;
+      const protocol = `${outcome.modelHash}/${outcome.textHash}/${outcome.windows}x${outcome.seqLen}/${JSON.stringify(outcome.calibration)}`;
+      const label = methodLabel(method, explicit !== null);
+      patch((p) => {
+        const base = p.pointsProtocol === protocol ? p.points : [];
+        const dense = withPoint(base, { method: label, sparsity: 0, ppl: outcome.densePpl });
+        return { status: 'done', progress: null, outcome, pointsProtocol: protocol,
+          points: withPoint(dense, { method: label, sparsity, ppl: outcome.ppl }) };
+      });
+    } catch (e) {
+      if (id !== latest) return; // superseded: the newer request owns the state
+      const error = toErrorInfo(e);
+      if (error.code === 'Cancelled') return patch(() => ({ status: 'cancelled', progress: null }));
+      set((st) => ({
+        prune: { ...st.prune, status: 'error', progress: null, error },
+        model: error.code === 'DeviceLost' ? { ...st.model, status: 'error', summary: null, progress: null, error } : st.model,
+      }));
+    }
+  }
+
   return {
     setMethod(m) {
       const before = get().prune;
@@ -62,47 +108,14 @@ export function pruneActions(set: Set, get: () => StudioState, client: StudioCli
       // Calibration size edits do not re-run: each keystroke would rebuild the calibration.
       if (changed && before.outcome && before.status !== 'error') void get().commitSparsity(before.sparsity);
     },
+
+    async applyVector(rates, pattern, metric) {
+      patch((p) => ({ method: { ...p.method, nm: pattern, metric } }));
+      await run(rates.reduce((a, b) => a + b, 0) / rates.length, rates);
+    },
     setCalibFile(file) { patch(() => ({ calibFile: file })); },
 
-    async commitSparsity(sparsity) {
-      const s = get();
-      const id = ++latest;
-      patch(() => ({ sparsity }));
-      if (s.ppl.status === 'running' || s.gen.status === 'running' || s.scan.status === 'running' || s.search.status === 'running') {
-        return fail('BadRequest', 'Another GPU job is running; wait for it or cancel it first.');
-      }
-      if (s.gpu.status !== 'ready') return fail('WebGPUUnavailable', 'No GPU device is available in this browser.');
-      if (s.model.status !== 'ready' || !s.model.summary) return fail('BadRequest', 'Load a model first.');
-      if (!s.text.file) return fail('BadRequest', 'Choose an evaluation text file first.');
-      const { seqLen, maxWindows } = s.ppl.settings;
-      const { method, calibFile } = s.prune;
-      const problem = methodProblem(method, maxWindows, calibFile !== null);
-      if (problem) return fail('BadRequest', problem);
-
-      patch(() => ({ status: 'running', progress: null, error: null }));
-      try {
-        const outcome = await client.prune(toPruneRequest(method, sparsity), {
-          text: s.text.file, calibText: calibFile ?? undefined, seqLen, evalWindows: maxWindows, calibWindows: method.calibWindows,
-        }, (progress) => { if (id === latest) patch(() => ({ progress })); });
-        if (id !== latest) return;
-        const protocol = `${outcome.modelHash}/${outcome.textHash}/${outcome.windows}x${outcome.seqLen}/${JSON.stringify(outcome.calibration)}`;
-        const label = methodLabel(method);
-        patch((p) => {
-          const base = p.pointsProtocol === protocol ? p.points : [];
-          const dense = withPoint(base, { method: label, sparsity: 0, ppl: outcome.densePpl });
-          return { status: 'done', progress: null, outcome, pointsProtocol: protocol,
-            points: withPoint(dense, { method: label, sparsity, ppl: outcome.ppl }) };
-        });
-      } catch (e) {
-        if (id !== latest) return; // superseded: the newer request owns the state
-        const error = toErrorInfo(e);
-        if (error.code === 'Cancelled') return patch(() => ({ status: 'cancelled', progress: null }));
-        set((st) => ({
-          prune: { ...st.prune, status: 'error', progress: null, error },
-          model: error.code === 'DeviceLost' ? { ...st.model, status: 'error', summary: null, progress: null, error } : st.model,
-        }));
-      }
-    },
+    commitSparsity: (sparsity) => run(sparsity, null),
 
     async cancelPrune() {
       if (get().prune.status !== 'running') return;

@@ -2,6 +2,7 @@
 // URL), every evaluated individual for the scatter, best and mean per generation, progress with an ETA, cancel,
 // and resuming a cancelled run from its last checkpoint.
 import type { GenerationSummary, OperatorName, SearchConfig, SearchState } from '../core/search/search-types.ts';
+import { bestOf, plannedEvaluations } from '../core/search/search.ts';
 import type { WorkerErrorInfo } from '../worker/api.ts';
 import type { StudioClient } from '../worker/client.ts';
 import { toErrorInfo } from '../worker/error-info.ts';
@@ -16,6 +17,8 @@ export interface SearchPoint { id: number; generation: number; fitness: number; 
 
 export interface SearchSlice {
   settings: SearchSettings;
+  /** The pruning method of the run shown (the settings may have been edited since). */
+  ranMethod: SearchSettings['method'] | null;
   apiKey: string;
   status: 'idle' | 'running' | 'done' | 'cancelled' | 'error';
   config: SearchConfig | null;
@@ -40,10 +43,16 @@ export interface SearchActions {
   runSearch(opts?: { resume?: boolean }): Promise<void>;
   cancelSearch(): Promise<void>;
   dismissSearchError(): void;
+  /** The last checkpoint of the run shown (null before any): what persistence saves to resume after a reload. */
+  getSearchCheckpoint(): SearchState | null;
+  /** Calls `listener` with every new checkpoint (and the final state); returns the unsubscribe. */
+  watchSearchCheckpoints(listener: (state: SearchState) => void): () => void;
+  /** Shows a saved run (chart, best, progress) and makes it the one `runSearch({ resume: true })` continues. */
+  restoreSearchCheckpoint(state: SearchState): void;
 }
 
 export const idleSearch = (settings: SearchSettings = DEFAULT_SEARCH, apiKey = ''): SearchSlice => ({
-  settings, apiKey, status: 'idle', config: null, points: [], summaries: [], best: null, uniformPpl: null, densePpl: null,
+  settings, ranMethod: null, apiKey, status: 'idle', config: null, points: [], summaries: [], best: null, uniformPpl: null, densePpl: null,
   done: 0, total: 0, etaSeconds: null, llmNotes: [], resumable: false, error: null,
 });
 
@@ -54,6 +63,8 @@ export function searchActions(set: Set, get: () => StudioState, client: StudioCl
   const fail = (code: string, message: string) => patch(() => ({ status: 'error', error: { code, message } }));
   // The last checkpoint stays out of the reactive state (it grows with every evaluation).
   let checkpoint: SearchState | null = null;
+  const watchers = new Set<(state: SearchState) => void>();
+  const saved = (state: SearchState) => { checkpoint = state; for (const w of watchers) w(state); };
 
   return {
     setSearchSettings(p) { patch((s) => ({ settings: { ...s.settings, ...p } })); },
@@ -75,7 +86,7 @@ export function searchActions(set: Set, get: () => StudioState, client: StudioCl
       let startedDone = 0;
       set((st) => ({
         search: resume ? { ...st.search, status: 'running', error: null, etaSeconds: null, resumable: false }
-          : { ...idleSearch(st.search.settings, st.search.apiKey), status: 'running' },
+          : { ...idleSearch(st.search.settings, st.search.apiKey), status: 'running', ranMethod: settings.method },
       }));
       const { seqLen, maxWindows } = s.ppl.settings;
       try {
@@ -96,12 +107,12 @@ export function searchActions(set: Set, get: () => StudioState, client: StudioCl
           } else if (e.kind === 'generation') {
             patch((p) => ({ summaries: [...p.summaries, e.summary], best: e.best }));
           } else if (e.kind === 'checkpoint') {
-            checkpoint = e.state;
+            saved(e.state);
           } else {
             patch((p) => ({ llmNotes: [...p.llmNotes, e.message].slice(-5) }));
           }
         });
-        checkpoint = outcome.state;
+        saved(outcome.state);
         patch(() => ({
           status: 'done', best: outcome.best, uniformPpl: outcome.uniformPpl, densePpl: outcome.densePpl,
           summaries: outcome.state.summaries, etaSeconds: 0, resumable: false,
@@ -124,6 +135,24 @@ export function searchActions(set: Set, get: () => StudioState, client: StudioCl
 
     dismissSearchError() {
       patch((p) => (p.status === 'error' ? { status: 'idle', error: null } : {}));
+    },
+
+    getSearchCheckpoint: () => checkpoint,
+    watchSearchCheckpoints(listener) {
+      watchers.add(listener);
+      return () => { watchers.delete(listener); };
+    },
+
+    restoreSearchCheckpoint(state) {
+      if (get().search.status === 'running') return;
+      checkpoint = state;
+      const best = state.history.length > 0 ? bestOf(state) : null;
+      patch(() => ({
+        status: 'cancelled', error: null, etaSeconds: null, config: state.config, summaries: state.summaries,
+        best: best ? { rates: best.rates, ppl: best.fitness } : null, uniformPpl: null,
+        points: state.history.map((h, id) => ({ id, generation: h.generation, fitness: h.fitness, operator: h.operator, cached: h.cached, rates: h.rates })),
+        done: state.history.length, total: plannedEvaluations(state.config), resumable: !state.done,
+      }));
     },
   };
 }

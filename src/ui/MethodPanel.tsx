@@ -28,6 +28,8 @@ const PATTERNS = [
   { value: 'off' as NmChoice, label: 'Unstructured', hint: 'any weight may go' },
   { value: '2:4' as NmChoice, label: '2:4', hint: 'keep 2 of every 4 weights per row (hardware sparse; forces 50% and uniform)' },
   { value: '4:8' as NmChoice, label: '4:8', hint: 'keep 4 of every 8 weights per row (forces 50% and uniform)' },
+  { value: 'heads' as NmChoice, label: 'Heads + channels',
+    hint: 'remove whole attention heads and MLP channels (Wanda-sp / magnitude-sp); the model really computes less' },
 ];
 
 export function MethodPanel() {
@@ -46,7 +48,7 @@ export function MethodPanel() {
       <div className="method-grid">
         <ChoiceGroup legend="Score" name="metric" testId="metric" value={method.metric} choices={METRICS} disabled={busy}
           onChange={(metric) => setMethod({ metric })} />
-        <ChoiceGroup legend={nmOn ? 'Allocation (N:M forces uniform)' : 'Allocation across layers'} name="allocation" testId="allocation"
+        <ChoiceGroup legend={nmOn ? `Allocation (${method.nm === 'heads' ? 'structured' : 'N:M'} forces uniform)` : 'Allocation across layers'} name="allocation" testId="allocation"
           value={effectiveAllocation(method)} choices={ALLOCATIONS} disabled={busy || nmOn}
           onChange={(allocation) => setMethod({ allocation })} />
         <ChoiceGroup legend="Pattern" name="nm" testId="nm" value={method.nm} choices={PATTERNS} disabled={busy}

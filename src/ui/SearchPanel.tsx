@@ -36,6 +36,7 @@ export function SearchPanel() {
   const run = useStudio((s) => s.runSearch);
   const cancel = useStudio((s) => s.cancelSearch);
   const dismiss = useStudio((s) => s.dismissSearchError);
+  const applyVector = useStudio((s) => s.applyVector);
   const st = search.settings;
   const running = search.status === 'running';
   const pMax = model ? maxTarget(st.method, model.heads, model.kvHeads) : 0.95;
@@ -148,6 +149,16 @@ export function SearchPanel() {
               <span className="field__label">dense</span>
               <span className="big-number__value">{search.densePpl.toFixed(3)}</span>
             </div>
+          )}
+          {search.status === 'done' && (
+            <button type="button" className="btn search-apply" data-testid="apply-best" disabled={!ready || busy}
+              title="prune with this vector in the Sparsity panel (allocation chart, curve, export)"
+              onClick={() => {
+                const m = search.ranMethod ?? st.method;
+                void applyVector(search.best!.rates, m.endsWith('-sp') ? 'heads' : 'off', m.startsWith('magnitude') ? 'magnitude' : 'wanda');
+              }}>
+              Apply on the slider
+            </button>
           )}
         </div>
       )}

@@ -33,10 +33,13 @@ function Outcome({ outcome, stale }: { outcome: PruneOutcome; stale: boolean }) 
         </div>
       </div>
       <p className="protocol small muted" data-testid="prune-protocol">
-        {(outcome.request.sparsity * 100).toFixed(0)}% requested, {(mean(result.achievedSparsity) * 100).toFixed(1)}% achieved ·{' '}
+        {outcome.request.structured ? 'heads + channels: ' : ''}{(outcome.request.sparsity * 100).toFixed(0)}% requested, {(mean(result.achievedSparsity) * 100).toFixed(1)}% achieved ·{' '}
         {outcome.windows} × {outcome.seqLen} evaluation windows · calibration {c.windows} × {c.seqLen} from the{' '}
         {c.source === 'evaluation-text' ? `evaluation text after ${c.offsetTokens} tokens` : 'calibration text'}
         {' '}· <span data-testid="prune-seconds">{formatSeconds(outcome.seconds)}</span> (evaluation {formatSeconds(outcome.evalSeconds)})
+        {outcome.keptHeads && outcome.keptChannels && (
+          <span data-testid="prune-kept"> · kept heads {outcome.keptHeads.join(' ')} · kept MLP channels {outcome.keptChannels.join(' ')}</span>
+        )}
       </p>
       <AllocationChart allocation={result.allocation} achieved={result.achievedSparsity} />
       {result.redundancyBefore && result.redundancyAfter && (
@@ -62,7 +65,7 @@ export function SparsityPanel() {
     <section className="card" aria-labelledby="slider-heading">
       <div className="card__titlebar">
         <h2 id="slider-heading" className="card__title"><span className="step">5</span> Sparsity</h2>
-        <span className="muted small">{methodLabel(prune.method)}</span>
+        <span className="muted small">{methodLabel(prune.method, prune.explicit !== null)}</span>
       </div>
       <div className="slider-row">
         <SparsitySlider value={prune.sparsity} onCommit={(v) => void commitSparsity(v)} disabled={!ready || otherJob} />

@@ -75,6 +75,9 @@ export interface PruneOutcome {
   seconds: number;
   /** Seconds of the pruned evaluation alone (the slider's floor). */
   evalSeconds: number;
+  /** Structured: query heads and MLP channels each layer keeps. */
+  keptHeads?: number[];
+  keptChannels?: number[];
 }
 
 export interface ScanOutcome { densePpl: number; cells: ScanCell[]; windows: number; seqLen: number }

@@ -1,7 +1,6 @@
 // The two pruning jobs the studio runs in the worker's slot: prune + evaluate (the slider) and the
 // sensitivity scan. Both take their windows from the PruneSession so the CLI can reproduce them exactly
 // (prunelab prune --calib TEXT --calib-offset evalWindows*seqLen --calib-windows N --windows W --seq-len T).
-import { BadRequest } from '../core/errors.ts';
 import type { PruneRequest } from '../core/prune/prune-options.ts';
 import type { PruneProgress } from '../core/prune/pruner.ts';
 import { sensitivityScan, type ScanCell } from '../core/prune/sensitivity-scan.ts';
@@ -10,19 +9,19 @@ import type { PruneSession } from './prune-session.ts';
 
 export async function pruneJob(session: PruneSession, request: PruneRequest, opts: PruneJobOptions, signal: AbortSignal,
   onProgress: (p: PruneProgress) => void): Promise<PruneOutcome> {
-  if (request.structured) throw new BadRequest('structured pruning is not offered in the studio yet');
   const start = performance.now();
   const { text, evaluation, calibration, spec } = await session.windows(opts);
   const dense = await session.dense(text, evaluation, signal);
   onProgress({ phase: 'calibration', done: 0, total: 1 });
   const pruner = await session.pruner(calibration, spec);
-  const { trajectory: _t, kept: _k, ...result } = await pruner.prune(request, { signal, onProgress });
+  const { trajectory: _t, kept, ...result } = await pruner.prune(request, { signal, onProgress });
   const pruned = await session.evaluate(evaluation, signal,
     (done, total) => onProgress({ phase: 'evaluation', done, total }));
   return {
     request, result, ppl: pruned.ppl, nll: pruned.nll, densePpl: dense.ppl, tokens: pruned.tokens,
     windows: evaluation.length, seqLen: opts.seqLen, calibration: spec, modelHash: session.engine.model.fingerprint,
     textHash: text.hash, seconds: (performance.now() - start) / 1000, evalSeconds: pruned.seconds,
+    ...(kept ? { keptHeads: kept.map((k) => k.heads.length), keptChannels: kept.map((k) => k.channels.length) } : {}),
   };
 }
 
