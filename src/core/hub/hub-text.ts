@@ -1,0 +1,91 @@
+// Evaluation text from a Hub dataset repository: one raw text file at
+// {base}/datasets/{dataset}/resolve/{revision}/{file}, cached like model files. A gzip file (recognised by its
+// magic bytes, e.g. wiki.test.raw.gz) is decompressed. Parquet splits are not read: point at a raw text file.
+import { HubError } from './hub-errors.ts';
+import { download } from './hub-fetch.ts';
+import { hubRepo, repoLabel, resolveUrl, validateRepoPath } from './hub-id.ts';
+import { type HubDownloadOptions, hubContext, ProgressCounter } from './hub-model.ts';
+
+/**
+ * Default: the WikiText-2 raw test split (wiki.test.raw, 4,358 lines) as llama.cpp's perplexity guides fetch it.
+ * Salesforce/wikitext itself only ships parquet files.
+ */
+export const DEFAULT_TEXT_SOURCE = {
+  dataset: 'ikawrakow/validation-datasets-for-llama.cpp',
+  file: 'wiki.test.raw.gz',
+  revision: 'main',
+} as const;
+
+export interface HubTextRequest {
+  base?: string;
+  dataset: string;
+  file: string;
+  revision?: string;
+  token?: string;
+}
+
+export interface HubTextResult {
+  text: string;
+  /** The file name without .gz, e.g. wiki.test.raw. */
+  name: string;
+  url: string;
+  /** "owner/name" or "owner/name@revision" of the dataset. */
+  label: string;
+  /** Size of the stored file (compressed when gzip). */
+  fileBytes: number;
+  gzip: boolean;
+  fromCache: boolean;
+  downloadedBytes: number;
+  seconds: number;
+}
+
+export async function fetchHubText(req: HubTextRequest, opts: HubDownloadOptions = {}): Promise<HubTextResult> {
+  const repo = hubRepo({ base: req.base, id: req.dataset, revision: req.revision }, 'dataset');
+  const file = validateRepoPath(req.file);
+  const url = resolveUrl(repo, file);
+  const ctx = hubContext(opts, req.token);
+  const cache = opts.cache ?? null;
+  const start = performance.now();
+  const progress = new ProgressCounter(opts.onProgress);
+
+  let blob = cache ? await cache.get(url) : null;
+  const fromCache = blob !== null;
+  if (blob) {
+    progress.add([{ size: blob.size }]);
+    progress.cached(file, blob.size);
+  } else {
+    let announced: number | null | undefined;
+    blob = await download(url, { repo, file }, ctx, {
+      cache,
+      onSize: (size) => { announced = size; progress.add([{ size }]); progress.begin(file); },
+      onBytes: (n) => progress.bytes(n),
+    });
+    if (announced === undefined) progress.add([{ size: null }]);
+    progress.finish({ size: announced ?? null }, blob.size);
+  }
+
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  const gzip = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+  let raw = bytes;
+  if (gzip) {
+    try {
+      raw = new Uint8Array(await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+    } catch (e) {
+      throw new HubError('HubNetworkError', `${url} is a damaged gzip file (${(e as Error).message}); clear the cache and fetch it again.`, url);
+    }
+  }
+  // Like Node's readFile(path, 'utf8'): a BOM stays, invalid bytes become U+FFFD (same text hash as the CLI).
+  const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(raw);
+  const base = file.split('/').pop()!;
+  return {
+    text,
+    name: gzip ? base.replace(/\.gz$/i, '') : base,
+    url,
+    label: repoLabel(repo),
+    fileBytes: blob.size,
+    gzip,
+    fromCache,
+    downloadedBytes: progress.downloaded,
+    seconds: (performance.now() - start) / 1000,
+  };
+}
