@@ -116,14 +116,14 @@ describe('share codec', () => {
 
   it('refuses wrong types, NaN and out-of-range values, naming the field', () => {
     const c = config();
-    expectFailure(payloadOf({ ...c, sparsity: 1.5 }), 'invalid', /sparsity: Too big/);
-    expectFailure(payloadOf({ ...c, sparsity: -0.1 }), 'invalid', /sparsity: Too small/);
-    expectFailure(payloadOf({ ...c, sparsity: '0.5' }), 'invalid', /sparsity: .*expected number/);
-    expectFailure(payloadOf({ ...c, sparsity: Number.NaN }), 'invalid', /sparsity: .*expected number, received null/); // JSON writes NaN as null
-    expectFailure(payloadOf({ ...c, ppl: { seqLen: 12.5, maxWindows: 4 } }), 'invalid', /ppl\.seqLen: expected a whole number/);
+    expectFailure(payloadOf({ ...c, sparsity: 1.5 }), 'invalid', /sparsity \(global sparsity\): Too big/);
+    expectFailure(payloadOf({ ...c, sparsity: -0.1 }), 'invalid', /sparsity \(global sparsity\): Too small/);
+    expectFailure(payloadOf({ ...c, sparsity: '0.5' }), 'invalid', /sparsity \(global sparsity\): .*expected number/);
+    expectFailure(payloadOf({ ...c, sparsity: Number.NaN }), 'invalid', /sparsity \(global sparsity\): .*expected number, received null/); // JSON writes NaN as null
+    expectFailure(payloadOf({ ...c, ppl: { seqLen: 12.5, maxWindows: 4 } }), 'invalid', /ppl\.seqLen \(sequence length\): expected a whole number/);
     expectFailure(payloadOf({ ...c, method: { ...c.method, metric: 'random' } }), 'invalid', /method\.metric/);
-    expectFailure(payloadOf({ ...c, scan: { ...c.scan, levelsText: '0.3, 2' } }), 'invalid', /scan\.levelsText: level "2" is not a sparsity/);
-    expectFailure(payloadOf({ ...c, search: { ...c.search, population: 1 } }), 'invalid', /search\.population/);
+    expectFailure(payloadOf({ ...c, scan: { ...c.scan, levelsText: '0.3, 2' } }), 'invalid', /scan\.levelsText \(scan levels\): level "2" is not a sparsity/);
+    expectFailure(payloadOf({ ...c, search: { ...c.search, population: 1 } }), 'invalid', /search\.population \(population\): Too small/);
     expectFailure(payloadOf({ ...c, model: { fingerprint: 'not hex!' } }), 'invalid', /model\.fingerprint: expected a lowercase hex hash/);
     expectFailure(payloadOf({ ...c, ppl: null }), 'invalid', /^This link's configuration is not valid: ppl:/);
   });

@@ -17,16 +17,19 @@ export const MAX_SPARSITY = 0.9;
 /** Longest payload accepted (a real configuration is a few hundred characters). */
 const MAX_PAYLOAD = 8000;
 
-// Every choice the studio offers. The assertions below fail to compile when a choice is added to the studio's
-// types but not here (a link using it would otherwise be refused as invalid).
-const METRICS = ['magnitude', 'wanda'] as const satisfies readonly Metric[];
-const ALLOCATIONS = ['uniform', 'owl', 'mrp'] as const satisfies readonly AllocationChoice[];
-const PATTERNS = ['off', '2:4', '4:8', 'heads'] as const satisfies readonly NmChoice[];
-const SEARCH_METHODS = ['wanda-sp', 'magnitude-sp', 'wanda', 'magnitude'] as const satisfies readonly SearchMethod[];
+// Every choice the studio offers. `covered` fails to compile when a choice is added to the studio's types but
+// not here (a link using it would otherwise be refused as invalid); a listed value the types do not have yet
+// is harmless (no studio makes such a link).
+const METRICS = ['magnitude', 'wanda', 'sparsegpt'] as const;
+const ALLOCATIONS = ['uniform', 'owl', 'mrp'] as const;
+const PATTERNS = ['off', '2:4', '4:8', 'heads'] as const;
+const SEARCH_METHODS = ['wanda-sp', 'magnitude-sp', 'wanda', 'magnitude'] as const;
 type Covers<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : false;
 const covered: [Covers<Metric, typeof METRICS[number]>, Covers<AllocationChoice, typeof ALLOCATIONS[number]>,
   Covers<NmChoice, typeof PATTERNS[number]>, Covers<SearchMethod, typeof SEARCH_METHODS[number]>] = [true, true, true, true];
 void covered;
+/** One of `values`, typed as the studio's own union. */
+const oneOf = <T extends string>(values: readonly [string, ...string[]]) => z.enum(values).transform((v) => v as T);
 
 const whole = (min: number, max: number) => z.number().int('expected a whole number').min(min).max(max);
 const hash = z.string().regex(/^[0-9a-f]{8,128}$/, 'expected a lowercase hex hash');
@@ -36,7 +39,8 @@ export const SharedConfigSchema = z.strictObject({
   v: z.literal(SHARE_VERSION),
   ppl: z.strictObject({ seqLen: whole(2, 1 << 20), maxWindows: whole(0, 1_000_000) }),
   method: z.strictObject({
-    metric: z.enum(METRICS), allocation: z.enum(ALLOCATIONS), nm: z.enum(PATTERNS), calibWindows: whole(1, 100_000),
+    metric: oneOf<Metric>(METRICS), allocation: oneOf<AllocationChoice>(ALLOCATIONS), nm: oneOf<NmChoice>(PATTERNS),
+    calibWindows: whole(1, 100_000),
   }),
   /** The slider's last released value. */
   sparsity: z.number().min(0).max(MAX_SPARSITY),
@@ -49,7 +53,7 @@ export const SharedConfigSchema = z.strictObject({
   }),
   search: z.strictObject({
     target: z.number().gt(0).max(0.95),
-    method: z.enum(SEARCH_METHODS),
+    method: oneOf<SearchMethod>(SEARCH_METHODS),
     population: whole(2, 100_000),
     generations: whole(0, 100_000),
     crossovers: whole(0, 100_000),
@@ -69,7 +73,7 @@ export const SharedConfigSchema = z.strictObject({
   calib: fileRef.optional(),
 });
 
-export type SharedConfig = z.infer<typeof SharedConfigSchema>;
+export type SharedConfig = z.output<typeof SharedConfigSchema>;
 
 export type DecodeResult =
   | { ok: true; config: SharedConfig }
@@ -77,8 +81,20 @@ export type DecodeResult =
 
 const ISSUES_SHOWN = 3;
 
-function describeIssues(error: z.ZodError): string {
-  const parts = error.issues.slice(0, ISSUES_SHOWN).map((i) => `${i.path.length > 0 ? i.path.join('.') : 'configuration'}: ${i.message}`);
+/** The studio's names for the fields, so a message points at the input to fix. */
+const FIELD_LABELS: Record<string, string> = {
+  'ppl.seqLen': 'sequence length', 'ppl.maxWindows': 'max windows', 'method.calibWindows': 'calibration windows',
+  sparsity: 'global sparsity', 'scan.levelsText': 'scan levels', 'scan.windows': 'scan windows per cell',
+  'search.target': 'search target', 'search.population': 'population', 'search.generations': 'generations',
+  'search.crossovers': 'crossovers', 'search.mutations': 'mutations', 'search.seed': 'seed', 'search.llmTimeoutSeconds': 'LLM timeout',
+};
+
+/** The first few schema problems, each as `path: message` (with the field's name in the studio). */
+export function describeIssues(error: z.ZodError): string {
+  const parts = error.issues.slice(0, ISSUES_SHOWN).map((i) => {
+    const path = i.path.length > 0 ? i.path.join('.') : 'configuration';
+    return `${path}${FIELD_LABELS[path] ? ` (${FIELD_LABELS[path]})` : ''}: ${i.message}`;
+  });
   const more = error.issues.length - ISSUES_SHOWN;
   return parts.join('; ') + (more > 0 ? ` (and ${more} more)` : '');
 }

@@ -12,6 +12,8 @@ import { DEFAULT_GENERATE_SETTINGS, generateSettingsProblem, type GenerateSettin
 import { idlePrune, pruneActions, type PruneActions, type PruneSlice } from './prune-slice.ts';
 import { idleScan, scanActions, type ScanActions, type ScanSlice } from './scan-slice.ts';
 import { idleSearch, searchActions, type SearchActions, type SearchSlice } from './search-slice.ts';
+import { idleShare, shareActions, type ShareActions, type ShareSlice } from './share-slice.ts';
+import { historyActions, idleHistory, type HistoryActions, type HistorySlice } from './history-slice.ts';
 
 export type GpuStatus = 'starting' | 'ready' | 'unavailable' | 'error';
 
@@ -51,7 +53,7 @@ export interface GenerationSlice {
   error: WorkerErrorInfo | null;
 }
 
-export interface StudioState extends PruneActions, ScanActions, SearchActions {
+export interface StudioState extends PruneActions, ScanActions, SearchActions, ShareActions, HistoryActions {
   gpu: GpuSlice;
   model: ModelSlice;
   text: TextSlice;
@@ -60,6 +62,8 @@ export interface StudioState extends PruneActions, ScanActions, SearchActions {
   prune: PruneSlice;
   scan: ScanSlice;
   search: SearchSlice;
+  share: ShareSlice;
+  history: HistorySlice;
   init(): Promise<void>;
   loadModelFiles(files: File[], sourceLabel?: string): Promise<void>;
   setTextFile(file: File | null): void;
@@ -112,6 +116,10 @@ export function createStudioStore(client: StudioClient, opts: StudioStoreOptions
     ...pruneActions(set, get, client),
     ...scanActions(set, get, client, now),
     ...searchActions(set, get, client, now),
+    share: idleShare(),
+    history: idleHistory(),
+    ...shareActions(set, get),
+    ...historyActions(set, get),
 
     async init() {
       if (!opts.hasWebGpu) {

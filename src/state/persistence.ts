@@ -1,0 +1,149 @@
+// What the studio keeps in IndexedDB, per model fingerprint: the slider's runs (newest first, for the
+// perplexity-vs-sparsity curve, the last shown result and the run history), the latest sensitivity scan and the
+// latest search checkpoint (to resume after a reload). Records are built here from explicit fields, so the
+// optimizer LLM's API key (which lives beside the search settings in the store) is never written.
+// Framework-free: idb-keyval over whatever `indexedDB` the runtime has (fake-indexeddb in Node tests).
+import { createStore, del, get, set, update, type UseStore } from 'idb-keyval';
+import type { ScanCell } from '../core/prune/sensitivity-scan.ts';
+import type { SearchState } from '../core/search/search-types.ts';
+import type { PruneOutcome } from '../worker/api.ts';
+import type { MethodSettings } from './prune-settings.ts';
+import type { PerplexitySettings } from './run-settings.ts';
+import type { SearchSettings } from './search-settings.ts';
+
+/** Bumped when a record's shape changes; records of another version are ignored on load. */
+export const RECORD_VERSION = 1;
+/** Runs kept per model (the oldest go first). */
+export const MAX_RUNS = 100;
+
+export interface RunRecord {
+  version: typeof RECORD_VERSION;
+  /** Same protocol + method + sparsity = same run (a repeat replaces the older record). */
+  id: string;
+  fingerprint: string;
+  savedAt: number;
+  /** The method as the curve names it, e.g. "Wanda · UNIFORM". */
+  label: string;
+  /** Model / text / windows / calibration: the curve only joins points of one protocol. */
+  protocol: string;
+  outcome: PruneOutcome;
+}
+
+export interface ScanRecord {
+  version: typeof RECORD_VERSION;
+  fingerprint: string;
+  savedAt: number;
+  metric: MethodSettings['metric'];
+  layers: number;
+  levels: number[];
+  cells: ScanCell[];
+  /** Cells the run was asked for (more than `cells` when it was cancelled or interrupted). */
+  total: number;
+  densePpl: number | null;
+  complete: boolean;
+  seqLen: number;
+  windows: number;
+  textName: string | null;
+}
+
+export interface SearchRecord {
+  version: typeof RECORD_VERSION;
+  fingerprint: string;
+  savedAt: number;
+  /** The settings the run was started with (no API key: it is not a setting). */
+  settings: SearchSettings;
+  ppl: PerplexitySettings;
+  calibWindows: number;
+  textName: string | null;
+  calibName: string | null;
+  densePpl: number | null;
+  /** The last checkpoint: resuming from it ends exactly where an uninterrupted run ends. */
+  state: SearchState;
+}
+
+export interface SavedWork { runs: RunRecord[]; scan: ScanRecord | null; search: SearchRecord | null }
+
+export interface Persistence {
+  load(fingerprint: string): Promise<SavedWork>;
+  /** Adds (or replaces) a run; resolves to the model's runs, newest first. */
+  addRun(run: RunRecord): Promise<RunRecord[]>;
+  saveScan(scan: ScanRecord): Promise<void>;
+  saveSearch(search: SearchRecord): Promise<void>;
+  /** Drops everything saved for a model. */
+  forget(fingerprint: string): Promise<void>;
+}
+
+const key = (kind: 'runs' | 'scan' | 'search', fingerprint: string) => `${kind}:${fingerprint}`;
+const current = <T extends { version: number }>(r: T | undefined | null): T | null => (r && r.version === RECORD_VERSION ? r : null);
+
+/** IndexedDB through idb-keyval: one object store, three keys per model. */
+export function idbPersistence(dbName = 'prunelab', storeName = 'saved-work'): Persistence {
+  let store: UseStore | null = null;
+  const db = () => (store ??= createStore(dbName, storeName)); // opened on first use, not at import
+  return {
+    async load(fingerprint) {
+      const [runs, scan, search] = await Promise.all([
+        get<RunRecord[]>(key('runs', fingerprint), db()), get<ScanRecord>(key('scan', fingerprint), db()),
+        get<SearchRecord>(key('search', fingerprint), db()),
+      ]);
+      return { runs: (runs ?? []).filter((r) => r.version === RECORD_VERSION), scan: current(scan), search: current(search) };
+    },
+    async addRun(run) {
+      let result: RunRecord[] = [];
+      await update<RunRecord[]>(key('runs', run.fingerprint), (old) => {
+        result = [run, ...(old ?? []).filter((r) => r.id !== run.id && r.version === RECORD_VERSION)].slice(0, MAX_RUNS);
+        return result;
+      }, db());
+      return result;
+    },
+    saveScan: (scan) => set(key('scan', scan.fingerprint), scan, db()),
+    saveSearch: (search) => set(key('search', search.fingerprint), search, db()),
+    async forget(fingerprint) {
+      await Promise.all([del(key('runs', fingerprint), db()), del(key('scan', fingerprint), db()), del(key('search', fingerprint), db())]);
+    },
+  };
+}
+
+/** The curve's protocol key of a pruned result (model, text, windows, calibration). */
+export const outcomeProtocol = (o: PruneOutcome) =>
+  `${o.modelHash}/${o.textHash}/${o.windows}x${o.seqLen}/${JSON.stringify(o.calibration)}`;
+
+export function runRecordOf(outcome: PruneOutcome, label: string, savedAt: number): RunRecord {
+  const protocol = outcomeProtocol(outcome);
+  return {
+    version: RECORD_VERSION, id: `${protocol}/${label}/${outcome.request.sparsity}`, fingerprint: outcome.modelHash, savedAt,
+    label, protocol, outcome,
+  };
+}
+
+export function scanRecordOf(fingerprint: string, scan: {
+  layers: number; levels: number[]; cells: ScanCell[]; total: number; densePpl: number | null; status: string;
+}, metric: MethodSettings['metric'], protocol: { seqLen: number; windows: number; textName: string | null }, savedAt: number): ScanRecord {
+  return {
+    version: RECORD_VERSION, fingerprint, savedAt, metric, layers: scan.layers, levels: [...scan.levels], cells: [...scan.cells],
+    total: scan.total, densePpl: scan.densePpl, complete: scan.status === 'done', ...protocol,
+  };
+}
+
+/** Copies the search settings field by field: whatever else sits beside them (the API key) stays out. */
+export function searchSettingsOf(s: SearchSettings): SearchSettings {
+  return {
+    target: s.target, method: s.method, population: s.population, generations: s.generations, crossovers: s.crossovers,
+    mutations: s.mutations, seed: s.seed, operator: s.operator, llmUrl: s.llmUrl, llmModel: s.llmModel,
+    llmTemperature: s.llmTemperature, llmTimeoutSeconds: s.llmTimeoutSeconds,
+  };
+}
+
+export function searchRecordOf(fingerprint: string, state: SearchState, ctx: {
+  settings: SearchSettings; ppl: PerplexitySettings; calibWindows: number; textName: string | null; calibName: string | null;
+  densePpl: number | null;
+}, savedAt: number): SearchRecord {
+  return {
+    version: RECORD_VERSION, fingerprint, savedAt, settings: searchSettingsOf(ctx.settings),
+    ppl: { seqLen: ctx.ppl.seqLen, maxWindows: ctx.ppl.maxWindows }, calibWindows: ctx.calibWindows, textName: ctx.textName,
+    calibName: ctx.calibName, densePpl: ctx.densePpl, state,
+  };
+}
+
+/** A search checkpoint worth offering to resume: not finished, something to continue from. */
+export const isResumable = (r: SearchRecord | null): r is SearchRecord => !!r && !r.state.done && (r.state.history.length > 0 || r.state.pending !== null);

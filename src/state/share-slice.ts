@@ -1,0 +1,156 @@
+// The share link's slice: the configuration the page was opened with (applied to every panel at once), why a
+// link could not be opened (nothing on screen changes then), whether the loaded model and text are the link's,
+// and the link's sparsity still to be run once they are loaded (the slider's commit, once).
+import type { StudioState } from './studio-store.ts';
+import {
+  checkFingerprint, decodeConfig, describeIssues, payloadFromHash, shareUrl, SharedConfigSchema, type FingerprintCheck,
+  type SharedConfig,
+} from './share-codec.ts';
+
+/** A file's content hash (sha-256, as the worker computes it), tied to the File it was computed for. */
+export interface FileHash { file: File; hash: string }
+
+export interface ShareSlice {
+  /** The configuration of the link the page was opened with (or navigated to); null when none. */
+  link: SharedConfig | null;
+  /** Why the last link could not be opened (the settings on screen were kept). */
+  linkError: { reason: string; message: string } | null;
+  /** The loaded model against the link's fingerprint (null until a model is loaded). */
+  modelCheck: FingerprintCheck | null;
+  /** The link's sparsity, still to be pruned once its model and text are loaded. */
+  pending: number | null;
+  textHash: FileHash | null;
+  calibHash: FileHash | null;
+  /** The Hugging Face Hub id of the loaded model, when it came from the Hub. */
+  hubId: string | null;
+}
+
+export interface ShareActions {
+  /** Opens the configuration in a location hash (`#c=...`); a hash without one changes nothing. */
+  openLink(hash: string): void;
+  /** The configuration on screen, or null while a field holds something a link cannot carry (e.g. empty). */
+  currentConfig(): SharedConfig | null;
+  /** A URL that reproduces the configuration on screen, or what keeps it from being shared. */
+  shareLink(pageUrl: string): { ok: true; url: string } | { ok: false; message: string };
+  /** Checks the loaded model/text against the link and runs its sparsity once they match (call on changes). */
+  followLink(): void;
+  noteTextHash(which: 'text' | 'calib', value: FileHash): void;
+  /** For the Hub loader: the id the loaded model came from (null for local files). */
+  noteHubId(hubId: string | null): void;
+  dismissLink(): void;
+  dismissLinkError(): void;
+}
+
+export const idleShare = (): ShareSlice => ({
+  link: null, linkError: null, modelCheck: null, pending: null, textHash: null, calibHash: null, hubId: null,
+});
+
+type Set = (fn: (s: StudioState) => Partial<StudioState>) => void;
+
+const hashFor = (h: FileHash | null, file: File | null) => (h && file && h.file === file ? h.hash : undefined);
+
+/** The configuration a state shows (before validation). */
+export function configOf(s: StudioState): SharedConfig {
+  const summary = s.model.status === 'ready' ? s.model.summary : null;
+  const link = s.share.link;
+  const untouched = summary === null && s.model.status !== 'loading'; // nothing loaded yet: carry the link's model and files
+  // The Hub id: the loader's, else the link's while the loaded model is the link's.
+  const hubId = s.share.hubId ?? (summary && link?.model?.fingerprint === summary.fingerprint ? link.model.hubId : undefined);
+  const model = summary
+    ? { fingerprint: summary.fingerprint, name: summary.name, ...(hubId ? { hubId } : {}) }
+    : untouched ? link?.model : undefined;
+  const file = (f: File | null, h: FileHash | null, fromLink: SharedConfig['text']) => (f
+    ? { name: f.name, ...(hashFor(h, f) ? { hash: hashFor(h, f) } : {}) }
+    : untouched ? fromLink : undefined);
+  const { metric, allocation, nm, calibWindows } = s.prune.method;
+  const st = s.search.settings;
+  const config: SharedConfig = {
+    v: 1,
+    ppl: { seqLen: s.ppl.settings.seqLen, maxWindows: s.ppl.settings.maxWindows },
+    method: { metric, allocation, nm, calibWindows },
+    sparsity: s.share.pending ?? s.prune.sparsity,
+    scan: { levelsText: s.scan.settings.levelsText, windows: s.scan.settings.windows },
+    search: {
+      target: st.target, method: st.method, population: st.population, generations: st.generations, crossovers: st.crossovers,
+      mutations: st.mutations, seed: st.seed, operator: st.operator, llmUrl: st.llmUrl, llmModel: st.llmModel,
+      llmTemperature: st.llmTemperature, llmTimeoutSeconds: st.llmTimeoutSeconds,
+    },
+  };
+  if (model) config.model = model;
+  const text = file(s.text.file, s.share.textHash, link?.text);
+  if (text) config.text = text;
+  const calib = file(s.prune.calibFile, s.share.calibHash, link?.calib);
+  if (calib) config.calib = calib;
+  return config;
+}
+
+export function shareActions(set: Set, get: () => StudioState): ShareActions {
+  const patch = (p: Partial<ShareSlice>) => set((s) => ({ share: { ...s.share, ...p } }));
+
+  return {
+    openLink(hash) {
+      const payload = payloadFromHash(hash);
+      if (payload === null) return;
+      const decoded = decodeConfig(payload);
+      if (!decoded.ok) return patch({ linkError: { reason: decoded.reason, message: decoded.message } });
+      const c = decoded.config;
+      set((s) => ({
+        ppl: { ...s.ppl, settings: { ...s.ppl.settings, ...c.ppl } },
+        prune: {
+          ...s.prune, method: { ...s.prune.method, ...c.method },
+          sparsity: s.prune.status === 'running' ? s.prune.sparsity : c.sparsity,
+        },
+        scan: { ...s.scan, settings: { ...s.scan.settings, ...c.scan } },
+        search: { ...s.search, settings: { ...s.search.settings, ...c.search } },
+        share: { ...s.share, link: c, linkError: null, modelCheck: null, pending: c.sparsity > 0 ? c.sparsity : null },
+      }));
+      get().followLink();
+    },
+
+    currentConfig() {
+      const parsed = SharedConfigSchema.safeParse(configOf(get()));
+      return parsed.success ? parsed.data : null;
+    },
+
+    shareLink(pageUrl) {
+      const parsed = SharedConfigSchema.safeParse(configOf(get()));
+      if (!parsed.success) return { ok: false, message: `A setting cannot go into a link yet: ${describeIssues(parsed.error)}.` };
+      return { ok: true, url: shareUrl(pageUrl, parsed.data) };
+    },
+
+    followLink() {
+      const s = get();
+      const { link } = s.share;
+      if (!link) return;
+      const summary = s.model.status === 'ready' ? s.model.summary : null;
+      if (!summary) return;
+      let check = s.share.modelCheck;
+      if (check === null || (check.status !== 'unknown' && check.loaded !== summary.fingerprint)) {
+        check = checkFingerprint(link, summary.fingerprint);
+        patch({ modelCheck: check });
+      }
+      const pending = s.share.pending;
+      if (pending === null || !s.text.file || s.gpu.status !== 'ready') return;
+      if (link.text?.hash && hashFor(s.share.textHash, s.text.file) === undefined) return; // wait for the text's hash
+      const busy = s.ppl.status === 'running' || s.gen.status === 'running' || s.prune.status === 'running'
+        || s.scan.status === 'running' || s.search.status === 'running';
+      if (busy) return;
+      patch({ pending: null });
+      if (check.status === 'mismatch') {
+        // Another model: the slider shows the link's value, but nothing runs by itself.
+        set((st) => ({ prune: { ...st.prune, sparsity: pending } }));
+      } else {
+        void get().commitSparsity(pending);
+      }
+    },
+
+    noteTextHash(which, value) {
+      patch(which === 'text' ? { textHash: value } : { calibHash: value });
+      get().followLink();
+    },
+
+    noteHubId(hubId) { patch({ hubId }); },
+    dismissLink() { patch({ link: null, modelCheck: null, pending: null }); },
+    dismissLinkError() { patch({ linkError: null }); },
+  };
+}
