@@ -150,7 +150,7 @@ export async function runSearchCommand(values: CliValues): Promise<number> {
       }
       return 0;
     } catch (e) {
-      if (e instanceof Cancelled && statePath) throw new Cancelled(`search (state saved: resume with --state ${statePath})`);
+      if (e instanceof Cancelled && statePath) throw new Cancelled(`search (its state is saved: run the same command to resume from ${statePath}); it was`);
       throw e;
     } finally { pruner.destroy(); }
   } finally {
