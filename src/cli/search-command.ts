@@ -3,7 +3,7 @@
 // the run's state after every evaluation and resumes from it; Ctrl-C stops after the running evaluation.
 import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { BadRequest, Cancelled } from '../core/errors.ts';
+import { BadRequest, Cancelled, PrunelabError } from '../core/errors.ts';
 import { windowsPerplexity } from '../core/engine/perplexity.ts';
 import { evalWindows, sha256Hex, tokenizeForEval } from '../core/engine/windows.ts';
 import { repairToMean } from '../core/prune/allocation.ts';
@@ -150,7 +150,9 @@ export async function runSearchCommand(values: CliValues): Promise<number> {
       }
       return 0;
     } catch (e) {
-      if (e instanceof Cancelled && statePath) throw new Cancelled(`search (its state is saved: run the same command to resume from ${statePath}); it was`);
+      if (e instanceof Cancelled && statePath) {
+        throw new PrunelabError('Cancelled', `search stopped; its state is in ${statePath}: run the same command again to resume`);
+      }
       throw e;
     } finally { pruner.destroy(); }
   } finally {
