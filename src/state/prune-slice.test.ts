@@ -38,6 +38,10 @@ function fakeClient(over: Partial<StudioClient>): StudioClient {
     scan: async () => ({ densePpl: 4, cells: [], windows: 4, seqLen: 128 }),
     search: async () => { throw new Error('unused'); },
     cancel: async () => {},
+    loadHubModel: async () => { throw new Error('unused'); },
+    fetchHubText: async () => { throw new Error('unused'); },
+    cancelDownloads: async () => {},
+    hubCache: async () => ({ files: 0, bytes: 0 }),
     dispose: () => {},
     ...over,
   };

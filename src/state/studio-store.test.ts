@@ -28,6 +28,10 @@ function fakeClient(over: Partial<StudioClient> = {}): StudioClient {
     scan: async () => { throw new StudioError('BadRequest', 'not used here'); },
     search: async () => { throw new StudioError('BadRequest', 'not used here'); },
     cancel: async () => {},
+    loadHubModel: async () => { throw new Error('unused'); },
+    fetchHubText: async () => { throw new Error('unused'); },
+    cancelDownloads: async () => {},
+    hubCache: async () => ({ files: 0, bytes: 0 }),
     dispose: () => {},
     ...over,
   };

@@ -14,6 +14,7 @@ import { idleScan, scanActions, type ScanActions, type ScanSlice } from './scan-
 import { idleSearch, searchActions, type SearchActions, type SearchSlice } from './search-slice.ts';
 import { idleShare, shareActions, type ShareActions, type ShareSlice } from './share-slice.ts';
 import { historyActions, idleHistory, type HistoryActions, type HistorySlice } from './history-slice.ts';
+import { browserPreferences, hubActions, idleHub, type HubActions, type HubSlice, type Preferences } from './hub-slice.ts';
 
 export type GpuStatus = 'starting' | 'ready' | 'unavailable' | 'error';
 
@@ -26,6 +27,10 @@ export interface ModelSlice {
   summary: ModelSummary | null;
   progress: { fraction: number; label: string } | null;
   error: WorkerErrorInfo | null;
+  /** The Hugging Face Hub id (owner/name) the loaded model came from; null for dropped or picked files. */
+  hubId: string | null;
+  /** Its revision (branch, tag or commit) when hubId is set. */
+  hubRevision: string | null;
 }
 
 export interface TextSlice { file: File | null; name: string | null; bytes: number }
@@ -53,7 +58,7 @@ export interface GenerationSlice {
   error: WorkerErrorInfo | null;
 }
 
-export interface StudioState extends PruneActions, ScanActions, SearchActions, ShareActions, HistoryActions {
+export interface StudioState extends PruneActions, ScanActions, SearchActions, ShareActions, HistoryActions, HubActions {
   gpu: GpuSlice;
   model: ModelSlice;
   text: TextSlice;
@@ -62,6 +67,7 @@ export interface StudioState extends PruneActions, ScanActions, SearchActions, S
   prune: PruneSlice;
   scan: ScanSlice;
   search: SearchSlice;
+  hub: HubSlice;
   share: ShareSlice;
   history: HistorySlice;
   init(): Promise<void>;
@@ -88,6 +94,8 @@ export interface StudioStoreOptions {
   /** Whether this runtime exposes WebGPU at all (navigator.gpu); checked before the worker is asked. */
   hasWebGpu: boolean;
   now?: () => number;
+  /** Where the Hub base URL is remembered; default localStorage when there is one. */
+  preferences?: Preferences | null;
 }
 
 const idlePpl = (settings: PerplexitySettings): PerplexitySlice =>
@@ -101,12 +109,25 @@ function modelAfterJobError(model: ModelSlice, error: WorkerErrorInfo): ModelSli
 const idleGen = (settings: GenerateSettings): GenerationSlice =>
   ({ settings, status: 'idle', done: 0, total: 0, etaSeconds: null, prompt: '', result: null, error: null });
 
+/** A model starts loading: its slice resets and every result of the previous model goes (files and Hub alike). */
+function loadingState(s: StudioState, sourceLabel: string | null): Partial<StudioState> {
+  return {
+    model: { status: 'loading', sourceLabel, summary: null, progress: { fraction: 0, label: 'Reading model files' }, error: null, hubId: null, hubRevision: null },
+    ppl: idlePpl(s.ppl.settings),
+    gen: idleGen(s.gen.settings),
+    prune: idlePrune(s.prune.method, s.prune.calibFile),
+    scan: idleScan(s.scan.settings),
+    search: idleSearch(s.search.settings, s.search.apiKey),
+  };
+}
+
 export function createStudioStore(client: StudioClient, opts: StudioStoreOptions): StudioStore {
   const now = opts.now ?? (() => performance.now());
+  const prefs = opts.preferences === undefined ? browserPreferences() : opts.preferences;
 
   return createStore<StudioState>()((set, get) => ({
     gpu: { status: 'starting', adapter: null, error: null },
-    model: { status: 'empty', sourceLabel: null, summary: null, progress: null, error: null },
+    model: { status: 'empty', sourceLabel: null, summary: null, progress: null, error: null, hubId: null, hubRevision: null },
     text: { file: null, name: null, bytes: 0 },
     ppl: idlePpl(DEFAULT_SETTINGS),
     gen: idleGen(DEFAULT_GENERATE_SETTINGS),
@@ -116,6 +137,8 @@ export function createStudioStore(client: StudioClient, opts: StudioStoreOptions
     ...pruneActions(set, get, client),
     ...scanActions(set, get, client, now),
     ...searchActions(set, get, client, now),
+    hub: idleHub(prefs),
+    ...hubActions(set, get, client, { now, prefs, loadingState, isBusy: isGpuBusy }),
     share: idleShare(),
     history: idleHistory(),
     ...shareActions(set, get),
@@ -141,14 +164,7 @@ export function createStudioStore(client: StudioClient, opts: StudioStoreOptions
     async loadModelFiles(files, sourceLabel) {
       if (get().model.status === 'loading' || isGpuBusy(get())) return;
       const label = sourceLabel ?? (files.length === 1 ? files[0].name : null);
-      set((s) => ({
-        model: { status: 'loading', sourceLabel: label, summary: null, progress: { fraction: 0, label: 'Reading model files' }, error: null },
-        ppl: idlePpl(s.ppl.settings),
-        gen: idleGen(s.gen.settings),
-        prune: idlePrune(s.prune.method, s.prune.calibFile),
-        scan: idleScan(s.scan.settings),
-        search: idleSearch(s.search.settings, s.search.apiKey),
-      }));
+      set((s) => loadingState(s, label));
       try {
         const summary = await client.loadModel(files, (fraction, progressLabel) => {
           if (get().model.status !== 'loading') return;

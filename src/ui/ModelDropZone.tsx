@@ -1,8 +1,9 @@
-// Where a model comes in: drop a folder or files, or pick them; shows loading progress and load errors.
+// Where a model comes in: drop a folder or files, pick them, or load a Hub id; shows loading progress and load errors.
 import { useRef, useState, type DragEvent } from 'react';
 import { useStudio } from './studio-context.tsx';
 import { droppedEntries, filesFromEntries, filesFromInput } from './dropped-files.ts';
 import { ErrorBox } from './ErrorBox.tsx';
+import { DownloadProgress, HubModelForm } from './HubModelForm.tsx';
 import { ProgressBar } from './ProgressBar.tsx';
 import { isGpuBusy } from '../state/studio-store.ts';
 
@@ -13,6 +14,8 @@ export function ModelDropZone() {
   const busy = useStudio((s) => s.model.status === 'loading' || isGpuBusy(s));
   const loadModelFiles = useStudio((s) => s.loadModelFiles);
   const dismiss = useStudio((s) => s.dismissModelError);
+  const download = useStudio((s) => (s.model.status === 'loading' ? s.hub.download : null));
+  const cancelDownload = useStudio((s) => s.cancelHubDownload);
   const [over, setOver] = useState(false);
   const filesInput = useRef<HTMLInputElement>(null);
   const folderInput = useRef<HTMLInputElement>(null);
@@ -59,7 +62,13 @@ export function ModelDropZone() {
         <input ref={folderInput} type="file" multiple hidden data-testid="model-folder-input" {...folderAttrs}
           onChange={(ev) => onPicked(ev.currentTarget)} />
       </div>
-      {model.status === 'loading' && model.progress && (
+      <HubModelForm />
+      {model.status === 'loading' && download && (
+        <div className="loading" data-testid="model-loading">
+          <DownloadProgress view={download} testId="hub-progress" onCancel={() => void cancelDownload()} />
+        </div>
+      )}
+      {model.status === 'loading' && !download && model.progress && (
         <div className="loading" data-testid="model-loading">
           <ProgressBar fraction={model.progress.fraction} left={`${model.progress.label}…`}
             right={model.sourceLabel ?? undefined} />

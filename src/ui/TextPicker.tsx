@@ -1,7 +1,9 @@
-// The evaluation text: a plain-text file (e.g. a WikiText-2 or TinyStories split), picked or dropped.
+// The evaluation text: a plain-text file (e.g. a WikiText-2 or TinyStories split), picked or dropped; below it
+// the other sources (WikiText-2 from the Hub, pasted text).
 import { useRef, useState } from 'react';
 import { useStudio } from './studio-context.tsx';
 import { formatBytes } from './format.ts';
+import { HubTextSource } from './HubTextSource.tsx';
 
 export function TextPicker() {
   const text = useStudio((s) => s.text);
@@ -11,6 +13,7 @@ export function TextPicker() {
   const [over, setOver] = useState(false);
 
   return (
+    <>
     <div
       className={`textpick${over ? ' textpick--over' : ''}`}
       onDragOver={(ev) => { ev.preventDefault(); setOver(true); }}
@@ -29,7 +32,7 @@ export function TextPicker() {
             <span className="muted small">{formatBytes(text.bytes)}</span>
           </>
         ) : (
-          <span className="muted">No evaluation text yet. Pick or drop a <code>.txt</code> file.</span>
+          <span className="muted">No evaluation text yet. Pick or drop a <code>.txt</code> file, fetch one, or paste text.</span>
         )}
       </div>
       <button type="button" className="btn btn--ghost" disabled={running} onClick={() => input.current?.click()}>
@@ -42,5 +45,7 @@ export function TextPicker() {
           if (file) setTextFile(file);
         }} />
     </div>
+    <HubTextSource />
+    </>
   );
 }

@@ -1,6 +1,9 @@
 // The typed surface the UI talks to (through comlink). The worker owns the GPUDevice and the core.
 import type { PerplexityReport } from '../core/engine/perplexity-report.ts';
 import type { AdapterSummary } from '../core/gpu/device.ts';
+import type { HubCacheStats } from '../core/hub/hub-cache.ts';
+import type { HubDownloadReport, HubProgress } from '../core/hub/hub-model.ts';
+import type { HubTextResult } from '../core/hub/hub-text.ts';
 import type { PruneRequest } from '../core/prune/prune-options.ts';
 import type { PruneProgress, PruneResult } from '../core/prune/pruner.ts';
 import type { ScanCell } from '../core/prune/sensitivity-scan.ts';
@@ -117,6 +120,30 @@ export interface SearchOutcome {
   seconds: number;
 }
 
+export type { HubCacheStats, HubDownloadReport, HubProgress, HubTextResult };
+
+/** A model from a Hugging Face Hub (or a server with its URL layout). The token is used for this call only. */
+export interface HubModelJob {
+  base: string;
+  id: string;
+  revision: string;
+  token?: string;
+  /** Keep the files in the browser's Cache API ("prunelab-hub") and take them from there next time. */
+  useCache: boolean;
+}
+
+export interface HubModelOutcome { summary: ModelSummary; download: HubDownloadReport }
+
+/** One raw text file of a Hub dataset repository (gzip is decompressed). */
+export interface HubTextJob {
+  base: string;
+  dataset: string;
+  file: string;
+  revision: string;
+  token?: string;
+  useCache: boolean;
+}
+
 /** Errors cross the worker boundary as plain data so the UI can show code + message. */
 export interface WorkerErrorInfo { code: string; message: string }
 
@@ -143,4 +170,16 @@ export interface StudioWorkerApi {
   search(req: SearchJobRequest, opts: PruneJobOptions, onEvent?: (e: SearchEvent) => void): Promise<SearchOutcome>;
   /** Stops the running job (perplexity, generation, prune, scan or search) (it fails with Cancelled). */
   cancel(): void;
+  /**
+   * Downloads a Hub model (or takes it from the cache), then loads it like dropped files. `onDownload` reports
+   * bytes; `onProgress` the parsing and upload that follow.
+   */
+  loadHubModel(job: HubModelJob, onDownload?: (p: HubProgress) => void,
+    onProgress?: (fraction: number, label: string) => void): Promise<HubModelOutcome>;
+  /** Fetches an evaluation text from a Hub dataset repository (cached like model files). */
+  fetchHubText(job: HubTextJob, onDownload?: (p: HubProgress) => void): Promise<HubTextResult>;
+  /** Aborts every Hub download in flight (they fail with Cancelled). */
+  cancelDownloads(): void;
+  /** Size of the Hub cache, or empties it (returns what was removed). */
+  hubCache(action: 'stats' | 'clear'): Promise<HubCacheStats>;
 }

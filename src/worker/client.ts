@@ -17,6 +17,10 @@ export interface StudioClient {
   scan: StudioWorkerApi['scan'];
   search: StudioWorkerApi['search'];
   cancel(): Promise<void>;
+  loadHubModel: StudioWorkerApi['loadHubModel'];
+  fetchHubText: StudioWorkerApi['fetchHubText'];
+  cancelDownloads(): Promise<void>;
+  hubCache: StudioWorkerApi['hubCache'];
   dispose(): void;
 }
 
@@ -55,6 +59,11 @@ export function createStudioClient(): StudioClient {
     scan: (req, opts, onCell) => call(remote.scan(req, opts, onCell ? Comlink.proxy(onCell) : undefined)),
     search: (req, opts, onEvent) => call(remote.search(req, opts, onEvent ? Comlink.proxy(onEvent) : undefined)),
     cancel: () => call(remote.cancel()),
+    loadHubModel: (job, onDownload, onProgress) => call(remote.loadHubModel(job,
+      onDownload ? Comlink.proxy(onDownload) : undefined, onProgress ? Comlink.proxy(onProgress) : undefined)),
+    fetchHubText: (job, onDownload) => call(remote.fetchHubText(job, onDownload ? Comlink.proxy(onDownload) : undefined)),
+    cancelDownloads: () => call(remote.cancelDownloads()),
+    hubCache: (action) => call(remote.hubCache(action)),
     dispose() {
       remote[Comlink.releaseProxy]();
       worker.terminate();

@@ -1,14 +1,17 @@
 // The studio's worker: owns the GPU device and the engine, exposes StudioWorkerApi through comlink.
 // Every method rethrows failures as plain {code, message} (see error-info.ts) so the UI can show the code.
 import * as Comlink from 'comlink';
-import { blobSource } from '../core/formats/byte-source.ts';
+import { blobSource, type ByteSource } from '../core/formats/byte-source.ts';
 import { loadModel } from '../core/formats/load-model.ts';
 import { createGpu, type Gpu } from '../core/gpu/device.ts';
 import { Engine } from '../core/engine/engine.ts';
 import { evaluatePerplexity } from '../core/engine/perplexity.ts';
 import { generateGreedy } from '../core/engine/generate.ts';
 import { BadRequest, Cancelled } from '../core/errors.ts';
-import type { StudioWorkerApi } from './api.ts';
+import { cacheStorageHubCache } from '../core/hub/hub-cache.ts';
+import { downloadHubModel } from '../core/hub/hub-model.ts';
+import { fetchHubText } from '../core/hub/hub-text.ts';
+import type { ModelSummary, StudioWorkerApi } from './api.ts';
 import { summarizeModel } from './model-summary.ts';
 import { toErrorInfo } from './error-info.ts';
 import { cancelRunning, exclusive, isBusy } from './job-slot.ts';
@@ -66,6 +69,39 @@ function release(cb: unknown): void {
   if (typeof releaser === 'function') releaser.call(cb);
 }
 
+/** Parses `sources` and makes them the loaded model on the GPU (the previous one is dropped only once they parse). */
+async function installModel(sources: ByteSource[], report: ReturnType<typeof throttled<[number, string]>>, start: number): Promise<ModelSummary> {
+  report(true, 0, 'Reading model files');
+  const model = await loadModel(sources);
+  const device = await gpu();
+  session?.destroy();
+  session = null;
+  engine?.destroy();
+  engine = null;
+  report(true, 0, 'Uploading weights to the GPU');
+  engine = await raceDeviceLoss(device, Engine.create(device, model, {
+    onProgress: (loaded, total) => report(loaded >= total, total > 0 ? loaded / total : 1, 'Uploading weights to the GPU'),
+  }));
+  session = new PruneSession(engine);
+  return summarizeModel(model, (performance.now() - start) / 1000);
+}
+
+/** Hub downloads in flight (cancelDownloads aborts them all). */
+const downloads = new Set<AbortController>();
+
+async function withDownload<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  downloads.add(controller);
+  try {
+    return await fn(controller.signal);
+  } finally {
+    downloads.delete(controller);
+  }
+}
+
+/** The persistent Hub cache when asked for and this context has the Cache API (secure contexts only). */
+const hubCache = (use: boolean) => (use && typeof caches !== 'undefined' ? cacheStorageHubCache(caches) : null);
+
 const api: StudioWorkerApi = {
   init: () => guarded(async () => (await gpu()).adapter),
 
@@ -74,23 +110,52 @@ const api: StudioWorkerApi = {
     try {
       if (isBusy()) throw new BadRequest('a GPU job is running; cancel it before loading another model');
       if (files.length === 0) throw new BadRequest('no files were given');
-      const start = performance.now();
-      report(true, 0, 'Reading model files');
-      const model = await loadModel(files.map((f) => blobSource(f, f.name)));
-      const device = await gpu();
-      session?.destroy();
-      session = null;
-      engine?.destroy();
-      engine = null;
-      report(true, 0, 'Uploading weights to the GPU');
-      engine = await raceDeviceLoss(device, Engine.create(device, model, {
-        onProgress: (loaded, total) => report(loaded >= total, total > 0 ? loaded / total : 1, 'Uploading weights to the GPU'),
-      }));
-      session = new PruneSession(engine);
-      return summarizeModel(model, (performance.now() - start) / 1000);
+      return await installModel(files.map((f) => blobSource(f, f.name)), report, performance.now());
     } finally {
       release(onProgress);
     }
+  }),
+
+  loadHubModel: (job, onDownload, onProgress) => guarded(async () => {
+    const report = throttled(onProgress, 50);
+    const bytes = throttled(onDownload, 100);
+    try {
+      if (isBusy()) throw new BadRequest('a GPU job is running; cancel it before loading another model');
+      const start = performance.now();
+      const { sources, report: download } = await withDownload((signal) => downloadHubModel(
+        { base: job.base, id: job.id, revision: job.revision, token: job.token },
+        { signal, cache: hubCache(job.useCache), onProgress: (p) => bytes(p.filesDone === p.files, p) },
+      ));
+      // Checked again: a GPU job may have started while the files were downloading.
+      if (isBusy()) throw new BadRequest('a GPU job is running; cancel it before loading another model');
+      const summary = await installModel(sources, report, start);
+      return { summary: { ...summary, name: download.label }, download };
+    } finally {
+      release(onProgress);
+      release(onDownload);
+    }
+  }),
+
+  fetchHubText: (job, onDownload) => guarded(async () => {
+    const bytes = throttled(onDownload, 100);
+    try {
+      return await withDownload((signal) => fetchHubText(
+        { base: job.base, dataset: job.dataset, file: job.file, revision: job.revision, token: job.token },
+        { signal, cache: hubCache(job.useCache), onProgress: (p) => bytes(p.filesDone === p.files, p) },
+      ));
+    } finally {
+      release(onDownload);
+    }
+  }),
+
+  cancelDownloads() {
+    for (const c of downloads) c.abort();
+  },
+
+  hubCache: (action) => guarded(async () => {
+    const cache = hubCache(true);
+    if (!cache) return { files: 0, bytes: 0 };
+    return action === 'clear' ? cache.clear() : cache.stats();
   }),
 
   perplexity: (text, opts, onProgress) => guarded(async () => {
