@@ -12,7 +12,7 @@ const USAGE = `usage:
   prunelab ppl --model PATH --text FILE [--seq-len 256] [--windows N] [--json]
   prunelab generate --model PATH [--prompt TEXT] [--steps 200]
   prunelab prune --model PATH --calib FILE [--calib-windows 16] [--calib-offset TOKENS] --text FILE [--seq-len 256]
-                 [--windows N] --method magnitude|wanda [--nm N:M] --alloc uniform|owl|mrp|alpha|'[s1,s2,...]'
+                 [--windows N] --method magnitude|wanda|sparsegpt [--nm N:M] --alloc uniform|owl|mrp|alpha|'[s1,s2,...]'
                  --sparsity S [--json]
                  or --structured wanda-sp|magnitude-sp --alloc uniform|'[p1,p2,...]' --sparsity P (heads/channels)
   prunelab scan --model PATH --calib FILE --text FILE [--levels 0.1,0.2,...] [--by layer|module]

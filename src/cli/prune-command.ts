@@ -1,4 +1,4 @@
-// prunelab prune: unstructured pruning (magnitude / Wanda, optionally N:M) with a layerwise allocation
+// prunelab prune: unstructured pruning (magnitude / Wanda / SparseGPT, optionally N:M) with a layerwise allocation
 // (uniform, OWL, MRP or an explicit vector), or structured pruning of heads and MLP channels (Wanda-sp /
 // magnitude-sp, uniform or explicit rates), then perplexity of the pruned model next to the dense one.
 import { readFile } from 'node:fs/promises';
@@ -8,7 +8,7 @@ import { evalWindows, tokenizeForEval } from '../core/engine/windows.ts';
 import { Pruner } from '../core/prune/pruner.ts';
 import { checkStructuredAllocation } from '../core/prune/structured.ts';
 import { STRUCTURED_METRICS, type StructuredMetric } from '../core/prune/structured-selection.ts';
-import { parseNm, validateRequest, type AllocationRequest, type Metric, type PruneRequest } from '../core/prune/prune-options.ts';
+import { METRICS, parseNm, validateRequest, type AllocationRequest, type Metric, type PruneRequest } from '../core/prune/prune-options.ts';
 import { optionalInt, requireString, type CliValues } from './args.ts';
 import { openSession } from './session.ts';
 
@@ -34,10 +34,7 @@ function parseSparsity(values: CliValues): number {
 
 export function parsePruneRequest(values: CliValues): PruneRequest {
   const method = (values.method as string | undefined) ?? 'wanda';
-  if (method !== 'magnitude' && method !== 'wanda') {
-    throw new BadRequest(method === 'sparsegpt' ? 'SparseGPT is not implemented yet (use magnitude or wanda)'
-      : `unknown --method "${method}" (expected magnitude or wanda)`);
-  }
+  if (!METRICS.includes(method as Metric)) throw new BadRequest(`unknown --method "${method}" (expected ${METRICS.join(', ')})`);
   const structured = values.structured as string | undefined;
   if (structured !== undefined && !STRUCTURED_METRICS.includes(structured as StructuredMetric)) {
     throw new BadRequest(`unknown --structured "${structured}" (expected ${STRUCTURED_METRICS.join(' or ')})`);

@@ -59,6 +59,17 @@ describe('prunelab prune', () => {
     }
   });
 
+  it('--method sparsegpt --nm 2:4 --json: half of every layer pruned, worse than dense', async () => {
+    const r = await run([...base, '--method', 'sparsegpt', '--nm', '2:4', '--sparsity', '0.5', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = last(r.stdout);
+    expect(out.method).toBe('sparsegpt');
+    expect(out.nm).toBe('2:4');
+    expect(out.achievedSparsity).toEqual([0.5, 0.5, 0.5, 0.5, 0.5]);
+    expect(out.ppl).toBeGreaterThan(out.densePpl);
+  });
+
   it('an explicit allocation vector with N:M is refused in one line, before any evaluation', async () => {
     const r = await run([...base, '--method', 'wanda', '--nm', '2:4', '--alloc', '[0.5,0.5,0.5,0.5,0.5]', '--sparsity', '0.5']);
     expect(r.code).toBe(1);

@@ -44,7 +44,7 @@ const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 const L = 5;
 
 describe('GPU pruning vs the float64 reference on stories260K', () => {
-  const uniformCases: Array<[string, PruneRequest]> = [
+  const uniformCases: Array<[string, PruneRequest & { metric: 'magnitude' | 'wanda' }]> = [
     ['magnitude 0.5', { metric: 'magnitude', sparsity: 0.5, allocation: 'uniform' }],
     ['wanda 0.5', { metric: 'wanda', sparsity: 0.5, allocation: 'uniform' }],
     ['wanda 2:4', { metric: 'wanda', sparsity: 0.5, allocation: 'uniform', nm: { n: 2, m: 4 } }],

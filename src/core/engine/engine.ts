@@ -21,6 +21,7 @@ export class Engine {
   private cache: KvCache | null = null;
   private plans = new Map<number, ForwardPlan>();
   private masks: ReadonlyMap<string, GPUBuffer> | null = null;
+  private overrides: ReadonlyMap<string, GPUBuffer> | null = null;
   private compact: ReadonlyArray<CompactLayer | undefined> | null = null;
 
   private constructor(readonly gpu: Gpu, readonly model: LoadedModel, readonly weights: GpuWeights,
@@ -47,7 +48,7 @@ export class Engine {
     let p = this.plans.get(T);
     if (!p) {
       p = await createForwardPlan(this.gpu, this.spec, this.weights, this.cache, T, this.matmulVariant,
-        { masks: this.masks ?? undefined, compact: this.compact ?? undefined });
+        { masks: this.masks ?? undefined, compact: this.compact ?? undefined, overrides: this.overrides ?? undefined });
       this.plans.set(T, p);
     }
     return p;
@@ -105,6 +106,17 @@ export class Engine {
     if (masks === this.masks) return;
     this.dropPlans();
     this.masks = masks;
+  }
+
+  /**
+   * Reads these buffers instead of the dense weights of the same names (SparseGPT's updated maps, same shapes;
+   * their contents may change between calls), or only the dense weights with null. The dense weights are never
+   * touched. The caller owns the buffers and must call this again (null) before destroying them.
+   */
+  setWeightOverrides(overrides: ReadonlyMap<string, GPUBuffer> | null): void {
+    if (overrides === this.overrides) return;
+    this.dropPlans();
+    this.overrides = overrides;
   }
 
   /**

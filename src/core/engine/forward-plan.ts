@@ -3,7 +3,8 @@
 // so a prefill plan (T = prompt) and a decode plan (T = 1) can run against the same cache.
 // The calls are kept per segment (embedding, each layer, head) so pruning can run one layer at a time, and a
 // plan may read pruning masks (bitsets, rewritten in place) and capture calibration statistics, or run
-// structurally pruned layers (fewer heads, narrower MLP) from compacted weights, which really computes less.
+// structurally pruned layers (fewer heads, narrower MLP) from compacted weights, which really computes less, or
+// read some maps from override buffers (SparseGPT's updated weights) instead of the dense ones.
 import type { Gpu } from '../gpu/device.ts';
 import { createStorageBuffer, createUniformBuffer, packUniform } from '../gpu/buffers.ts';
 import type { KernelCall } from '../kernels/kernel-call.ts';
@@ -16,6 +17,7 @@ import { prepareAttention } from '../kernels/attention.ts';
 import { prepareSiluMul } from '../kernels/silu-mul.ts';
 import { prepareResidualAdd } from '../kernels/residual-add.ts';
 import { prepareColumnStats } from '../kernels/column-stats.ts';
+import { prepareHessianAccumulate } from '../kernels/hessian.ts';
 import { prepareNll, type LogitSlice } from '../kernels/nll.ts';
 import type { ModelSpec } from '../model/spec.ts';
 import { tensorNames } from '../model/spec.ts';
@@ -35,6 +37,11 @@ export interface PlanOptions {
   stats?: LayerStatsBuffers[];
   /** Structurally pruned layers (by layer index; a missing entry runs dense). Not combined with stats. */
   compact?: ReadonlyArray<CompactLayer | undefined>;
+  /** Weights read instead of the dense tensor of that canonical name (SparseGPT's updated maps; same shape). */
+  overrides?: ReadonlyMap<string, GPUBuffer>;
+  /** With stats: capture also accumulates X^T X ([K, K]) of each input into these (one set for whichever layer
+   * is captured; SparseGPT's Hessians). */
+  hessians?: Record<LinearInput, GPUBuffer>;
 }
 
 export interface LayerCalls {
@@ -90,10 +97,11 @@ export async function createForwardPlan(gpu: Gpu, spec: ModelSpec, weights: GpuW
   const w = (name: string) => weights.tensors.get(name)!;
   // A compacted layer passes its own buffers (no mask: nothing is pruned inside them).
   const mm = (xb: GPUBuffer, name: string, y: GPUBuffer, N: number, K: number, bias?: string, own?: { w: GPUBuffer; bias?: GPUBuffer }) =>
-    prepareMatmul(gpu, { x: xb, w: own?.w ?? w(name), bias: own ? own.bias : bias ? w(bias) : undefined, y, M: T, N, K, variant,
+    prepareMatmul(gpu, { x: xb, w: own?.w ?? opts.overrides?.get(name) ?? w(name), bias: own ? own.bias : bias ? w(bias) : undefined, y, M: T, N, K, variant,
       mask: own ? undefined : opts.masks?.get(name) });
   const stat = async (l: number, input: LinearInput, xb: GPUBuffer, K: number): Promise<KernelCall[]> =>
-    opts.stats ? [await prepareColumnStats(gpu, { x: xb, stats: opts.stats[l][input], T, K })] : [];
+    opts.stats ? [await prepareColumnStats(gpu, { x: xb, stats: opts.stats[l][input], T, K }),
+      ...(opts.hessians ? [await prepareHessianAccumulate(gpu, { x: xb, h: opts.hessians[input], T, K })] : [])] : [];
 
   const embed: KernelCall[] = [];
   for (const c of weights.embed.chunks) {

@@ -22,6 +22,7 @@ export class CalibrationRun {
     private readonly plan: ForwardPlan,
     private readonly cache: KvCache,
     private readonly owned: GPUBuffer[],
+    private readonly masks: MaskSet,
   ) {}
 
   /** Allocates the statistics and the stream for windows of equal length, reading masks from `masks`. */
@@ -44,10 +45,33 @@ export class CalibrationRun {
     const cache = await createKvCache(gpu, spec, T);
     const plan = await createForwardPlan(gpu, spec, engine.weights, cache, T, engine.matmulVariant,
       { masks: masks.buffers, stats });
-    return new CalibrationRun(engine, windows, stats, stream, plan, cache, owned);
+    return new CalibrationRun(engine, windows, stats, stream, plan, cache, owned, masks);
   }
 
-  private get rowBytes(): number { return this.plan.T * this.engine.spec.hiddenSize * 4; }
+  /** SparseGPT's plan (see attachSparseGpt), used instead of `plan` while attached. */
+  private sparseGptPlan: ForwardPlan | null = null;
+  private get active(): ForwardPlan { return this.sparseGptPlan ?? this.plan; }
+
+  /**
+   * From now on the windows run through a plan that reads these weight overrides (SparseGPT's updated maps) and,
+   * on capture, also accumulates each input's X^T X into `hessians`. The caller owns the buffers and must call
+   * detachSparseGpt before destroying them.
+   */
+  async attachSparseGpt(b: { overrides: ReadonlyMap<string, GPUBuffer>; hessians: Record<LinearInput, GPUBuffer> }): Promise<void> {
+    const { gpu, spec, weights, matmulVariant } = this.engine;
+    const plan = await createForwardPlan(gpu, spec, weights, this.cache, this.plan.T, matmulVariant,
+      { masks: this.masks.buffers, stats: this.stats, overrides: b.overrides, hessians: b.hessians });
+    this.detachSparseGpt();
+    this.sparseGptPlan = plan;
+  }
+
+  /** Back to the dense weights (and no Hessians). */
+  detachSparseGpt(): void {
+    this.sparseGptPlan?.destroy();
+    this.sparseGptPlan = null;
+  }
+
+  private get rowBytes(): number { return this.active.T * this.engine.spec.hiddenSize * 4; }
 
   /** Runs `calls` once per window between copying its stream in and (optionally) back out; one submit. */
   private async perWindow(calls: (w: number) => KernelCall[], writeBack: boolean): Promise<void> {
@@ -55,11 +79,11 @@ export class CalibrationRun {
     const enc = device.createCommandEncoder();
     for (let w = 0; w < this.windows.length; w++) {
       if (!calls(w).length) continue;
-      enc.copyBufferToBuffer(this.stream, w * this.rowBytes, this.plan.x, 0, this.rowBytes);
+      enc.copyBufferToBuffer(this.stream, w * this.rowBytes, this.active.x, 0, this.rowBytes);
       const pass = enc.beginComputePass();
       for (const c of calls(w)) c.encode(pass);
       pass.end();
-      if (writeBack) enc.copyBufferToBuffer(this.plan.x, 0, this.stream, w * this.rowBytes, this.rowBytes);
+      if (writeBack) enc.copyBufferToBuffer(this.active.x, 0, this.stream, w * this.rowBytes, this.rowBytes);
     }
     device.queue.submit([enc.finish()]);
     await Promise.race([device.queue.onSubmittedWorkDone(), this.engine.gpu.lost.then((e) => { throw e; })]);
@@ -68,15 +92,15 @@ export class CalibrationRun {
   /** Embeds every window into the stream (layer 0's input). */
   async embed(): Promise<void> {
     const q = this.engine.gpu.device.queue;
-    q.writeBuffer(this.plan.position, 0, Uint32Array.of(0, 0, 0, 0));
+    q.writeBuffer(this.active.position, 0, Uint32Array.of(0, 0, 0, 0));
     // Token ids differ per window, so each window is its own submit.
     for (let w = 0; w < this.windows.length; w++) {
-      q.writeBuffer(this.plan.tokens, 0, Uint32Array.from(this.windows[w]));
+      q.writeBuffer(this.active.tokens, 0, Uint32Array.from(this.windows[w]));
       const enc = this.engine.gpu.device.createCommandEncoder();
       const pass = enc.beginComputePass();
-      for (const c of this.plan.embed) c.encode(pass);
+      for (const c of this.active.embed) c.encode(pass);
       pass.end();
-      enc.copyBufferToBuffer(this.plan.x, 0, this.stream, w * this.rowBytes, this.rowBytes);
+      enc.copyBufferToBuffer(this.active.x, 0, this.stream, w * this.rowBytes, this.rowBytes);
       q.submit([enc.finish()]);
     }
     await q.onSubmittedWorkDone();
@@ -89,12 +113,12 @@ export class CalibrationRun {
       const b = this.stats[l][input];
       q.writeBuffer(b, 0, new Float32Array(b.size / 4));
     }
-    await this.perWindow(() => this.plan.layers[l].capture, false);
+    await this.perWindow(() => this.active.layers[l].capture, false);
   }
 
   /** Moves every window's stream through layer l as masked now. */
   async advance(l: number): Promise<void> {
-    await this.perWindow(() => this.plan.layers[l].calls, true);
+    await this.perWindow(() => this.active.layers[l].calls, true);
   }
 
   async readStats(l: number): Promise<LayerStats> {
@@ -109,6 +133,7 @@ export class CalibrationRun {
   }
 
   destroy(): void {
+    this.detachSparseGpt();
     this.plan.destroy();
     this.cache.destroy();
     this.stream.destroy();

@@ -2,7 +2,9 @@
 import { BadRequest } from '../errors.ts';
 import { STRUCTURED_METRICS, type StructuredMetric } from './structured-selection.ts';
 
-export type Metric = 'magnitude' | 'wanda';
+/** Unstructured scores: |W|, Wanda's |W| * sqrt(sq), or SparseGPT (w^2 / [H^-1]_jj^2 per block, with weight updates). */
+export type Metric = 'magnitude' | 'wanda' | 'sparsegpt';
+export const METRICS: readonly Metric[] = ['magnitude', 'wanda', 'sparsegpt'];
 export type AllocationRequest = 'uniform' | 'owl' | 'mrp' | 'alpha' | number[];
 
 export interface NmPattern { n: number; m: number }
@@ -63,4 +65,11 @@ export function validateRequest(req: PruneRequest, numLayers: number): void {
     if (!Array.isArray(a) && a !== 'uniform') throw new BadRequest(`structured pruning supports uniform or explicit allocations, not ${a}`);
   }
   if (req.nm && a !== 'uniform') throw new BadRequest('N:M patterns fix the sparsity of every layer: use --alloc uniform');
+  if (req.structured === undefined && !METRICS.includes(req.metric)) {
+    throw new BadRequest(`unknown method "${String(req.metric)}" (expected ${METRICS.join(', ')})`);
+  }
+  if (req.structured === undefined && req.metric === 'sparsegpt' && a === 'mrp') {
+    throw new BadRequest('MRP with SparseGPT is not supported yet (MRP re-prunes single layers from stored statistics; ' +
+      'SparseGPT would need every layer\'s Hessian kept): use --alloc uniform, owl, alpha or an explicit vector');
+  }
 }

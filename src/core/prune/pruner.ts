@@ -1,6 +1,8 @@
 // Unstructured pruning of a loaded model on the GPU: calibration statistics, allocation (uniform / explicit /
 // OWL / MRP), sequential masking, and the achieved sparsity counted from the masks. The engine then evaluates
 // through the masks; the dense weights stay on the GPU untouched, so a new request only rewrites masks.
+// SparseGPT also updates weights: those live in per-map override buffers (sparsegpt.ts) that the next request
+// or reset() drops.
 import { Cancelled } from '../errors.ts';
 import type { Engine } from '../engine/engine.ts';
 import { CalibrationRun } from './calibration.ts';
@@ -12,6 +14,7 @@ import { layerAlphas } from './layer-alphas.ts';
 import { runMrp, type MrpStep } from './mrp.ts';
 import { CompactedLayers, type KeptUnits } from './compaction.ts';
 import { selectStructured } from './structured.ts';
+import { SparseGptLayers } from './sparsegpt.ts';
 import { DEFAULT_MRP, DEFAULT_OWL, validateRequest, type PruneRequest } from './prune-options.ts';
 
 export interface PruneResult {
@@ -39,6 +42,8 @@ export interface PruneProgress { phase: string; done: number; total: number }
 export class Pruner {
   /** Compacted weights of the last structured prune (the engine evaluates them), else null. */
   private compacted: CompactedLayers | null = null;
+  /** SparseGPT's updated weights of the last prune (the engine reads them instead of the dense ones), else null. */
+  private sparseGpt: SparseGptLayers | null = null;
 
   private constructor(readonly engine: Engine, readonly masks: MaskSet, readonly calib: CalibrationRun) {}
 
@@ -57,18 +62,21 @@ export class Pruner {
     const L = this.engine.spec.numLayers;
     validateRequest(req, L);
     const start = performance.now();
+    this.dropSparseGpt();
     if (req.structured) return this.pruneStructured(req, start, opts);
     this.dropCompacted();
     const { gpu, weights } = this.engine;
     const masker = new LayerMasker(gpu, weights, this.masks, this.calib.stats, req.metric, req.nm);
+    let gpt: SparseGptLayers | null = null;
     const check = () => { if (opts.signal?.aborted) throw new Cancelled('pruning'); };
     const sequential = async (alloc: number[], phase = 'sequential prune') => {
       await this.calib.embed();
       for (let l = 0; l < L; l++) {
         check();
         this.masks.keepAll(l);               // layer l's statistics come from the unpruned layer
+        gpt?.begin(l);
         await this.calib.capture(l);
-        await masker.prune(l, alloc[l]);
+        await (gpt ?? masker).prune(l, alloc[l]);
         await this.calib.advance(l);
         opts.onProgress?.({ phase, done: l + 1, total: L });
       }
@@ -106,6 +114,7 @@ export class Pruner {
         Object.assign(result, mrp, { spreadBefore: spread(mrp.redundancyBefore), spreadAfter: spread(mrp.redundancyAfter) });
       } finally { counter.destroy(); }
     }
+    if (req.metric === 'sparsegpt') gpt = await this.attachSparseGpt(req);
     if (a !== 'mrp') await sequential(result.allocation);
     const kept = await this.masks.keptPerLayer();
     return {
@@ -138,6 +147,32 @@ export class Pruner {
     return { allocation, achievedSparsity, kept, seconds: (performance.now() - start) / 1000 };
   }
 
+  /** SparseGPT's per-map weights that the engine reads instead of the dense ones (null unless the last prune was
+   * SparseGPT); the dense weights stay untouched. */
+  get weightOverrides(): ReadonlyMap<string, GPUBuffer> | null { return this.sparseGpt?.overrides ?? null; }
+
+  private async attachSparseGpt(req: PruneRequest): Promise<SparseGptLayers> {
+    const { gpu, spec, weights } = this.engine;
+    const gpt = await SparseGptLayers.create(gpu, spec, weights, this.masks, req.nm);
+    try {
+      await this.calib.attachSparseGpt(gpt);
+    } catch (e) {
+      gpt.destroy();
+      throw e;
+    }
+    this.sparseGpt = gpt;
+    this.engine.setWeightOverrides(gpt.overrides);
+    return gpt;
+  }
+
+  /** Back to the dense weights everywhere (engine and calibration), then frees SparseGPT's buffers. */
+  private dropSparseGpt(): void {
+    this.engine.setWeightOverrides(null);
+    this.calib.detachSparseGpt();
+    this.sparseGpt?.destroy();
+    this.sparseGpt = null;
+  }
+
   private dropCompacted(): void {
     this.engine.setCompactLayers(null);
     this.compacted?.destroy();
@@ -147,6 +182,7 @@ export class Pruner {
   /** Statistics of every layer from the dense model (all masks kept) in one pass over the calibration windows. */
   async denseStatistics(signal?: AbortSignal): Promise<void> {
     const L = this.engine.spec.numLayers;
+    this.dropSparseGpt();
     for (let l = 0; l < L; l++) this.masks.keepAll(l);
     await this.calib.embed();
     for (let l = 0; l < L; l++) {
@@ -158,12 +194,14 @@ export class Pruner {
 
   /** Back to the dense model (masks all kept; the engine evaluates densely). */
   reset(): void {
+    this.dropSparseGpt();
     this.dropCompacted();
     for (let l = 0; l < this.engine.spec.numLayers; l++) this.masks.keepAll(l);
     this.engine.setMasks(null);
   }
 
   destroy(): void {
+    this.dropSparseGpt();
     this.dropCompacted();
     this.engine.setMasks(null);
     this.calib.destroy();

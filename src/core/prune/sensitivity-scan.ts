@@ -31,6 +31,9 @@ export async function sensitivityScan(pruner: Pruner, req: ScanRequest, opts: {
     throw new BadRequest(`scan levels must be sparsities in (0, 1), got [${req.levels.join(', ')}]`);
   }
   if (!req.windows.length) throw new BadRequest('the scan needs at least one evaluation window');
+  if (req.metric === 'sparsegpt') {
+    throw new BadRequest('the sensitivity scan supports wanda and magnitude scores; SparseGPT is not supported in the scan yet');
+  }
   const { engine, masks, calib } = pruner;
   const L = engine.spec.numLayers;
   const modules: Array<Module | 'all'> = req.by === 'module' ? [...MODULES] : ['all'];

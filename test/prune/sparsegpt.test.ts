@@ -1,0 +1,164 @@
+// SparseGPT on stories260K against the independent float64 oracle (test/prune/reference/sparsegpt.ts): the same
+// calibration windows (the first 4 x 128 TinyStories tokens) and held-out evaluation windows (the next 4 x 128).
+// Perplexities agree within 1%; pruned counts come from the GPU masks; the run is reversible (the dense weights are
+// never written, a later request or reset() drops the updated weights).
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGpu, type Gpu } from '../../src/core/gpu/device.ts';
+import { readBuffer } from '../../src/core/gpu/buffers.ts';
+import { loadModel } from '../../src/core/formats/load-model.ts';
+import { pathSources } from '../../src/core/formats/node-file-source.ts';
+import { Engine } from '../../src/core/engine/engine.ts';
+import { evalWindows, tokenizeForEval } from '../../src/core/engine/windows.ts';
+import { loadReferenceWeights } from '../../src/core/engine/reference-weights.ts';
+import type { ReferenceWeights } from '../../src/core/engine/reference-forward.ts';
+import type { LoadedModel } from '../../src/core/model/loaded-model.ts';
+import { BadRequest } from '../../src/core/errors.ts';
+import { countKept } from '../../src/core/kernels/prune-mask.ts';
+import { layerMaps } from '../../src/core/prune/linear-maps.ts';
+import { Pruner } from '../../src/core/prune/pruner.ts';
+import type { PruneRequest } from '../../src/core/prune/prune-options.ts';
+import { STORIES_HF, TINYSTORIES_TEXT } from '../helpers/fixtures.ts';
+import { referencePerplexity } from './reference/index.ts';
+import { referenceSparseGptPrune } from './reference/sparsegpt.ts';
+
+const SEQ = 128, CALIB = 4, EVAL = 4, L = 5;
+let gpu: Gpu, engine: Engine, pruner: Pruner, model: LoadedModel, dense: ReferenceWeights;
+let calib: number[][], evalSet: number[][];
+
+async function gpuPerplexity(): Promise<number> {
+  let sum = 0, count = 0;
+  for (const w of evalSet) { const r = await engine.windowNll(w); sum += r.sum; count += r.count; }
+  return Math.exp(sum / count);
+}
+
+const bytesOf = async (b: GPUBuffer) => new Uint8Array(await readBuffer(gpu, b, b.size));
+
+beforeAll(async () => {
+  model = await loadModel(await pathSources(STORIES_HF));
+  dense = await loadReferenceWeights(model);
+  const windows = evalWindows(tokenizeForEval(model.tokenizer, readFileSync(TINYSTORIES_TEXT, 'utf8')), SEQ, CALIB + EVAL);
+  calib = windows.slice(0, CALIB);
+  evalSet = windows.slice(CALIB);
+  gpu = await createGpu();
+  engine = await Engine.create(gpu, model);
+  pruner = await Pruner.create(engine, calib);
+});
+afterAll(() => { pruner?.destroy(); engine?.destroy(); gpu?.destroy(); });
+
+/** Numbers measured before any SparseGPT run, for the reversibility check. */
+const before = { densePpl: 0, wandaPpl: 0, wandaAchieved: [] as number[], weightBytes: new Map<string, Uint8Array>() };
+const probed = () => [layerMaps(model.spec, 0)[0].name, layerMaps(model.spec, L - 1)[6].name]; // q of layer 0, down of the last
+
+describe('SparseGPT on stories260K vs the float64 oracle', () => {
+  it('baseline before any SparseGPT run: dense and Wanda 50% perplexities, dense weight bytes', async () => {
+    pruner.reset();
+    before.densePpl = await gpuPerplexity();
+    before.wandaAchieved = (await pruner.prune({ metric: 'wanda', sparsity: 0.5, allocation: 'uniform' })).achievedSparsity;
+    before.wandaPpl = await gpuPerplexity();
+    for (const name of probed()) before.weightBytes.set(name, await bytesOf(engine.weights.tensors.get(name)!));
+    console.log(`dense ppl ${before.densePpl.toFixed(4)}, Wanda 50% ${before.wandaPpl.toFixed(4)}`);
+    expect(before.wandaPpl).toBeGreaterThan(before.densePpl);
+  });
+
+  const cases: Array<[string, PruneRequest]> = [
+    ['uniform 50%', { metric: 'sparsegpt', sparsity: 0.5, allocation: 'uniform' }],
+    ['2:4', { metric: 'sparsegpt', sparsity: 0.5, allocation: 'uniform', nm: { n: 2, m: 4 } }],
+    ['explicit vector', { metric: 'sparsegpt', sparsity: 0.4, allocation: [0.2, 0.3, 0.4, 0.5, 0.6] }],
+  ];
+  for (const [name, req] of cases) {
+    it(`${name}: perplexity within 1% of the oracle, pruned counts exact, updated weights match`, async () => {
+      const alloc = Array.isArray(req.allocation) ? req.allocation : new Array(L).fill(req.sparsity);
+      const ref = referenceSparseGptPrune(model.spec, dense, calib, alloc, req.nm);
+      const t0 = performance.now();
+      const result = await pruner.prune(req);
+      const seconds = (performance.now() - t0) / 1000;
+      const ppl = await gpuPerplexity();
+      const refPpl = referencePerplexity(model.spec, ref.weights, evalSet);
+      console.log(`sparsegpt ${name}: GPU ppl ${ppl.toFixed(4)}, oracle ${refPpl.toFixed(4)}, dense ${before.densePpl.toFixed(4)}, ` +
+        `prune ${seconds.toFixed(2)} s`);
+      expect(result.allocation).toEqual(alloc);
+      let agree = 0, all = 0;
+      for (let l = 0; l < L; l++) {
+        let prunedLayer = 0, totalLayer = 0;
+        for (const [i, m] of layerMaps(model.spec, l).entries()) {
+          const e = pruner.masks.entries.get(m.name)!;
+          const bits = new Uint32Array(await readBuffer(gpu, e.mask, m.N * e.words * 4));
+          const keptRows = countKept(bits, m.N, m.K);
+          const pruned = m.N * m.K - keptRows.reduce((a, b) => a + b, 0);
+          if (req.nm) {
+            // per row: every full group of 4 keeps 2 (K = 64 and 172 are multiples of 4)
+            keptRows.forEach((k) => expect(k).toBe(m.K / 2));
+          } else {
+            let expected = 0;
+            for (let i1 = 0; i1 < m.K; i1 += 128) expected += Math.floor(m.N * Math.min(128, m.K - i1) * alloc[l] + 1e-9);
+            expect(pruned, `${m.name} pruned count`).toBe(expected);
+          }
+          const refKeep = Object.values(ref.masks[l])[i];
+          for (let r = 0; r < m.N; r++) {
+            for (let j = 0; j < m.K; j++) agree += Number(((bits[r * e.words + (j >> 5)] >>> (j & 31)) & 1) === refKeep[r * m.K + j]);
+          }
+          all += m.N * m.K;
+          prunedLayer += pruned;
+          totalLayer += m.N * m.K;
+        }
+        expect(result.achievedSparsity[l]).toBeCloseTo(prunedLayer / totalLayer, 12);
+      }
+      console.log(`sparsegpt ${name}: masks agree with the oracle on ${(100 * agree / all).toFixed(3)}% of weights`);
+      expect(agree / all).toBeGreaterThan(0.99);
+      // Layer 0 sees the same inputs on both sides: its updated weights equal the oracle's (f32 Hessian vs f64).
+      for (const m of layerMaps(model.spec, 0)) {
+        const got = new Float32Array(await readBuffer(gpu, pruner.weightOverrides!.get(m.name)!, m.N * m.K * 4));
+        const want = ref.weights.get(m.name)!;
+        const scale = want.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+        let maxDiff = 0, moved = 0;
+        const d0 = dense.get(m.name)!;
+        got.forEach((v, k) => { maxDiff = Math.max(maxDiff, Math.abs(v - want[k])); if (v !== 0 && v !== Math.fround(d0[k])) moved++; });
+        expect(maxDiff, `${m.name} vs oracle`).toBeLessThan(2e-3 * scale);
+        expect(moved, `${m.name}: kept weights were updated`).toBeGreaterThan(0);
+      }
+      expect(Math.abs(ppl / refPpl - 1), `GPU ${ppl} vs oracle ${refPpl}`).toBeLessThan(0.01);
+    });
+  }
+
+  it('sparsity 0 gives the dense perplexity and keeps every weight', async () => {
+    const result = await pruner.prune({ metric: 'sparsegpt', sparsity: 0, allocation: 'uniform' });
+    expect(result.achievedSparsity).toEqual(new Array(L).fill(0));
+    expect(Math.abs((await gpuPerplexity()) / before.densePpl - 1)).toBeLessThan(1e-6);
+  });
+
+  it('is reversible: a following Wanda prune and reset() give the numbers from before, the dense weights are untouched', async () => {
+    // No write ever targets a dense weight buffer (the overrides are separate buffers).
+    const denseBuffers = new Set(engine.weights.tensors.values());
+    const written: GPUBuffer[] = [];
+    const { queue } = gpu.device;
+    const realWrite = queue.writeBuffer.bind(queue);
+    queue.writeBuffer = ((b: GPUBuffer, ...rest: unknown[]) => { written.push(b); return (realWrite as (...a: unknown[]) => void)(b, ...rest); }) as typeof queue.writeBuffer;
+    try {
+      await pruner.prune({ metric: 'sparsegpt', sparsity: 0.5, allocation: 'uniform' });
+    } finally { queue.writeBuffer = realWrite; }
+    expect(written.filter((b) => denseBuffers.has(b))).toEqual([]);
+    expect(written.filter((b) => [...pruner.weightOverrides!.values()].includes(b)).length).toBe(7 * L);
+    expect(pruner.weightOverrides).not.toBeNull();
+    const sparsePpl = await gpuPerplexity();
+    const wanda = await pruner.prune({ metric: 'wanda', sparsity: 0.5, allocation: 'uniform' });
+    expect(pruner.weightOverrides).toBeNull();
+    expect(wanda.achievedSparsity).toEqual(before.wandaAchieved);
+    expect(await gpuPerplexity()).toBe(before.wandaPpl);
+    await pruner.prune({ metric: 'sparsegpt', sparsity: 0.5, allocation: 'uniform' });
+    expect(await gpuPerplexity()).toBe(sparsePpl);   // deterministic
+    pruner.reset();
+    expect(pruner.weightOverrides).toBeNull();
+    expect(await gpuPerplexity()).toBe(before.densePpl);
+    for (const name of probed()) expect(await bytesOf(engine.weights.tensors.get(name)!)).toEqual(before.weightBytes.get(name));
+  });
+
+  it('OWL allocation with SparseGPT averages to the target; MRP with SparseGPT is refused with a BadRequest', async () => {
+    const owl = await pruner.prune({ metric: 'sparsegpt', sparsity: 0.5, allocation: 'owl' });
+    expect(Math.abs(owl.allocation.reduce((a, b) => a + b, 0) / L - 0.5)).toBeLessThan(1e-12);
+    owl.achievedSparsity.forEach((s, l) => expect(Math.abs(s - owl.allocation[l])).toBeLessThan(0.01));
+    const err = await pruner.prune({ metric: 'sparsegpt', sparsity: 0.5, allocation: 'mrp' }).catch((e) => e);
+    expect(err).toBeInstanceOf(BadRequest);
+    expect(err.message).toMatch(/MRP with SparseGPT is not supported/);
+  });
+});
