@@ -26,8 +26,9 @@ function parseMethod(values: CliValues): PruningMethod {
   const method = values.method as string | undefined;
   if (structured !== undefined && method !== undefined) throw new BadRequest('give --structured or --method, not both');
   if (method !== undefined) {
-    if (method === 'sparsegpt') throw new BadRequest('SparseGPT is not implemented yet (use magnitude or wanda)');
-    if (method !== 'magnitude' && method !== 'wanda') throw new BadRequest(`unknown --method "${method}" (expected magnitude or wanda)`);
+    if (method !== 'magnitude' && method !== 'wanda' && method !== 'sparsegpt') {
+      throw new BadRequest(`unknown --method "${method}" (expected magnitude, wanda or sparsegpt)`);
+    }
     return { metric: method };
   }
   const s = structured ?? 'wanda-sp'; // the paper's default
