@@ -57,15 +57,5 @@ export function methodProblem(m: MethodSettings, evalWindows: number, hasCalibTe
   return null;
 }
 
-/** The levels typed as "0.1, 0.5", or a message naming the bad entry. */
-export function parseLevels(text: string): number[] | string {
-  const parts = text.split(/[\s,]+/).filter((p) => p.length > 0);
-  if (parts.length === 0) return 'enter at least one sparsity level, e.g. 0.3, 0.8';
-  const levels: number[] = [];
-  for (const p of parts) {
-    const v = Number(p);
-    if (!(v > 0 && v < 1)) return `level "${p}" is not a sparsity between 0 and 1 (exclusive)`;
-    if (!levels.includes(v)) levels.push(v);
-  }
-  return levels.sort((a, b) => a - b);
-}
+// The scan levels' parser lives apart so the share-link codec can use it without the core (Node e2e).
+export { parseLevels } from './scan-levels.ts';

@@ -6,7 +6,8 @@
 import { strFromU8, strToU8, unzlibSync, zlibSync } from 'fflate';
 import { z } from 'zod';
 import type { Metric } from '../core/prune/prune-options.ts';
-import { parseLevels, type AllocationChoice, type NmChoice } from './prune-settings.ts';
+import type { AllocationChoice, NmChoice } from './prune-settings.ts';
+import { parseLevels } from './scan-levels.ts';
 import type { SearchMethod } from './search-settings.ts';
 
 export const SHARE_VERSION = 1;

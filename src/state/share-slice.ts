@@ -13,6 +13,8 @@ export interface FileHash { file: File; hash: string }
 export interface ShareSlice {
   /** The configuration of the link the page was opened with (or navigated to); null when none. */
   link: SharedConfig | null;
+  /** The link is this tab's own hash (a reload): its settings come back quietly, nothing re-runs by itself. */
+  linkIsOwn: boolean;
   /** Why the last link could not be opened (the settings on screen were kept). */
   linkError: { reason: string; message: string } | null;
   /** The loaded model against the link's fingerprint (null until a model is loaded). */
@@ -26,8 +28,9 @@ export interface ShareSlice {
 }
 
 export interface ShareActions {
-  /** Opens the configuration in a location hash (`#c=...`); a hash without one changes nothing. */
-  openLink(hash: string): void;
+  /** Opens the configuration in a location hash (`#c=...`); a hash without one changes nothing. `own`: the hash
+   * is the one this tab wrote (a reload), so the link is not announced and its sparsity does not re-run. */
+  openLink(hash: string, opts?: { own?: boolean }): void;
   /** The configuration on screen, or null while a field holds something a link cannot carry (e.g. empty). */
   currentConfig(): SharedConfig | null;
   /** A URL that reproduces the configuration on screen, or what keeps it from being shared. */
@@ -42,7 +45,7 @@ export interface ShareActions {
 }
 
 export const idleShare = (): ShareSlice => ({
-  link: null, linkError: null, modelCheck: null, pending: null, textHash: null, calibHash: null, hubId: null,
+  link: null, linkIsOwn: false, linkError: null, modelCheck: null, pending: null, textHash: null, calibHash: null, hubId: null,
 });
 
 type Set = (fn: (s: StudioState) => Partial<StudioState>) => void;
@@ -57,7 +60,7 @@ export function configOf(s: StudioState): SharedConfig {
   // The Hub id: the loader's, else the link's while the loaded model is the link's.
   const hubId = s.share.hubId ?? (summary && link?.model?.fingerprint === summary.fingerprint ? link.model.hubId : undefined);
   const model = summary
-    ? { fingerprint: summary.fingerprint, name: summary.name, ...(hubId ? { hubId } : {}) }
+    ? { fingerprint: summary.fingerprint, name: (s.model.sourceLabel ?? summary.name).slice(0, 300), ...(hubId ? { hubId } : {}) }
     : untouched ? link?.model : undefined;
   const file = (f: File | null, h: FileHash | null, fromLink: SharedConfig['text']) => (f
     ? { name: f.name, ...(hashFor(h, f) ? { hash: hashFor(h, f) } : {}) }
@@ -88,7 +91,7 @@ export function shareActions(set: Set, get: () => StudioState): ShareActions {
   const patch = (p: Partial<ShareSlice>) => set((s) => ({ share: { ...s.share, ...p } }));
 
   return {
-    openLink(hash) {
+    openLink(hash, opts = {}) {
       const payload = payloadFromHash(hash);
       if (payload === null) return;
       const decoded = decodeConfig(payload);
@@ -102,7 +105,10 @@ export function shareActions(set: Set, get: () => StudioState): ShareActions {
         },
         scan: { ...s.scan, settings: { ...s.scan.settings, ...c.scan } },
         search: { ...s.search, settings: { ...s.search.settings, ...c.search } },
-        share: { ...s.share, link: c, linkError: null, modelCheck: null, pending: c.sparsity > 0 ? c.sparsity : null },
+        share: {
+          ...s.share, link: c, linkIsOwn: opts.own === true, linkError: null, modelCheck: null,
+          pending: c.sparsity > 0 && !opts.own ? c.sparsity : null,
+        },
       }));
       get().followLink();
     },
@@ -150,7 +156,7 @@ export function shareActions(set: Set, get: () => StudioState): ShareActions {
     },
 
     noteHubId(hubId) { patch({ hubId }); },
-    dismissLink() { patch({ link: null, modelCheck: null, pending: null }); },
+    dismissLink() { patch({ link: null, linkIsOwn: false, modelCheck: null, pending: null }); },
     dismissLinkError() { patch({ linkError: null }); },
   };
 }

@@ -163,6 +163,38 @@ describe('share link in the store', () => {
     expect(!share.ok && share.message).toMatch(/sequence length/);
   });
 
+  it('a reload of this tab’s own hash brings the settings back quietly: no notice, nothing re-runs', async () => {
+    const { store, pruned } = setUp(FP);
+    const own = hashOf(link());
+    const stored = new Map([['prunelab:own-hash', own]]);
+    const { win } = fakeWindow(own);
+    win.sessionStorage = { getItem: (k) => stored.get(k) ?? null, setItem: (k, v) => { stored.set(k, v); } };
+    connectShareLink(store, win, { hashFile });
+    expect(store.getState().share.linkIsOwn).toBe(true);
+    expect(store.getState().share.pending).toBeNull();
+    expect(store.getState().ppl.settings.seqLen).toBe(128);
+    await loadModelAndText(store);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(pruned).toEqual([]);
+    // The same hash in another tab (nothing stored) is a shared link.
+    const other = setUp(FP);
+    connectShareLink(other.store, fakeWindow(own).win, { hashFile });
+    expect(other.store.getState().share.linkIsOwn).toBe(false);
+    expect(other.store.getState().share.pending).toBe(0.3);
+  });
+
+  it('remembers the hash it writes as this tab’s own', async () => {
+    vi.useFakeTimers();
+    const { store } = setUp();
+    const stored = new Map<string, string>();
+    const { win, writes } = fakeWindow('');
+    win.sessionStorage = { getItem: (k) => stored.get(k) ?? null, setItem: (k, v) => { stored.set(k, v); } };
+    connectShareLink(store, win, { hashFile, debounceMs: 10 });
+    store.getState().setSettings({ seqLen: 64 });
+    vi.advanceTimersByTime(10);
+    expect(stored.get('prunelab:own-hash')).toBe(writes[0]);
+  });
+
   it('a link pasted into the address bar later is opened too', () => {
     const { store } = setUp();
     const { win } = fakeWindow('');

@@ -12,7 +12,11 @@ export interface BrowserLocation {
   history: { readonly state: unknown; replaceState(data: unknown, unused: string, url?: string): void };
   addEventListener(type: 'hashchange', listener: () => void): void;
   removeEventListener(type: 'hashchange', listener: () => void): void;
+  /** Per tab: remembers the hash this tab wrote, so a reload is told from opening a shared link. */
+  sessionStorage?: { getItem(key: string): string | null; setItem(key: string, value: string): void };
 }
+
+const OWN_HASH_KEY = 'prunelab:own-hash';
 
 export interface ShareSyncOptions {
   debounceMs?: number;
@@ -33,19 +37,26 @@ export function connectShareLink(store: StudioStore, win: BrowserLocation, opts:
   const hashFile = opts.hashFile ?? (async (file: File) => sha256Hex(await file.text()));
   let timer: ReturnType<typeof setTimeout> | null = null;
 
+  const session = {
+    get: () => { try { return win.sessionStorage?.getItem(OWN_HASH_KEY) ?? null; } catch { return null; } },
+    set: (hash: string) => { try { win.sessionStorage?.setItem(OWN_HASH_KEY, hash); } catch { /* storage blocked: reloads look like links */ } },
+  };
+
   const writeHash = () => {
     timer = null;
     const config = store.getState().currentConfig();
     if (!config) return; // a field is empty or out of range while being edited: keep the last good link
     const hash = hashOf(config);
     if (win.location.hash !== hash) win.history.replaceState(win.history.state, '', hash);
+    session.set(hash);
   };
 
   const track = (which: 'text' | 'calib', file: File) => {
     hashFile(file).then((hash) => store.getState().noteTextHash(which, { file, hash }), () => { /* unreadable: the worker will say */ });
   };
 
-  store.getState().openLink(win.location.hash);
+  const initial = win.location.hash;
+  store.getState().openLink(initial, { own: initial.length > 1 && session.get() === initial });
   const { text, prune } = store.getState();
   if (text.file) track('text', text.file);
   if (prune.calibFile) track('calib', prune.calibFile);

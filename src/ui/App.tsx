@@ -11,6 +11,9 @@ import { ModelDropZone } from './ModelDropZone.tsx';
 import { ModelSummaryCard } from './ModelSummaryCard.tsx';
 import { NoWebGpuNotice } from './NoWebGpuNotice.tsx';
 import { PerplexityPanel } from './PerplexityPanel.tsx';
+import { LinkNotice } from './LinkNotice.tsx';
+import { RestoreNotice } from './RestoreNotice.tsx';
+import { RunHistoryPanel } from './RunHistoryPanel.tsx';
 import { useStudio } from './studio-context.tsx';
 
 export function App() {
@@ -21,6 +24,7 @@ export function App() {
       <Header />
       <main className="layout">
         <NoWebGpuNotice />
+        <div className="notices"><LinkNotice /><RestoreNotice /></div>
         <div className="column">
           <ModelDropZone />
           <ModelSummaryCard />
@@ -36,6 +40,7 @@ export function App() {
           </div>
           <div className="column">
             <SparsityPanel />
+            <RunHistoryPanel />
           </div>
         </div>
         <SearchPanel />

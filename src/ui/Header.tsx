@@ -1,6 +1,7 @@
 // App name and the GPU adapter the studio runs on.
 import { useStudio } from './studio-context.tsx';
 import { formatBytes } from './format.ts';
+import { ShareButton } from './ShareButton.tsx';
 
 function AdapterInfo() {
   const gpu = useStudio((s) => s.gpu);
@@ -48,7 +49,7 @@ export function Header() {
           <p className="brand__tag">WebGPU pruning studio for small language models · runs locally, nothing is uploaded</p>
         </div>
       </div>
-      <AdapterInfo />
+      <div className="header-actions"><ShareButton /><AdapterInfo /></div>
     </header>
   );
 }

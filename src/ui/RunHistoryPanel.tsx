@@ -1,0 +1,116 @@
+// Every slider result on this model (kept in IndexedDB), newest first; pick two to compare them side by side:
+// method, sparsity, perplexity, dense perplexity, protocol, and their per-layer allocations overlaid.
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { RunRecord } from '../state/persistence.ts';
+import { SERIES } from './chart-theme.ts';
+import { useStudio } from './studio-context.tsx';
+import './Share.css';
+
+const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
+const pct = (v: number) => `${+(v * 100).toFixed(1)}%`;
+
+function when(ms: number): string {
+  const d = new Date(ms);
+  const today = new Date().toDateString() === d.toDateString();
+  return today ? d.toLocaleTimeString('en-GB') : d.toLocaleString('en-GB', { dateStyle: 'short', timeStyle: 'short' });
+}
+
+function AllocationOverlay({ a, b }: { a: RunRecord; b: RunRecord }) {
+  const la = a.outcome.result.allocation, lb = b.outcome.result.allocation;
+  const data = Array.from({ length: Math.max(la.length, lb.length) }, (_, layer) => ({
+    layer, A: la[layer] !== undefined ? +(la[layer] * 100).toFixed(2) : null, B: lb[layer] !== undefined ? +(lb[layer] * 100).toFixed(2) : null,
+  }));
+  return (
+    <figure className="chart" data-testid="compare-chart">
+      <figcaption className="chart__title">Allocated sparsity per layer</figcaption>
+      <ResponsiveContainer width="100%" height={200}>
+        <BarChart data={data} margin={{ top: 8, right: 12, bottom: 22, left: 8 }} barGap={1}>
+          <CartesianGrid vertical={false} />
+          <XAxis dataKey="layer" label={{ value: 'layer', position: 'insideBottom', offset: -12 }} />
+          <YAxis domain={[0, 100]} ticks={[0, 25, 50, 75, 100]} width={48}
+            label={{ value: 'sparsity (%)', angle: -90, position: 'insideLeft', offset: 8, style: { textAnchor: 'middle' } }} />
+          <Tooltip cursor={{ fill: 'rgba(127, 127, 127, 0.15)' }} formatter={(v) => `${Number(v).toFixed(1)}%`} labelFormatter={(l) => `layer ${l}`} />
+          <Legend verticalAlign="top" height={24} />
+          <Bar dataKey="A" name="run A" fill={SERIES[0]} isAnimationActive={false} />
+          <Bar dataKey="B" name="run B" fill={SERIES[1]} isAnimationActive={false} />
+        </BarChart>
+      </ResponsiveContainer>
+    </figure>
+  );
+}
+
+function Column({ run, name, colour }: { run: RunRecord; name: string; colour: string }) {
+  const o = run.outcome;
+  return (
+    <div className="compare__col" data-testid="compare-column">
+      <div className="compare__name"><span className="compare__swatch" style={{ background: colour }} aria-hidden />{name}</div>
+      <dl className="compare__facts">
+        <div><dt>Method</dt><dd>{run.label}</dd></div>
+        <div><dt>Sparsity</dt><dd>{pct(o.request.sparsity)} <span className="muted small">({pct(mean(o.result.achievedSparsity))} achieved)</span></dd></div>
+        <div><dt>Perplexity</dt><dd className="compare__ppl" data-testid="compare-ppl">{o.ppl.toFixed(4)}</dd></div>
+        <div><dt>Dense</dt><dd>{o.densePpl.toFixed(4)} <span className="muted small">(×{(o.ppl / o.densePpl).toFixed(2)})</span></dd></div>
+        <div><dt>Protocol</dt><dd className="small">{o.windows} × {o.seqLen} windows · calibration {o.calibration.windows} × {o.calibration.seqLen}</dd></div>
+      </dl>
+    </div>
+  );
+}
+
+export function RunHistoryPanel() {
+  const runs = useStudio((s) => s.history.runs);
+  const compare = useStudio((s) => s.history.compare);
+  const error = useStudio((s) => s.history.error);
+  const loaded = useStudio((s) => s.model.status === 'ready');
+  const toggle = useStudio((s) => s.toggleCompare);
+  const picked = compare.map((id) => runs.find((r) => r.id === id)).filter((r): r is RunRecord => r !== undefined);
+
+  return (
+    <section className="card" aria-labelledby="history-heading" data-testid="run-history">
+      <div className="card__titlebar">
+        <h2 id="history-heading" className="card__title">Run history</h2>
+        {runs.length > 0 && <span className="muted small">{runs.length} on this model · tick two to compare</span>}
+      </div>
+      {error && <p className="notice-inline" data-testid="history-error">{error}</p>}
+      {runs.length === 0 ? (
+        <p className="muted small">
+          {loaded ? 'Every slider result on this model is kept here (in this browser), newest first.' : 'Load a model to see its saved runs.'}
+        </p>
+      ) : (
+        <div className="history__scroll">
+          <table className="history">
+            <thead>
+              <tr><th aria-label="Compare" /><th>When</th><th>Method</th><th className="num">Sparsity</th><th className="num">Perplexity</th><th className="num">Dense</th></tr>
+            </thead>
+            <tbody>
+              {runs.map((r) => {
+                const on = compare.includes(r.id);
+                const o = r.outcome;
+                return (
+                  <tr key={r.id} className={on ? 'history__row--on' : undefined} data-testid="history-row">
+                    <td>
+                      <input type="checkbox" checked={on} data-testid="history-pick" onChange={() => toggle(r.id)}
+                        aria-label={`Compare ${r.label} at ${pct(o.request.sparsity)}`} />
+                    </td>
+                    <td className="small muted">{when(r.savedAt)}</td>
+                    <td>{r.label}</td>
+                    <td className="num">{pct(o.request.sparsity)}</td>
+                    <td className="num">{o.ppl.toFixed(3)}</td>
+                    <td className="num muted">{o.densePpl.toFixed(3)}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {picked.length === 2 && (
+        <div className="compare" data-testid="run-compare">
+          <div className="compare__cols">
+            <Column run={picked[0]} name="Run A" colour={SERIES[0]} />
+            <Column run={picked[1]} name="Run B" colour={SERIES[1]} />
+          </div>
+          <AllocationOverlay a={picked[0]} b={picked[1]} />
+        </div>
+      )}
+    </section>
+  );
+}
