@@ -12,7 +12,7 @@ import { createStudioStore, type StudioStore } from './studio-store.ts';
 const FP = 'aa11'.repeat(16);
 const OTHER = 'bb22'.repeat(16);
 const adapter = { vendor: 'google', architecture: 'swiftshader', description: '', isFallback: true, maxBindingBytes: 2 ** 30, maxBufferBytes: 2 ** 30 };
-const summaryOf = (fingerprint: string) => ({ name: 'stories260K', layers: 5, heads: 8, kvHeads: 4, maxPositions: 512, fingerprint } as ModelSummary);
+const summaryOf = (fingerprint: string) => ({ name: 'llama model', layers: 5, heads: 8, kvHeads: 4, maxPositions: 512, fingerprint } as ModelSummary);
 
 function outcome(sparsity: number): PruneOutcome {
   return {
@@ -63,7 +63,7 @@ const hashFile = async () => 'cc33'.repeat(16);
 
 async function loadModelAndText(store: StudioStore, text = TEXT) {
   await store.getState().init();
-  await store.getState().loadModelFiles([new File(['{}'], 'config.json')]);
+  await store.getState().loadModelFiles([new File(['{}'], 'config.json')], 'stories260K'); // the dropped folder's name
   store.getState().setTextFile(text);
   await vi.waitFor(() => expect(store.getState().share.textHash?.file).toBe(text));
 }
