@@ -15,6 +15,7 @@ const config = (): SharedConfig => ({
   ppl: { seqLen: 128, maxWindows: 4 },
   method: { ...DEFAULT_METHOD, metric: 'magnitude', allocation: 'owl', calibWindows: 3 },
   sparsity: 0.35,
+  vector: [0.2, 0.3, 0.35, 0.4, 0.5],
   scan: { ...DEFAULT_SCAN, levelsText: '0.3, 0.8', windows: 2 },
   search: { ...DEFAULT_SEARCH, target: 0.25, population: 3, generations: 1, crossovers: 1, mutations: 1, seed: 7, operator: 'llm',
     llmUrl: 'http://127.0.0.1:9000', llmModel: 'qwen2.5-7b-instruct' },
@@ -125,6 +126,8 @@ describe('share codec', () => {
     expectFailure(payloadOf({ ...c, scan: { ...c.scan, levelsText: '0.3, 2' } }), 'invalid', /scan\.levelsText \(scan levels\): level "2" is not a sparsity/);
     expectFailure(payloadOf({ ...c, search: { ...c.search, population: 1 } }), 'invalid', /search\.population \(population\): Too small/);
     expectFailure(payloadOf({ ...c, model: { fingerprint: 'not hex!' } }), 'invalid', /model\.fingerprint: expected a lowercase hex hash/);
+    expectFailure(payloadOf({ ...c, vector: [0.2, 1.5] }), 'invalid', /vector\.1: Too big/);
+    expectFailure(payloadOf({ ...c, vector: [] }), 'invalid', /vector: Too small/);
     expectFailure(payloadOf({ ...c, ppl: null }), 'invalid', /^This link's configuration is not valid: ppl:/);
   });
 

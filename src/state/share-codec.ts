@@ -45,6 +45,8 @@ export const SharedConfigSchema = z.strictObject({
   }),
   /** The slider's last released value. */
   sparsity: z.number().min(0).max(MAX_SPARSITY),
+  /** A per-layer vector applied instead of the allocation (the search's best, "Apply on the slider"). */
+  vector: z.array(z.number().min(0).max(0.99)).min(1).max(4096).optional(),
   scan: z.strictObject({
     levelsText: z.string().max(300).superRefine((text, ctx) => {
       const levels = parseLevels(text);

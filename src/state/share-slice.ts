@@ -79,6 +79,8 @@ export function configOf(s: StudioState): SharedConfig {
       llmTemperature: st.llmTemperature, llmTimeoutSeconds: st.llmTimeoutSeconds,
     },
   };
+  const vector = s.share.pending !== null ? link?.vector : s.prune.explicit ?? undefined;
+  if (vector) config.vector = [...vector];
   if (model) config.model = model;
   const text = file(s.text.file, s.share.textHash, link?.text);
   if (text) config.text = text;
@@ -107,7 +109,7 @@ export function shareActions(set: Set, get: () => StudioState): ShareActions {
         search: { ...s.search, settings: { ...s.search.settings, ...c.search } },
         share: {
           ...s.share, link: c, linkIsOwn: opts.own === true, linkError: null, modelCheck: null,
-          pending: c.sparsity > 0 && !opts.own ? c.sparsity : null,
+          pending: (c.sparsity > 0 || c.vector) && !opts.own ? c.sparsity : null,
         },
       }));
       get().followLink();
@@ -145,6 +147,8 @@ export function shareActions(set: Set, get: () => StudioState): ShareActions {
       if (check.status === 'mismatch') {
         // Another model: the slider shows the link's value, but nothing runs by itself.
         set((st) => ({ prune: { ...st.prune, sparsity: pending } }));
+      } else if (link.vector) {
+        void get().applyVector(link.vector, link.method.nm === 'heads' ? 'heads' : 'off', link.method.metric);
       } else {
         void get().commitSparsity(pending);
       }

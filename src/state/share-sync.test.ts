@@ -26,15 +26,20 @@ function outcome(sparsity: number): PruneOutcome {
 
 function setUp(fingerprint = FP) {
   const pruned: number[] = [];
+  const allocations: unknown[] = [];
   const client = {
     init: async () => adapter,
     loadModel: async () => summaryOf(fingerprint),
-    prune: async (req: { sparsity: number }) => { pruned.push(req.sparsity); return outcome(req.sparsity); },
+    prune: async (req: { sparsity: number; allocation: unknown }) => {
+      pruned.push(req.sparsity);
+      allocations.push(req.allocation);
+      return outcome(req.sparsity);
+    },
     cancel: async () => {},
     dispose: () => {},
   } as unknown as StudioClient;
   const store = createStudioStore(client, { hasWebGpu: true, now: () => 0 });
-  return { store, pruned };
+  return { store, pruned, allocations };
 }
 
 function fakeWindow(hash: string) {
@@ -113,6 +118,21 @@ describe('share link in the store', () => {
     store.getState().setTextFile(new File(['Once upon a time'], 'text.txt'));
     await new Promise((r) => setTimeout(r, 20));
     expect(pruned).toEqual([0.3]);
+  });
+
+  it('a link with a per-layer vector (the search’s best) applies that vector, and shares it back', async () => {
+    const { store, allocations } = setUp(FP);
+    const vector = [0.1, 0.2, 0.3, 0.4, 0.5];
+    connectShareLink(store, fakeWindow(hashOf(link({ sparsity: 0.3, vector, method: { metric: 'wanda', allocation: 'uniform', nm: 'heads', calibWindows: 4 } }))).win, { hashFile });
+    expect(store.getState().currentConfig()?.vector).toEqual(vector); // carried while the model is not loaded yet
+    await loadModelAndText(store);
+    await vi.waitFor(() => expect(store.getState().prune.status).toBe('done'));
+    expect(allocations).toEqual([vector]);
+    expect(store.getState().prune.explicit).toEqual(vector);
+    expect(store.getState().prune.method.nm).toBe('heads');
+    const share = store.getState().shareLink('http://127.0.0.1:4173/');
+    const back = share.ok ? decodeConfig(payloadFromHash(new URL(share.url).hash)!) : null;
+    expect(back?.ok && back.config.vector).toEqual(vector);
   });
 
   it('another model warns with both fingerprints, applies the settings and runs nothing', async () => {

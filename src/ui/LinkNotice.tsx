@@ -12,7 +12,8 @@ const pct = (v: number) => `${+(v * 100).toFixed(1)}%`;
 
 function describe(c: SharedConfig): string {
   const parts = [
-    c.sparsity > 0 ? `${methodLabel(c.method)} at ${pct(c.sparsity)}` : methodLabel(c.method),
+    c.vector ? `${methodLabel(c.method, true)} vector over ${c.vector.length} layers (mean ${pct(c.sparsity)})`
+      : c.sparsity > 0 ? `${methodLabel(c.method)} at ${pct(c.sparsity)}` : methodLabel(c.method),
     `${c.ppl.maxWindows > 0 ? c.ppl.maxWindows : 'all'} × ${c.ppl.seqLen} evaluation windows`,
     `calibration ${c.method.calibWindows} windows`,
     `search ${c.search.method}, target ${pct(c.search.target)}, population ${c.search.population}, seed ${c.search.seed}`,
