@@ -23,8 +23,6 @@ export interface ShareSlice {
   pending: number | null;
   textHash: FileHash | null;
   calibHash: FileHash | null;
-  /** The Hugging Face Hub id of the loaded model, when it came from the Hub. */
-  hubId: string | null;
 }
 
 export interface ShareActions {
@@ -38,14 +36,12 @@ export interface ShareActions {
   /** Checks the loaded model/text against the link and runs its sparsity once they match (call on changes). */
   followLink(): void;
   noteTextHash(which: 'text' | 'calib', value: FileHash): void;
-  /** For the Hub loader: the id the loaded model came from (null for local files). */
-  noteHubId(hubId: string | null): void;
   dismissLink(): void;
   dismissLinkError(): void;
 }
 
 export const idleShare = (): ShareSlice => ({
-  link: null, linkIsOwn: false, linkError: null, modelCheck: null, pending: null, textHash: null, calibHash: null, hubId: null,
+  link: null, linkIsOwn: false, linkError: null, modelCheck: null, pending: null, textHash: null, calibHash: null,
 });
 
 type Set = (fn: (s: StudioState) => Partial<StudioState>) => void;
@@ -57,8 +53,10 @@ export function configOf(s: StudioState): SharedConfig {
   const summary = s.model.status === 'ready' ? s.model.summary : null;
   const link = s.share.link;
   const untouched = summary === null && s.model.status !== 'loading'; // nothing loaded yet: carry the link's model and files
-  // The Hub id: the loader's, else the link's while the loaded model is the link's.
-  const hubId = s.share.hubId ?? (summary && link?.model?.fingerprint === summary.fingerprint ? link.model.hubId : undefined);
+  // The Hub id (with its revision unless main) when the model came from the Hub, else the link's while the loaded
+  // model is the link's.
+  const fromHub = s.model.hubId ? `${s.model.hubId}${s.model.hubRevision && s.model.hubRevision !== 'main' ? `@${s.model.hubRevision}` : ''}` : null;
+  const hubId = fromHub ?? (summary && link?.model?.fingerprint === summary.fingerprint ? link.model.hubId : undefined);
   const model = summary
     ? { fingerprint: summary.fingerprint, name: (s.model.sourceLabel ?? summary.name).slice(0, 300), ...(hubId ? { hubId } : {}) }
     : untouched ? link?.model : undefined;
@@ -159,7 +157,6 @@ export function shareActions(set: Set, get: () => StudioState): ShareActions {
       get().followLink();
     },
 
-    noteHubId(hubId) { patch({ hubId }); },
     dismissLink() { patch({ link: null, linkIsOwn: false, modelCheck: null, pending: null }); },
     dismissLinkError() { patch({ linkError: null }); },
   };

@@ -238,5 +238,10 @@ describe('share link in the store', () => {
     const decoded = decodeConfig(payloadFromHash(new URL(share.url).hash)!);
     expect(decoded.ok && decoded.config.model).toEqual({ fingerprint: FP, name: 'stories260K' });
     expect(decoded.ok && decoded.config.text).toEqual({ name: 'text.txt', hash: 'cc33'.repeat(16) });
+    // A model from the Hub: its id (and a revision other than main) goes with the fingerprint.
+    store.setState((s) => ({ model: { ...s.model, hubId: 'karpathy/stories260K', hubRevision: 'v2' } }));
+    const hub = store.getState().shareLink('http://127.0.0.1:4173/');
+    const fromHub = hub.ok ? decodeConfig(payloadFromHash(new URL(hub.url).hash)!) : null;
+    expect(fromHub?.ok && fromHub.config.model?.hubId).toBe('karpathy/stories260K@v2');
   });
 });

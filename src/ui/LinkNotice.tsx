@@ -29,15 +29,24 @@ function Status({ link }: { link: SharedConfig }) {
   const textHash = useStudio((s) => (s.share.textHash && s.share.textHash.file === s.text.file ? s.share.textHash.hash : null));
   const prune = useStudio((s) => s.prune.status);
   const shownSparsity = useStudio((s) => s.prune.outcome?.request.sparsity ?? null);
+  const loading = useStudio((s) => s.model.status === 'loading');
+  const loadHubModel = useStudio((s) => s.loadHubModel);
   const linkText = link.text;
+  const hubId = link.model?.hubId;
 
   if (!model || !check) {
     return (
-      <p className="small" data-testid="link-status">
-        Settings applied. Load {link.model?.name ? <strong>{link.model.name}</strong> : 'the model'}
-        {linkText ? <> and the text <strong>{linkText.name}</strong></> : null} to reproduce its numbers
-        {link.sparsity > 0 ? `: the slider's ${pct(link.sparsity)} is pruned and evaluated as soon as both are loaded.` : '.'}
-      </p>
+      <div className="linknote__row">
+        <p className="small" data-testid="link-status">
+          Settings applied. Load {link.model?.name ? <strong>{link.model.name}</strong> : 'the model'}
+          {linkText ? <> and the text <strong>{linkText.name}</strong></> : null} to reproduce its numbers
+          {link.sparsity > 0 ? `: the slider's ${pct(link.sparsity)} is pruned and evaluated as soon as both are loaded.` : '.'}
+        </p>
+        {hubId && (
+          <button type="button" className="btn btn--small" data-testid="link-load-hub" disabled={loading}
+            onClick={() => void loadHubModel(hubId)}>Load {hubId} from the Hub</button>
+        )}
+      </div>
     );
   }
   const textMismatch = linkText?.hash && textHash && linkText.hash !== textHash;
