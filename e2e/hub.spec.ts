@@ -16,11 +16,16 @@ const SEQ_LEN = 256;
 const WINDOWS = 4;
 /** Loading includes the engine's first upload; on a loaded 2-core machine SwiftShader needs its time. */
 const LOAD_TIMEOUT = 150_000;
+const GATED = 'gated-org/stories260K';
+const BIG = 48 << 20;
+const TOKEN = 'hf_e2e_standin_token';
 let hub: HubStandIn;
 
 test.beforeAll(async () => {
   hub = await startHubStandIn();
   hub.addModel(ID, filesFromDir(STORIES_HF));
+  hub.addModel(GATED, filesFromDir(STORIES_HF), { token: TOKEN });
+  hub.addDataset('bench/big-text', new Map([['big.txt', new Uint8Array(BIG).map((_, i) => 32 + (i % 90))]]));
   hub.addDataset(DEFAULT_TEXT_SOURCE.dataset, new Map([[DEFAULT_TEXT_SOURCE.file, gzip(new Uint8Array(readFileSync(WIKITEXT_TEST)))]]));
 });
 test.afterAll(async () => { await hub?.close(); });
@@ -148,13 +153,25 @@ test('a wrong id shows the 404 error with its code and the page goes on working;
   await expect(page.getByTestId('error-box')).toHaveCount(0);
   await expect(page.getByTestId('hub-load')).toBeEnabled();
   hub.throttle(0);
+  // The small files were stored, the cancelled weights were not.
+  await expect(page.getByTestId('hub-cache-info')).toContainText('3 files');
 
-  // The page still works: the right id loads.
+  // A gated model: without a token the 401 says what to do; with one (memory only) it loads.
+  await page.getByTestId('hub-id-input').fill(GATED);
+  await page.getByTestId('hub-load').click();
+  await expect(page.getByTestId('error-code')).toHaveText('HubAuthRequired', { timeout: 30_000 });
+  await expect(page.getByTestId('error-message')).toContainText('give an access token under Advanced');
+  await page.getByTestId('hub-token-input').fill(TOKEN);
+  const n2 = hub.requests.length;
   await page.getByTestId('hub-load').click();
   await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: LOAD_TIMEOUT });
-  await expect(page.getByTestId('hub-result')).toHaveAttribute('data-from-cache', 'false'); // the cancelled weights were not cached
-  await expect(page.getByTestId('hub-result')).toContainText('3 of 4 files from cache');
+  await expect(page.getByTestId('model-summary')).toContainText(GATED);
+  await expect(page.getByTestId('hub-result')).toHaveAttribute('data-from-cache', 'false');
   console.log(`unthrottled browser download from the stand-in: "${await page.getByTestId('hub-result').textContent()}"`);
+  expect(hub.requests.slice(n2).filter((r) => !r.path.startsWith('/cdn-lfs/') && r.method !== 'OPTIONS').every((r) => r.authorized)).toBe(true);
+  const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + location.href);
+  expect(stored).not.toContain(TOKEN);
+  expect(hub.requests.some((r) => r.path.includes(TOKEN))).toBe(false);
 
   // Pasted text is an evaluation text.
   await page.getByTestId('paste-text-toggle').click();
@@ -165,4 +182,20 @@ test('a wrong id shows the 404 error with its code and the page goes on working;
   await page.getByTestId('max-windows-input').fill('2');
   await page.getByTestId('run-ppl').click();
   await expect(page.getByTestId('ppl-windows')).toHaveText('2 × 8', { timeout: 60_000 });
+});
+
+test('download throughput from the stand-in into the Cache API (48 MiB text file)', async ({ page }) => {
+  await openStudio(page);
+  await page.getByTestId('hub-advanced').locator('summary').click();
+  await page.getByTestId('hub-base-input').fill(hub.url);
+  await page.getByTestId('hub-text-source-toggle').click();
+  await page.getByTestId('hub-dataset-input').fill('bench/big-text');
+  await page.getByTestId('hub-dataset-file-input').fill('big.txt');
+  await page.getByTestId('hub-text-load').click();
+  const note = page.getByTestId('hub-text-result');
+  await expect(note).toContainText('downloaded in', { timeout: 120_000 });
+  await expect(page.getByTestId('text-info')).toContainText('48 MiB');
+  console.log(`browser download of 48 MiB from the stand-in into the cache: "${await note.textContent()}"`);
+  await page.getByTestId('hub-text-load').click();
+  await expect(note).toContainText('from cache', { timeout: 60_000 });
 });

@@ -3,8 +3,8 @@
 import { useId, useState } from 'react';
 import { useStudio } from './studio-context.tsx';
 import { ErrorBox } from './ErrorBox.tsx';
-import { DownloadProgress } from './HubModelForm.tsx';
-import { formatBytes } from './format.ts';
+import { DownloadProgress, formatRate } from './HubModelForm.tsx';
+import { formatBytes, formatSeconds } from './format.ts';
 import './Hub.css';
 
 export function HubTextSource() {
@@ -29,7 +29,8 @@ export function HubTextSource() {
           onClick={() => void loadHubText()}>WikiText-2 test from the Hub</button>
         {current && r && (
           <span className="textsrc__note muted small" data-testid="hub-text-result" data-from-cache={r.fromCache}>
-            {r.label} · {r.url.split('/').pop()}{r.gzip ? ` (${formatBytes(r.fileBytes)} gzip)` : ''} · {r.fromCache ? 'from cache' : 'downloaded'}
+            {r.label} · {r.url.split('/').pop()}{r.gzip ? ` (${formatBytes(r.fileBytes)} gzip)` : ''} ·{' '}
+            {r.fromCache ? 'from cache' : `downloaded in ${formatSeconds(r.seconds)} (${formatRate(r.downloadedBytes / Math.max(r.seconds, 1e-3))})`}
           </span>
         )}
       </div>

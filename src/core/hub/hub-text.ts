@@ -36,6 +36,7 @@ export interface HubTextResult {
   gzip: boolean;
   fromCache: boolean;
   downloadedBytes: number;
+  /** Seconds to get the file (request + transfer, or the cache read), before decompressing and decoding. */
   seconds: number;
 }
 
@@ -64,6 +65,7 @@ export async function fetchHubText(req: HubTextRequest, opts: HubDownloadOptions
     progress.finish({ size: announced ?? null }, blob.size);
   }
 
+  const seconds = (performance.now() - start) / 1000;
   const bytes = new Uint8Array(await blob.arrayBuffer());
   const gzip = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
   let raw = bytes;
@@ -86,6 +88,6 @@ export async function fetchHubText(req: HubTextRequest, opts: HubDownloadOptions
     gzip,
     fromCache,
     downloadedBytes: progress.downloaded,
-    seconds: (performance.now() - start) / 1000,
+    seconds,
   };
 }
