@@ -87,8 +87,13 @@ function pruneLowest(score: Float64Array, count: number, pruned: Uint8Array): vo
 
 export function sparseGptSolve(dense: ArrayLike<number>, N: number, K: number, gram: ArrayLike<number>,
   opts: SparseGptOptions): SparseGptSolution {
+  return sparseGptSolveFactored(dense, N, K, inverseHessianFactor(gram, K, opts.percDamp ?? 0.01), opts);
+}
+
+/** The same with the factor of inverseHessianFactor (shared by the maps that read one input: q/k/v, gate/up). */
+export function sparseGptSolveFactored(dense: ArrayLike<number>, N: number, K: number,
+  { U, dead }: { U: Float64Array; dead: boolean[] }, opts: Omit<SparseGptOptions, 'percDamp'>): SparseGptSolution {
   const B = opts.blockSize ?? 128;
-  const { U, dead } = inverseHessianFactor(gram, K, opts.percDamp ?? 0.01);
   const W = Float64Array.from(dense);                  // [N, K] working copy
   for (let j = 0; j < K; j++) if (dead[j]) for (let r = 0; r < N; r++) W[r * K + j] = 0;
   const keep = new Uint8Array(N * K).fill(1);

@@ -15,7 +15,7 @@ import type { ModelSpec } from '../model/spec.ts';
 import { inputWidths, layerMaps, LINEAR_INPUTS } from './linear-maps.ts';
 import type { MaskSet } from './mask-set.ts';
 import type { NmPattern } from './prune-options.ts';
-import { sparseGptSolve } from './sparsegpt-solver.ts';
+import { inverseHessianFactor, sparseGptSolveFactored } from './sparsegpt-solver.ts';
 
 /** Kept-mask [N, K] (1 = kept) as the GPU bitset layout [N, ceil(K/32)] u32. */
 export function keepToBits(keep: Uint8Array, N: number, K: number): Uint32Array {
@@ -74,17 +74,24 @@ export class SparseGptLayers {
   /** Prunes layer l's seven maps from their dense weights and the Hessians now on the GPU (sparsity ignored with N:M). */
   async prune(l: number, sparsity: number): Promise<void> {
     const widths = inputWidths(this.spec);
-    const gram = {} as Record<LinearInput, Float32Array>;
-    for (const input of LINEAR_INPUTS) gram[input] = await readF32(this.gpu, this.hessians[input], widths[input] ** 2);
+    const factors = new Map<LinearInput, ReturnType<typeof inverseHessianFactor>>();
+    let seconds = 0;
+    for (const input of LINEAR_INPUTS) {
+      const gram = await readF32(this.gpu, this.hessians[input], widths[input] ** 2);
+      const t0 = performance.now();
+      factors.set(input, inverseHessianFactor(gram, widths[input]));
+      seconds += performance.now() - t0;
+    }
     const q = this.gpu.device.queue;
     for (const m of layerMaps(this.spec, l)) {
       const dense = await readF32(this.gpu, this.weights.tensors.get(m.name)!, m.N * m.K);
       const t0 = performance.now();
-      const { weights, keep } = sparseGptSolve(dense, m.N, m.K, gram[m.input], { sparsity, nm: this.nm });
-      this.solveSeconds += (performance.now() - t0) / 1000;
+      const { weights, keep } = sparseGptSolveFactored(dense, m.N, m.K, factors.get(m.input)!, { sparsity, nm: this.nm });
+      seconds += performance.now() - t0;
       q.writeBuffer(this.overrides.get(m.name)!, 0, weights);
       q.writeBuffer(this.masks.entries.get(m.name)!.mask, 0, keepToBits(keep, m.N, m.K));
     }
+    this.solveSeconds += seconds / 1000;
   }
 
   /** GPU bytes held by the overrides and Hessians. */
