@@ -9,7 +9,7 @@ import { createForwardPlan, type ForwardPlan } from './forward-plan.ts';
 import { createKvCache, type KvCache } from './kv-cache.ts';
 import { readLogitRows } from './logit-slices.ts';
 import { uploadWeights, type GpuWeights } from './gpu-weights.ts';
-import type { CompactLayer } from './compact-layer.ts';
+import { perLayerCompactLayers, type CompactLayer } from './compact-layer.ts';
 
 export interface EngineOptions {
   onProgress?: (loadedBytes: number, totalBytes: number) => void;
@@ -22,15 +22,24 @@ export class Engine {
   private plans = new Map<number, ForwardPlan>();
   private masks: ReadonlyMap<string, GPUBuffer> | null = null;
   private overrides: ReadonlyMap<string, GPUBuffer> | null = null;
-  private compact: ReadonlyArray<CompactLayer | undefined> | null = null;
+  private compact: ReadonlyArray<CompactLayer | undefined> | null;
 
+  /** perLayer: the model's own layers when its spec has per-layer widths (a compact export), which it always runs. */
   private constructor(readonly gpu: Gpu, readonly model: LoadedModel, readonly weights: GpuWeights,
-    readonly matmulVariant: MatmulVariant) {}
+    readonly matmulVariant: MatmulVariant, private readonly perLayer: { layers: CompactLayer[]; destroy(): void } | null) {
+    this.compact = perLayer?.layers ?? null;
+  }
 
   static async create(gpu: Gpu, model: LoadedModel, opts: EngineOptions = {}): Promise<Engine> {
     const weights = await uploadWeights(gpu, model, opts.onProgress);
-    const variant = opts.matmulVariant ?? (await autotuneMatmul(gpu)).choice;
-    return new Engine(gpu, model, weights, variant);
+    try {
+      const variant = opts.matmulVariant ?? (await autotuneMatmul(gpu)).choice;
+      const perLayer = model.spec.layerWidths ? await perLayerCompactLayers(gpu, model.spec, weights) : null;
+      return new Engine(gpu, model, weights, variant, perLayer);
+    } catch (e) {
+      weights.destroy();
+      throw e;
+    }
   }
 
   get spec() { return this.model.spec; }
@@ -121,9 +130,11 @@ export class Engine {
 
   /**
    * Evaluates structurally pruned layers from their compacted weights (fewer heads, narrower MLP: less work),
-   * or densely with null. The caller owns the buffers and must call this again before destroying them.
+   * or densely with null (a model with per-layer widths then runs its own layers). The caller owns the buffers
+   * and must call this again before destroying them.
    */
   setCompactLayers(layers: ReadonlyArray<CompactLayer | undefined> | null): void {
+    layers ??= this.perLayer?.layers ?? null;
     if (layers === this.compact) return;
     this.dropPlans();
     this.compact = layers;
@@ -137,6 +148,7 @@ export class Engine {
   destroy(): void {
     this.dropPlans();
     this.cache?.destroy();
+    this.perLayer?.destroy();
     this.weights.destroy();
   }
 }

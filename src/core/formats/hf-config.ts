@@ -2,6 +2,7 @@
 // Defaults follow transformers' LlamaConfig / MistralConfig / Qwen2Config so a sparse config means what HF means.
 import { BadModelFile, UnsupportedArchitecture } from '../errors.ts';
 import type { ModelSpec } from '../model/spec.ts';
+import { layerWidthsToConfig, parseLayerWidths } from './prunelab-layers-config.ts';
 
 type Arch = ModelSpec['architecture'];
 const DEFAULT_MAX_POSITIONS: Record<Arch, number> = { llama: 2048, mistral: 4096 * 32, qwen2: 32768 };
@@ -70,7 +71,7 @@ export function hfConfigToSpec(c: Record<string, unknown>, file = 'config.json')
   if (arch === 'qwen2') attentionBias = true; // Qwen2Attention always has q/k/v biases
   else if (arch === 'llama') attentionBias = c.attention_bias === true;
 
-  return {
+  const spec: ModelSpec = {
     architecture: arch,
     hiddenSize,
     intermediateSize,
@@ -88,6 +89,9 @@ export function hfConfigToSpec(c: Record<string, unknown>, file = 'config.json')
     bosTokenId: tokenId(c.bos_token_id),
     eosTokenId: tokenId(c.eos_token_id),
   };
+  // A Prunelab compact export with per-layer widths (prunelab-layers-config.ts).
+  if (c.prunelab != null) spec.layerWidths = parseLayerWidths(c.prunelab, spec, file);
+  return spec;
 }
 
 /** bos/eos ids may be null, a number, or (newer models) a list whose first entry is the primary one. */
@@ -123,5 +127,6 @@ export function specToHfConfig(spec: ModelSpec): Record<string, unknown> {
     bos_token_id: spec.bosTokenId,
     eos_token_id: spec.eosTokenId,
     torch_dtype: 'float32',
+    ...(spec.layerWidths ? { prunelab: layerWidthsToConfig(spec.layerWidths) } : {}),
   };
 }

@@ -1,11 +1,13 @@
 // A Hugging Face model folder: config.json, model.safetensors or model.safetensors.index.json + shards,
-// tokenizer.json (+ tokenizer_config.json).
+// tokenizer.json (+ tokenizer_config.json), or instead a llama2.c tokenizer .bin (what Prunelab exports of
+// llama2.c checkpoints carry, since they have no tokenizer.json).
 import { BadModelFile } from '../errors.ts';
 import type { TensorEntry, TextTokenizer } from '../model/loaded-model.ts';
 import { type ModelSpec, tensorNames } from '../model/spec.ts';
 import { type ByteSource, readText } from './byte-source.ts';
 import { parseHfConfig } from './hf-config.ts';
 import { HfTokenizer } from './hf-tokenizer.ts';
+import { llama2cTokenizer, readLlama2cVocab } from './llama2c-tokenizer.ts';
 import { readSafetensorsHeader } from './safetensors.ts';
 import { checkTensors } from './tensor-check.ts';
 
@@ -40,6 +42,15 @@ export async function loadHfFolder(byName: Map<string, ByteSource>): Promise<HfF
       spec.eosTokenId,
     );
     files.push(tokJson.name, ...(cfgSrc ? [cfgSrc.name] : []));
+  } else {
+    for (const [name, src] of byName) {
+      if (!name.toLowerCase().endsWith('.bin')) continue;
+      const vocab = await readLlama2cVocab(src);
+      if (vocab?.pieces.length !== spec.vocabSize) continue;
+      tokenizer = llama2cTokenizer(vocab, src.name, spec.vocabSize);
+      files.push(src.name);
+      break;
+    }
   }
   return { spec, tensors, tokenizer, files: [configSrc.name, ...files] };
 }

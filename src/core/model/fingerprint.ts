@@ -13,7 +13,7 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
-export async function modelFingerprint(spec: ModelSpec, tensors: Iterable<TensorEntry>): Promise<string> {
+export async function modelFingerprint(spec: ModelSpec, tensors: Iterable<Pick<TensorEntry, 'name' | 'shape'>>): Promise<string> {
   const table = [...tensors].map((t) => [t.name, t.shape] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const text = canonicalJson({ spec, tensors: table });
   const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));

@@ -23,6 +23,26 @@ export interface ModelSpec {
   attentionBias: boolean;
   bosTokenId: number | null;
   eosTokenId: number | null;
+  /**
+   * Per-layer widths of a structurally compacted model (a Prunelab compact export whose layers differ, read from
+   * config.json's "prunelab" field). Absent for every ordinary model. numHeads / intermediateSize above then
+   * stay the dense widths (the largest any layer may have); layer l's q/o/gate/up/down have these widths instead.
+   */
+  layerWidths?: LayerWidths[];
+}
+
+/** One layer's own widths: its query heads, the kv head each of them reads, its MLP width. */
+export interface LayerWidths {
+  numHeads: number;
+  /** [numHeads]: kv head read by each query head (entries in [0, numKvHeads)). */
+  kvHeadOf: number[];
+  intermediateSize: number;
+}
+
+/** Query heads and MLP width of layer l (per-layer widths when the spec has them, else the model's). */
+export function layerShape(spec: ModelSpec, l: number): { numHeads: number; intermediateSize: number } {
+  const w = spec.layerWidths?.[l];
+  return w ? { numHeads: w.numHeads, intermediateSize: w.intermediateSize } : { numHeads: spec.numHeads, intermediateSize: spec.intermediateSize };
 }
 
 /** Canonical (HF) tensor names. q/k rows are always in HF rotate_half RoPE order once decoded. */
@@ -52,12 +72,13 @@ export const tensorNames = {
 /** Expected shape of every tensor the engine reads, [out, in] for linear maps. */
 export function expectedShapes(spec: ModelSpec): Map<string, number[]> {
   const m = new Map<string, number[]>();
-  const { hiddenSize: d, intermediateSize: f, numHeads: h, numKvHeads: kv, headDim: hd, vocabSize: v } = spec;
+  const { hiddenSize: d, numKvHeads: kv, headDim: hd, vocabSize: v } = spec;
   m.set(tensorNames.embed, [v, d]);
   m.set(tensorNames.finalNorm, [d]);
   if (!spec.tieWordEmbeddings) m.set(tensorNames.lmHead, [v, d]);
   for (let i = 0; i < spec.numLayers; i++) {
     const n = tensorNames.layer(i);
+    const { numHeads: h, intermediateSize: f } = layerShape(spec, i);
     m.set(n.attnNorm, [d]);
     m.set(n.q, [h * hd, d]);
     m.set(n.k, [kv * hd, d]);

@@ -3,7 +3,7 @@
 // through the masks; the dense weights stay on the GPU untouched, so a new request only rewrites masks.
 // SparseGPT also updates weights: those live in per-map override buffers (sparsegpt.ts) that the next request
 // or reset() drops.
-import { Cancelled } from '../errors.ts';
+import { BadRequest, Cancelled } from '../errors.ts';
 import type { Engine } from '../engine/engine.ts';
 import { CalibrationRun } from './calibration.ts';
 import { MaskSet } from './mask-set.ts';
@@ -48,6 +48,10 @@ export class Pruner {
   private constructor(readonly engine: Engine, readonly masks: MaskSet, readonly calib: CalibrationRun) {}
 
   static async create(engine: Engine, calibrationWindows: number[][]): Promise<Pruner> {
+    if (engine.spec.layerWidths) {
+      throw new BadRequest('this model has per-layer head counts / MLP widths (a Prunelab compact export): it can be ' +
+        'evaluated and used for generation, but pruning it again is not supported; prune the original model instead');
+    }
     const masks = await MaskSet.create(engine.gpu, engine.spec);
     try {
       return new Pruner(engine, masks, await CalibrationRun.create(engine, calibrationWindows, masks));
