@@ -1,0 +1,122 @@
+// Exports a pruned model into a folder target: model.safetensors (masked or compacted), config.json and the
+// source's tokenizer files. Every variant is labelled with the loaders that accept it (the user's top complaint
+// about pruning tools is "I cannot load the pruned model"). The report and apply_masks.py are written by
+// export-report.ts once the caller has the perplexities.
+import { BadRequest } from '../errors.ts';
+import { readText, type ByteSource } from '../formats/byte-source.ts';
+import { modelFingerprint } from '../model/fingerprint.ts';
+import type { LoadedModel } from '../model/loaded-model.ts';
+import { parameterCount, type ModelSpec } from '../model/spec.ts';
+import type { KeptUnits } from '../prune/compaction.ts';
+import type { Pruner, PruneResult } from '../prune/pruner.ts';
+import { countingSink, writeWholeFile, type ExportTarget } from './byte-sink.ts';
+import { companionFiles, copyFile } from './companion-files.ts';
+import { writeCompactSafetensors } from './compact-export.ts';
+import { dominantExportDtype, exportConfig } from './export-config.ts';
+import { maskSetKeepMasks, structuredKeepMasks, type KeepMasks } from './keep-masks.ts';
+import { writeMaskedSafetensors } from './masked-export.ts';
+import { PRUNELAB_VERSION } from '../version.ts';
+
+export type ExportFormat = 'masked' | 'compact';
+export type ExportVariant = 'masked' | 'compact-hf' | 'compact-prunelab';
+
+export const LOADERS: Record<ExportVariant, string[]> = {
+  masked: ['Prunelab', 'Hugging Face transformers (AutoModelForCausalLM.from_pretrained)', 'any loader of the original architecture'],
+  'compact-hf': ['Prunelab', 'Hugging Face transformers (AutoModelForCausalLM.from_pretrained)'],
+  'compact-prunelab': ['Prunelab only (transformers builds every layer at the top-level widths and refuses the smaller tensors)'],
+};
+
+/** Validates a requested format against the pruning request before any work (the CLI calls this before loading
+ * the model). `metric` is the unstructured method; structured requests set `structured`. */
+export function parseExportFormat(format: string, req: { structured?: string; metric?: string }): ExportFormat {
+  if (format === 'onnx') throw new BadRequest('ONNX export is not implemented yet (use --format masked or compact)');
+  if (format !== 'masked' && format !== 'compact') throw new BadRequest(`unknown export format "${format}" (expected masked or compact)`);
+  if (format === 'compact' && req.structured === undefined) {
+    throw new BadRequest('--format compact needs structured pruning (--structured wanda-sp|magnitude-sp): unstructured ' +
+      'masks leave every tensor its shape, so there is nothing to remove; use --format masked');
+  }
+  if (req.structured === undefined && req.metric === 'sparsegpt') {
+    throw new BadRequest('export of SparseGPT-pruned models is not implemented yet: SparseGPT also updates the kept ' +
+      'weights (on the GPU), and the exporter writes the source weights with the masks applied; use wanda or magnitude');
+  }
+  return format;
+}
+
+/** The kept-weight masks of the pruner's last result: kept heads/channels when structured, else its GPU bitsets. */
+export function keepMasksOf(pruner: Pruner, result: PruneResult): KeepMasks {
+  return result.kept ? structuredKeepMasks(pruner.engine.spec, result.kept) : maskSetKeepMasks(pruner.masks);
+}
+
+export interface ExportRequest {
+  model: LoadedModel;
+  format: ExportFormat;
+  /** masked: which weights are kept. */
+  masks?: KeepMasks;
+  /** compact: kept heads and channels per layer (a structured PruneResult's `kept`). */
+  kept?: KeptUnits[];
+  /** The source's files: its config.json's extra keys are kept, its tokenizer files copied. */
+  sources: ByteSource[];
+  target: ExportTarget;
+}
+
+export interface ExportSummary {
+  format: ExportFormat;
+  variant: ExportVariant;
+  /** Dominant dtype written (the source's, or F32 for Q8_0 sources). */
+  dtype: string;
+  /** The exported model's spec and its fingerprint (what loadModel of the folder reports). */
+  spec: ModelSpec;
+  fingerprint: string;
+  loaders: string[];
+  notes: string[];
+  files: Array<{ name: string; bytes: number }>;
+  /** Parameters stored in model.safetensors, and weights zeroed by the masks (masked variant). */
+  parameters: number;
+  zeroed: number;
+  seconds: number;
+}
+
+export async function exportPrunedModel(req: ExportRequest): Promise<ExportSummary> {
+  const start = performance.now();
+  const { model, target } = req;
+  const metadata = { format: 'pt', generator: `prunelab ${PRUNELAB_VERSION}`, source_fingerprint: model.fingerprint };
+  const files: ExportSummary['files'] = [];
+  const notes: string[] = [];
+  const sink = countingSink(await target.create('model.safetensors'));
+  let written, spec: ModelSpec, variant: ExportVariant;
+  if (req.format === 'masked') {
+    if (!req.masks) throw new BadRequest('masked export needs the pruning masks');
+    written = await writeMaskedSafetensors(model, req.masks, sink, { ...metadata, prunelab_variant: 'masked' });
+    spec = model.spec;
+    variant = 'masked';
+  } else {
+    if (!req.kept) throw new BadRequest('compact export needs the kept heads and channels of a structured prune');
+    const c = await writeCompactSafetensors(model, req.kept, sink, { ...metadata, prunelab_variant: 'compact' });
+    written = c;
+    spec = c.layout.spec;
+    variant = c.layout.hfCompatible ? 'compact-hf' : 'compact-prunelab';
+    if (c.layout.reason) notes.push(`per-layer config (Prunelab only): ${c.layout.reason}`);
+  }
+  files.push({ name: 'model.safetensors', bytes: sink.bytes });
+  const dtype = dominantExportDtype(written.tensors);
+  const q8 = [...model.tensors.values()].filter((t) => t.dtype === 'Q8_0').length;
+  if (q8 > 0) notes.push(`Q8_0 source: its ${q8} Q8_0 tensors were dequantized and written as F32 (safetensors has no Q8_0)`);
+
+  const configSrc = model.format === 'hf-safetensors' ? req.sources.find((s) => s.name.split('/').pop() === 'config.json') : undefined;
+  const sourceConfig = configSrc ? JSON.parse(await readText(configSrc)) as Record<string, unknown> : undefined;
+  files.push({ name: 'config.json', bytes: await writeWholeFile(target, 'config.json', `${JSON.stringify(exportConfig(spec, dtype, sourceConfig), null, 2)}\n`) });
+
+  const companions = companionFiles(model, req.sources);
+  if (companions.note) notes.push(companions.note);
+  for (const src of companions.files) {
+    const name = src.name.split('/').pop()!;
+    const out = await target.create(name);
+    files.push({ name, bytes: await copyFile(src, (c) => out.write(c)) });
+    await out.close();
+  }
+  return {
+    format: req.format, variant, dtype, spec, fingerprint: await modelFingerprint(spec, written.tensors),
+    loaders: LOADERS[variant], notes, files, parameters: parameterCount(spec), zeroed: written.zeroed,
+    seconds: (performance.now() - start) / 1000,
+  };
+}

@@ -1,0 +1,54 @@
+// Masked safetensors: every tensor at its original shape and dtype, pruned weights set to exact zeros. Loads
+// wherever the original loads (transformers, Prunelab, ...). Written tensor by tensor: at most one tensor (plus
+// its bitset, 1/32 of it in f32) is in memory at a time, and unpruned tensors stream through in chunks.
+import { BadRequest } from '../errors.ts';
+import type { LoadedModel } from '../model/loaded-model.ts';
+import { expectedShapes } from '../model/spec.ts';
+import type { ByteSink } from './byte-sink.ts';
+import { zeroPruned, type KeepMasks } from './keep-masks.ts';
+import { DTYPE_BYTES, SafetensorsStreamWriter, type PlannedTensor } from './safetensors-stream.ts';
+import { copyStoredBytes, exportDtype, readExportBytes, storedAsExported } from './tensor-bytes.ts';
+
+export interface WeightsWritten {
+  tensors: PlannedTensor[];
+  /** Bytes of model.safetensors (header included). */
+  fileBytes: number;
+  /** Weights set to zero by the masks (counted while writing). */
+  zeroed: number;
+}
+
+/** Every tensor the engine reads, in canonical order, with the dtype the export writes it in. */
+export function plannedTensors(model: LoadedModel, shapes = expectedShapes(model.spec)): PlannedTensor[] {
+  return [...shapes].map(([name, shape]) => {
+    const entry = model.tensors.get(name);
+    if (!entry) throw new BadRequest(`the model has no tensor ${name}`);
+    return { name, shape, dtype: exportDtype(entry) };
+  });
+}
+
+export async function writeMaskedSafetensors(model: LoadedModel, masks: KeepMasks, sink: ByteSink,
+  metadata: Record<string, string>): Promise<WeightsWritten> {
+  if (model.spec.layerWidths) throw new BadRequest('masked export of a model with per-layer widths is not supported');
+  const tensors = plannedTensors(model);
+  const writer = new SafetensorsStreamWriter(sink, tensors, metadata);
+  await writer.begin();
+  let zeroed = 0;
+  for (const t of tensors) zeroed += await writeMaskedTensor(model, t, masks, writer);
+  await writer.finish();
+  return { tensors, fileBytes: writer.fileBytes, zeroed };
+}
+
+/** One tensor (its buffers die with this call's frame, not with the export loop's). Returns the weights zeroed. */
+async function writeMaskedTensor(model: LoadedModel, t: PlannedTensor, masks: KeepMasks, writer: SafetensorsStreamWriter): Promise<number> {
+  const entry = model.tensors.get(t.name)!;
+  const N = t.shape[0], K = t.shape.length === 2 ? t.shape[1] : 1;
+  const bits = await masks.bits(t.name, N, K);               // [N, ceil(K/32)] u32, or null: nothing pruned
+  if (!bits && storedAsExported(entry)) {
+    await copyStoredBytes(entry, (chunk) => writer.write(t.name, chunk));
+    return 0;
+  }
+  const bytes = await readExportBytes(entry);                 // [N, K] in t.dtype, a fresh copy
+  const zeroed = bits ? zeroPruned(bytes, DTYPE_BYTES[t.dtype], N, K, bits) : 0;
+  await writer.write(t.name, bytes);
+  return zeroed;
+}

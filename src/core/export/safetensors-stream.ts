@@ -1,0 +1,70 @@
+// Streams a safetensors file to a sink: the header first (every tensor's dtype and shape is known up front, so
+// its offsets are too), then each tensor's bytes in header order, in as many chunks as the caller likes.
+// The writer checks that every tensor gets exactly its byte count, in order, so a bug cannot silently shift
+// the data section.
+import { BadRequest } from '../errors.ts';
+import { safetensorsHeaderBytes, type SafetensorsDtype } from '../formats/safetensors.ts';
+import type { ByteSink } from './byte-sink.ts';
+
+export interface PlannedTensor { name: string; dtype: SafetensorsDtype; shape: number[] }
+
+export const DTYPE_BYTES: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2 };
+
+export function tensorBytes(t: PlannedTensor): number {
+  return t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype];
+}
+
+export class SafetensorsStreamWriter {
+  private next = 0;        // index of the tensor being written
+  private written = 0;     // bytes of it written so far
+  private started = false;
+  readonly headerBytes: number;
+  /** Size of the whole file: 8-byte prefix + header + data section. */
+  readonly fileBytes: number;
+  private readonly header: Uint8Array;
+
+  constructor(private readonly sink: ByteSink, readonly tensors: PlannedTensor[], metadata: Record<string, string>) {
+    const { header, dataLength } = safetensorsHeaderBytes(tensors, metadata);
+    this.header = header;
+    this.headerBytes = header.byteLength;
+    this.fileBytes = header.byteLength + dataLength;
+  }
+
+  /** Writes the header; call once before the first tensor. */
+  async begin(): Promise<void> {
+    if (this.started) throw new Error('safetensors writer: begin() called twice');
+    this.started = true;
+    await this.sink.write(this.header);
+    this.skipEmpty();
+  }
+
+  /** Tensors with a zero dimension have no bytes: they are complete as soon as they are due. */
+  private skipEmpty(): void {
+    while (this.next < this.tensors.length && tensorBytes(this.tensors[this.next]) === 0) this.next++;
+  }
+
+  /** Appends `chunk` to tensor `name`, which must be the one due (tensors are written in header order). */
+  async write(name: string, chunk: Uint8Array): Promise<void> {
+    if (!this.started) throw new Error('safetensors writer: write() before begin()');
+    const t = this.tensors[this.next];
+    if (!t || t.name !== name) {
+      throw new BadRequest(`safetensors writer: got bytes for ${name} but ${t ? `${t.name} is due` : 'every tensor is complete'}`);
+    }
+    const need = tensorBytes(t);
+    if (this.written + chunk.byteLength > need) {
+      throw new BadRequest(`safetensors writer: ${name} ${t.dtype}[${t.shape.join(', ')}] needs ${need} bytes, got ${this.written + chunk.byteLength}`);
+    }
+    await this.sink.write(chunk);
+    this.written += chunk.byteLength;
+    if (this.written === need) { this.next++; this.written = 0; this.skipEmpty(); }
+  }
+
+  /** Checks that every tensor was written completely, then closes the sink. */
+  async finish(): Promise<void> {
+    if (this.next < this.tensors.length) {
+      const t = this.tensors[this.next];
+      throw new BadRequest(`safetensors writer: ${t.name} got ${this.written} of ${tensorBytes(t)} bytes before finish()`);
+    }
+    await this.sink.close();
+  }
+}
