@@ -42,6 +42,7 @@ async function typeHubId(page: Page, id: string) {
 }
 
 test('a Hub id loads with byte progress; WikiText-2 from the Hub gives the CLI perplexity; the second load comes from the cache', async ({ page, problems }) => {
+  test.setTimeout(480_000); // three model loads (download, cache, cache after a reload) and one evaluation on SwiftShader
   const reference: Promise<CliPpl> = cliPerplexity(STORIES_HF, WIKITEXT_TEST, SEQ_LEN, WINDOWS);
   await openStudio(page);
   await typeHubId(page, ID);
@@ -126,6 +127,7 @@ test('a Hub id loads with byte progress; WikiText-2 from the Hub gives the CLI p
 });
 
 test('a wrong id shows the 404 error with its code and the page goes on working; cancel; pasted text', async ({ page }) => {
+  test.setTimeout(300_000);
   await openStudio(page);
   await typeHubId(page, 'nobody/nothing');
   await page.getByTestId('hub-load').click();

@@ -1,7 +1,8 @@
 // A local stand-in for the Hugging Face Hub on loopback, with its URL layout:
 //   GET/HEAD /{owner}/{name}/resolve/{revision}/{path}            (models)
 //   GET/HEAD /datasets/{owner}/{name}/resolve/{revision}/{path}   (datasets)
-// *.safetensors answer with a 302 to a "CDN" path carrying X-Linked-Size, like the Hub's LFS files. Missing repos
+// *.safetensors answer with a 302 to a "CDN" path carrying X-Linked-Size, like the Hub's LFS files; the CDN
+// refuses HEAD (as storage URLs presigned for GET do). Missing repos
 // answer 404 (or 401, as huggingface.co does for anonymous requests) with X-Error-Code RepoNotFound; gated repos
 // want a Bearer token. Per-path faults (status, hang before headers, stall mid-body, truncated body) and a byte
 // rate limit let tests meet every failure. Every answer carries the CORS + CORP headers a cross-origin isolated
@@ -39,6 +40,8 @@ export interface HubStandIn {
   throttle(bytesPerSecond: number): void;
   /** How a missing repository answers: 404 (default) or 401 (what huggingface.co tells anonymous requests). */
   missingRepoStatus(status: 401 | 404): void;
+  /** Whether LFS redirects carry X-Linked-Size (default true; a browser cannot read it either way). */
+  linkedSize(on: boolean): void;
   /** GETs answered 200 (file bodies sent or being sent), as paths. */
   downloads(): string[];
   reset(): void;
@@ -94,6 +97,7 @@ export async function startHubStandIn(): Promise<HubStandIn> {
   const sockets = new Set<Socket>();
   let rate = 0;
   let missingRepoStatus = 404;
+  let linkedSize = true;
 
   const send = (req: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string>, body?: Uint8Array) => {
     res.writeHead(status, { ...CORS, ...headers, ...(body ? { 'Content-Length': String(body.byteLength) } : {}) });
@@ -128,6 +132,8 @@ export async function startHubStandIn(): Promise<HubStandIn> {
     const fault = faults.find(([suffix]) => logical.endsWith(suffix))?.[1];
     if (fault && 'status' in fault) return error(req, res, fault.status, fault.errorCode ?? 'Fault', `scripted ${fault.status}`);
     if (fault && 'hang' in fault && fault.hang === 'headers') return; // left open
+    // Like storage URLs presigned for GET: a HEAD there fails its signature check.
+    if (cdn && req.method === 'HEAD') return error(req, res, 403, 'SignatureDoesNotMatch', 'The request signature does not match (presigned for GET)');
 
     const repo = repos.get(`${kind}:${id}`);
     if (!repo) return error(req, res, missingRepoStatus, 'RepoNotFound', 'Repository not found');
@@ -143,7 +149,7 @@ export async function startHubStandIn(): Promise<HubStandIn> {
     if (!cdn && file.endsWith('.safetensors')) {
       // The Hub's LFS files: a redirect to the CDN, with the size in X-Linked-Size.
       const target = `/cdn-lfs/${encodeURIComponent(`${kind}:${id}/${revision}/${file}`)}`;
-      res.writeHead(302, { ...CORS, Location: target, 'X-Linked-Size': String(body.byteLength), 'Content-Length': '0' }).end();
+      res.writeHead(302, { ...CORS, Location: target, ...(linkedSize ? { 'X-Linked-Size': String(body.byteLength) } : {}), 'Content-Length': '0' }).end();
       return;
     }
     const headers = { 'Content-Type': 'application/octet-stream', ETag: `"${body.byteLength}"` };
@@ -192,7 +198,8 @@ export async function startHubStandIn(): Promise<HubStandIn> {
     throttle: (bps) => { rate = bps; },
     downloads: () => requests.filter((r) => r.method === 'GET' && r.status === 200).map((r) => r.path),
     missingRepoStatus: (status) => { missingRepoStatus = status; },
-    reset: () => { faults.length = 0; requests.length = 0; rate = 0; missingRepoStatus = 404; },
+    linkedSize: (on) => { linkedSize = on; },
+    reset: () => { faults.length = 0; requests.length = 0; rate = 0; missingRepoStatus = 404; linkedSize = true; },
     close: () => new Promise<void>((resolve) => {
       for (const s of sockets) s.destroy(); // hanging requests would keep the server (and the test runner) alive
       server.close(() => resolve());

@@ -75,6 +75,19 @@ describe('Hub model source', () => {
     console.info(`stand-in download: ${(report.downloadedBytes / 1e6).toFixed(2)} MB in ${report.seconds.toFixed(3)} s = ${mbps.toFixed(1)} MB/s (HEAD + GET, loopback)`);
   });
 
+  it('never follows a HEAD to the storage server; without X-Linked-Size the total is fixed when the GET starts', async () => {
+    hub.linkedSize(false); // what a browser sees: an opaque redirect, no headers
+    const seen: HubProgress[] = [];
+    const { sources, report } = await downloadHubModel({ base: hub.url, id: ID }, { onProgress: (p) => seen.push({ ...p }) });
+    await expectSameWeights(await loadModel(sources));
+    expect(hub.requests.filter((r) => r.path.startsWith('/cdn-lfs/')).map((r) => r.method)).toEqual(['GET']);
+    const small = report.bytes - files.get('model.safetensors')!.byteLength;
+    const weights = seen.filter((p) => p.file === 'model.safetensors' && p.downloaded > small);
+    expect(weights.length).toBeGreaterThan(0);
+    expect(weights.every((p) => p.total === report.bytes)).toBe(true);
+    expect(seen.at(-1)).toMatchObject({ loaded: report.bytes, total: report.bytes });
+  });
+
   it('loads the sharded variant (index + 2 shards) to the same weights', async () => {
     const { sources, report } = await downloadHubModel({ base: hub.url, id: 'karpathy/stories260K-sharded' });
     expect(report.files.map((f) => f.name)).toEqual(['config.json', 'tokenizer.json', 'tokenizer_config.json',

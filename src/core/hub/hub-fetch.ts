@@ -109,13 +109,13 @@ function sizeOf(res: Response): number | null {
   return null;
 }
 
-async function request(method: 'HEAD' | 'GET', url: string, ctx: HubFetchContext): Promise<{ res: Response; dog: Watchdog }> {
+async function request(method: 'HEAD' | 'GET', url: string, ctx: HubFetchContext, redirect: RequestRedirect): Promise<{ res: Response; dog: Watchdog }> {
   const dog = new Watchdog(ctx.stallTimeoutMs, ctx.signal);
   const headers: Record<string, string> = {};
   if (ctx.token) headers.Authorization = `Bearer ${ctx.token}`;
   try {
     // no-store: the Cache API holds our copy; the HTTP cache would keep a second one.
-    const res = await ctx.fetch(url, { method, headers, signal: dog.controller.signal, redirect: 'follow', cache: 'no-store' });
+    const res = await ctx.fetch(url, { method, headers, signal: dog.controller.signal, redirect, cache: 'no-store' });
     return { res, dog };
   } catch (e) {
     dog.stop();
@@ -123,11 +123,20 @@ async function request(method: 'HEAD' | 'GET', url: string, ctx: HubFetchContext
   }
 }
 
-/** HEAD: does the file exist (404 -> exists false), and how big is it; any other failure throws typed. */
+/**
+ * HEAD: does the file exist (404 -> exists false), and how big is it; any other failure throws typed.
+ * Redirects are not followed: the Hub sends large (LFS/Xet) files to a storage URL presigned for GET, which may
+ * refuse a HEAD. A redirect means the file exists; its size is the X-Linked-Size header where readable (Node),
+ * else unknown until the GET (a browser sees an opaque redirect).
+ */
 export async function probe(url: string, subject: RequestSubject, ctx: HubFetchContext): Promise<Probe> {
-  const { res, dog } = await request('HEAD', url, ctx);
+  const { res, dog } = await request('HEAD', url, ctx, 'manual');
   dog.stop();
   if (res.ok) return { url, exists: true, size: sizeOf(res) };
+  if (res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400)) {
+    const linked = res.headers.get('x-linked-size');
+    return { url, exists: true, size: linked !== null && /^\d+$/.test(linked) ? Number(linked) : null };
+  }
   if (res.status === 404) return { url, exists: false, size: null, errorCode: res.headers.get('x-error-code') ?? undefined };
   throw statusError(res, url, subject, !!ctx.token);
 }
@@ -138,10 +147,14 @@ export async function probe(url: string, subject: RequestSubject, ctx: HubFetchC
  */
 export async function download(url: string, subject: RequestSubject, ctx: HubFetchContext,
   sink: { cache: HubCache | null; onBytes: (n: number) => void; onSize?: (bytes: number | null) => void }): Promise<Blob> {
-  const { res, dog } = await request('GET', url, ctx);
+  const { res, dog } = await request('GET', url, ctx, 'follow');
   if (!res.ok || !res.body) {
     dog.stop();
     await res.body?.cancel().catch(() => {});
+    if (!res.ok && res.redirected) {
+      // The Hub answered (with a redirect); the storage server behind it refused. Its URL is presigned: not shown.
+      throw new HubError('HubHttpError', `${url} redirected to ${new URL(res.url).host}, which answered HTTP ${res.status} while fetching ${subject.file}; try again (presigned storage links expire).`, url, res.status);
+    }
     if (!res.ok) throw statusError(res, url, subject, !!ctx.token);
     return new Blob([]);
   }

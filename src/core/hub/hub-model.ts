@@ -168,7 +168,12 @@ async function fetchPlanned(f: Planned, subject: RequestSubject, ctx: HubFetchCo
     return f.cached;
   }
   progress.begin(f.name);
-  const blob = await download(f.url, subject, ctx, { cache, onBytes: (n) => progress.bytes(n) });
+  const blob = await download(f.url, subject, ctx, {
+    cache,
+    onBytes: (n) => progress.bytes(n),
+    // A size the HEAD could not learn (browsers cannot read a redirect's X-Linked-Size) arrives with the GET.
+    onSize: (size) => { if (f.size === null && size !== null) { progress.resize(size); f.size = size; } },
+  });
   progress.finish(f, blob.size);
   return blob;
 }
@@ -204,6 +209,12 @@ export class ProgressCounter {
   bytes(n: number): void {
     this.loaded += n;
     this.downloaded += n;
+    this.emit();
+  }
+
+  /** A file whose size was unknown when it was added turns out to be `size` bytes. */
+  resize(size: number): void {
+    this.total += size;
     this.emit();
   }
 
