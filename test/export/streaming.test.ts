@@ -62,7 +62,6 @@ function probeTarget(baseline: number) {
           if (stats.writes++ % 2 === 0) { // every other write keeps the GCs affordable on a shared 2-core machine
             gc(); gc(); // the second collection also finishes sweeping the first one's freed ArrayBuffers
             const extra = process.memoryUsage().arrayBuffers - baseline;
-            if (process.env.DEBUG_PEAK) console.log(name, stats.bytes.get(name), chunk.byteLength, (extra / 2 ** 20).toFixed(2));
             stats.peakExtra = Math.max(stats.peakExtra, extra);
           }
         },
