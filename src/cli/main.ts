@@ -15,6 +15,7 @@ const USAGE = `usage:
                  [--windows N] --method magnitude|wanda|sparsegpt [--nm N:M] --alloc uniform|owl|mrp|alpha|'[s1,s2,...]'
                  --sparsity S [--json]
                  or --structured wanda-sp|magnitude-sp --alloc uniform|'[p1,p2,...]' --sparsity P (heads/channels)
+                 [--out DIR [--format masked|compact] [--force]] (write the pruned model, its report, apply_masks.py)
   prunelab scan --model PATH --calib FILE --text FILE [--levels 0.1,0.2,...] [--by layer|module]
                 [--method wanda|magnitude] [--windows 4] [--seq-len 256] [--calib-windows 16] [--json]
   prunelab search --model PATH --calib FILE --text FILE --target B [--seq-len 256] [--windows 4] [--calib-windows 4]
@@ -50,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
         mutations: { type: 'string' }, seed: { type: 'string' }, sigma: { type: 'string' }, scan: { type: 'string' },
         operator: { type: 'string' }, 'llm-url': { type: 'string' }, 'llm-model': { type: 'string' },
         'llm-key-env': { type: 'string' }, 'llm-temperature': { type: 'string' }, 'llm-timeout': { type: 'string' },
-        state: { type: 'string' },
+        state: { type: 'string' }, out: { type: 'string' }, format: { type: 'string' }, force: { type: 'boolean' },
       },
     });
     if (command === 'ppl') return await runPpl(values);

@@ -11,6 +11,7 @@ import { STRUCTURED_METRICS, type StructuredMetric } from '../core/prune/structu
 import { METRICS, parseNm, validateRequest, type AllocationRequest, type Metric, type PruneRequest } from '../core/prune/prune-options.ts';
 import { optionalInt, requireString, type CliValues } from './args.ts';
 import { openSession } from './session.ts';
+import { parseExportOptions, writeExport } from './export-output.ts';
 
 const readText = (path: string) => readFile(path, 'utf8').catch(() => { throw new BadRequest(`cannot read text file ${path}`); });
 
@@ -57,7 +58,8 @@ export async function runPrune(values: CliValues): Promise<number> {
   const calibOffset = optionalInt(values, 'calib-offset', 0)!;
   const text = await readText(requireString(values, 'text'));
   const calibText = await readText(requireString(values, 'calib'));
-  const { gpu, engine } = await openSession(modelPath, values.variant as string | undefined);
+  const exportOptions = await parseExportOptions(values, request);
+  const { gpu, engine, sources } = await openSession(modelPath, values.variant as string | undefined);
   const tty = process.stderr.isTTY;
   try {
     validateRequest(request, engine.spec.numLayers); // before minutes of evaluation, not after
@@ -76,6 +78,12 @@ export async function runPrune(values: CliValues): Promise<number> {
       });
       if (tty) process.stderr.write('\n');
       const pruned = await evaluatePerplexity(engine, text, { seqLen, maxWindows });
+      const exported = exportOptions && await writeExport(exportOptions, {
+        pruner, request, result, sources, dense, pruned,
+        calibration: { text: calibText, offsetTokens: calibOffset, windows: calibration.length, seqLen },
+      });
+      const exportJson = exported && { dir: exportOptions!.dir, format: exported.summary.format, variant: exported.summary.variant,
+        loaders: exported.summary.loaders, notes: exported.summary.notes, files: exported.files, seconds: exported.summary.seconds };
       if (values.json) {
         const { trajectory, ...rest } = result;
         process.stdout.write(`${JSON.stringify({
@@ -85,6 +93,7 @@ export async function runPrune(values: CliValues): Promise<number> {
           keptHeads: rest.kept?.map((k) => k.heads.length), keptChannels: rest.kept?.map((k) => k.channels.length),
           mrpSteps: trajectory?.length, calibrationWindows: calibration.length, seqLen, windows: pruned.windows,
           modelHash: pruned.protocol.modelHash, textHash: pruned.protocol.textHash, adapter: pruned.adapter,
+          ...(exportJson ? { export: exportJson } : {}),
         })}\n`);
       } else {
         const pct = (v: number[]) => v.map((x) => (100 * x).toFixed(1)).join(' ');
@@ -96,6 +105,11 @@ export async function runPrune(values: CliValues): Promise<number> {
         }
         if (result.spreadBefore !== undefined) {
           process.stdout.write(`redundancy spread ${result.spreadBefore.toFixed(4)} -> ${result.spreadAfter!.toFixed(4)}\n`);
+        }
+        if (exportJson) {
+          process.stdout.write(`exported ${exportJson.variant} to ${exportJson.dir} in ${exportJson.seconds.toFixed(2)} s: `
+            + `${exportJson.files.map((f) => `${f.name} (${f.bytes} B)`).join(', ')}\nloads in: ${exportJson.loaders.join('; ')}\n`
+            + exportJson.notes.map((n) => `note: ${n}\n`).join(''));
         }
       }
       return 0;

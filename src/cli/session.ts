@@ -5,11 +5,15 @@ import { modelSources } from './model-sources.ts';
 import { Engine } from '../core/engine/engine.ts';
 import type { MatmulVariant } from '../core/kernels/matmul.ts';
 
-export interface Session { gpu: Gpu; engine: Engine }
+import type { ByteSource } from '../core/formats/byte-source.ts';
+
+/** sources: the model's files (an export copies its tokenizer files from them). */
+export interface Session { gpu: Gpu; engine: Engine; sources: ByteSource[] }
 
 export async function openSession(modelPath: string, variant?: string): Promise<Session> {
-  const model = await loadModel(await modelSources(modelPath));
+  const sources = await modelSources(modelPath);
+  const model = await loadModel(sources);
   const gpu = await createGpu();
   const engine = await Engine.create(gpu, model, { matmulVariant: variant as MatmulVariant | undefined });
-  return { gpu, engine };
+  return { gpu, engine, sources };
 }
