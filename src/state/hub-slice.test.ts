@@ -143,6 +143,22 @@ describe('hub slice', () => {
     expect(store.getState().text.name).toBe(PASTED_TEXT_NAME);
   });
 
+  it('cancel stops only its own kind of download; a cancelled text is not an error', async () => {
+    const kinds: (string | undefined)[] = [];
+    let release: (() => void) | null = null;
+    const store = createStudioStore(fakeClient({
+      cancelDownloads: async (kind) => { kinds.push(kind); release?.(); },
+      fetchHubText: () => new Promise((_, reject) => { release = () => reject(new StudioError('Cancelled', 'download cancelled')); }),
+    }), { hasWebGpu: true, preferences: memoryPrefs() });
+    const text = store.getState().loadHubText();
+    expect(store.getState().hub.text.status).toBe('downloading');
+    await store.getState().cancelHubText();
+    await text;
+    expect(store.getState().hub.text).toMatchObject({ status: 'cancelled', error: null });
+    await store.getState().cancelHubDownload();
+    expect(kinds).toEqual(['text', 'model']);
+  });
+
   it('clears the cache and refreshes its numbers', async () => {
     const calls: string[] = [];
     let files = 4;

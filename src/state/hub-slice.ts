@@ -52,8 +52,10 @@ export interface HubActions {
   setHubToken(token: string): void;
   /** `input` may be owner/name, owner/name@rev or a model page URL; `revision` wins over one in the input. */
   loadHubModel(input: string, revision?: string): Promise<void>;
+  /** Cancels the model download in flight. */
   cancelHubDownload(): Promise<void>;
   loadHubText(): Promise<void>;
+  cancelHubText(): Promise<void>;
   dismissHubTextError(): void;
   /** Makes pasted text the evaluation text. */
   usePastedText(text: string): void;
@@ -175,7 +177,11 @@ export function hubActions(set: Set, get: () => StudioState, client: StudioClien
     },
 
     async cancelHubDownload() {
-      try { await client.cancelDownloads(); } catch { /* nothing in flight */ }
+      try { await client.cancelDownloads('model'); } catch { /* nothing in flight */ }
+    },
+
+    async cancelHubText() {
+      try { await client.cancelDownloads('text'); } catch { /* nothing in flight */ }
     },
 
     async loadHubText() {

@@ -14,7 +14,7 @@ export function HubTextSource() {
   const running = useStudio((s) => s.ppl.status === 'running');
   const setHubSettings = useStudio((s) => s.setHubSettings);
   const loadHubText = useStudio((s) => s.loadHubText);
-  const cancel = useStudio((s) => s.cancelHubDownload);
+  const cancel = useStudio((s) => s.cancelHubText);
   const dismiss = useStudio((s) => s.dismissHubTextError);
   const usePastedText = useStudio((s) => s.usePastedText);
   const [pasted, setPasted] = useState('');

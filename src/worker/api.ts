@@ -178,8 +178,8 @@ export interface StudioWorkerApi {
     onProgress?: (fraction: number, label: string) => void): Promise<HubModelOutcome>;
   /** Fetches an evaluation text from a Hub dataset repository (cached like model files). */
   fetchHubText(job: HubTextJob, onDownload?: (p: HubProgress) => void): Promise<HubTextResult>;
-  /** Aborts every Hub download in flight (they fail with Cancelled). */
-  cancelDownloads(): void;
+  /** Aborts the Hub downloads in flight of one kind, or all (they fail with Cancelled). */
+  cancelDownloads(kind?: 'model' | 'text'): void;
   /** Size of the Hub cache, or empties it (returns what was removed). */
   hubCache(action: 'stats' | 'clear'): Promise<HubCacheStats>;
 }

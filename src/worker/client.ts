@@ -19,7 +19,7 @@ export interface StudioClient {
   cancel(): Promise<void>;
   loadHubModel: StudioWorkerApi['loadHubModel'];
   fetchHubText: StudioWorkerApi['fetchHubText'];
-  cancelDownloads(): Promise<void>;
+  cancelDownloads(kind?: 'model' | 'text'): Promise<void>;
   hubCache: StudioWorkerApi['hubCache'];
   dispose(): void;
 }
@@ -62,7 +62,7 @@ export function createStudioClient(): StudioClient {
     loadHubModel: (job, onDownload, onProgress) => call(remote.loadHubModel(job,
       onDownload ? Comlink.proxy(onDownload) : undefined, onProgress ? Comlink.proxy(onProgress) : undefined)),
     fetchHubText: (job, onDownload) => call(remote.fetchHubText(job, onDownload ? Comlink.proxy(onDownload) : undefined)),
-    cancelDownloads: () => call(remote.cancelDownloads()),
+    cancelDownloads: (kind) => call(remote.cancelDownloads(kind)),
     hubCache: (action) => call(remote.hubCache(action)),
     dispose() {
       remote[Comlink.releaseProxy]();

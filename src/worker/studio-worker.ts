@@ -86,12 +86,12 @@ async function installModel(sources: ByteSource[], report: ReturnType<typeof thr
   return summarizeModel(model, (performance.now() - start) / 1000);
 }
 
-/** Hub downloads in flight (cancelDownloads aborts them all). */
-const downloads = new Set<AbortController>();
+/** Hub downloads in flight and what they fetch (cancelDownloads aborts one kind or all). */
+const downloads = new Map<AbortController, 'model' | 'text'>();
 
-async function withDownload<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+async function withDownload<T>(kind: 'model' | 'text', fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
-  downloads.add(controller);
+  downloads.set(controller, kind);
   try {
     return await fn(controller.signal);
   } finally {
@@ -122,7 +122,7 @@ const api: StudioWorkerApi = {
     try {
       if (isBusy()) throw new BadRequest('a GPU job is running; cancel it before loading another model');
       const start = performance.now();
-      const { sources, report: download } = await withDownload((signal) => downloadHubModel(
+      const { sources, report: download } = await withDownload('model', (signal) => downloadHubModel(
         { base: job.base, id: job.id, revision: job.revision, token: job.token },
         { signal, cache: hubCache(job.useCache), onProgress: (p) => bytes(p.filesDone === p.files, p) },
       ));
@@ -139,7 +139,7 @@ const api: StudioWorkerApi = {
   fetchHubText: (job, onDownload) => guarded(async () => {
     const bytes = throttled(onDownload, 100);
     try {
-      return await withDownload((signal) => fetchHubText(
+      return await withDownload('text', (signal) => fetchHubText(
         { base: job.base, dataset: job.dataset, file: job.file, revision: job.revision, token: job.token },
         { signal, cache: hubCache(job.useCache), onProgress: (p) => bytes(p.filesDone === p.files, p) },
       ));
@@ -148,8 +148,8 @@ const api: StudioWorkerApi = {
     }
   }),
 
-  cancelDownloads() {
-    for (const c of downloads) c.abort();
+  cancelDownloads(kind) {
+    for (const [c, k] of downloads) if (!kind || k === kind) c.abort();
   },
 
   hubCache: (action) => guarded(async () => {
