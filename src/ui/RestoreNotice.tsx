@@ -49,7 +49,7 @@ export function RestoreNotice() {
           <button type="button" className="btn btn--primary" data-testid="resume-saved-search" disabled={busy || !textName}
             onClick={() => void resume()}>
             Resume search: generation {search.state.generation} of {search.state.config.generations},{' '}
-            {search.state.history.length} individuals
+            {search.state.history.length} individual{search.state.history.length === 1 ? '' : 's'}
           </button>
         )}
       </div>
