@@ -244,7 +244,7 @@ test('a reload mid-search offers to resume; the resumed run ends where prunelab 
   await expect(page.getByTestId('llm-key')).toHaveCount(0); // GA again, and the key is gone with the tab's memory
   await loadModelAndText(page);
   const resume = page.getByTestId('resume-saved-search');
-  await expect(resume).toContainText(/Resume search: generation 0 of 1, [0-4] individuals?$/, { timeout: 15_000 });
+  await expect(resume).toContainText(/Resume search: generation 0 of 1, [0-4] individuals?/, { timeout: 15_000 });
   const label = await resume.textContent();
   await page.getByTestId('restore-notice').scrollIntoViewIfNeeded();
   await shoot(page, '[data-testid="restore-notice"]', 'share-restore-search');
