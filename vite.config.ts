@@ -19,7 +19,7 @@ export default defineConfig({
   preview: { headers: isolation },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 120_000,
+    testTimeout: 300_000, // GPU tests on SwiftShader share 2 cores with the other test files
     hookTimeout: 120_000,
     pool: 'forks',
     env: {
