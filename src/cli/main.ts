@@ -19,10 +19,11 @@ const USAGE = `usage:
   prunelab scan --model PATH --calib FILE --text FILE [--levels 0.1,0.2,...] [--by layer|module]
                 [--method wanda|magnitude] [--windows 4] [--seq-len 256] [--calib-windows 16] [--json]
   prunelab search --model PATH --calib FILE --text FILE --target B [--seq-len 256] [--windows 4] [--calib-windows 4]
-                  [--structured wanda-sp|magnitude-sp | --method magnitude|wanda] [--p-max P] [--population 30]
+                  [--structured wanda-sp|magnitude-sp | --method magnitude|wanda|sparsegpt] [--p-max P] [--population 30]
                   [--generations 20] [--crossovers 10] [--mutations 10] [--seed 0] [--scan SCAN.json]
                   [--operator ga|llm] [--llm-url URL --llm-model NAME [--llm-key-env VAR] [--llm-temperature 0.7]
                   [--llm-timeout 120]] [--state FILE] [--json]
+models: PATH is a folder or file, or hub:owner/name[@revision] ($HF_ENDPOINT, $HF_TOKEN)
 options: --debug (show stack traces), --help`;
 
 export class UsageError extends PrunelabError {
