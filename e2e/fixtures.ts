@@ -1,5 +1,7 @@
 // Shared e2e fixtures: every test fails on an uncaught page error; console errors are collected for the
 // tests that require a clean console.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
 
 export interface PageProblems {
@@ -25,4 +27,16 @@ export async function openStudio(page: Page): Promise<void> {
   await page.goto('/');
   await expect(page.getByTestId('app-header')).toContainText('Prunelab');
   await expect(page.getByTestId('adapter-info')).not.toContainText('Starting', { timeout: 60_000 });
+}
+
+/** Opens the studio with a model folder and an evaluation text loaded, at the given windows (and calibration). */
+export async function openWithModel(page: Page, modelDir: string, textFile: string,
+  protocol: { seqLen: number; windows: number; calibWindows?: number }): Promise<void> {
+  await openStudio(page);
+  await page.getByTestId('model-file-input').setInputFiles(readdirSync(modelDir).map((f) => join(modelDir, f)));
+  await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
+  await page.getByTestId('text-file-input').setInputFiles(textFile);
+  await page.getByTestId('seq-len-input').fill(String(protocol.seqLen));
+  await page.getByTestId('max-windows-input').fill(String(protocol.windows));
+  if (protocol.calibWindows !== undefined) await page.getByTestId('calib-windows-input').fill(String(protocol.calibWindows));
 }

@@ -2,29 +2,20 @@
 // slider equals `prunelab prune` with the same windows and calibration; the allocation chart has a bar per
 // layer; a two-level sensitivity scan fills the heatmap with layers x levels cells; MRP shows its redundancy
 // before and after; screenshots.
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { STORIES_HF, TINYSTORIES_TEXT } from '../test/helpers/fixtures.ts';
 import { cliPrune, type CliPrune } from './cli-reference.ts';
-import { expect, openStudio, test } from './fixtures.ts';
+import { expect, openWithModel, test } from './fixtures.ts';
 
 const SEQ_LEN = 128;
 const WINDOWS = 4;
 const CALIB_WINDOWS = 4;
 const LAYERS = 5;
-const modelFiles = (dir: string) => readdirSync(dir).map((f) => join(dir, f));
 
 test('slider: Wanda uniform 50% equals the CLI; the heatmap fills with layers x levels cells', async ({ page, problems }) => {
   const reference: Promise<CliPrune> = cliPrune(STORIES_HF, TINYSTORIES_TEXT, {
     method: 'wanda', alloc: 'uniform', sparsity: 0.5, seqLen: SEQ_LEN, windows: WINDOWS, calibWindows: CALIB_WINDOWS,
   });
-  await openStudio(page);
-  await page.getByTestId('model-file-input').setInputFiles(modelFiles(STORIES_HF));
-  await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
-  await page.getByTestId('text-file-input').setInputFiles(TINYSTORIES_TEXT);
-  await page.getByTestId('seq-len-input').fill(String(SEQ_LEN));
-  await page.getByTestId('max-windows-input').fill(String(WINDOWS));
-  await page.getByTestId('calib-windows-input').fill(String(CALIB_WINDOWS));
+  await openWithModel(page, STORIES_HF, TINYSTORIES_TEXT, { seqLen: SEQ_LEN, windows: WINDOWS, calibWindows: CALIB_WINDOWS });
   await expect(page.getByTestId('metric-wanda')).toBeChecked();
   await expect(page.getByTestId('allocation-uniform')).toBeChecked();
   await expect(page.getByTestId('nm-off')).toBeChecked();
@@ -99,12 +90,7 @@ test('slider: Wanda uniform 50% equals the CLI; the heatmap fills with layers x 
 });
 
 test('a running scan shows progress with an ETA, and cancel keeps the cells measured so far', async ({ page }) => {
-  await openStudio(page);
-  await page.getByTestId('model-file-input').setInputFiles(modelFiles(STORIES_HF));
-  await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
-  await page.getByTestId('text-file-input').setInputFiles(TINYSTORIES_TEXT);
-  await page.getByTestId('seq-len-input').fill(String(SEQ_LEN));
-  await page.getByTestId('max-windows-input').fill(String(WINDOWS));
+  await openWithModel(page, STORIES_HF, TINYSTORIES_TEXT, { seqLen: SEQ_LEN, windows: WINDOWS });
   await page.getByTestId('scan-windows-input').fill('2');
   await page.getByTestId('run-scan').click(); // default levels 0.1 .. 0.9: 45 cells
   const progress = page.getByTestId('scan-progress');

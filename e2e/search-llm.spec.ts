@@ -1,11 +1,9 @@
 // The LLM optimizer from the browser: the studio's worker talks to a scripted OpenAI-compatible endpoint on
 // loopback (with CORS, as llama.cpp's server answers), uses its good replies, falls back on garbage (shown in
 // the panel), and sends the key typed into the password field only as the Authorization header.
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { STORIES_HF, TINYSTORIES_TEXT } from '../test/helpers/fixtures.ts';
 import { startChatServer, type ChatServer } from '../test/helpers/chat-server.ts';
-import { expect, openStudio, test } from './fixtures.ts';
+import { expect, openWithModel, test } from './fixtures.ts';
 
 const KEY = 'sk-e2e-0123456789';
 let server: ChatServer;
@@ -21,12 +19,7 @@ test('an LLM-driven search runs against a scripted endpoint and records its fall
     rates([0.25, 0.25, 0.3, 0.3, 0.4]), // crossover
     { content: '{"rates": [0.1, NaN, 0.3, 0.3, 0.3]}' }, rates([0.2, 0.2, 0.3, 0.35, 0.45]), // mutation: retried
   );
-  await openStudio(page);
-  await page.getByTestId('model-file-input').setInputFiles(readdirSync(STORIES_HF).map((f) => join(STORIES_HF, f)));
-  await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
-  await page.getByTestId('text-file-input').setInputFiles(TINYSTORIES_TEXT);
-  await page.getByTestId('seq-len-input').fill('128');
-  await page.getByTestId('max-windows-input').fill('4');
+  await openWithModel(page, STORIES_HF, TINYSTORIES_TEXT, { seqLen: 128, windows: 4 });
   await page.getByTestId('search-population').fill('3');
   await page.getByTestId('search-generations').fill('1');
   await page.getByTestId('search-crossovers').fill('1');

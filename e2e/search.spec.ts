@@ -1,25 +1,16 @@
 // The Self-Pruner search end to end in Chromium's WebGPU: a 2-generation structured Wanda-sp search streams its
 // individuals into the generations chart, ends with the same best vector and perplexity as `prunelab search`
 // with the same windows and seed, shows the best vector per layer; cancel + resume; screenshots.
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { STORIES_HF, TINYSTORIES_TEXT } from '../test/helpers/fixtures.ts';
 import { cliSearch, type CliSearch } from './cli-reference.ts';
 import type { Page } from '@playwright/test';
-import { expect, openStudio, test } from './fixtures.ts';
+import { expect, openWithModel, test } from './fixtures.ts';
 
 const SEQ_LEN = 128, WINDOWS = 4, CALIB_WINDOWS = 4, LAYERS = 5;
 const SEARCH = { target: 0.3, population: 4, generations: 2, crossovers: 2, mutations: 2, seed: 0 };
-const modelFiles = (dir: string) => readdirSync(dir).map((f) => join(dir, f));
 
 async function setUp(page: Page) {
-  await openStudio(page);
-  await page.getByTestId('model-file-input').setInputFiles(modelFiles(STORIES_HF));
-  await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
-  await page.getByTestId('text-file-input').setInputFiles(TINYSTORIES_TEXT);
-  await page.getByTestId('seq-len-input').fill(String(SEQ_LEN));
-  await page.getByTestId('max-windows-input').fill(String(WINDOWS));
-  await page.getByTestId('calib-windows-input').fill(String(CALIB_WINDOWS));
+  await openWithModel(page, STORIES_HF, TINYSTORIES_TEXT, { seqLen: SEQ_LEN, windows: WINDOWS, calibWindows: CALIB_WINDOWS });
   await page.getByTestId('search-target').fill(String(SEARCH.target * 100));
   await page.getByTestId('search-population').fill(String(SEARCH.population));
   await page.getByTestId('search-generations').fill(String(SEARCH.generations));
