@@ -6,12 +6,11 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { BadRequest, Cancelled, PrunelabError } from '../core/errors.ts';
 import { windowsPerplexity } from '../core/engine/perplexity.ts';
 import { evalWindows, sha256Hex, tokenizeForEval } from '../core/engine/windows.ts';
-import { repairToMean } from '../core/prune/allocation.ts';
 import { Pruner } from '../core/prune/pruner.ts';
 import { STRUCTURED_METRICS, type StructuredMetric } from '../core/prune/structured-selection.ts';
 import type { Optimizer } from '../core/search/operators.ts';
 import { gaOptimizer } from '../core/search/ga-operators.ts';
-import { maxStructuredRate, PruningFitness, type PruningMethod } from '../core/search/pruning-fitness.ts';
+import { maxStructuredRate, owlShape, PruningFitness, uniformFitness, type PruningMethod } from '../core/search/pruning-fitness.ts';
 import { bestOf, newSearchState, operatorCounts, runSearch } from '../core/search/search.ts';
 import type { SearchProtocol, SearchState } from '../core/search/search-types.ts';
 import { describeModel, sensitivityFromScan } from '../core/search/model-description.ts';
@@ -111,10 +110,8 @@ export async function runSearchCommand(values: CliValues): Promise<number> {
     const pruner = await Pruner.create(engine, evalWindows(calibIds.slice(calibOffset), seqLen, calibWindows));
     try {
       const densePpl = await windowsPerplexity(engine, evalSlice);
-      // OWL's allocation at the target seeds one individual (its outlier ratios need one dense statistics pass).
-      const owl = (await pruner.prune({ metric: 'wanda', allocation: 'owl', sparsity: state.config.target })).allocation;
       const shapes = {
-        owl: repairToMean(owl, state.config.target, 0, state.config.pMax),
+        owl: await owlShape(pruner, state.config),
         sensitivity: scan === undefined ? undefined : sensitivityFromScan(scan, spec.numLayers, state.config.target),
       };
       const fitness = new PruningFitness(pruner, method, evalSlice);
@@ -132,10 +129,7 @@ export async function runSearchCommand(values: CliValues): Promise<number> {
           genStart = performance.now();
         },
       });
-      const uniform = new Array(spec.numLayers).fill(state.config.target);
-      const uniformKey = fitness.key(uniform);
-      const known = state.history.find((e) => fitness.key(e.rates) === uniformKey);
-      const uniformPpl = known ? known.fitness : await fitness.evaluate(uniform);
+      const uniformPpl = await uniformFitness(state, fitness);
       const best = bestOf(state);
       const report = {
         best: { rates: best.rates, ppl: best.fitness, operator: best.operator, generation: best.generation },

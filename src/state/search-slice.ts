@@ -1,7 +1,7 @@
 // The Self-Pruner search's slice: settings, the optimizer LLM's key (memory only: never persisted, never in a
 // URL), every evaluated individual for the scatter, best and mean per generation, progress with an ETA, cancel,
 // and resuming a cancelled run from its last checkpoint.
-import type { GenerationSummary, OperatorName, SearchConfig, SearchState } from '../core/search/search-types.ts';
+import type { Evaluation, GenerationSummary, OperatorName, SearchConfig, SearchState } from '../core/search/search-types.ts';
 import { bestOf, plannedEvaluations } from '../core/search/search.ts';
 import type { WorkerErrorInfo } from '../worker/api.ts';
 import type { StudioClient } from '../worker/client.ts';
@@ -14,6 +14,9 @@ import type { StudioState } from './studio-store.ts';
 
 /** One evaluated individual as the scatter draws it. */
 export interface SearchPoint { id: number; generation: number; fitness: number; operator: OperatorName; cached: boolean; rates: number[] }
+
+const toPoint = (e: Evaluation, id: number): SearchPoint =>
+  ({ id, generation: e.generation, fitness: e.fitness, operator: e.operator, cached: e.cached, rates: e.rates });
 
 export interface SearchSlice {
   settings: SearchSettings;
@@ -101,9 +104,8 @@ export function searchActions(set: Set, get: () => StudioState, client: StudioCl
             startedDone = resume?.history.length ?? 0;
             patch(() => ({ config: e.config, densePpl: e.densePpl, total: e.total, done: startedDone }));
           } else if (e.kind === 'evaluation') {
-            const { generation, fitness, operator, cached, rates } = e.evaluation;
             const eta = etaSeconds((now() - started) / 1000, e.done - startedDone, e.total - startedDone);
-            patch((p) => ({ points: [...p.points, { id: e.id, generation, fitness, operator, cached, rates }], done: e.done, total: e.total, etaSeconds: eta }));
+            patch((p) => ({ points: [...p.points, toPoint(e.evaluation, e.id)], done: e.done, total: e.total, etaSeconds: eta }));
           } else if (e.kind === 'generation') {
             patch((p) => ({ summaries: [...p.summaries, e.summary], best: e.best }));
           } else if (e.kind === 'checkpoint') {
@@ -116,7 +118,7 @@ export function searchActions(set: Set, get: () => StudioState, client: StudioCl
         patch(() => ({
           status: 'done', best: outcome.best, uniformPpl: outcome.uniformPpl, densePpl: outcome.densePpl,
           summaries: outcome.state.summaries, etaSeconds: 0, resumable: false,
-          points: outcome.state.history.map((h, id) => ({ id, generation: h.generation, fitness: h.fitness, operator: h.operator, cached: h.cached, rates: h.rates })),
+          points: outcome.state.history.map(toPoint),
         }));
       } catch (e) {
         const error = toErrorInfo(e);
@@ -150,7 +152,7 @@ export function searchActions(set: Set, get: () => StudioState, client: StudioCl
       patch(() => ({
         status: 'cancelled', error: null, etaSeconds: null, config: state.config, summaries: state.summaries,
         best: best ? { rates: best.rates, ppl: best.fitness } : null, uniformPpl: null,
-        points: state.history.map((h, id) => ({ id, generation: h.generation, fitness: h.fitness, operator: h.operator, cached: h.cached, rates: h.rates })),
+        points: state.history.map(toPoint),
         done: state.history.length, total: plannedEvaluations(state.config), resumable: !state.done,
       }));
     },

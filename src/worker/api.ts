@@ -86,17 +86,11 @@ export interface PruneOutcome {
 export interface ScanOutcome { densePpl: number; cells: ScanCell[]; windows: number; seqLen: number }
 
 /** A Self-Pruner search as the studio asks for it (the optimizer LLM's key travels only in `llm.apiKey`). */
-export interface SearchJobRequest {
-  target: number;
+export interface SearchJobRequest
+  extends Pick<SearchConfig, 'target' | 'population' | 'generations' | 'crossovers' | 'mutations' | 'seed' | 'operator'> {
   /** Structured (the paper's default) or unstructured pruning applied with each vector. */
   structured?: StructuredMetric;
   metric: PruneRequest['metric'];
-  population: number;
-  generations: number;
-  crossovers: number;
-  mutations: number;
-  seed: number;
-  operator: 'ga' | 'llm';
   llm?: { baseURL: string; model: string; temperature: number; timeoutMs: number; apiKey?: string };
   /** Per-layer perplexity increase from the sensitivity scan (seeds one individual; shown to the LLM). */
   sensitivity?: number[];

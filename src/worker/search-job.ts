@@ -1,11 +1,10 @@
 // The studio's Self-Pruner search job: the perplexity panel's evaluation windows are the fitness slice, the
 // calibration windows those of the pruning panel (so `prunelab search` with the same options reproduces it).
 import { BadRequest } from '../core/errors.ts';
-import { repairToMean } from '../core/prune/allocation.ts';
 import { gaOptimizer } from '../core/search/ga-operators.ts';
 import { createLlmOptimizer } from '../core/search/llm-optimizer.ts';
 import { describeModel } from '../core/search/model-description.ts';
-import { maxStructuredRate, PruningFitness } from '../core/search/pruning-fitness.ts';
+import { maxStructuredRate, owlShape, PruningFitness, uniformFitness } from '../core/search/pruning-fitness.ts';
 import { bestOf, newSearchState, plannedEvaluations, runSearch } from '../core/search/search.ts';
 import type { SearchState } from '../core/search/search-types.ts';
 import type { PruneJobOptions, SearchEvent, SearchJobRequest, SearchOutcome } from './api.ts';
@@ -39,7 +38,7 @@ export async function searchJob(session: PruneSession, req: SearchJobRequest, op
   const pruner = await session.pruner(calibration, calibSpec);
   const total = plannedEvaluations(state.config);
   onEvent({ kind: 'started', config: state.config, densePpl, total });
-  const owl = (await pruner.prune({ metric: 'wanda', allocation: 'owl', sparsity: state.config.target }, { signal })).allocation;
+  const owl = await owlShape(pruner, state.config, signal);
   const fitness = new PruningFitness(pruner, { metric: req.metric, structured: req.structured }, evaluation);
   const optimizer = req.operator === 'llm' && req.llm
     ? createLlmOptimizer(req.llm, req.llm.apiKey, {
@@ -49,17 +48,14 @@ export async function searchJob(session: PruneSession, req: SearchJobRequest, op
   await runSearch(state, fitness, optimizer, {
     signal, model: describeModel(engine.model, method),
     shapes: {
-      owl: repairToMean(owl, state.config.target, 0, state.config.pMax),
+      owl,
       sensitivity: req.sensitivity?.length === spec.numLayers ? req.sensitivity : undefined,
     },
     onEvaluation: (evaluation, id) => onEvent({ kind: 'evaluation', id, evaluation, done: id + 1, total }),
     onGeneration: (summary, s) => { const b = bestOf(s); onEvent({ kind: 'generation', summary, best: { rates: b.rates, ppl: b.fitness } }); },
     onCheckpoint: (s) => onEvent({ kind: 'checkpoint', state: s }),
   });
-  const uniform = new Array(spec.numLayers).fill(state.config.target);
-  const key = fitness.key(uniform);
-  const known = state.history.find((e) => fitness.key(e.rates) === key);
-  const uniformPpl = known ? known.fitness : await fitness.evaluate(uniform, signal);
+  const uniformPpl = await uniformFitness(state, fitness, signal);
   const best = bestOf(state);
   return {
     state, best: { rates: best.rates, ppl: best.fitness, operator: best.operator, generation: best.generation },

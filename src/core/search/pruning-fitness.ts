@@ -3,12 +3,13 @@
 import type { Engine } from '../engine/engine.ts';
 import { BadRequest } from '../errors.ts';
 import { windowsPerplexity } from '../engine/perplexity.ts';
-import { mean } from '../prune/allocation.ts';
+import { mean, repairToMean } from '../prune/allocation.ts';
 import type { Metric } from '../prune/prune-options.ts';
 import type { Pruner } from '../prune/pruner.ts';
 import { removedCount, type StructuredMetric } from '../prune/structured-selection.ts';
 import type { ModelSpec } from '../model/spec.ts';
 import { roundedKey, type FitnessEvaluator } from './search.ts';
+import type { SearchConfig, SearchState } from './search-types.ts';
 
 export interface PruningMethod {
   /** Structured: rates are the fraction of heads and of MLP channels removed per layer. */
@@ -52,4 +53,19 @@ export class PruningFitness implements FitnessEvaluator {
     this.evaluations++;
     return ppl;
   }
+}
+
+/** OWL's allocation at the target, kept in [0, p_max]: one individual of the initial population (one dense
+ * statistics pass for the outlier ratios). Leaves the pruner unstructured-pruned; the next evaluation re-prunes. */
+export async function owlShape(pruner: Pruner, c: Pick<SearchConfig, 'target' | 'pMax'>, signal?: AbortSignal): Promise<number[]> {
+  const owl = (await pruner.prune({ metric: 'wanda', allocation: 'owl', sparsity: c.target }, { signal })).allocation;
+  return repairToMean(owl, c.target, 0, c.pMax);
+}
+
+/** Fitness of the uniform vector at the target: from the history when an individual pruned to that model. */
+export async function uniformFitness(state: SearchState, fitness: PruningFitness, signal?: AbortSignal): Promise<number> {
+  const uniform = new Array(state.config.numLayers).fill(state.config.target);
+  const key = fitness.key(uniform);
+  const known = state.history.find((e) => fitness.key(e.rates) === key);
+  return known ? known.fitness : fitness.evaluate(uniform, signal);
 }
