@@ -1,0 +1,94 @@
+// SparseGPT, unstructured: choose the weights one 128-column block prunes, over ALL rows of the block at once
+// (as IST-DASLab/sparsegpt does): the `count` lowest scores w^2 / U_jj^2 of the block's [N, cnt] weights as they
+// stand after the earlier blocks' updates, ties to the lower row-major index (row first, then column).
+// U is the upper Cholesky factor of H^-1. One workgroup for the whole block: the selection needs every row.
+// Scores are >= 0, so their f32 bit patterns order like the values (NaN ranks highest, as in prune-mask.wgsl).
+// A 4-pass radix select (8 bits per pass, workgroup histogram) finds the count-th smallest key t; keys below t
+// are pruned, keys equal to t in row-major order until exactly `count` are. Each invocation owns a contiguous
+// run of the row-major indices, so the ties before its run are one scan over the per-invocation tie counts.
+struct MapParams { N: u32, K: u32, words: u32, B: u32, nmN: u32, nmM: u32 }
+struct BlockParams { i1: u32, i2: u32, block: u32, first: u32 }
+@group(0) @binding(0) var<storage, read> w: array<f32>;              // [N, K] weights, updated by earlier blocks
+@group(0) @binding(1) var<storage, read> u: array<f32>;              // [K, K] upper Cholesky factor of H^-1
+@group(0) @binding(2) var<storage, read> counts: array<u32>;         // [blocks] weights to prune per block
+@group(0) @binding(3) var<storage, read_write> pruned: array<u32>;   // [N, B] 1 = pruned (columns i1..i2-1)
+@group(0) @binding(4) var<storage, read> dead: array<u32>;           // [K] 1 = input column always 0
+@group(0) @binding(5) var<uniform> p: MapParams;
+@group(0) @binding(6) var<uniform> b: BlockParams;
+
+const WG = 256u;
+var<workgroup> hist: array<atomic<u32>, 256>;   // keys per digit value, among keys matching prefix
+var<workgroup> tiesBefore: array<u32, WG>;      // keys equal to t in each invocation's run, then exclusive scan
+var<workgroup> prefix: u32;                     // the high digits of t decided so far (all of t at the end)
+var<workgroup> remaining: u32;                  // keys matching prefix that still have to be pruned
+
+fn key(idx: u32) -> u32 {
+  let cnt = b.i2 - b.i1;
+  let col = b.i1 + idx % cnt;
+  // A dead column's weights count as 0 (the sweep zeroes them, but only after this first selection).
+  let q = select(w[(idx / cnt) * p.K + col], 0.0, dead[col] != 0u) / u[col * p.K + col];
+  let bits = bitcast<u32>(q * q) & 0x7fffffffu;
+  return select(bits, 0xffffffffu, bits > 0x7f800000u);
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
+  let cnt = b.i2 - b.i1;
+  let total = p.N * cnt;
+  let k = min(counts[b.block], total);
+  let partial = k > 0u && k < total;             // k == 0 prunes nothing, k == total everything: no select needed
+  if (lid.x == 0u) { prefix = 0u; remaining = k; }
+  if (partial) {
+    for (var digit = 0u; digit < 4u; digit++) {
+      let shift = 24u - 8u * digit;
+      for (var h = lid.x; h < 256u; h += WG) { atomicStore(&hist[h], 0u); }
+      workgroupBarrier();
+      let pre = prefix;
+      let highMask = select(0xffffffffu << (shift + 8u), 0u, digit == 0u);
+      for (var i = lid.x; i < total; i += WG) {
+        let ki = key(i);
+        if ((ki & highMask) == pre) { atomicAdd(&hist[(ki >> shift) & 255u], 1u); }
+      }
+      workgroupBarrier();
+      if (lid.x == 0u) {
+        // The digit of the remaining-th smallest key: skip whole bins while they hold fewer than `remaining`.
+        var below = 0u;
+        var h = 0u;
+        loop {
+          let c = atomicLoad(&hist[h]);
+          if (below + c >= remaining || h == 255u) { break; }
+          below += c;
+          h++;
+        }
+        prefix = pre | (h << shift);
+        remaining -= below;
+      }
+      workgroupBarrier();
+    }
+  }
+  workgroupBarrier();
+  let t = prefix;
+  let ties = remaining;                          // keys equal to t to prune, lowest row-major index first
+  let per = (total + WG - 1u) / WG;
+  let i0 = min(total, lid.x * per);
+  let iEnd = min(total, i0 + per);
+  var own = 0u;
+  if (partial) { for (var i = i0; i < iEnd; i++) { own += select(0u, 1u, key(i) == t); } }
+  tiesBefore[lid.x] = own;
+  workgroupBarrier();
+  if (lid.x == 0u) {
+    var run = 0u;
+    for (var i = 0u; i < WG; i++) { let c = tiesBefore[i]; tiesBefore[i] = run; run += c; }
+  }
+  workgroupBarrier();
+  var seen = tiesBefore[lid.x];
+  for (var i = i0; i < iEnd; i++) {
+    var prune = k == total;
+    if (partial) {
+      let ki = key(i);
+      prune = ki < t;
+      if (ki == t) { prune = seen < ties; seen++; }
+    }
+    pruned[(i / cnt) * p.B + i % cnt] = select(0u, 1u, prune);
+  }
+}
