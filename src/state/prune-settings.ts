@@ -39,11 +39,15 @@ export function toPruneRequest(m: MethodSettings, sparsity: number, explicit?: n
   return { metric: m.metric, sparsity, allocation, nm };
 }
 
-/** A short name for the method, used to group the perplexity-vs-sparsity curve. */
-export function methodLabel(m: MethodSettings, explicit = false): string {
+/** Where an applied per-layer vector came from: the search's best, or typed in the studio. */
+export type VectorOrigin = 'evolved' | 'explicit';
+
+/** A short name for the method, used to group the perplexity-vs-sparsity curve (`true` = an evolved vector). */
+export function methodLabel(m: MethodSettings, explicit: boolean | VectorOrigin = false): string {
   const metric = m.metric === 'wanda' ? 'Wanda' : 'Magnitude';
-  if (m.nm === 'heads') return `${metric}-sp · heads+channels${explicit ? ' · evolved' : ''}`;
-  if (explicit) return `${metric} · evolved`;
+  const origin = explicit === true ? 'evolved' : explicit || null;
+  if (m.nm === 'heads') return `${metric}-sp · heads+channels${origin ? ` · ${origin}` : ''}`;
+  if (origin) return `${metric} · ${origin}`;
   return m.nm === 'off' ? `${metric} · ${effectiveAllocation(m).toUpperCase()}` : `${metric} · ${m.nm}`;
 }
 

@@ -5,7 +5,7 @@ import type { PruneProgress } from '../core/prune/pruner.ts';
 import type { PruneOutcome, WorkerErrorInfo } from '../worker/api.ts';
 import type { StudioClient } from '../worker/client.ts';
 import { toErrorInfo } from '../worker/error-info.ts';
-import { DEFAULT_METHOD, methodLabel, methodProblem, toPruneRequest, type MethodSettings } from './prune-settings.ts';
+import { DEFAULT_METHOD, methodLabel, methodProblem, toPruneRequest, type MethodSettings, type VectorOrigin } from './prune-settings.ts';
 import type { StudioState } from './studio-store.ts';
 
 export interface CurvePoint { method: string; sparsity: number; ppl: number }
@@ -26,6 +26,8 @@ export interface PruneSlice {
   pointsProtocol: string | null;
   /** A per-layer vector applied instead of the allocation (the search's best); the slider clears it. */
   explicit: number[] | null;
+  /** Where `explicit` came from: the search's best ('evolved') or typed in the studio ('explicit'). */
+  explicitOrigin: VectorOrigin;
 }
 
 export interface PruneActions {
@@ -35,14 +37,14 @@ export interface PruneActions {
   /** The slider was released at `sparsity`: prune and evaluate, superseding any prune in flight. */
   commitSparsity(sparsity: number): Promise<void>;
   /** Prunes with this per-layer vector (mean = the shown sparsity), structured or not, and evaluates. */
-  applyVector(rates: number[], pattern: 'heads' | 'off', metric: MethodSettings['metric']): Promise<void>;
+  applyVector(rates: number[], pattern: 'heads' | 'off', metric: MethodSettings['metric'], origin?: VectorOrigin): Promise<void>;
   cancelPrune(): Promise<void>;
   dismissPruneError(): void;
 }
 
 export const idlePrune = (method: MethodSettings = DEFAULT_METHOD, calibFile: File | null = null): PruneSlice => ({
   method, calibFile, sparsity: 0, status: 'idle', progress: null, outcome: null, error: null, points: [], pointsProtocol: null,
-  explicit: null,
+  explicit: null, explicitOrigin: 'evolved',
 });
 
 type Set = (fn: (s: StudioState) => Partial<StudioState>) => void;
@@ -59,10 +61,10 @@ export function pruneActions(set: Set, get: () => StudioState, client: StudioCli
   const fail = (code: string, message: string) => patch(() => ({ status: 'error', progress: null, error: { code, message } }));
 
   /** Prunes to `sparsity` (allocation from the method, or `explicit` per layer) and evaluates; newest wins. */
-  async function run(sparsity: number, explicit: number[] | null): Promise<void> {
+  async function run(sparsity: number, explicit: number[] | null, origin: VectorOrigin = 'evolved'): Promise<void> {
     const s = get();
     const id = ++latest;
-    patch(() => ({ sparsity, explicit }));
+    patch(() => ({ sparsity, explicit, explicitOrigin: origin }));
     if (s.ppl.status === 'running' || s.gen.status === 'running' || s.scan.status === 'running' || s.search.status === 'running') {
       return fail('BadRequest', 'Another GPU job is running; wait for it or cancel it first.');
     }
@@ -81,7 +83,7 @@ export function pruneActions(set: Set, get: () => StudioState, client: StudioCli
       }, (progress) => { if (id === latest) patch(() => ({ progress })); });
       if (id !== latest) return;
       const protocol = `${outcome.modelHash}/${outcome.textHash}/${outcome.windows}x${outcome.seqLen}/${JSON.stringify(outcome.calibration)}`;
-      const label = methodLabel(method, explicit !== null);
+      const label = methodLabel(method, explicit !== null && origin);
       patch((p) => {
         const base = p.pointsProtocol === protocol ? p.points : [];
         const dense = withPoint(base, { method: label, sparsity: 0, ppl: outcome.densePpl });
@@ -109,9 +111,9 @@ export function pruneActions(set: Set, get: () => StudioState, client: StudioCli
       if (changed && before.outcome && before.status !== 'error') void get().commitSparsity(before.sparsity);
     },
 
-    async applyVector(rates, pattern, metric) {
+    async applyVector(rates, pattern, metric, origin = 'evolved') {
       patch((p) => ({ method: { ...p.method, nm: pattern, metric } }));
-      await run(rates.reduce((a, b) => a + b, 0) / rates.length, rates);
+      await run(rates.reduce((a, b) => a + b, 0) / rates.length, rates, origin);
     },
     setCalibFile(file) { patch(() => ({ calibFile: file })); },
 

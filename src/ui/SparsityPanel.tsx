@@ -8,6 +8,7 @@ import { PplCurveChart } from './PplCurveChart.tsx';
 import { ProgressBar } from './ProgressBar.tsx';
 import { RedundancyChart } from './RedundancyChart.tsx';
 import { SparsitySlider } from './SparsitySlider.tsx';
+import { VectorField } from './VectorField.tsx';
 import { formatSeconds } from './format.ts';
 import { methodLabel } from '../state/prune-settings.ts';
 import './PrunePanels.css';
@@ -65,12 +66,13 @@ export function SparsityPanel() {
     <section className="card" aria-labelledby="slider-heading">
       <div className="card__titlebar">
         <h2 id="slider-heading" className="card__title"><span className="step">5</span> Sparsity</h2>
-        <span className="muted small">{methodLabel(prune.method, prune.explicit !== null)}</span>
+        <span className="muted small" data-testid="slider-method">{methodLabel(prune.method, prune.explicit !== null && prune.explicitOrigin)}</span>
       </div>
       <div className="slider-row">
         <SparsitySlider value={prune.sparsity} onCommit={(v) => void commitSparsity(v)} disabled={!ready || otherJob} />
         {running && <button type="button" className="btn btn--danger" data-testid="cancel-prune" onClick={() => void cancelPrune()}>Cancel</button>}
       </div>
+      <VectorField disabled={!ready || otherJob} />
       {running && (
         <ProgressBar testId="prune-progress" fraction={p && p.total > 0 ? p.done / p.total : 0}
           left={p ? `${p.phase}: ${p.phase === 'MRP' ? `${(p.done * 100).toFixed(0)}% of ${(p.total * 100).toFixed(0)}%` : `${p.done} / ${p.total}`}`
