@@ -32,6 +32,7 @@ function fakeClient(over: Partial<StudioClient> = {}): StudioClient {
     fetchHubText: async () => { throw new Error('unused'); },
     cancelDownloads: async () => {},
     hubCache: async () => ({ files: 0, bytes: 0 }),
+    exportModel: async () => { throw new Error('unused'); }, watchDevice: async () => {}, reloadModel: async () => { throw new Error('unused'); }, loseDeviceForTest: async () => {},
     dispose: () => {},
     ...over,
   };

@@ -1,5 +1,7 @@
 // The typed surface the UI talks to (through comlink). The worker owns the GPUDevice and the core.
 import type { PerplexityReport } from '../core/engine/perplexity-report.ts';
+import type { DirectoryHandleLike } from '../core/export/directory-handle-target.ts';
+import type { ExportFormat, ExportSummary } from '../core/export/export-model.ts';
 import type { AdapterSummary } from '../core/gpu/device.ts';
 import type { HubCacheStats } from '../core/hub/hub-cache.ts';
 import type { HubDownloadReport, HubProgress } from '../core/hub/hub-model.ts';
@@ -138,6 +140,44 @@ export interface HubTextJob {
   useCache: boolean;
 }
 
+/** Where an export goes: one zip (returned as a Blob for the page to download) or a folder the user picked. */
+export type ExportDelivery = { kind: 'zip' } | { kind: 'folder'; handle: DirectoryHandleLike };
+
+export interface ExportJobRequest {
+  /** onnx is refused until the ONNX writer exists. */
+  format: ExportFormat | 'onnx';
+  delivery: ExportDelivery;
+  /** Base name of the zip file or of the new subfolder (e.g. stories260K-wanda-50pct-masked). */
+  name: string;
+}
+
+export interface ExportJobProgress {
+  /** 'pruning': the last prune's masks are re-applied first (another GPU job ran since). */
+  phase: 'pruning' | 'writing';
+  file: string | null;
+  bytes: number;
+  totalBytes: number | null;
+}
+
+export interface ExportJobOutcome {
+  summary: Omit<ExportSummary, 'spec'>;
+  /** Every file written, the report and apply_masks.py included. */
+  files: Array<{ name: string; bytes: number }>;
+  /** The zip's file name, or folder/subfolder. */
+  location: string;
+  /** The zip (zip delivery only). */
+  blob?: Blob;
+  /** Whether the masks were re-applied before writing. */
+  reapplied: boolean;
+  /** The exported model's perplexity as evaluated in the studio, and the dense one. */
+  ppl: number;
+  densePpl: number;
+  seconds: number;
+}
+
+/** A lost GPU device as the UI hears of it (whether or not a job was running). */
+export interface DeviceLostInfo { code: 'DeviceLost'; reason: string; message: string }
+
 /** Errors cross the worker boundary as plain data so the UI can show code + message. */
 export interface WorkerErrorInfo { code: string; message: string }
 
@@ -176,4 +216,12 @@ export interface StudioWorkerApi {
   cancelDownloads(kind?: 'model' | 'text'): void;
   /** Size of the Hub cache, or empties it (returns what was removed). */
   hubCache(action: 'stats' | 'clear'): Promise<HubCacheStats>;
+  /** Exports the last prune (masked or compact) with its report; a job like the others (progress, cancel). */
+  exportModel(req: ExportJobRequest, onProgress?: (p: ExportJobProgress) => void): Promise<ExportJobOutcome>;
+  /** `onLost` is called whenever the GPU device is lost, with or without a job running. */
+  watchDevice(onLost: (info: DeviceLostInfo) => void): void;
+  /** After a device loss: a fresh device, the same model files again (the ones already held: dropped or from the Hub). */
+  reloadModel(onProgress?: (fraction: number, label: string) => void): Promise<ModelSummary>;
+  /** Test builds only (the page's ?test-hooks flag names the worker): destroys the device, which reports it lost. */
+  loseDeviceForTest(): Promise<void>;
 }

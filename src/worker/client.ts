@@ -21,11 +21,17 @@ export interface StudioClient {
   fetchHubText: StudioWorkerApi['fetchHubText'];
   cancelDownloads(kind?: 'model' | 'text'): Promise<void>;
   hubCache: StudioWorkerApi['hubCache'];
+  exportModel: StudioWorkerApi['exportModel'];
+  watchDevice(onLost: Parameters<StudioWorkerApi['watchDevice']>[0]): Promise<void>;
+  reloadModel: StudioWorkerApi['reloadModel'];
+  loseDeviceForTest: StudioWorkerApi['loseDeviceForTest'];
   dispose(): void;
 }
 
-export function createStudioClient(): StudioClient {
-  const worker = new Worker(new URL('./studio-worker.ts', import.meta.url), { type: 'module', name: 'prunelab-studio' });
+/** `testHooks`: name the worker so it accepts loseDeviceForTest (the page's ?test-hooks flag; e2e only). */
+export function createStudioClient(opts: { testHooks?: boolean } = {}): StudioClient {
+  const worker = new Worker(new URL('./studio-worker.ts', import.meta.url),
+    { type: 'module', name: opts.testHooks ? 'prunelab-studio+test-hooks' : 'prunelab-studio' });
   const remote = Comlink.wrap<StudioWorkerApi>(worker);
   let fail: (e: StudioError) => void = () => {};
   const crashed = new Promise<never>((_, reject) => { fail = reject; });
@@ -64,6 +70,10 @@ export function createStudioClient(): StudioClient {
     fetchHubText: (job, onDownload) => call(remote.fetchHubText(job, onDownload ? Comlink.proxy(onDownload) : undefined)),
     cancelDownloads: (kind) => call(remote.cancelDownloads(kind)),
     hubCache: (action) => call(remote.hubCache(action)),
+    exportModel: (req, onProgress) => call(remote.exportModel(req, onProgress ? Comlink.proxy(onProgress) : undefined)),
+    watchDevice: (onLost) => call(remote.watchDevice(Comlink.proxy(onLost))),
+    reloadModel: (onProgress) => call(remote.reloadModel(onProgress ? Comlink.proxy(onProgress) : undefined)),
+    loseDeviceForTest: () => call(remote.loseDeviceForTest()),
     dispose() {
       remote[Comlink.releaseProxy]();
       worker.terminate();

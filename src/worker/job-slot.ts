@@ -3,12 +3,18 @@
 // takes its place; only the newest waiting request runs, the ones it overtook fail with Cancelled.
 import { BadRequest, Cancelled } from '../core/errors.ts';
 
-export type JobKind = 'perplexity' | 'generate' | 'prune' | 'scan' | 'search';
+export type JobKind = 'perplexity' | 'generate' | 'prune' | 'scan' | 'search' | 'export';
 
 interface Slot { kind: JobKind; controller: AbortController; settled: Promise<unknown> }
 
 let slot: Slot | null = null;
 const newest = new Map<JobKind, number>();
+let started = 0;
+
+/** How many jobs have started in the slot (the export asks whether any ran since the last prune). */
+export function jobsStarted(): number {
+  return started;
+}
 
 export function isBusy(): boolean {
   return slot !== null;
@@ -28,6 +34,7 @@ export async function exclusive<T>(kind: JobKind, job: (signal: AbortSignal) => 
     if (newest.get(kind) !== ticket) throw new Cancelled(`${kind} (superseded by a newer request)`);
   }
   const controller = new AbortController();
+  started++;
   const run = job(controller.signal);
   const current: Slot = { kind, controller, settled: run };
   slot = current;

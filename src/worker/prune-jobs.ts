@@ -6,6 +6,7 @@ import type { PruneProgress } from '../core/prune/pruner.ts';
 import { sensitivityScan, type ScanCell } from '../core/prune/sensitivity-scan.ts';
 import type { PruneJobOptions, PruneOutcome, ScanOutcome } from './api.ts';
 import type { PruneSession } from './prune-session.ts';
+import { rememberPrune } from './last-prune.ts';
 
 export async function pruneJob(session: PruneSession, request: PruneRequest, opts: PruneJobOptions, signal: AbortSignal,
   onProgress: (p: PruneProgress) => void): Promise<PruneOutcome> {
@@ -14,9 +15,11 @@ export async function pruneJob(session: PruneSession, request: PruneRequest, opt
   const dense = await session.dense(text, evaluation, signal);
   onProgress({ phase: 'calibration', done: 0, total: 1 });
   const pruner = await session.pruner(calibration, spec);
-  const { trajectory: _t, kept, ...result } = await pruner.prune(request, { signal, onProgress });
+  const full = await pruner.prune(request, { signal, onProgress });
+  const { trajectory: _t, kept, ...result } = full;
   const pruned = await session.evaluate(evaluation, signal,
     (done, total) => onProgress({ phase: 'evaluation', done, total }));
+  rememberPrune(session, { request, opts, pruner, result: full, dense, pruned, text, calibration: spec, windows: evaluation.length });
   return {
     request, result, ppl: pruned.ppl, nll: pruned.nll, densePpl: dense.ppl, tokens: pruned.tokens,
     windows: evaluation.length, seqLen: opts.seqLen, calibration: spec, modelHash: session.engine.model.fingerprint,

@@ -11,7 +11,8 @@ import { BadRequest, Cancelled } from '../core/errors.ts';
 import { cacheStorageHubCache } from '../core/hub/hub-cache.ts';
 import { downloadHubModel } from '../core/hub/hub-model.ts';
 import { fetchHubText } from '../core/hub/hub-text.ts';
-import type { ModelSummary, StudioWorkerApi } from './api.ts';
+import type { DeviceLostInfo, ModelSummary, StudioWorkerApi } from './api.ts';
+import { exportJob } from './export-job.ts';
 import { summarizeModel } from './model-summary.ts';
 import { toErrorInfo } from './error-info.ts';
 import { cancelRunning, exclusive, isBusy } from './job-slot.ts';
@@ -22,13 +23,21 @@ import { searchJob } from './search-job.ts';
 let gpuPromise: Promise<Gpu> | null = null;
 let engine: Engine | null = null;
 let session: PruneSession | null = null;
+/** The loaded model's files (and its Hub label): the export copies its tokenizer, a device loss reloads them. */
+let loaded: { sources: ByteSource[]; name: string | null } | null = null;
+/** The page's callbacks for a lost device (StudioWorkerApi.watchDevice). */
+const lostWatchers = new Set<(info: DeviceLostInfo) => void>();
+/** Test builds name the worker with this flag; only then can a test destroy the device on purpose. */
+const TEST_HOOKS = self.name.includes('+test-hooks');
 
 function gpu(): Promise<Gpu> {
   gpuPromise ??= createGpu().then((g) => {
     // A lost device is gone for good: forget it (and the engine on it) so the next load starts a fresh one.
-    void g.lost.then(() => {
+    void g.lost.then((lost) => {
       if (engine?.gpu === g) { engine = null; session = null; }
       gpuPromise = null;
+      const info: DeviceLostInfo = { code: 'DeviceLost', reason: lost.reason, message: lost.message };
+      for (const w of lostWatchers) void Promise.resolve(w(info)).catch(() => { /* the page went away */ });
     });
     return g;
   }, (e) => {
@@ -70,7 +79,8 @@ function release(cb: unknown): void {
 }
 
 /** Parses `sources` and makes them the loaded model on the GPU (the previous one is dropped only once they parse). */
-async function installModel(sources: ByteSource[], report: ReturnType<typeof throttled<[number, string]>>, start: number): Promise<ModelSummary> {
+async function installModel(sources: ByteSource[], report: ReturnType<typeof throttled<[number, string]>>, start: number,
+  name: string | null = null): Promise<ModelSummary> {
   report(true, 0, 'Reading model files');
   const model = await loadModel(sources);
   const device = await gpu();
@@ -83,7 +93,9 @@ async function installModel(sources: ByteSource[], report: ReturnType<typeof thr
     onProgress: (loaded, total) => report(loaded >= total, total > 0 ? loaded / total : 1, 'Uploading weights to the GPU'),
   }));
   session = new PruneSession(engine);
-  return summarizeModel(model, (performance.now() - start) / 1000);
+  loaded = { sources, name };
+  const summary = summarizeModel(model, (performance.now() - start) / 1000);
+  return name ? { ...summary, name } : summary;
 }
 
 /** Hub downloads in flight and what they fetch (cancelDownloads aborts one kind or all). */
@@ -128,8 +140,8 @@ const api: StudioWorkerApi = {
       ));
       // Checked again: a GPU job may have started while the files were downloading.
       if (isBusy()) throw new BadRequest('a GPU job is running; cancel it before loading another model');
-      const summary = await installModel(sources, report, start);
-      return { summary: { ...summary, name: download.label }, download };
+      const summary = await installModel(sources, report, start, download.label);
+      return { summary, download };
     } finally {
       release(onProgress);
       release(onDownload);
@@ -248,6 +260,39 @@ const api: StudioWorkerApi = {
   cancel() {
     cancelRunning();
   },
+
+  exportModel: (req, onProgress) => guarded(async () => {
+    try {
+      const s = session;
+      if (!s || !loaded) throw new BadRequest('load and prune a model before exporting');
+      const { sources } = loaded;
+      const report = throttled(onProgress, 100);
+      return await exclusive('export', (signal) => raceDeviceLoss(s.engine.gpu, exportJob(s, sources, req, signal,
+        (p) => report(p.totalBytes !== null && p.bytes >= p.totalBytes, p))));
+    } finally {
+      release(onProgress);
+    }
+  }),
+
+  watchDevice(onLost) {
+    lostWatchers.add(onLost);
+  },
+
+  reloadModel: (onProgress) => guarded(async () => {
+    const report = throttled(onProgress, 50);
+    try {
+      if (isBusy()) throw new BadRequest('a GPU job is running; cancel it before reloading the model');
+      if (!loaded) throw new BadRequest('no model was loaded yet: drop, pick or load one from the Hub');
+      return await installModel(loaded.sources, report, performance.now(), loaded.name);
+    } finally {
+      release(onProgress);
+    }
+  }),
+
+  loseDeviceForTest: () => guarded(async () => {
+    if (!TEST_HOOKS) throw new BadRequest('test hooks are off: the studio must be opened with ?test-hooks');
+    (await gpu()).device.destroy();
+  }),
 };
 
 Comlink.expose(api);

@@ -1,0 +1,88 @@
+// The studio's export job: the last prune's model (masked or compacted) with config.json, tokenizer files,
+// prunelab-report.json and apply_masks.py, streamed either into one zip (a Blob the page downloads) or into a
+// folder the user picked (File System Access). The exporter reads the source one tensor at a time, so neither
+// path ever holds the model twice; progress is in bytes and cancel stops at the next chunk.
+import { BadRequest } from '../core/errors.ts';
+import type { ByteSource } from '../core/formats/byte-source.ts';
+import { blobSink } from '../core/export/blob-sink.ts';
+import type { ExportTarget } from '../core/export/byte-sink.ts';
+import { directoryHandleTarget, freshSubfolder, type DirectoryTarget } from '../core/export/directory-handle-target.ts';
+import { exportPrunedModel, keepMasksOf, parseExportFormat } from '../core/export/export-model.ts';
+import { buildExportReport, writeReportFiles } from '../core/export/export-report.ts';
+import { progressTarget } from '../core/export/progress-target.ts';
+import { zipTarget, type ZipTarget } from '../core/export/zip-target.ts';
+import type { ExportJobRequest, ExportJobOutcome, ExportJobProgress } from './api.ts';
+import { lastPrune, markReapplied, masksAreCurrent, type LastPrune } from './last-prune.ts';
+import type { PruneSession } from './prune-session.ts';
+
+/** The last prune, with its masks back on the GPU when another job has run since (unstructured exports read them). */
+async function currentPrune(session: PruneSession, signal: AbortSignal, onProgress: (p: ExportJobProgress) => void): Promise<{ record: LastPrune; reapplied: boolean }> {
+  const record = lastPrune(session);
+  if (!record) throw new BadRequest('nothing to export yet: prune the model first (move the sparsity slider and release it)');
+  if (masksAreCurrent(record) || record.result.kept) return { record, reapplied: false }; // kept lists live on the CPU
+  onProgress({ phase: 'pruning', file: null, bytes: 0, totalBytes: null });
+  const { calibration, spec } = await session.windows(record.opts);
+  const pruner = await session.pruner(calibration, spec);
+  const again = await pruner.prune(record.request, { signal });
+  // Same request and calibration must give the same masks; a difference would export something never evaluated.
+  if (again.achievedSparsity.some((s, l) => s !== record.result.achievedSparsity[l])) {
+    throw new BadRequest('re-applying the last prune gave different masks than the evaluated run; prune again, then export');
+  }
+  markReapplied(session, record, pruner);
+  return { record: { ...record, pruner }, reapplied: true };
+}
+
+export async function exportJob(session: PruneSession, sources: ByteSource[], req: ExportJobRequest, signal: AbortSignal,
+  onProgress: (p: ExportJobProgress) => void): Promise<ExportJobOutcome> {
+  const start = performance.now();
+  if (req.format === 'onnx') throw new BadRequest('ONNX export is not available in the studio yet; export masked or compact safetensors');
+  const format = parseExportFormat(req.format, lastPrune(session)?.request ?? {});
+  const { record, reapplied } = await currentPrune(session, signal, onProgress);
+  const model = session.engine.model;
+
+  let zip: ZipTarget | null = null;
+  let folder: DirectoryTarget | null = null;
+  let sink: ReturnType<typeof blobSink> | null = null;
+  let base: ExportTarget, location: string;
+  if (req.delivery.kind === 'zip') {
+    sink = blobSink('application/zip');
+    zip = zipTarget(sink);
+    base = zip;
+    location = `${req.name}.zip`;
+  } else {
+    const dir = await freshSubfolder(req.delivery.handle, req.name);
+    folder = directoryHandleTarget(dir);
+    base = folder;
+    location = `${req.delivery.handle.name}/${dir.name}`;
+  }
+  const target = progressTarget(base, signal, (p) => onProgress({ phase: 'writing', ...p }));
+  try {
+    const summary = await exportPrunedModel({
+      model, format, target, sources,
+      masks: format === 'masked' ? keepMasksOf(record.pruner, record.result) : undefined, kept: record.result.kept,
+    });
+    const weightSources = new Set([...model.tensors.values()].map((t) => t.source));
+    const numbers = (w: LastPrune['dense']) => ({ ppl: w.ppl, nll: w.nll, tokens: w.tokens, seconds: w.seconds });
+    const c = record.calibration;
+    const report = buildExportReport({
+      model, request: record.request, result: record.result, exported: summary,
+      sourceWeightBytes: [...weightSources].reduce((s, src) => s + src.size, 0),
+      protocol: {
+        seqLen: record.opts.seqLen, windows: record.windows, textSha256: record.text.hash, addBos: model.tokenizer.addBos,
+        calibration: { textSha256: c.textHash, offsetTokens: c.offsetTokens, windows: c.windows, seqLen: c.seqLen },
+      },
+      dense: numbers(record.dense), pruned: numbers(record.pruned), adapter: session.engine.gpu.adapter,
+    });
+    const achieved = record.result.achievedSparsity;
+    const extra = await writeReportFiles(target, report, summary, achieved.reduce((a, b) => a + b, 0) / achieved.length);
+    await zip?.finish();
+    const { spec: _spec, ...plain } = summary;
+    return {
+      summary: plain, files: [...summary.files, ...extra], location, blob: sink?.blob(), reapplied,
+      ppl: record.pruned.ppl, densePpl: record.dense.ppl, seconds: (performance.now() - start) / 1000,
+    };
+  } catch (e) {
+    await folder?.abort(e).catch(() => { /* the error that got us here is the one to report */ });
+    throw e;
+  }
+}
