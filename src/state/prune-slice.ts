@@ -96,7 +96,6 @@ export function pruneActions(set: Set, get: () => StudioState, client: StudioCli
       if (error.code === 'Cancelled') return patch(() => ({ status: 'cancelled', progress: null }));
       set((st) => ({
         prune: { ...st.prune, status: 'error', progress: null, error },
-        model: error.code === 'DeviceLost' ? { ...st.model, status: 'error', summary: null, progress: null, error } : st.model,
       }));
     }
   }

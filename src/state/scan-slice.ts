@@ -77,7 +77,6 @@ export function scanActions(set: Set, get: () => StudioState, client: StudioClie
         const status = error.code === 'Cancelled' ? 'cancelled' : 'error';
         set((st) => ({
           scan: { ...st.scan, status, error: status === 'error' ? error : null, etaSeconds: null },
-          model: error.code === 'DeviceLost' ? { ...st.model, status: 'error', summary: null, progress: null, error } : st.model,
         }));
       }
     },

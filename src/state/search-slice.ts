@@ -125,7 +125,6 @@ export function searchActions(set: Set, get: () => StudioState, client: StudioCl
         const status = error.code === 'Cancelled' ? 'cancelled' : 'error';
         set((st) => ({
           search: { ...st.search, status, error: status === 'error' ? error : null, etaSeconds: null, resumable: checkpoint !== null && !checkpoint.done },
-          model: error.code === 'DeviceLost' ? { ...st.model, status: 'error', summary: null, progress: null, error } : st.model,
         }));
       }
     },

@@ -15,8 +15,11 @@ import { idleSearch, searchActions, type SearchActions, type SearchSlice } from 
 import { idleShare, shareActions, type ShareActions, type ShareSlice } from './share-slice.ts';
 import { historyActions, idleHistory, type HistoryActions, type HistorySlice } from './history-slice.ts';
 import { browserPreferences, hubActions, idleHub, type HubActions, type HubSlice, type Preferences } from './hub-slice.ts';
+import { exportActions, idleExport, type ExportActions, type ExportSlice } from './export-slice.ts';
+import { deviceActions, idleDevice, type DeviceActions, type DeviceSlice } from './device-slice.ts';
 
-export type GpuStatus = 'starting' | 'ready' | 'unavailable' | 'error';
+/** 'lost': the device went away after it started (device-slice.ts offers the reload). */
+export type GpuStatus = 'starting' | 'ready' | 'unavailable' | 'error' | 'lost';
 
 export interface GpuSlice { status: GpuStatus; adapter: AdapterSummary | null; error: WorkerErrorInfo | null }
 
@@ -58,7 +61,8 @@ export interface GenerationSlice {
   error: WorkerErrorInfo | null;
 }
 
-export interface StudioState extends PruneActions, ScanActions, SearchActions, ShareActions, HistoryActions, HubActions {
+export interface StudioState extends PruneActions, ScanActions, SearchActions, ShareActions, HistoryActions, HubActions,
+  ExportActions, DeviceActions {
   gpu: GpuSlice;
   model: ModelSlice;
   text: TextSlice;
@@ -70,6 +74,8 @@ export interface StudioState extends PruneActions, ScanActions, SearchActions, S
   hub: HubSlice;
   share: ShareSlice;
   history: HistorySlice;
+  exportJob: ExportSlice;
+  device: DeviceSlice;
   init(): Promise<void>;
   loadModelFiles(files: File[], sourceLabel?: string): Promise<void>;
   setTextFile(file: File | null): void;
@@ -86,7 +92,7 @@ export interface StudioState extends PruneActions, ScanActions, SearchActions, S
 
 /** Whether a GPU job is running: the worker runs one at a time (a new slider release supersedes a prune). */
 export const isGpuBusy = (s: StudioState) => s.ppl.status === 'running' || s.gen.status === 'running'
-  || s.prune.status === 'running' || s.scan.status === 'running' || s.search.status === 'running';
+  || s.prune.status === 'running' || s.scan.status === 'running' || s.search.status === 'running' || s.exportJob.status === 'running';
 
 export type StudioStore = StoreApi<StudioState>;
 
@@ -101,11 +107,6 @@ export interface StudioStoreOptions {
 const idlePpl = (settings: PerplexitySettings): PerplexitySlice =>
   ({ settings, status: 'idle', done: 0, total: 0, etaSeconds: null, report: null, error: null });
 
-/** After a failed GPU job: on DeviceLost the weights went with the device, so the model must be loaded again. */
-function modelAfterJobError(model: ModelSlice, error: WorkerErrorInfo): ModelSlice {
-  return error.code === 'DeviceLost' ? { ...model, status: 'error', summary: null, progress: null, error } : model;
-}
-
 const idleGen = (settings: GenerateSettings): GenerationSlice =>
   ({ settings, status: 'idle', done: 0, total: 0, etaSeconds: null, prompt: '', result: null, error: null });
 
@@ -118,6 +119,7 @@ function loadingState(s: StudioState, sourceLabel: string | null): Partial<Studi
     prune: idlePrune(s.prune.method, s.prune.calibFile),
     scan: idleScan(s.scan.settings),
     search: idleSearch(s.search.settings, s.search.apiKey),
+    exportJob: idleExport(s.exportJob.format),
   };
 }
 
@@ -143,6 +145,10 @@ export function createStudioStore(client: StudioClient, opts: StudioStoreOptions
     history: idleHistory(),
     ...shareActions(set, get),
     ...historyActions(set, get),
+    exportJob: idleExport(),
+    ...exportActions(set, get, client, now),
+    device: idleDevice(),
+    ...deviceActions(set, get, client),
 
     async init() {
       if (!opts.hasWebGpu) {
@@ -155,6 +161,7 @@ export function createStudioStore(client: StudioClient, opts: StudioStoreOptions
       try {
         const adapter = await client.init();
         set({ gpu: { status: 'ready', adapter, error: null } });
+        get().watchDevice();
       } catch (e) {
         const error = toErrorInfo(e);
         set({ gpu: { status: error.code === 'WebGPUUnavailable' ? 'unavailable' : 'error', adapter: null, error } });
@@ -217,7 +224,6 @@ export function createStudioStore(client: StudioClient, opts: StudioStoreOptions
         const status = error.code === 'Cancelled' ? 'cancelled' : 'error';
         set((s) => ({
           ppl: { ...s.ppl, status, error: status === 'error' ? error : null, etaSeconds: null },
-          model: modelAfterJobError(s.model, error),
         }));
       }
     },
@@ -270,7 +276,6 @@ export function createStudioStore(client: StudioClient, opts: StudioStoreOptions
         const status = error.code === 'Cancelled' ? 'cancelled' : 'error';
         set((s) => ({
           gen: { ...s.gen, status, error: status === 'error' ? error : null, etaSeconds: null },
-          model: modelAfterJobError(s.model, error),
         }));
       }
     },

@@ -144,7 +144,7 @@ export interface HubTextJob {
 export type ExportDelivery = { kind: 'zip' } | { kind: 'folder'; handle: DirectoryHandleLike };
 
 export interface ExportJobRequest {
-  /** onnx is refused until the ONNX writer exists. */
+  /** Checked by the core's parseExportFormat (onnx needs a build with the ONNX writer). */
   format: ExportFormat | 'onnx';
   delivery: ExportDelivery;
   /** Base name of the zip file or of the new subfolder (e.g. stories260K-wanda-50pct-masked). */

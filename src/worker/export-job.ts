@@ -35,7 +35,6 @@ async function currentPrune(session: PruneSession, signal: AbortSignal, onProgre
 export async function exportJob(session: PruneSession, sources: ByteSource[], req: ExportJobRequest, signal: AbortSignal,
   onProgress: (p: ExportJobProgress) => void): Promise<ExportJobOutcome> {
   const start = performance.now();
-  if (req.format === 'onnx') throw new BadRequest('ONNX export is not available in the studio yet; export masked or compact safetensors');
   const format = parseExportFormat(req.format, lastPrune(session)?.request ?? {});
   const { record, reapplied } = await currentPrune(session, signal, onProgress);
   const model = session.engine.model;
@@ -59,7 +58,7 @@ export async function exportJob(session: PruneSession, sources: ByteSource[], re
   try {
     const summary = await exportPrunedModel({
       model, format, target, sources,
-      masks: format === 'masked' ? keepMasksOf(record.pruner, record.result) : undefined, kept: record.result.kept,
+      masks: record.result.kept ? undefined : keepMasksOf(record.pruner, record.result), kept: record.result.kept,
     });
     const weightSources = new Set([...model.tensors.values()].map((t) => t.source));
     const numbers = (w: LastPrune['dense']) => ({ ppl: w.ppl, nll: w.nll, tokens: w.tokens, seconds: w.seconds });
