@@ -2,9 +2,11 @@
 // read neighbouring columns of a row):
 //   wanda-sp (mode 0):     out[j] = (sum_i |W_ij|) / N * sqrt(sq[j])
 //   magnitude-sp (mode 1): out[j] = sqrt(sum_i W_ij^2)
-struct Params { N: u32, K: u32, mode: u32 }
+//   flap (mode 2):         out[j] = var_j * sum_i W_ij^2, var_j = max(0, sq[j] / n - (sum[j] / n)^2), the input
+//                          feature's (population) variance over the n calibration tokens
+struct Params { N: u32, K: u32, mode: u32, tokens: f32 }
 @group(0) @binding(0) var<storage, read> w: array<f32>;              // [N, K]
-@group(0) @binding(1) var<storage, read> sq: array<f32>;             // [K] (first K of a [2, K] stats buffer)
+@group(0) @binding(1) var<storage, read> stats: array<f32>;          // [2, K]: sums of squares, then sums ([K] for wanda-sp)
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;      // [K]
 @group(0) @binding(3) var<uniform> p: Params;
 
@@ -15,7 +17,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var s = 0.0;
   for (var i = 0u; i < p.N; i++) {
     let v = w[i * p.K + j];
-    s += select(abs(v), v * v, p.mode == 1u);
+    s += select(abs(v), v * v, p.mode != 0u);
   }
-  out[j] = select(s / f32(p.N) * sqrt(max(sq[j], 0.0)), sqrt(s), p.mode == 1u);
+  if (p.mode == 0u) {
+    out[j] = s / f32(p.N) * sqrt(max(stats[j], 0.0));
+  } else if (p.mode == 1u) {
+    out[j] = sqrt(s);
+  } else {
+    let mean = stats[p.K + j] / p.tokens;
+    out[j] = max(stats[j] / p.tokens - mean * mean, 0.0) * s;
+  }
 }

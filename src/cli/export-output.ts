@@ -1,5 +1,6 @@
-// prunelab prune --out DIR --format masked|compact [--force]: option checks before any work, then the export
-// of the pruned model with its report and apply_masks.py.
+// prunelab prune --out DIR --format masked|compact|onnx [--force]: option checks before any work, then the export
+// of the pruned model with its report and apply_masks.py (ONNX: evaluated through onnxruntime-node for the report).
+import { join } from 'node:path';
 import { BadRequest } from '../core/errors.ts';
 import type { ByteSource } from '../core/formats/byte-source.ts';
 import { sha256Hex } from '../core/engine/windows.ts';
@@ -10,6 +11,7 @@ import { nodeFolderTarget, prepareOutputFolder } from '../core/export/node-folde
 import type { PruneRequest } from '../core/prune/prune-options.ts';
 import type { Pruner, PruneResult } from '../core/prune/pruner.ts';
 import type { CliValues } from './args.ts';
+import { onnxFilePerplexity } from './onnx-ppl.ts';
 
 export interface ExportOptions { dir: string; format: ExportFormat }
 
@@ -36,15 +38,28 @@ export interface ExportContext {
   dense: PerplexityReport;
   pruned: PerplexityReport;
   calibration: { text: string; offsetTokens: number; windows: number; seqLen: number };
+  /** The evaluation text and window cap (an ONNX export is evaluated on them through onnxruntime-node). */
+  evaluation: { text: string; maxWindows?: number };
 }
 
-export async function writeExport(opts: ExportOptions, ctx: ExportContext): Promise<{ summary: ExportSummary; files: Array<{ name: string; bytes: number }> }> {
+export interface ExportWritten {
+  summary: ExportSummary;
+  files: Array<{ name: string; bytes: number }>;
+  /** ONNX exports: the written model's perplexity through onnxruntime-node on the same windows. */
+  onnx?: PerplexityReport;
+}
+
+export async function writeExport(opts: ExportOptions, ctx: ExportContext): Promise<ExportWritten> {
   const model = ctx.pruner.engine.model;
   const target = nodeFolderTarget(opts.dir);
   const summary = await exportPrunedModel({
     model, format: opts.format, target, sources: ctx.sources,
-    masks: opts.format === 'masked' ? keepMasksOf(ctx.pruner, ctx.result) : undefined, kept: ctx.result.kept,
+    masks: opts.format === 'masked' || (opts.format === 'onnx' && !ctx.result.kept) ? keepMasksOf(ctx.pruner, ctx.result) : undefined,
+    kept: opts.format === 'masked' ? undefined : ctx.result.kept,
   });
+  const onnx = opts.format === 'onnx'
+    ? await onnxFilePerplexity(join(opts.dir, summary.weightsFile), ctx.evaluation.text, { seqLen: ctx.pruned.seqLen, maxWindows: ctx.evaluation.maxWindows })
+    : undefined;
   const weightSources = new Set([...model.tensors.values()].map((t) => t.source));
   const evaluation = (p: PerplexityReport) => ({ ppl: p.ppl, nll: p.nll, tokens: p.tokens, seconds: p.seconds });
   const report = buildExportReport({
@@ -56,8 +71,9 @@ export async function writeExport(opts: ExportOptions, ctx: ExportContext): Prom
         windows: ctx.calibration.windows, seqLen: ctx.calibration.seqLen },
     },
     dense: evaluation(ctx.dense), pruned: evaluation(ctx.pruned), adapter: ctx.pruned.adapter,
+    ...(onnx ? { onnxEvaluation: { ...evaluation(onnx), runtime: onnx.adapter.vendor } } : {}),
   });
   const mean = ctx.result.achievedSparsity.reduce((a, b) => a + b, 0) / ctx.result.achievedSparsity.length;
   const extra = await writeReportFiles(target, report, summary, mean);
-  return { summary, files: [...summary.files, ...extra] };
+  return { summary, files: [...summary.files, ...extra], ...(onnx ? { onnx } : {}) };
 }

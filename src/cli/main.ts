@@ -15,7 +15,7 @@ const USAGE = `usage:
                  [--windows N] --method magnitude|wanda|sparsegpt [--nm N:M] --alloc uniform|owl|mrp|alpha|'[s1,s2,...]'
                  --sparsity S [--json]
                  or --structured wanda-sp|magnitude-sp --alloc uniform|'[p1,p2,...]' --sparsity P (heads/channels)
-                 [--out DIR [--format masked|compact] [--force]] (write the pruned model, its report, apply_masks.py)
+                 [--out DIR [--format masked|compact|onnx] [--force]] (write the pruned model, its report, apply_masks.py)
   prunelab scan --model PATH --calib FILE --text FILE [--levels 0.1,0.2,...] [--by layer|module]
                 [--method wanda|magnitude] [--windows 4] [--seq-len 256] [--calib-windows 16] [--json]
   prunelab search --model PATH --calib FILE --text FILE --target B [--seq-len 256] [--windows 4] [--calib-windows 4]
@@ -23,7 +23,8 @@ const USAGE = `usage:
                   [--generations 20] [--crossovers 10] [--mutations 10] [--seed 0] [--scan SCAN.json]
                   [--operator ga|llm] [--llm-url URL --llm-model NAME [--llm-key-env VAR] [--llm-temperature 0.7]
                   [--llm-timeout 120]] [--state FILE] [--json]
-models: PATH is a folder or file, or hub:owner/name[@revision] ($HF_ENDPOINT, $HF_TOKEN)
+models: PATH is a folder or file, or hub:owner/name[@revision] ($HF_ENDPOINT, $HF_TOKEN);
+        ppl also takes an exported model.onnx (run by onnxruntime-node, tokenizer from its folder)
 options: --debug (show stack traces), --help`;
 
 export class UsageError extends PrunelabError {

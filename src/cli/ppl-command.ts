@@ -1,9 +1,26 @@
-// prunelab ppl: perplexity of a model on a text file, per the protocol in DESIGN.md.
+// prunelab ppl: perplexity of a model on a text file, per the protocol in DESIGN.md. A .onnx model is evaluated
+// through onnxruntime-node instead of the WebGPU engine (same windows, same report).
 import { readFile } from 'node:fs/promises';
 import { BadRequest } from '../core/errors.ts';
 import { evaluatePerplexity } from '../core/engine/perplexity.ts';
+import type { PerplexityReport } from '../core/engine/perplexity-report.ts';
 import { optionalInt, requireString, type CliValues } from './args.ts';
+import { isOnnxModelPath, onnxFilePerplexity } from './onnx-ppl.ts';
 import { openSession } from './session.ts';
+
+function printReport(report: PerplexityReport, values: CliValues, extra: Record<string, unknown>): void {
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({
+      ...report,
+      modelHash: report.protocol.modelHash,
+      textHash: report.protocol.textHash,
+      ...extra,
+    })}\n`);
+  } else {
+    process.stdout.write(`perplexity ${report.ppl.toFixed(4)}  (nll ${report.nll.toFixed(5)} nats, ${report.tokens} tokens, `
+      + `${report.windows} windows x ${report.seqLen}, ${report.tokensPerSecond.toFixed(0)} tok/s on ${report.adapter.vendor} ${report.adapter.architecture})\n`);
+  }
+}
 
 export async function runPpl(values: CliValues): Promise<number> {
   const modelPath = requireString(values, 'model');
@@ -11,25 +28,19 @@ export async function runPpl(values: CliValues): Promise<number> {
   const seqLen = optionalInt(values, 'seq-len', 256)!;
   const maxWindows = optionalInt(values, 'windows');
   const text = await readFile(textPath, 'utf8').catch(() => { throw new BadRequest(`cannot read text file ${textPath}`); });
+  const onProgress = (done: number, total: number) => process.stderr.isTTY && process.stderr.write(`\rwindow ${done}/${total}`);
+  if (isOnnxModelPath(modelPath)) {
+    if (values.variant !== undefined) throw new BadRequest('--variant selects a WebGPU matmul kernel; it does not apply to an ONNX model');
+    const report = await onnxFilePerplexity(modelPath, text, { seqLen, maxWindows, onProgress });
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    printReport(report, values, { model: modelPath, runtime: report.adapter.vendor });
+    return 0;
+  }
   const { gpu, engine } = await openSession(modelPath, values.variant as string | undefined);
   try {
-    const report = await evaluatePerplexity(engine, text, {
-      seqLen, maxWindows,
-      onProgress: (done, total) => process.stderr.isTTY && process.stderr.write(`\rwindow ${done}/${total}`),
-    });
+    const report = await evaluatePerplexity(engine, text, { seqLen, maxWindows, onProgress });
     if (process.stderr.isTTY) process.stderr.write('\n');
-    if (values.json) {
-      process.stdout.write(`${JSON.stringify({
-        ...report,
-        modelHash: report.protocol.modelHash,
-        textHash: report.protocol.textHash,
-        model: modelPath,
-        matmulVariant: engine.matmulVariant,
-      })}\n`);
-    } else {
-      process.stdout.write(`perplexity ${report.ppl.toFixed(4)}  (nll ${report.nll.toFixed(5)} nats, ${report.tokens} tokens, `
-        + `${report.windows} windows x ${report.seqLen}, ${report.tokensPerSecond.toFixed(0)} tok/s on ${report.adapter.vendor} ${report.adapter.architecture})\n`);
-    }
+    printReport(report, values, { model: modelPath, matmulVariant: engine.matmulVariant });
     return 0;
   } finally {
     engine.destroy();

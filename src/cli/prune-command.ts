@@ -81,9 +81,11 @@ export async function runPrune(values: CliValues): Promise<number> {
       const exported = exportOptions && await writeExport(exportOptions, {
         pruner, request, result, sources, dense, pruned,
         calibration: { text: calibText, offsetTokens: calibOffset, windows: calibration.length, seqLen },
+        evaluation: { text, maxWindows },
       });
       const exportJson = exported && { dir: exportOptions!.dir, format: exported.summary.format, variant: exported.summary.variant,
-        loaders: exported.summary.loaders, notes: exported.summary.notes, files: exported.files, seconds: exported.summary.seconds };
+        loaders: exported.summary.loaders, notes: exported.summary.notes, files: exported.files, seconds: exported.summary.seconds,
+        ...(exported.onnx ? { onnxPpl: exported.onnx.ppl, onnxNll: exported.onnx.nll, onnxRuntime: exported.onnx.adapter.vendor } : {}) };
       if (values.json) {
         const { trajectory, ...rest } = result;
         process.stdout.write(`${JSON.stringify({
@@ -109,7 +111,9 @@ export async function runPrune(values: CliValues): Promise<number> {
         if (exportJson) {
           process.stdout.write(`exported ${exportJson.variant} to ${exportJson.dir} in ${exportJson.seconds.toFixed(2)} s: `
             + `${exportJson.files.map((f) => `${f.name} (${f.bytes} B)`).join(', ')}\nloads in: ${exportJson.loaders.join('; ')}\n`
-            + exportJson.notes.map((n) => `note: ${n}\n`).join(''));
+            + exportJson.notes.map((n) => `note: ${n}\n`).join('')
+            + (exported.onnx ? `${exported.onnx.adapter.vendor} perplexity of ${exportJson.files[0].name}: ${exported.onnx.ppl.toFixed(4)} `
+              + `(in-engine ${pruned.ppl.toFixed(4)}, relative difference ${(exported.onnx.ppl / pruned.ppl - 1).toExponential(2)})\n` : ''));
         }
       }
       return 0;

@@ -19,7 +19,18 @@ describe('parseHfConfig', () => {
     const s = parse({ num_key_value_heads: 2, head_dim: 32, rope_theta: 500000, rms_norm_eps: 1e-5, max_position_embeddings: 8192,
       tie_word_embeddings: true, attention_bias: true, bos_token_id: 128000, eos_token_id: [128001, 128009] });
     expect(s).toMatchObject({ numKvHeads: 2, headDim: 32, ropeTheta: 500000, rmsNormEps: 1e-5, maxPositions: 8192,
-      tieWordEmbeddings: true, attentionBias: true, bosTokenId: 128000, eosTokenId: 128001 });
+      tieWordEmbeddings: true, attentionBias: true, oProjBias: true, bosTokenId: 128000, eosTokenId: 128001 });
+    expect(s.mlpBias).toBeUndefined();
+  });
+
+  it('llama mlp_bias gives gate/up/down biases; attention_bias and mlp_bias are written back as read', () => {
+    const s = parse({ attention_bias: true, mlp_bias: true });
+    expect(s).toMatchObject({ attentionBias: true, oProjBias: true, mlpBias: true });
+    expect(parseHfConfig(JSON.stringify(specToHfConfig(s)))).toEqual(s);
+    expect(specToHfConfig(s)).toMatchObject({ attention_bias: true, mlp_bias: true });
+    // An o_proj bias without q/k/v ones, or MLP biases in a qwen2 config, cannot be expressed.
+    expect(() => specToHfConfig({ ...s, attentionBias: false })).toThrow(UnsupportedArchitecture);
+    expect(() => specToHfConfig({ ...parse({ model_type: 'qwen2' }), mlpBias: true })).toThrow(/MLP biases true cannot be expressed in a qwen2 config/);
   });
 
   it('qwen2 always has q/k/v biases; mistral never; both default to untied', () => {
@@ -40,7 +51,7 @@ describe('parseHfConfig', () => {
     [{ rope_scaling: { type: 'linear', factor: 2 } }, /rope_scaling "linear" is not implemented/],
     [{ rope_scaling: { rope_type: 'llama3', factor: 8 } }, /rope_scaling "llama3"/],
     [{ hidden_act: 'gelu' }, /hidden_act "gelu"/],
-    [{ mlp_bias: true }, /mlp_bias/],
+    [{ model_type: 'qwen2', mlp_bias: true }, /mlp_bias true \(MLP biases\) is only implemented for llama/],
   ])('rejects %j with UnsupportedArchitecture', (extra, message) => {
     expect(() => parse(extra)).toThrow(UnsupportedArchitecture);
     expect(() => parse(extra)).toThrow(message);

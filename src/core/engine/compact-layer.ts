@@ -1,22 +1,37 @@
 // A structurally pruned decoder layer as the forward plan runs it: its own head count and MLP width, with
-// compacted copies of the maps whose shapes change (k, v and the norms stay the dense tensors: every kv head
-// keeps at least one query head). Built by src/core/prune/compaction.ts from the dense weights, or, for a
-// model loaded with per-layer widths (a Prunelab compact export), straight from its uploaded tensors.
+// compacted copies of the maps whose shapes change (k, v stay the dense tensors unless whole kv-groups were
+// removed; the norms always do). Built by src/core/prune/compaction.ts from the dense weights, or, for a model
+// loaded with per-layer widths (a Prunelab compact export), straight from its uploaded tensors.
 import type { Gpu } from '../gpu/device.ts';
 import { createStorageBuffer } from '../gpu/buffers.ts';
-import { tensorNames, type ModelSpec } from '../model/spec.ts';
+import { layerShape, tensorNames, type ModelSpec } from '../model/spec.ts';
 import type { GpuWeights } from './gpu-weights.ts';
+
+/** The kept kv heads' rows of k_proj / v_proj when a layer has fewer kv heads than the model. */
+export interface CompactKv {
+  nKvHeads: number;      // kept kv heads
+  k: GPUBuffer;          // [nKvHeads*hd, d]
+  v: GPUBuffer;          // [nKvHeads*hd, d]
+  kBias?: GPUBuffer;     // [nKvHeads*hd]
+  vBias?: GPUBuffer;     // [nKvHeads*hd]
+}
 
 export interface CompactLayer {
   nHeads: number;        // kept query heads
   ffn: number;           // MLP width: kept channels, padded to a multiple of 4 with zero channels
   q: GPUBuffer;          // [nHeads*hd, d]   kept rows of q_proj
   qBias?: GPUBuffer;     // [nHeads*hd]      kept entries of q_proj's bias (qwen2)
+  /** Absent: the layer reads every kv head of the dense k_proj / v_proj. */
+  kv?: CompactKv;
   o: GPUBuffer;          // [d, nHeads*hd]   kept columns of o_proj
+  oBias?: GPUBuffer;     // [d]              o_proj's bias (llama attention_bias, or FLAP's compensation)
   gate: GPUBuffer;       // [ffn, d]         kept rows of gate_proj
   up: GPUBuffer;         // [ffn, d]         kept rows of up_proj
+  gateBias?: GPUBuffer;  // [ffn]            kept entries of gate_proj's bias (llama mlp_bias)
+  upBias?: GPUBuffer;    // [ffn]
   down: GPUBuffer;       // [d, ffn]         kept columns of down_proj
-  kvHeadOf: GPUBuffer;   // [nHeads] u32     kv head of each kept query head
+  downBias?: GPUBuffer;  // [d]              down_proj's bias (llama mlp_bias, or FLAP's compensation)
+  kvHeadOf: GPUBuffer;   // [nHeads] u32     kv head of each kept query head (among this layer's kv heads)
 }
 
 /**
@@ -33,9 +48,16 @@ export async function perLayerCompactLayers(gpu: Gpu, spec: ModelSpec, weights: 
       const w = (name: string) => weights.tensors.get(name)!;
       const kvHeadOf = await createStorageBuffer(gpu, `layer ${l} kvHeadOf [${lw.numHeads}]`, lw.numHeads * 4, Uint32Array.from(lw.kvHeadOf));
       owned.push(kvHeadOf);
+      const qkv = spec.attentionBias, mlp = spec.mlpBias;
+      const nKvHeads = layerShape(spec, l).numKvHeads;
       layers.push({
-        nHeads: lw.numHeads, ffn: lw.intermediateSize, q: w(n.q), qBias: spec.attentionBias ? w(n.qBias) : undefined,
-        o: w(n.o), gate: w(n.gate), up: w(n.up), down: w(n.down), kvHeadOf,
+        nHeads: lw.numHeads, ffn: lw.intermediateSize, q: w(n.q), qBias: qkv ? w(n.qBias) : undefined,
+        kv: nKvHeads === spec.numKvHeads ? undefined
+          : { nKvHeads, k: w(n.k), v: w(n.v), kBias: qkv ? w(n.kBias) : undefined, vBias: qkv ? w(n.vBias) : undefined },
+        o: w(n.o), oBias: spec.oProjBias ? w(n.oBias) : undefined,
+        gate: w(n.gate), up: w(n.up), down: w(n.down),
+        gateBias: mlp ? w(n.gateBias) : undefined, upBias: mlp ? w(n.upBias) : undefined, downBias: mlp ? w(n.downBias) : undefined,
+        kvHeadOf,
       });
     }
     return { layers, destroy: () => owned.forEach((b) => b.destroy()) };

@@ -39,6 +39,9 @@ export interface PlanOptions {
   compact?: ReadonlyArray<CompactLayer | undefined>;
   /** Weights read instead of the dense tensor of that canonical name (SparseGPT's updated maps; same shape). */
   overrides?: ReadonlyMap<string, GPUBuffer>;
+  /** Bias vectors by canonical bias name, read instead of the model's own, or added where the model has none
+   * (FLAP's compensated o_proj / down_proj biases [d] while calibration streams through pruned layers). */
+  biases?: ReadonlyMap<string, GPUBuffer>;
   /** With stats: capture also accumulates X^T X ([K, K]) of each input into these (one set for whichever layer
    * is captured; SparseGPT's Hessians). */
   hessians?: Record<LinearInput, GPUBuffer>;
@@ -96,9 +99,11 @@ export async function createForwardPlan(gpu: Gpu, spec: ModelSpec, weights: GpuW
 
   const w = (name: string) => weights.tensors.get(name)!;
   // A compacted layer passes its own buffers (no mask: nothing is pruned inside them).
-  const mm = (xb: GPUBuffer, name: string, y: GPUBuffer, N: number, K: number, bias?: string, own?: { w: GPUBuffer; bias?: GPUBuffer }) =>
-    prepareMatmul(gpu, { x: xb, w: own?.w ?? opts.overrides?.get(name) ?? w(name), bias: own ? own.bias : bias ? w(bias) : undefined, y, M: T, N, K, variant,
+  const mm = (xb: GPUBuffer, name: string, y: GPUBuffer, N: number, K: number, bias?: GPUBuffer, own?: { w: GPUBuffer; bias?: GPUBuffer }) =>
+    prepareMatmul(gpu, { x: xb, w: own?.w ?? opts.overrides?.get(name) ?? w(name), bias: own ? own.bias : bias, y, M: T, N, K, variant,
       mask: own ? undefined : opts.masks?.get(name) });
+  // A dense map's bias: the plan's own if given, else the model's when it has one.
+  const biasOf = (name: string, modelHasIt: boolean | undefined) => opts.biases?.get(name) ?? (modelHasIt ? w(name) : undefined);
   const stat = async (l: number, input: LinearInput, xb: GPUBuffer, K: number): Promise<KernelCall[]> =>
     opts.stats ? [await prepareColumnStats(gpu, { x: xb, stats: opts.stats[l][input], T, K }),
       ...(opts.hessians ? [await prepareHessianAccumulate(gpu, { x: xb, h: opts.hessians[input], T, K })] : [])] : [];
@@ -110,31 +115,36 @@ export async function createForwardPlan(gpu: Gpu, spec: ModelSpec, weights: GpuW
   const layers: LayerCalls[] = [];
   for (let l = 0; l < spec.numLayers; l++) {
     const n = tensorNames.layer(l);
-    const bias = spec.attentionBias;
+    const qkvBias = spec.attentionBias, mlpBias = spec.mlpBias;
     const c = opts.compact?.[l];
     const lH = c ? c.nHeads : nH;     // this layer's query heads
+    const lKv = c?.kv?.nKvHeads ?? nKv; // this layer's kv heads (fewer when whole kv-groups were removed)
     const lF = c ? c.ffn : f;         // this layer's MLP width
-    // Segments between the points where a linear map's input is complete; capture interleaves the statistics.
+    // Segments between the points where a linear map's input is complete; capture interleaves the statistics and
+    // stops at down's input (its output is discarded: advance() recomputes the layer with the pruned weights).
     const attention = [
-      await mm(xn, n.q, q, lH * hd, d, bias ? n.qBias : undefined, c && { w: c.q, bias: c.qBias }),
-      await mm(xn, n.k, k, nKv * hd, d, bias ? n.kBias : undefined),
-      await mm(xn, n.v, v, nKv * hd, d, bias ? n.vBias : undefined),
+      await mm(xn, n.q, q, lH * hd, d, biasOf(n.qBias, qkvBias), c && { w: c.q, bias: c.qBias }),
+      await mm(xn, n.k, k, lKv * hd, d, biasOf(n.kBias, qkvBias), c?.kv && { w: c.kv.k, bias: c.kv.kBias }),
+      await mm(xn, n.v, v, lKv * hd, d, biasOf(n.vBias, qkvBias), c?.kv && { w: c.kv.v, bias: c.kv.vBias }),
       await prepareRope(gpu, { x: q, table: cache.rope, tableRows: cache.rows, T, nHeads: lH, headDim: hd, position }),
-      await prepareRope(gpu, { x: k, table: cache.rope, tableRows: cache.rows, T, nHeads: nKv, headDim: hd, position }),
-      await prepareKvAppend(gpu, { src: k, cache: cache.k[l], T, width: nKv * hd, position }),
-      await prepareKvAppend(gpu, { src: v, cache: cache.v[l], T, width: nKv * hd, position }),
-      await prepareAttention(gpu, { q, kCache: cache.k[l], vCache: cache.v[l], out: att, T, nHeads: lH, nKvHeads: nKv, headDim: hd, position, kvHeadOf: c?.kvHeadOf }),
+      await prepareRope(gpu, { x: k, table: cache.rope, tableRows: cache.rows, T, nHeads: lKv, headDim: hd, position }),
+      await prepareKvAppend(gpu, { src: k, cache: cache.k[l], T, width: lKv * hd, position }),
+      await prepareKvAppend(gpu, { src: v, cache: cache.v[l], T, width: lKv * hd, position }),
+      await prepareAttention(gpu, { q, kCache: cache.k[l], vCache: cache.v[l], out: att, T, nHeads: lH, nKvHeads: lKv, headDim: hd, position, kvHeadOf: c?.kvHeadOf }),
     ];
-    const oProj = [await mm(att, n.o, proj, d, lH * hd, undefined, c && { w: c.o }), await prepareResidualAdd(gpu, x, proj, T * d),
+    const oProj = [await mm(att, n.o, proj, d, lH * hd, biasOf(n.oBias, spec.oProjBias), c && { w: c.o, bias: c.oBias }),
+      await prepareResidualAdd(gpu, x, proj, T * d),
       await prepareRmsNorm(gpu, { x, weight: w(n.mlpNorm), out: xn, T, dim: d, eps: spec.rmsNormEps })];
-    const gateUp = [await mm(xn, n.gate, gate, lF, d, undefined, c && { w: c.gate }), await mm(xn, n.up, up, lF, d, undefined, c && { w: c.up }),
+    const gateUp = [await mm(xn, n.gate, gate, lF, d, biasOf(n.gateBias, mlpBias), c && { w: c.gate, bias: c.gateBias }),
+      await mm(xn, n.up, up, lF, d, biasOf(n.upBias, mlpBias), c && { w: c.up, bias: c.upBias }),
       await prepareSiluMul(gpu, { gate, up, out: act, n: T * lF })];
-    const down = [await mm(act, n.down, proj, d, lF, undefined, c && { w: c.down }), await prepareResidualAdd(gpu, x, proj, T * d)];
+    const down = [await mm(act, n.down, proj, d, lF, biasOf(n.downBias, mlpBias), c && { w: c.down, bias: c.downBias }),
+      await prepareResidualAdd(gpu, x, proj, T * d)];
     const attnNorm = await prepareRmsNorm(gpu, { x, weight: w(n.attnNorm), out: xn, T, dim: d, eps: spec.rmsNormEps });
     layers.push({
       calls: [attnNorm, ...attention, ...oProj, ...gateUp, ...down],
       capture: opts.stats ? [attnNorm, ...await stat(l, 'attnIn', xn, d), ...attention, ...await stat(l, 'oIn', att, nH * hd),
-        ...oProj, ...await stat(l, 'mlpIn', xn, d), ...gateUp, ...await stat(l, 'downIn', act, f), ...down] : [],
+        ...oProj, ...await stat(l, 'mlpIn', xn, d), ...gateUp, ...await stat(l, 'downIn', act, f)] : [],
     });
   }
   const head = [await prepareRmsNorm(gpu, { x, weight: w(tensorNames.finalNorm), out: xn, T, dim: d, eps: spec.rmsNormEps })];

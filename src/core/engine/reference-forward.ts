@@ -104,18 +104,18 @@ export function referenceLayer(spec: ModelSpec, w: ReferenceWeights, l: number, 
   hook?.('oIn', atts);
   const h1s: Float64Array[] = [], hns: Float64Array[] = [], acts: Float64Array[] = [];
   for (let t = 0; t < T; t++) {
-    const o = linear(get(w, n.o), atts[t], d, nH * hd);
+    const o = linear(get(w, n.o), atts[t], d, nH * hd, spec.oProjBias ? get(w, n.oBias) : undefined);
     const h1 = x[t].map((v, i) => v + o[i]);
     const hn = rmsNorm(h1, get(w, n.mlpNorm), spec.rmsNormEps);
-    const g = linear(get(w, n.gate), hn, f, d);
-    const u = linear(get(w, n.up), hn, f, d);
+    const g = linear(get(w, n.gate), hn, f, d, spec.mlpBias ? get(w, n.gateBias) : undefined);
+    const u = linear(get(w, n.up), hn, f, d, spec.mlpBias ? get(w, n.upBias) : undefined);
     h1s.push(h1); hns.push(hn);
     acts.push(g.map((gv, i) => (gv / (1 + Math.exp(-gv))) * u[i]));
   }
   hook?.('mlpIn', hns);
   hook?.('downIn', acts);
   return h1s.map((h1, t) => {
-    const down = linear(get(w, n.down), acts[t], d, f);
+    const down = linear(get(w, n.down), acts[t], d, f, spec.mlpBias ? get(w, n.downBias) : undefined);
     return h1.map((v, i) => v + down[i]);
   });
 }

@@ -13,10 +13,10 @@ import { plannedTensors, type WeightsWritten } from './masked-export.ts';
 import { DTYPE_BYTES, SafetensorsStreamWriter, type PlannedTensor } from './safetensors-stream.ts';
 import { copyStoredBytes, readExportBytes, storedAsExported } from './tensor-bytes.ts';
 
-type Gather = { rows: number[] } | { cols: number[] };
+export type Gather = { rows: number[] } | { cols: number[] };
 
 /** What to gather from each shrinking tensor (dense name -> kept row or column indices). */
-function gathers(model: LoadedModel, kept: KeptUnits[]): Map<string, Gather> {
+export function compactGathers(model: LoadedModel, kept: KeptUnits[]): Map<string, Gather> {
   const hd = model.spec.headDim;
   const out = new Map<string, Gather>();
   kept.forEach(({ heads, channels }, l) => {
@@ -36,7 +36,7 @@ export async function writeCompactSafetensors(model: LoadedModel, kept: KeptUnit
   metadata: Record<string, string>): Promise<WeightsWritten & { layout: CompactLayout }> {
   const layout = compactLayout(model.spec, kept);
   const tensors = plannedTensors(model, expectedShapes(layout.spec));   // compacted shapes, source dtypes
-  const plan = gathers(model, kept);
+  const plan = compactGathers(model, kept);
   const writer = new SafetensorsStreamWriter(sink, tensors, { ...metadata, prunelab_config: layout.hfCompatible ? 'standard' : 'per-layer' });
   await writer.begin();
   for (const t of tensors) await writeCompactTensor(model, t, plan.get(t.name), writer);

@@ -15,22 +15,29 @@ import { writeCompactSafetensors } from './compact-export.ts';
 import { dominantExportDtype, exportConfig } from './export-config.ts';
 import { maskSetKeepMasks, structuredKeepMasks, type KeepMasks } from './keep-masks.ts';
 import { writeMaskedSafetensors } from './masked-export.ts';
+import { ONNX_FILE, writeOnnx } from './onnx/write-onnx.ts';
 import { PRUNELAB_VERSION } from '../version.ts';
 
-export type ExportFormat = 'masked' | 'compact';
-export type ExportVariant = 'masked' | 'compact-hf' | 'compact-prunelab';
+export type ExportFormat = 'masked' | 'compact' | 'onnx';
+export type ExportVariant = 'masked' | 'compact-hf' | 'compact-prunelab' | 'onnx-compact' | 'onnx-masked';
+
+const ONNX_LOADERS = ['onnxruntime (onnxruntime-node, onnxruntime-web wasm/WebGPU, any runtime with ONNX opset 17)',
+  'prunelab ppl --model model.onnx (through onnxruntime-node)'];
 
 export const LOADERS: Record<ExportVariant, string[]> = {
   masked: ['Prunelab', 'Hugging Face transformers (AutoModelForCausalLM.from_pretrained)', 'any loader of the original architecture'],
   'compact-hf': ['Prunelab', 'Hugging Face transformers (AutoModelForCausalLM.from_pretrained)'],
   'compact-prunelab': ['Prunelab only (transformers builds every layer at the top-level widths and refuses the smaller tensors)'],
+  'onnx-compact': ONNX_LOADERS,
+  'onnx-masked': ONNX_LOADERS,
 };
 
 /** Validates a requested format against the pruning request before any work (the CLI calls this before loading
  * the model). `metric` is the unstructured method; structured requests set `structured`. */
 export function parseExportFormat(format: string, req: { structured?: string; metric?: string }): ExportFormat {
-  if (format === 'onnx') throw new BadRequest('ONNX export is not implemented yet (use --format masked or compact)');
-  if (format !== 'masked' && format !== 'compact') throw new BadRequest(`unknown export format "${format}" (expected masked or compact)`);
+  if (format !== 'masked' && format !== 'compact' && format !== 'onnx') {
+    throw new BadRequest(`unknown export format "${format}" (expected masked, compact or onnx)`);
+  }
   if (format === 'compact' && req.structured === undefined) {
     throw new BadRequest('--format compact needs structured pruning (--structured wanda-sp|magnitude-sp): unstructured ' +
       'masks leave every tensor its shape, so there is nothing to remove; use --format masked');
@@ -50,9 +57,9 @@ export function keepMasksOf(pruner: Pruner, result: PruneResult): KeepMasks {
 export interface ExportRequest {
   model: LoadedModel;
   format: ExportFormat;
-  /** masked: which weights are kept. */
+  /** masked (and onnx of an unstructured prune): which weights are kept. */
   masks?: KeepMasks;
-  /** compact: kept heads and channels per layer (a structured PruneResult's `kept`). */
+  /** compact (and onnx of a structured prune): kept heads and channels per layer (a structured PruneResult's `kept`). */
   kept?: KeptUnits[];
   /** The source's files: its config.json's extra keys are kept, its tokenizer files copied. */
   sources: ByteSource[];
@@ -70,6 +77,8 @@ export interface ExportSummary {
   loaders: string[];
   notes: string[];
   files: Array<{ name: string; bytes: number }>;
+  /** The file holding the weights: model.safetensors, or model.onnx (float32 weights and the graph). */
+  weightsFile: string;
   /** Parameters stored in model.safetensors, and weights zeroed by the masks (masked variant). */
   parameters: number;
   zeroed: number;
@@ -82,6 +91,7 @@ export async function exportPrunedModel(req: ExportRequest): Promise<ExportSumma
   const metadata = { format: 'pt', generator: `prunelab ${PRUNELAB_VERSION}`, source_fingerprint: model.fingerprint };
   const files: ExportSummary['files'] = [];
   const notes: string[] = [];
+  if (req.format === 'onnx') return exportOnnx(req, start);
   const sink = countingSink(await target.create('model.safetensors'));
   let written, spec: ModelSpec, variant: ExportVariant;
   if (req.format === 'masked') {
@@ -102,6 +112,18 @@ export async function exportPrunedModel(req: ExportRequest): Promise<ExportSumma
   const q8 = [...model.tensors.values()].filter((t) => t.dtype === 'Q8_0').length;
   if (q8 > 0) notes.push(`Q8_0 source: its ${q8} Q8_0 tensors were dequantized and written as F32 (safetensors has no Q8_0)`);
 
+  await writeConfigAndCompanions(req, spec, dtype, files, notes);
+  return {
+    format: req.format, variant, dtype, spec, fingerprint: await modelFingerprint(spec, written.tensors),
+    loaders: LOADERS[variant], notes, files, weightsFile: 'model.safetensors', parameters: parameterCount(spec), zeroed: written.zeroed,
+    seconds: (performance.now() - start) / 1000,
+  };
+}
+
+/** config.json (the exported spec over the source's keys) and the tokenizer files beside the weights. */
+async function writeConfigAndCompanions(req: ExportRequest, spec: ModelSpec, dtype: 'F32' | 'F16' | 'BF16',
+  files: ExportSummary['files'], notes: string[]): Promise<void> {
+  const { model, target } = req;
   const configSrc = model.format === 'hf-safetensors' ? req.sources.find((s) => s.name.split('/').pop() === 'config.json') : undefined;
   const sourceConfig = configSrc ? JSON.parse(await readText(configSrc)) as Record<string, unknown> : undefined;
   files.push({ name: 'config.json', bytes: await writeWholeFile(target, 'config.json', `${JSON.stringify(exportConfig(spec, dtype, sourceConfig), null, 2)}\n`) });
@@ -114,9 +136,19 @@ export async function exportPrunedModel(req: ExportRequest): Promise<ExportSumma
     files.push({ name, bytes: await copyFile(src, (c) => out.write(c)) });
     await out.close();
   }
+}
+
+/** model.onnx (compacted when structured, masked weights zeroed otherwise; float32) with config.json and the tokenizer. */
+async function exportOnnx(req: ExportRequest, start: number): Promise<ExportSummary> {
+  const sink = countingSink(await req.target.create(ONNX_FILE));
+  const written = await writeOnnx(req.model, req.kept ? { kept: req.kept } : { masks: req.masks }, sink);
+  const variant: ExportVariant = req.kept ? 'onnx-compact' : 'onnx-masked';
+  const files: ExportSummary['files'] = [{ name: ONNX_FILE, bytes: sink.bytes }];
+  const notes = [`ONNX opset 17, float32 weights (${written.nodes} nodes): input_ids [batch, sequence] int64 -> logits ` +
+    '[batch, sequence, vocab] float32, no KV cache (each call runs the whole sequence)'];
+  await writeConfigAndCompanions(req, written.spec, 'F32', files, notes);
   return {
-    format: req.format, variant, dtype, spec, fingerprint: await modelFingerprint(spec, written.tensors),
-    loaders: LOADERS[variant], notes, files, parameters: parameterCount(spec), zeroed: written.zeroed,
-    seconds: (performance.now() - start) / 1000,
+    format: 'onnx', variant, dtype: 'F32', spec: written.spec, fingerprint: written.fingerprint, loaders: LOADERS[variant], notes,
+    files, weightsFile: ONNX_FILE, parameters: written.parameters, zeroed: written.zeroed, seconds: (performance.now() - start) / 1000,
   };
 }

@@ -31,6 +31,8 @@ export interface ReportInput {
   dense: EvaluationNumbers;
   pruned: EvaluationNumbers;
   exported: ExportSummary;
+  /** The exported ONNX model evaluated by an ONNX runtime on the same windows (onnx exports, when measured). */
+  onnxEvaluation?: EvaluationNumbers & { runtime: string };
   adapter?: { vendor: string; architecture: string; description: string; isFallback: boolean };
 }
 
@@ -52,7 +54,7 @@ function methodParameters(req: PruneRequest): Record<string, unknown> {
 
 export function buildExportReport(r: ReportInput): Record<string, unknown> {
   const { result, exported } = r;
-  const weights = exported.files.find((f) => f.name === 'model.safetensors')!.bytes;
+  const weights = exported.files.find((f) => f.name === exported.weightsFile)!.bytes;
   const { trajectory, kept, seconds: pruneSeconds, ...perLayer } = result;
   return {
     prunelab: { version: PRUNELAB_VERSION, report: REPORT_VERSION },
@@ -78,7 +80,14 @@ export function buildExportReport(r: ReportInput): Record<string, unknown> {
     export: {
       format: exported.format, variant: exported.variant, dtype: exported.dtype, loaders: exported.loaders, notes: exported.notes,
       fingerprint: exported.fingerprint, parameters: exported.parameters, zeroedWeights: exported.zeroed,
-      files: exported.files, weightBytes: weights, weightBytesRatio: weights / r.sourceWeightBytes,
+      files: exported.files, weightsFile: exported.weightsFile, weightBytes: weights, weightBytesRatio: weights / r.sourceWeightBytes,
+      ...(r.onnxEvaluation ? {
+        onnx: {
+          file: exported.weightsFile, runtime: r.onnxEvaluation.runtime, perplexity: r.onnxEvaluation.ppl, nll: r.onnxEvaluation.nll,
+          tokens: r.onnxEvaluation.tokens, seconds: r.onnxEvaluation.seconds,
+          relativeToEngine: r.onnxEvaluation.ppl / r.pruned.ppl - 1,
+        },
+      } : {}),
     },
     timings: {
       pruneSeconds, denseEvalSeconds: r.dense.seconds, prunedEvalSeconds: r.pruned.seconds, exportSeconds: exported.seconds,
@@ -87,11 +96,12 @@ export function buildExportReport(r: ReportInput): Record<string, unknown> {
   };
 }
 
-/** Writes prunelab-report.json and apply_masks.py next to the exported model; returns their sizes. */
+/** Writes prunelab-report.json and apply_masks.py next to the exported model (not for ONNX exports: the script
+ * loads safetensors with transformers); returns their sizes. */
 export async function writeReportFiles(target: ExportTarget, report: Record<string, unknown>, exported: ExportSummary,
   expectedSparsity: number): Promise<Array<{ name: string; bytes: number }>> {
-  return [
-    { name: REPORT_FILE, bytes: await writeWholeFile(target, REPORT_FILE, `${JSON.stringify(report, null, 2)}\n`) },
-    { name: APPLY_MASKS_FILE, bytes: await writeWholeFile(target, APPLY_MASKS_FILE, applyMasksScript(exported.variant, expectedSparsity)) },
-  ];
+  const files = [{ name: REPORT_FILE, bytes: await writeWholeFile(target, REPORT_FILE, `${JSON.stringify(report, null, 2)}\n`) }];
+  if (exported.format === 'onnx') return files;
+  return [...files,
+    { name: APPLY_MASKS_FILE, bytes: await writeWholeFile(target, APPLY_MASKS_FILE, applyMasksScript(exported.variant, expectedSparsity)) }];
 }

@@ -63,13 +63,14 @@ export function hfConfigToSpec(c: Record<string, unknown>, file = 'config.json')
     // changes the rotary frequencies, which the kernels do not implement.
     if (kind !== 'default') throw new UnsupportedArchitecture(modelType, `rope_scaling "${String(kind)}" is not implemented (only plain RoPE, rope_scaling null)`);
   }
-  if (c.mlp_bias === true) throw new UnsupportedArchitecture(modelType, 'mlp_bias true (MLP biases) is not implemented');
+  // LlamaMLP has gate/up/down biases with mlp_bias; Mistral's and Qwen2's MLPs never do.
+  if (c.mlp_bias === true && arch !== 'llama') throw new UnsupportedArchitecture(modelType, 'mlp_bias true (MLP biases) is only implemented for llama');
   // Sliding-window attention (mistral sliding_window, qwen2 use_sliding_window) is ignored: it only changes
   // results for contexts longer than the window, far beyond the evaluation windows Prunelab uses.
 
   let attentionBias = false;
-  if (arch === 'qwen2') attentionBias = true; // Qwen2Attention always has q/k/v biases
-  else if (arch === 'llama') attentionBias = c.attention_bias === true;
+  if (arch === 'qwen2') attentionBias = true; // Qwen2Attention always has q/k/v biases (o_proj none)
+  else if (arch === 'llama') attentionBias = c.attention_bias === true; // LlamaAttention: q, k, v AND o biases
 
   const spec: ModelSpec = {
     architecture: arch,
@@ -86,6 +87,8 @@ export function hfConfigToSpec(c: Record<string, unknown>, file = 'config.json')
     // LlamaConfig / MistralConfig / Qwen2Config all default to untied (PretrainedConfig's True is overridden).
     tieWordEmbeddings: c.tie_word_embeddings === true,
     attentionBias,
+    ...(arch === 'llama' && attentionBias ? { oProjBias: true } : {}),
+    ...(arch === 'llama' && c.mlp_bias === true ? { mlpBias: true } : {}),
     bosTokenId: tokenId(c.bos_token_id),
     eosTokenId: tokenId(c.eos_token_id),
   };
@@ -106,6 +109,11 @@ export function specToHfConfig(spec: ModelSpec): Record<string, unknown> {
   if (spec.attentionBias !== (arch === 'qwen2') && arch !== 'llama') {
     throw new UnsupportedArchitecture(arch, `attentionBias ${spec.attentionBias} cannot be expressed in a ${arch} config`);
   }
+  // HF's attention_bias gives q, k, v and o biases together; o / MLP biases exist only in LlamaConfig.
+  if (arch === 'llama' ? spec.attentionBias !== !!spec.oProjBias : spec.oProjBias || spec.mlpBias) {
+    throw new UnsupportedArchitecture(arch, `q/k/v biases ${spec.attentionBias}, o_proj bias ${!!spec.oProjBias}, MLP biases ` +
+      `${!!spec.mlpBias} cannot be expressed in a ${arch} config`);
+  }
   const archName = { llama: 'LlamaForCausalLM', mistral: 'MistralForCausalLM', qwen2: 'Qwen2ForCausalLM' }[arch];
   return {
     architectures: [archName],
@@ -123,7 +131,7 @@ export function specToHfConfig(spec: ModelSpec): Record<string, unknown> {
     rope_scaling: null,
     hidden_act: 'silu',
     tie_word_embeddings: spec.tieWordEmbeddings,
-    ...(arch === 'llama' ? { attention_bias: spec.attentionBias, mlp_bias: false } : {}),
+    ...(arch === 'llama' ? { attention_bias: spec.attentionBias, mlp_bias: !!spec.mlpBias } : {}),
     bos_token_id: spec.bosTokenId,
     eos_token_id: spec.eosTokenId,
     torch_dtype: 'float32',

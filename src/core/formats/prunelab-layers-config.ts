@@ -3,7 +3,8 @@
 //   "prunelab": { "version": 1, "layers": [
 //     { "num_attention_heads": 6, "kv_head_of": [0, 1, 1, 2, 3, 3], "intermediate_size": 121 }, ... ] }
 // One entry per decoder layer: its query heads, the kv head each of them reads (query head i of layer l reads
-// k/v head kv_head_of[i]; k_proj/v_proj keep all num_key_value_heads), and its MLP width. The top-level
+// k/v head kv_head_of[i]), and its MLP width; "num_key_value_heads" (optional, default the top-level count) when
+// whole kv-groups were removed: k_proj/v_proj then have that many heads' rows and kv_head_of indexes them. The top-level
 // num_attention_heads / intermediate_size stay the dense model's (every layer is at most that wide).
 // transformers does not read this field: it builds every layer at the top-level widths and refuses the
 // smaller tensors (size mismatch), so only Prunelab loads such a folder.
@@ -38,22 +39,27 @@ export function parseLayerWidths(raw: unknown, bounds: Bounds, file = 'config.js
     };
     const numHeads = int('num_attention_heads', bounds.numHeads);
     const intermediateSize = int('intermediate_size', bounds.intermediateSize);
+    const numKvHeads = e.num_key_value_heads === undefined ? bounds.numKvHeads : int('num_key_value_heads', bounds.numKvHeads);
     const kv = e.kv_head_of;
     if (!Array.isArray(kv) || kv.length !== numHeads) {
       bad(`${at}.kv_head_of`, `must list the kv head of each of the layer's ${numHeads} query heads, got ${JSON.stringify(kv)}`);
     }
     (kv as unknown[]).forEach((k, i) => {
-      if (!Number.isSafeInteger(k) || (k as number) < 0 || (k as number) >= bounds.numKvHeads) {
-        bad(`${at}.kv_head_of[${i}]`, `must be a kv head in [0, ${bounds.numKvHeads}), got ${JSON.stringify(k)}`);
+      if (!Number.isSafeInteger(k) || (k as number) < 0 || (k as number) >= numKvHeads) {
+        bad(`${at}.kv_head_of[${i}]`, `must be a kv head in [0, ${numKvHeads}), got ${JSON.stringify(k)}`);
       }
     });
-    return { numHeads, kvHeadOf: (kv as number[]).slice(), intermediateSize };
+    return { numHeads, ...(numKvHeads !== bounds.numKvHeads ? { numKvHeads } : {}), kvHeadOf: (kv as number[]).slice(), intermediateSize };
   });
 }
 
 export function layerWidthsToConfig(layers: LayerWidths[]): Record<string, unknown> {
   return {
     version: PRUNELAB_CONFIG_VERSION,
-    layers: layers.map((w) => ({ num_attention_heads: w.numHeads, kv_head_of: w.kvHeadOf, intermediate_size: w.intermediateSize })),
+    layers: layers.map((w) => ({
+      num_attention_heads: w.numHeads,
+      ...(w.numKvHeads !== undefined ? { num_key_value_heads: w.numKvHeads } : {}),
+      kv_head_of: w.kvHeadOf, intermediate_size: w.intermediateSize,
+    })),
   };
 }

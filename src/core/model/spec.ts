@@ -19,8 +19,12 @@ export interface ModelSpec {
   rmsNormEps: number;
   ropeTheta: number;
   tieWordEmbeddings: boolean;
-  /** q/k/v projections carry biases (qwen2). */
+  /** q/k/v projections carry biases (qwen2; llama with attention_bias). */
   attentionBias: boolean;
+  /** o_proj carries a bias [d] (llama attention_bias: HF adds it with the q/k/v ones; FLAP's compensation). */
+  oProjBias?: boolean;
+  /** gate/up ([f]) and down ([d]) projections carry biases (llama mlp_bias; FLAP's compensation). */
+  mlpBias?: boolean;
   bosTokenId: number | null;
   eosTokenId: number | null;
   /**
@@ -31,18 +35,22 @@ export interface ModelSpec {
   layerWidths?: LayerWidths[];
 }
 
-/** One layer's own widths: its query heads, the kv head each of them reads, its MLP width. */
+/** One layer's own widths: its query heads, its kv heads, the kv head each query head reads, its MLP width. */
 export interface LayerWidths {
   numHeads: number;
-  /** [numHeads]: kv head read by each query head (entries in [0, numKvHeads)). */
+  /** This layer's kv heads (rows of k_proj / v_proj: numKvHeads * headDim); absent = the model's numKvHeads.
+   * Fewer when whole kv-groups were removed. */
+  numKvHeads?: number;
+  /** [numHeads]: kv head read by each query head (entries in [0, this layer's kv heads)). */
   kvHeadOf: number[];
   intermediateSize: number;
 }
 
-/** Query heads and MLP width of layer l (per-layer widths when the spec has them, else the model's). */
-export function layerShape(spec: ModelSpec, l: number): { numHeads: number; intermediateSize: number } {
+/** Query heads, kv heads and MLP width of layer l (per-layer widths when the spec has them, else the model's). */
+export function layerShape(spec: ModelSpec, l: number): { numHeads: number; numKvHeads: number; intermediateSize: number } {
   const w = spec.layerWidths?.[l];
-  return w ? { numHeads: w.numHeads, intermediateSize: w.intermediateSize } : { numHeads: spec.numHeads, intermediateSize: spec.intermediateSize };
+  return w ? { numHeads: w.numHeads, numKvHeads: w.numKvHeads ?? spec.numKvHeads, intermediateSize: w.intermediateSize }
+    : { numHeads: spec.numHeads, numKvHeads: spec.numKvHeads, intermediateSize: spec.intermediateSize };
 }
 
 /** Canonical (HF) tensor names. q/k rows are always in HF rotate_half RoPE order once decoded. */
@@ -61,6 +69,10 @@ export const tensorNames = {
       qBias: `${p}.self_attn.q_proj.bias`,
       kBias: `${p}.self_attn.k_proj.bias`,
       vBias: `${p}.self_attn.v_proj.bias`,
+      oBias: `${p}.self_attn.o_proj.bias`,
+      gateBias: `${p}.mlp.gate_proj.bias`,
+      upBias: `${p}.mlp.up_proj.bias`,
+      downBias: `${p}.mlp.down_proj.bias`,
       mlpNorm: `${p}.post_attention_layernorm.weight`,
       gate: `${p}.mlp.gate_proj.weight`,
       up: `${p}.mlp.up_proj.weight`,
@@ -72,13 +84,13 @@ export const tensorNames = {
 /** Expected shape of every tensor the engine reads, [out, in] for linear maps. */
 export function expectedShapes(spec: ModelSpec): Map<string, number[]> {
   const m = new Map<string, number[]>();
-  const { hiddenSize: d, numKvHeads: kv, headDim: hd, vocabSize: v } = spec;
+  const { hiddenSize: d, headDim: hd, vocabSize: v } = spec;
   m.set(tensorNames.embed, [v, d]);
   m.set(tensorNames.finalNorm, [d]);
   if (!spec.tieWordEmbeddings) m.set(tensorNames.lmHead, [v, d]);
   for (let i = 0; i < spec.numLayers; i++) {
     const n = tensorNames.layer(i);
-    const { numHeads: h, intermediateSize: f } = layerShape(spec, i);
+    const { numHeads: h, numKvHeads: kv, intermediateSize: f } = layerShape(spec, i);
     m.set(n.attnNorm, [d]);
     m.set(n.q, [h * hd, d]);
     m.set(n.k, [kv * hd, d]);
@@ -89,10 +101,16 @@ export function expectedShapes(spec: ModelSpec): Map<string, number[]> {
       m.set(n.kBias, [kv * hd]);
       m.set(n.vBias, [kv * hd]);
     }
+    if (spec.oProjBias) m.set(n.oBias, [d]);
     m.set(n.mlpNorm, [d]);
     m.set(n.gate, [f, d]);
     m.set(n.up, [f, d]);
     m.set(n.down, [d, f]);
+    if (spec.mlpBias) {
+      m.set(n.gateBias, [f]);
+      m.set(n.upBias, [f]);
+      m.set(n.downBias, [d]);
+    }
   }
   return m;
 }

@@ -50,7 +50,30 @@ export class CalibrationRun {
 
   /** SparseGPT's plan (see attachSparseGpt), used instead of `plan` while attached. */
   private sparseGptPlan: ForwardPlan | null = null;
-  private get active(): ForwardPlan { return this.sparseGptPlan ?? this.plan; }
+  /** A plan reading bias overrides (see attachBiases), used instead of `plan` while attached. */
+  private biasPlan: ForwardPlan | null = null;
+  private get active(): ForwardPlan { return this.sparseGptPlan ?? this.biasPlan ?? this.plan; }
+
+  /** Calibration tokens every layer's statistics are summed over. */
+  get tokens(): number { return this.windows.length * this.plan.T; }
+
+  /**
+   * From now on the windows run through a plan that reads these biases by canonical bias name (FLAP's
+   * compensated o_proj / down_proj biases; their contents may change between calls). The caller owns the
+   * buffers and must call detachBiases before destroying them.
+   */
+  async attachBiases(biases: ReadonlyMap<string, GPUBuffer>): Promise<void> {
+    const { gpu, spec, weights, matmulVariant } = this.engine;
+    const plan = await createForwardPlan(gpu, spec, weights, this.cache, this.plan.T, matmulVariant,
+      { masks: this.masks.buffers, stats: this.stats, biases });
+    this.detachBiases();
+    this.biasPlan = plan;
+  }
+
+  detachBiases(): void {
+    this.biasPlan?.destroy();
+    this.biasPlan = null;
+  }
 
   /**
    * From now on the windows run through a plan that reads these weight overrides (SparseGPT's updated maps) and,
@@ -134,6 +157,7 @@ export class CalibrationRun {
 
   destroy(): void {
     this.detachSparseGpt();
+    this.detachBiases();
     this.plan.destroy();
     this.cache.destroy();
     this.stream.destroy();

@@ -1,6 +1,8 @@
-// Compaction for structured pruning: per layer, the kept heads' rows of q (and its bias) and columns of o, and
-// the kept channels' rows of gate / up and columns of down are gathered on the GPU from the DENSE weights (never
-// modified) into new, smaller buffers that the forward plan reads. A new selection builds a new set.
+// Compaction for structured pruning: per layer, the kept heads' rows of q (and its bias) and columns of o, the
+// kept kv heads' rows of k / v (when whole kv-groups went), and the kept channels' rows of gate / up (and their
+// biases) and columns of down are gathered on the GPU from the DENSE weights (never modified) into new, smaller
+// buffers that the forward plan reads; FLAP's compensated o / down biases ([d] each) are uploaded. A new selection
+// builds a new set.
 import type { Gpu } from '../gpu/device.ts';
 import { createStorageBuffer } from '../gpu/buffers.ts';
 import type { GpuWeights } from '../engine/gpu-weights.ts';
@@ -10,8 +12,28 @@ import { runCalls, type KernelCall } from '../kernels/kernel-call.ts';
 import type { ModelSpec } from '../model/spec.ts';
 import { tensorNames } from '../model/spec.ts';
 
-/** What one layer keeps: ascending query-head and MLP-channel indices. */
-export interface KeptUnits { heads: number[]; channels: number[] }
+/** What one layer keeps: ascending query-head and MLP-channel indices, and what its pruning changed besides. */
+export interface KeptUnits {
+  heads: number[];
+  channels: number[];
+  /** Kept kv heads (ascending) when whole kv-groups were removed; absent = every kv head kept. */
+  kvHeads?: number[];
+  /** FLAP's bias compensation: the layer's whole o_proj / down_proj bias [d] (its own, if any, plus
+   * W[:, removed] @ mean(x_removed)), f32 values; absent = the layer's biases are unchanged. */
+  oBias?: number[];
+  downBias?: number[];
+}
+
+/** Kv head index, among the layer's kept kv heads, of each kept query head. [heads.length] */
+export function keptKvHeadOf(kept: KeptUnits, numHeads: number, numKvHeads: number): number[] {
+  const group = numHeads / numKvHeads;
+  const kvIndex = new Map((kept.kvHeads ?? Array.from({ length: numKvHeads }, (_, g) => g)).map((g, i) => [g, i]));
+  return kept.heads.map((h) => {
+    const i = kvIndex.get(Math.floor(h / group));
+    if (i === undefined) throw new Error(`query head ${h} is kept but its kv head ${Math.floor(h / group)} is not`);
+    return i;
+  });
+}
 
 export class CompactedLayers {
   private constructor(readonly layers: CompactLayer[], private readonly owned: GPUBuffer[]) {}
@@ -43,16 +65,31 @@ export class CompactedLayers {
         const headIdx = await buf(`layer ${l} kept head dims [${H * hd}]`, H * hd, headDims, scratch);
         const chanIdx = await buf(`layer ${l} kept channels [${F}]`, F,
           Uint32Array.from({ length: F }, (_, i) => (i < channels.length ? channels[i] : GATHER_PAD)), scratch);
-        const group = nH / nKv;
+        const qkv = spec.attentionBias, mlp = spec.mlpBias;
+        const kvHeads = kept[l].kvHeads, Kv = kvHeads?.length ?? nKv;
+        // A FLAP-compensated bias is uploaded ([d], tiny); else the model's own bias, if any, is read as it is.
+        const bias = (values: number[] | undefined, own: string, has: boolean | undefined) =>
+          values ? buf(`layer ${l} ${own} [${d}]`, d, new Uint32Array(Float32Array.from(values).buffer)) : has ? w(own) : undefined;
         const layer: CompactLayer = {
           nHeads: H, ffn: F,
           q: await buf(`layer ${l} q compact [${H * hd}, ${d}]`, H * hd * d),
-          qBias: spec.attentionBias ? await buf(`layer ${l} q bias compact [${H * hd}]`, H * hd) : undefined,
+          qBias: qkv ? await buf(`layer ${l} q bias compact [${H * hd}]`, H * hd) : undefined,
+          kv: Kv === nKv ? undefined : {
+            nKvHeads: Kv,
+            k: await buf(`layer ${l} k compact [${Kv * hd}, ${d}]`, Kv * hd * d),
+            v: await buf(`layer ${l} v compact [${Kv * hd}, ${d}]`, Kv * hd * d),
+            kBias: qkv ? await buf(`layer ${l} k bias compact [${Kv * hd}]`, Kv * hd) : undefined,
+            vBias: qkv ? await buf(`layer ${l} v bias compact [${Kv * hd}]`, Kv * hd) : undefined,
+          },
           o: await buf(`layer ${l} o compact [${d}, ${H * hd}]`, d * H * hd),
+          oBias: await bias(kept[l].oBias, n.oBias, spec.oProjBias),
           gate: await buf(`layer ${l} gate compact [${F}, ${d}]`, F * d),
           up: await buf(`layer ${l} up compact [${F}, ${d}]`, F * d),
+          gateBias: mlp ? await buf(`layer ${l} gate bias compact [${F}]`, F) : undefined,
+          upBias: mlp ? await buf(`layer ${l} up bias compact [${F}]`, F) : undefined,
           down: await buf(`layer ${l} down compact [${d}, ${F}]`, d * F),
-          kvHeadOf: await buf(`layer ${l} kvHeadOf [${H}]`, H, Uint32Array.from(heads, (h) => Math.floor(h / group))),
+          downBias: await bias(kept[l].downBias, n.downBias, mlp),
+          kvHeadOf: await buf(`layer ${l} kvHeadOf [${H}]`, H, Uint32Array.from(keptKvHeadOf(kept[l], nH, nKv))),
         };
         const g = (src: string, srcRows: number, srcCols: number, rowIdx: GPUBuffer, colIdx: GPUBuffer,
           out: GPUBuffer, rows: number, cols: number) =>
@@ -65,6 +102,18 @@ export class CompactedLayers {
           await g(n.down, d, f, allD, chanIdx, layer.down, d, F),
         );
         if (layer.qBias) calls.push(await g(n.qBias, nH * hd, 1, headIdx, zero, layer.qBias, H * hd, 1));
+        if (layer.gateBias) calls.push(await g(n.gateBias, f, 1, chanIdx, zero, layer.gateBias, F, 1));
+        if (layer.upBias) calls.push(await g(n.upBias, f, 1, chanIdx, zero, layer.upBias, F, 1));
+        if (layer.kv) {
+          // k / v rows of kv head g are g*hd .. g*hd+hd-1.
+          const kvDims = Uint32Array.from(kvHeads!.flatMap((g) => Array.from({ length: hd }, (_, i) => g * hd + i)));
+          const kvIdx = await buf(`layer ${l} kept kv dims [${Kv * hd}]`, Kv * hd, kvDims, scratch);
+          const { k, v, kBias, vBias } = layer.kv;
+          calls.push(await g(n.k, nKv * hd, d, kvIdx, allD, k, Kv * hd, d), await g(n.v, nKv * hd, d, kvIdx, allD, v, Kv * hd, d));
+          if (kBias && vBias) {
+            calls.push(await g(n.kBias, nKv * hd, 1, kvIdx, zero, kBias, Kv * hd, 1), await g(n.vBias, nKv * hd, 1, kvIdx, zero, vBias, Kv * hd, 1));
+          }
+        }
         layers.push(layer);
       }
       await runCalls(gpu, calls);

@@ -32,6 +32,11 @@ export interface PruneRequest {
   /** Structured pruning instead of weight masks: sparsity = fraction of heads and of MLP channels removed per
    * layer; `metric` is then unused; allocation uniform or an explicit vector. */
   structured?: StructuredMetric;
+  /** Structured only: remove whole kv-groups (their k, v rows and all their query heads), floor(p_l * numKvHeads)
+   * groups per layer (a group's score = the sum of its query heads' scores), instead of single query heads. */
+  kvGroups?: boolean;
+  /** FLAP only: add W[:, removed] @ mean(x_removed) to o_proj / down_proj's biases (default true). */
+  biasCompensation?: boolean;
 }
 
 /** Parses "2:4" into { n: 2, m: 4 }. */
@@ -59,10 +64,14 @@ export function validateRequest(req: PruneRequest, numLayers: number): void {
   }
   if (req.structured !== undefined) {
     if (!STRUCTURED_METRICS.includes(req.structured)) {
-      throw new BadRequest(`unknown structured method "${String(req.structured)}" (expected ${STRUCTURED_METRICS.join(' or ')})`);
+      throw new BadRequest(`unknown structured method "${String(req.structured)}" (expected ${STRUCTURED_METRICS.join(', ')})`);
     }
     if (req.nm) throw new BadRequest('structured pruning removes whole heads and channels: it cannot be combined with N:M');
     if (!Array.isArray(a) && a !== 'uniform') throw new BadRequest(`structured pruning supports uniform or explicit allocations, not ${a}`);
+  }
+  if (req.kvGroups && req.structured === undefined) throw new BadRequest('kvGroups (--kv-groups) needs structured pruning (--structured ...)');
+  if (req.biasCompensation !== undefined && req.structured !== 'flap') {
+    throw new BadRequest('bias compensation is part of FLAP (--structured flap); other methods leave the biases unchanged');
   }
   if (req.nm && a !== 'uniform') throw new BadRequest('N:M patterns fix the sparsity of every layer: use --alloc uniform');
   if (req.structured === undefined && !METRICS.includes(req.metric)) {

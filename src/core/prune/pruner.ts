@@ -137,6 +137,7 @@ export class Pruner {
     this.engine.setCompactLayers(null);
     this.engine.setMasks(this.masks.buffers);
     const kept = await selectStructured(this.engine, this.masks, this.calib, req.structured!, allocation, {
+      kvGroups: req.kvGroups, biasCompensation: req.biasCompensation,
       signal: opts.signal, onLayer: (l) => opts.onProgress?.({ phase: 'structured prune', done: l + 1, total: L }),
     });
     const compacted = await CompactedLayers.create(gpu, spec, weights, kept);
@@ -144,10 +145,10 @@ export class Pruner {
     this.compacted = compacted;
     this.engine.setMasks(null);
     this.engine.setCompactLayers(compacted.layers);
-    // Fraction of the seven maps' weights removed (k, v are never removed).
+    // Fraction of the seven maps' weights removed (k, v only with whole kv-groups).
     const { hiddenSize: d, intermediateSize: f, numHeads: nH, numKvHeads: nKv, headDim: hd } = spec;
     const total = d * hd * (2 * nH + 2 * nKv) + 3 * d * f;
-    const achievedSparsity = kept.map((k) => 1 - (d * hd * (2 * k.heads.length + 2 * nKv) + 3 * d * k.channels.length) / total);
+    const achievedSparsity = kept.map((k) => 1 - (d * hd * (2 * k.heads.length + 2 * (k.kvHeads?.length ?? nKv)) + 3 * d * k.channels.length) / total);
     return { allocation, achievedSparsity, kept, seconds: (performance.now() - start) / 1000 };
   }
 

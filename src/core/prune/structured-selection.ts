@@ -1,18 +1,23 @@
 // Structured pruning (ALGORITHMS.md "Structured pruning"): per-column scores of o_proj / down_proj (computed on
 // the GPU by kernels/column-scores.ts; columnScores here is its float64 reference), head and channel scores from
-// them, and which heads / channels a layer keeps (CPU: a sort of nH + f numbers per layer).
+// them, and which heads / kv-groups / channels a layer keeps (CPU: a sort of nH + f numbers per layer).
 import { BadRequest } from '../errors.ts';
 
-export type StructuredMetric = 'wanda-sp' | 'magnitude-sp';
-export const STRUCTURED_METRICS: readonly StructuredMetric[] = ['wanda-sp', 'magnitude-sp'];
+export type StructuredMetric = 'wanda-sp' | 'magnitude-sp' | 'flap';
+export const STRUCTURED_METRICS: readonly StructuredMetric[] = ['wanda-sp', 'magnitude-sp', 'flap'];
+
+/** Sums and token count of a map's input (FLAP's mean and variance). */
+export interface ColumnSums { sum: ArrayLike<number>; tokens: number }
 
 /**
- * Float64 reference of the column-scores kernel. Score of every input column j of W ([rows, cols], [out, in]): wanda-sp mean_i |W_ij| * sqrt(sq[j]);
- * magnitude-sp the column's L2 norm sqrt(sum_i W_ij^2).
+ * Float64 reference of the column-scores kernel. Score of every input column j of W ([rows, cols], [out, in]):
+ * wanda-sp mean_i |W_ij| * sqrt(sq[j]); magnitude-sp the column's L2 norm sqrt(sum_i W_ij^2); flap (An et al.
+ * 2024's fluctuation) var_j * sum_i W_ij^2 with var_j = sq[j] / n - (sum[j] / n)^2 over the n calibration tokens.
  */
 export function columnScores(W: Float32Array, rows: number, cols: number, metric: StructuredMetric,
-  sq?: ArrayLike<number>): Float64Array {
-  if (metric === 'wanda-sp' && !sq) throw new Error('wanda-sp column scores need the input statistics');
+  sq?: ArrayLike<number>, sums?: ColumnSums): Float64Array {
+  if (metric !== 'magnitude-sp' && !sq) throw new Error(`${metric} column scores need the input statistics`);
+  if (metric === 'flap' && !sums) throw new Error('flap column scores need the input sums and token count');
   const acc = new Float64Array(cols);
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
@@ -20,7 +25,12 @@ export function columnScores(W: Float32Array, rows: number, cols: number, metric
       acc[j] += metric === 'wanda-sp' ? Math.abs(w) : w * w;
     }
   }
-  return acc.map((a, j) => (metric === 'wanda-sp' ? (a / rows) * Math.sqrt(Math.max(0, sq![j])) : Math.sqrt(a)));
+  return acc.map((a, j) => {
+    if (metric === 'wanda-sp') return (a / rows) * Math.sqrt(Math.max(0, sq![j]));
+    if (metric === 'magnitude-sp') return Math.sqrt(a);
+    const mean = sums!.sum[j] / sums!.tokens;
+    return Math.max(0, sq![j] / sums!.tokens - mean * mean) * a;
+  });
 }
 
 /** A head's score: the sum of its headDim consecutive column scores. [nHeads] */
@@ -66,7 +76,26 @@ export function keptHeads(scores: ArrayLike<number>, nKvHeads: number, remove: n
   if (removed.size < remove) {
     throw new BadRequest(`layer ${layer}: removing ${remove} of ${nHeads} attention heads would leave a kv-group ` +
       `(${group} query heads share each of ${nKvHeads} kv heads) with no query head; at most ${nHeads - nKvHeads} ` +
-      'heads can be removed (removing whole kv-groups is not supported yet)');
+      'heads can be removed (or remove whole kv-groups: kvGroups option, CLI --kv-groups)');
   }
   return Array.from({ length: nHeads }, (_, i) => i).filter((i) => !removed.has(i));
+}
+
+/**
+ * Whole kv-groups removed (the kvGroups option): a group's score is the sum of its query heads' scores; the
+ * `removeGroups` lowest-scoring groups go with all their query heads (ties: lower index first). Returns the kept
+ * query heads and kv heads, ascending.
+ */
+export function keptKvGroups(headScores: ArrayLike<number>, nKvHeads: number, removeGroups: number, layer = 0):
+  { heads: number[]; kvHeads: number[] } {
+  const group = headScores.length / nKvHeads;
+  if (removeGroups >= nKvHeads) throw new BadRequest(`layer ${layer}: removing ${removeGroups} of ${nKvHeads} kv-groups leaves none`);
+  const groupScores = Array.from({ length: nKvHeads }, (_, g) => {
+    let s = 0;
+    for (let i = 0; i < group; i++) s += headScores[g * group + i];
+    return s;
+  });
+  const gone = new Set(ascending(groupScores).slice(0, removeGroups));
+  const kvHeads = Array.from({ length: nKvHeads }, (_, g) => g).filter((g) => !gone.has(g));
+  return { heads: kvHeads.flatMap((g) => Array.from({ length: group }, (_, i) => g * group + i)), kvHeads };
 }

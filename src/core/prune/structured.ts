@@ -1,7 +1,9 @@
-// Structured pruning (Wanda-sp / magnitude-sp, ALGORITHMS.md), sequential like Wanda: for each layer, its
+// Structured pruning (Wanda-sp / magnitude-sp / FLAP, ALGORITHMS.md), sequential like Wanda: for each layer, its
 // statistics come from the calibration stream with the layers before it already pruned; its o / down columns are
-// scored on the GPU, and heads and channels selected on the CPU from those scores; the selection is written as masks (zero rows of q / gate / up, zero columns of o /
-// down, which computes the same function as removing them) so the stream advances through the pruned layer.
+// scored on the GPU, and heads (or whole kv-groups) and channels selected on the CPU from those scores; the
+// selection is written as masks (zero rows of q / k / v / gate / up, zero columns of o / down, which computes the
+// same function as removing them) so the stream advances through the pruned layer. FLAP's bias compensation
+// (compensation.ts) is added to o_proj / down_proj's biases, which the stream then reads too.
 // At the end the kept rows / columns are gathered into compacted buffers, and the engine evaluates those:
 // fewer heads and a narrower MLP per layer, so the pruned model really computes less.
 import { BadRequest, Cancelled } from '../errors.ts';
@@ -13,18 +15,29 @@ import { tensorNames } from '../model/spec.ts';
 import type { CalibrationRun } from './calibration.ts';
 import type { MaskSet } from './mask-set.ts';
 import type { KeptUnits } from './compaction.ts';
+import { OutputBiases } from './compensation.ts';
 import {
-  headScores, keptChannels, keptHeads, removedCount, type StructuredMetric,
+  headScores, keptChannels, keptHeads, keptKvGroups, removedCount, type StructuredMetric,
 } from './structured-selection.ts';
 
+export interface StructuredOptions {
+  /** Remove whole kv-groups (k, v rows and all their query heads): floor(p_l * numKvHeads) groups per layer. */
+  kvGroups?: boolean;
+  /** FLAP's bias compensation (FLAP only; default on). */
+  biasCompensation?: boolean;
+  signal?: AbortSignal;
+  onLayer?: (l: number) => void;
+}
+
 /** Throws BadRequest before any GPU work when some layer's head count cannot be met under GQA. */
-export function checkStructuredAllocation(numHeads: number, numKvHeads: number, alloc: readonly number[]): void {
+export function checkStructuredAllocation(numHeads: number, numKvHeads: number, alloc: readonly number[], kvGroups = false): void {
+  if (kvGroups) return; // floor(p * numKvHeads) < numKvHeads for every p < 1: a group always stays
   alloc.forEach((p, l) => {
     const remove = removedCount(p, numHeads);
     if (remove > numHeads - numKvHeads) {
       throw new BadRequest(`layer ${l}: removing ${remove} of ${numHeads} attention heads would leave a kv-group ` +
-        `with no query head (${numKvHeads} kv heads, so at most ${numHeads - numKvHeads} heads can go; removing ` +
-        'whole kv-groups is not supported yet)');
+        `with no query head (${numKvHeads} kv heads, so at most ${numHeads - numKvHeads} heads can go); to remove ` +
+        'whole kv-groups instead, use the kvGroups option (CLI --kv-groups)');
     }
   });
 }
@@ -40,32 +53,38 @@ function rowColBits(N: number, K: number, keepRow: (i: number) => boolean, keepC
   return bits;
 }
 
-/** Writes layer l's structured selection into its masks (k, v stay dense: every kv head is still read). */
+/** Writes layer l's structured selection into its masks (k, v stay dense unless whole kv-groups went). */
 function writeStructuredMasks(engine: Engine, masks: MaskSet, l: number, kept: KeptUnits): void {
   const hd = engine.spec.headDim;
   const heads = new Set(kept.heads), channels = new Set(kept.channels);
+  const kvHeads = new Set(kept.kvHeads ?? Array.from({ length: engine.spec.numKvHeads }, (_, g) => g));
   const all = () => true;
   const head = (i: number) => heads.has(Math.floor(i / hd));
+  const kvHead = (i: number) => kvHeads.has(Math.floor(i / hd));
   const chan = (i: number) => channels.has(i);
   for (const e of masks.layers[l]) {
     const { N, K, module } = e.map;
     const bits = module === 'q' ? rowColBits(N, K, head, all) : module === 'o' ? rowColBits(N, K, all, head)
-      : module === 'gate' || module === 'up' ? rowColBits(N, K, chan, all) : module === 'down' ? rowColBits(N, K, all, chan)
-        : rowColBits(N, K, all, all);
+      : module === 'k' || module === 'v' ? rowColBits(N, K, kvHead, all)
+        : module === 'gate' || module === 'up' ? rowColBits(N, K, chan, all) : module === 'down' ? rowColBits(N, K, all, chan)
+          : rowColBits(N, K, all, all);
     engine.gpu.device.queue.writeBuffer(e.mask, 0, bits);
   }
 }
 
 /** Runs the sequential structured selection; the calibration plan reads `masks`. Returns what each layer keeps. */
 export async function selectStructured(engine: Engine, masks: MaskSet, calib: CalibrationRun, metric: StructuredMetric,
-  alloc: readonly number[], opts: { signal?: AbortSignal; onLayer?: (l: number) => void } = {}): Promise<KeptUnits[]> {
+  alloc: readonly number[], opts: StructuredOptions = {}): Promise<KeptUnits[]> {
   const { spec, gpu } = engine;
   const { hiddenSize: d, intermediateSize: f, numHeads: nH, numKvHeads: nKv, headDim: hd } = spec;
-  checkStructuredAllocation(nH, nKv, alloc);
+  checkStructuredAllocation(nH, nKv, alloc, opts.kvGroups);
+  const compensate = metric === 'flap' && opts.biasCompensation !== false;
   const out: KeptUnits[] = [];
   const oScores = await createStorageBuffer(gpu, 'o column scores', nH * hd * 4);   // [nH*hd]
   const downScores = await createStorageBuffer(gpu, 'down column scores', f * 4);   // [f]
+  const biases = compensate ? await OutputBiases.create(engine) : null;
   try {
+    if (biases) await calib.attachBiases(biases.byName);
     await calib.embed();
     for (let l = 0; l < spec.numLayers; l++) {
       if (opts.signal?.aborted) throw new Cancelled('structured pruning');
@@ -74,23 +93,30 @@ export async function selectStructured(engine: Engine, masks: MaskSet, calib: Ca
       // Column scores of the dense o [d, nH*hd] and down [d, f] on the GPU; only the [K] scores come back.
       const n = tensorNames.layer(l);
       const w = (name: string) => engine.weights.tensors.get(name)!;
-      const wanda = metric === 'wanda-sp';
+      const stats = metric === 'magnitude-sp' ? undefined : calib.stats[l];
+      const tokens = calib.tokens;
       await runCalls(gpu, [
-        await prepareColumnScores(gpu, { w: w(n.o), sq: wanda ? calib.stats[l].oIn : undefined, out: oScores, N: d, K: nH * hd, metric }),
-        await prepareColumnScores(gpu, { w: w(n.down), sq: wanda ? calib.stats[l].downIn : undefined, out: downScores, N: d, K: f, metric }),
+        await prepareColumnScores(gpu, { w: w(n.o), sq: stats?.oIn, out: oScores, N: d, K: nH * hd, metric, tokens }),
+        await prepareColumnScores(gpu, { w: w(n.down), sq: stats?.downIn, out: downScores, N: d, K: f, metric, tokens }),
       ]);
       const heads = headScores(await readF32(gpu, oScores, nH * hd), nH, hd);
       const channels = await readF32(gpu, downScores, f);
-      const kept = {
-        heads: keptHeads(heads, nKv, removedCount(alloc[l], nH), l),
+      const kept: KeptUnits = {
+        ...(opts.kvGroups ? keptKvGroups(heads, nKv, removedCount(alloc[l], nKv), l) : { heads: keptHeads(heads, nKv, removedCount(alloc[l], nH), l) }),
         channels: keptChannels(channels, removedCount(alloc[l], f)),
       };
       writeStructuredMasks(engine, masks, l, kept);
+      if (biases) await biases.compensate(l, kept, calib);
       await calib.advance(l);
       out.push(kept);
       opts.onLayer?.(l);
     }
+    if (biases) {
+      for (let l = 0; l < spec.numLayers; l++) Object.assign(out[l], await biases.read(l));
+    }
   } finally {
+    if (biases) calib.detachBiases();
+    biases?.destroy();
     oScores.destroy();
     downScores.destroy();
   }

@@ -13,4 +13,6 @@ export {
 } from './allocation.ts';
 export { referenceMrp, type MrpOptions, type MrpPoint, type MrpResult } from './mrp.ts';
 export { referencePerplexity, achievedSparsity } from './evaluation.ts';
-export { referenceStructuredPrune, referenceLayerSelection, type LayerKept, type StructuredMetric } from './structured.ts';
+export {
+  referenceStructuredPrune, referenceLayerSelection, type LayerKept, type StructuredMetric, type StructuredOptions,
+} from './structured.ts';

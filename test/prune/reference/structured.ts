@@ -1,21 +1,32 @@
 // Float64 oracle for structured pruning (ALGORITHMS.md "Structured pruning"), independent of src/core/prune:
-// removing a head = zeroing its rows of q (and bias) and its columns of o; removing an MLP channel = zeroing its
-// rows of gate and up and its column of down. Sequential like Wanda: layer l is scored on calibration inputs that
+// removing a head = zeroing its rows of q (and bias) and its columns of o; removing a kv-group also zeroes its
+// rows of k and v; removing an MLP channel = zeroing its rows of gate and up and its column of down. FLAP adds
+// the bias compensation W[:, removed] @ mean(x_removed) to o / down biases. Sequential like Wanda: layer l is scored on calibration inputs that
 // went through the already-pruned layers < l (layer l itself dense while measured).
 import type { ModelSpec } from '../../../src/core/model/spec.ts';
 import { tensorNames } from '../../../src/core/model/spec.ts';
 import { referenceLayer, type ReferenceWeights } from '../../../src/core/engine/reference-forward.ts';
-import { accumulateInto, embedWindows, emptyLayerStats, type LayerStats } from './stats.ts';
+import { accumulateInto, embedWindows, emptyLayerStats, type InputStats, type LayerStats } from './stats.ts';
 import { checkSparsities, copyWeights } from './sequential.ts';
 
-export type StructuredMetric = 'wanda-sp' | 'magnitude-sp';
-export interface LayerKept { heads: number[]; channels: number[] }
+export type StructuredMetric = 'wanda-sp' | 'magnitude-sp' | 'flap';
+export interface LayerKept { heads: number[]; channels: number[]; kvHeads?: number[] }
+export interface StructuredOptions {
+  /** Remove floor(p * numKvHeads) whole kv-groups (score = sum of their query heads' scores) instead of heads. */
+  kvGroups?: boolean;
+  /** FLAP: add W[:, removed] @ mean(x_removed) to the o / down biases (default true for flap). */
+  biasCompensation?: boolean;
+}
 
-/** Per input column of W ([rows, cols]): wanda-sp mean_i |W_ij| sqrt(sq_j); magnitude-sp sqrt(sum_i W_ij^2). */
-function columnScore(W: Float64Array, rows: number, cols: number, j: number, metric: StructuredMetric, sq?: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < rows; i++) s += metric === 'wanda-sp' ? Math.abs(W[i * cols + j]) : W[i * cols + j] ** 2;
-  return metric === 'wanda-sp' ? (s / rows) * Math.sqrt(sq![j]) : Math.sqrt(s);
+/** Per input column of W ([rows, cols]): wanda-sp mean_i |W_ij| sqrt(sq_j); magnitude-sp sqrt(sum_i W_ij^2);
+ * flap var_j * sum_i W_ij^2 with var_j the population variance of input j over the calibration tokens. */
+function columnScore(W: Float64Array, rows: number, cols: number, j: number, metric: StructuredMetric, s: InputStats): number {
+  let acc = 0;
+  for (let i = 0; i < rows; i++) acc += metric === 'wanda-sp' ? Math.abs(W[i * cols + j]) : W[i * cols + j] ** 2;
+  if (metric === 'wanda-sp') return (acc / rows) * Math.sqrt(s.sq[j]);
+  if (metric === 'magnitude-sp') return Math.sqrt(acc);
+  const mean = s.sum[j] / s.tokens;
+  return (s.sq[j] / s.tokens - mean * mean) * acc;
 }
 
 /** Unit indices sorted by (score, index) ascending. */
@@ -23,21 +34,30 @@ function byScore(scores: number[]): number[] {
   return scores.map((s, i) => [s, i]).sort((a, b) => (a[0] !== b[0] ? a[0] - b[0] : a[1] - b[1])).map((p) => p[1]);
 }
 
-/** Which heads and channels layer l keeps at rate p (GQA: a group never loses its last query head). */
+/** Which heads (or kv-groups) and channels layer l keeps at rate p (GQA: a group never loses its last query head
+ * unless whole groups go). */
 export function referenceLayerSelection(spec: ModelSpec, dense: ReferenceWeights, l: number, stats: LayerStats,
-  p: number, metric: StructuredMetric): LayerKept {
+  p: number, metric: StructuredMetric, kvGroups = false): LayerKept {
   const { hiddenSize: d, intermediateSize: f, numHeads: nH, numKvHeads: nKv, headDim: hd } = spec;
   const n = tensorNames.layer(l);
   const o = dense.get(n.o)!, down = dense.get(n.down)!;
   const headScore: number[] = [];
   for (let h = 0; h < nH; h++) {
     let s = 0;
-    for (let c = h * hd; c < (h + 1) * hd; c++) s += columnScore(o, d, nH * hd, c, metric, stats.oIn.sq);
+    for (let c = h * hd; c < (h + 1) * hd; c++) s += columnScore(o, d, nH * hd, c, metric, stats.oIn);
     headScore.push(s);
   }
-  const chanScore = Array.from({ length: f }, (_, j) => columnScore(down, d, f, j, metric, stats.downIn.sq));
+  const chanScore = Array.from({ length: f }, (_, j) => columnScore(down, d, f, j, metric, stats.downIn));
+  const goneChannels = new Set(byScore(chanScore).slice(0, Math.floor(p * f + 1e-9)));
+  const channels = [...Array(f).keys()].filter((j) => !goneChannels.has(j));
   const group = nH / nKv;
-  const removeHeads = Math.floor(p * nH + 1e-9), removeChannels = Math.floor(p * f + 1e-9);
+  if (kvGroups) {
+    const groupScore = Array.from({ length: nKv }, (_, g) => headScore.slice(g * group, (g + 1) * group).reduce((a, b) => a + b, 0));
+    const goneGroups = new Set(byScore(groupScore).slice(0, Math.floor(p * nKv + 1e-9)));
+    const kvHeads = [...Array(nKv).keys()].filter((g) => !goneGroups.has(g));
+    return { heads: [...Array(nH).keys()].filter((h) => !goneGroups.has(Math.floor(h / group))), channels, kvHeads };
+  }
+  const removeHeads = Math.floor(p * nH + 1e-9);
   const removed = new Set<number>();
   const inGroup = new Array(nKv).fill(group);
   for (const h of byScore(headScore)) {
@@ -45,29 +65,54 @@ export function referenceLayerSelection(spec: ModelSpec, dense: ReferenceWeights
     if (inGroup[Math.floor(h / group)] > 1) { inGroup[Math.floor(h / group)]--; removed.add(h); }
   }
   if (removed.size !== removeHeads) throw new RangeError(`layer ${l}: cannot remove ${removeHeads} heads under GQA`);
-  const goneChannels = new Set(byScore(chanScore).slice(0, removeChannels));
-  return {
-    heads: [...Array(nH).keys()].filter((h) => !removed.has(h)),
-    channels: [...Array(f).keys()].filter((j) => !goneChannels.has(j)),
-  };
+  return { heads: [...Array(nH).keys()].filter((h) => !removed.has(h)), channels };
 }
 
-/** Writes layer l of `target` as the dense layer with the removed heads / channels zeroed. */
-function writeStructuredLayer(spec: ModelSpec, dense: ReferenceWeights, target: ReferenceWeights, l: number, kept: LayerKept): void {
+/** FLAP's compensation of layer l: o / down biases [d] = own (or 0) + W[:, removed] @ (sum_removed / tokens). */
+function compensatedBiases(spec: ModelSpec, dense: ReferenceWeights, l: number, stats: LayerStats, kept: LayerKept):
+  { o: Float64Array; down: Float64Array } {
   const { hiddenSize: d, intermediateSize: f, numHeads: nH, headDim: hd } = spec;
   const n = tensorNames.layer(l);
   const heads = new Set(kept.heads), channels = new Set(kept.channels);
+  const bias = (W: Float64Array, K: number, s: InputStats, removed: (j: number) => boolean, own?: Float64Array) => {
+    const b = new Float64Array(d);
+    for (let i = 0; i < d; i++) {
+      let acc = own ? own[i] : 0;
+      for (let j = 0; j < K; j++) if (removed(j)) acc += W[i * K + j] * (s.sum[j] / s.tokens);
+      b[i] = acc;
+    }
+    return b;
+  };
+  return {
+    o: bias(dense.get(n.o)!, nH * hd, stats.oIn, (j) => !heads.has(Math.floor(j / hd)), spec.oProjBias ? dense.get(n.oBias) : undefined),
+    down: bias(dense.get(n.down)!, f, stats.downIn, (j) => !channels.has(j), spec.mlpBias ? dense.get(n.downBias) : undefined),
+  };
+}
+
+/** Writes layer l of `target` as the dense layer with the removed heads / kv heads / channels zeroed. */
+function writeStructuredLayer(spec: ModelSpec, dense: ReferenceWeights, target: ReferenceWeights, l: number, kept: LayerKept): void {
+  const { hiddenSize: d, intermediateSize: f, numHeads: nH, numKvHeads: nKv, headDim: hd } = spec;
+  const n = tensorNames.layer(l);
+  const heads = new Set(kept.heads), channels = new Set(kept.channels);
+  const kvHeads = new Set(kept.kvHeads ?? [...Array(nKv).keys()]);
   const q = dense.get(n.q)!.slice(), o = dense.get(n.o)!.slice();      // q [nH*hd, d], o [d, nH*hd]
+  const k = dense.get(n.k)!.slice(), v = dense.get(n.v)!.slice();      // k, v [nKv*hd, d]
   const gate = dense.get(n.gate)!.slice(), up = dense.get(n.up)!.slice(), down = dense.get(n.down)!.slice();
   for (let r = 0; r < nH * hd; r++) {
     if (heads.has(Math.floor(r / hd))) continue;
     q.fill(0, r * d, (r + 1) * d);
     for (let i = 0; i < d; i++) o[i * nH * hd + r] = 0;
   }
+  for (let r = 0; r < nKv * hd; r++) {
+    if (kvHeads.has(Math.floor(r / hd))) continue;
+    k.fill(0, r * d, (r + 1) * d);
+    v.fill(0, r * d, (r + 1) * d);
+  }
   if (spec.attentionBias) {
-    const qb = dense.get(n.qBias)!.slice();
+    const qb = dense.get(n.qBias)!.slice(), kb = dense.get(n.kBias)!.slice(), vb = dense.get(n.vBias)!.slice();
     for (let r = 0; r < nH * hd; r++) if (!heads.has(Math.floor(r / hd))) qb[r] = 0;
-    target.set(n.qBias, qb);
+    for (let r = 0; r < nKv * hd; r++) if (!kvHeads.has(Math.floor(r / hd))) { kb[r] = 0; vb[r] = 0; }
+    target.set(n.qBias, qb); target.set(n.kBias, kb); target.set(n.vBias, vb);
   }
   for (let j = 0; j < f; j++) {
     if (channels.has(j)) continue;
@@ -75,24 +120,49 @@ function writeStructuredLayer(spec: ModelSpec, dense: ReferenceWeights, target: 
     up.fill(0, j * d, (j + 1) * d);
     for (let i = 0; i < d; i++) down[i * f + j] = 0;
   }
-  target.set(n.q, q); target.set(n.o, o); target.set(n.gate, gate); target.set(n.up, up); target.set(n.down, down);
+  target.set(n.q, q); target.set(n.k, k); target.set(n.v, v); target.set(n.o, o);
+  target.set(n.gate, gate); target.set(n.up, up); target.set(n.down, down);
 }
 
-/** Sequential structured pruning of every layer at its rate; the input map is never mutated. */
+/**
+ * Sequential structured pruning of every layer at its rate; the input map is never mutated. With FLAP's bias
+ * compensation (default for flap) the result's spec has o_proj and MLP biases (zero gate / up biases, the
+ * compensated o / down ones), which every later layer's statistics already see.
+ */
 export function referenceStructuredPrune(spec: ModelSpec, w: ReferenceWeights, windows: number[][],
-  ratePerLayer: readonly number[], metric: StructuredMetric): { weights: ReferenceWeights; kept: LayerKept[] } {
+  ratePerLayer: readonly number[], metric: StructuredMetric, opts: StructuredOptions = {}):
+  { spec: ModelSpec; weights: ReferenceWeights; kept: LayerKept[] } {
   checkSparsities(spec, ratePerLayer);
+  const compensate = metric === 'flap' && opts.biasCompensation !== false;
+  const outSpec: ModelSpec = compensate ? { ...spec, oProjBias: true, mlpBias: true } : spec;
   const weights = copyWeights(w);
+  if (compensate) {
+    for (let l = 0; l < spec.numLayers; l++) {
+      const n = tensorNames.layer(l);
+      if (!spec.oProjBias) weights.set(n.oBias, new Float64Array(spec.hiddenSize));
+      if (!spec.mlpBias) {
+        weights.set(n.gateBias, new Float64Array(spec.intermediateSize));
+        weights.set(n.upBias, new Float64Array(spec.intermediateSize));
+        weights.set(n.downBias, new Float64Array(spec.hiddenSize));
+      }
+    }
+  }
   const kept: LayerKept[] = [];
   let streams = embedWindows(spec, w, windows); // [window][T][d]
   for (let l = 0; l < spec.numLayers; l++) {
     const stats = emptyLayerStats(spec);
     const hook = accumulateInto(stats);
-    for (const x of streams) referenceLayer(spec, weights, l, x, hook);
-    const k = referenceLayerSelection(spec, w, l, stats, ratePerLayer[l], metric);
+    for (const x of streams) referenceLayer(outSpec, weights, l, x, hook);
+    const k = referenceLayerSelection(spec, w, l, stats, ratePerLayer[l], metric, opts.kvGroups);
     writeStructuredLayer(spec, w, weights, l, k);
-    streams = streams.map((x) => referenceLayer(spec, weights, l, x));
+    if (compensate) {
+      const b = compensatedBiases(spec, w, l, stats, k);
+      const n = tensorNames.layer(l);
+      weights.set(n.oBias, b.o);
+      weights.set(n.downBias, b.down);
+    }
+    streams = streams.map((x) => referenceLayer(outSpec, weights, l, x));
     kept.push(k);
   }
-  return { weights, kept };
+  return { spec: outSpec, weights, kept };
 }

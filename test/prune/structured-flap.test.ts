@@ -1,0 +1,82 @@
+// FLAP (fluctuation scores, bias compensation) on the GPU against the float64 oracle on stories260K (5 layers,
+// 8 heads over 4 kv heads, MLP 172), with the protocol of structured.test.ts: calibration = the first 4 x 128
+// TinyStories tokens, evaluation = the next 4 x 128.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGpu, type Gpu } from '../../src/core/gpu/device.ts';
+import { loadModel } from '../../src/core/formats/load-model.ts';
+import { pathSources } from '../../src/core/formats/node-file-source.ts';
+import { Engine } from '../../src/core/engine/engine.ts';
+import { evalWindows, tokenizeForEval } from '../../src/core/engine/windows.ts';
+import { loadReferenceWeights } from '../../src/core/engine/reference-weights.ts';
+import type { ReferenceWeights } from '../../src/core/engine/reference-forward.ts';
+import type { LoadedModel } from '../../src/core/model/loaded-model.ts';
+import { Pruner } from '../../src/core/prune/pruner.ts';
+import { STORIES_HF, TINYSTORIES_TEXT } from '../helpers/fixtures.ts';
+import { referencePerplexity, referenceStructuredPrune } from './reference/index.ts';
+
+const SEQ = 128, CALIB = 4, EVAL = 4, L = 5, HEADS = 8, MLP = 172;
+let gpu: Gpu, engine: Engine, pruner: Pruner, model: LoadedModel, dense: ReferenceWeights;
+let calib: number[][], evalSet: number[][];
+
+async function gpuPerplexity(): Promise<number> {
+  let sum = 0, count = 0;
+  for (const w of evalSet) { const r = await engine.windowNll(w); sum += r.sum; count += r.count; }
+  return Math.exp(sum / count);
+}
+
+beforeAll(async () => {
+  model = await loadModel(await pathSources(STORIES_HF));
+  dense = await loadReferenceWeights(model);
+  const windows = evalWindows(tokenizeForEval(model.tokenizer, readFileSync(TINYSTORIES_TEXT, 'utf8')), SEQ, CALIB + EVAL);
+  calib = windows.slice(0, CALIB);
+  evalSet = windows.slice(CALIB);
+  gpu = await createGpu();
+  engine = await Engine.create(gpu, model);
+  pruner = await Pruner.create(engine, calib);
+});
+afterAll(() => { pruner?.destroy(); engine?.destroy(); gpu?.destroy(); });
+
+describe('FLAP on the GPU vs the float64 reference (stories260K)', () => {
+  const measured: Record<string, number> = {};
+  for (const [p, compensation] of [[0.5, true], [0.5, false], [0.25, true]] as const) {
+    it(`flap ${p}, bias compensation ${compensation ? 'on' : 'off'}: kept sets and biases as the reference, perplexity within 1%`, async () => {
+      const ref = referenceStructuredPrune(model.spec, dense, calib, new Array(L).fill(p), 'flap', { biasCompensation: compensation });
+      const result = await pruner.prune({ metric: 'wanda', structured: 'flap', sparsity: p, allocation: 'uniform', biasCompensation: compensation });
+      const ppl = await gpuPerplexity();
+      const refPpl = referencePerplexity(ref.spec, ref.weights, evalSet);
+      for (let l = 0; l < L; l++) {
+        const k = result.kept![l];
+        expect(k.heads).toHaveLength(HEADS - Math.floor(p * HEADS));
+        expect(k.channels).toHaveLength(MLP - Math.floor(p * MLP));
+        expect(k.heads, `layer ${l} heads`).toEqual(ref.kept[l].heads);
+        expect(k.channels, `layer ${l} channels`).toEqual(ref.kept[l].channels);
+        if (!compensation) {
+          expect(k.oBias).toBeUndefined();
+          continue;
+        }
+        // The compensated biases themselves (f32 sums of up to f products vs float64).
+        const refO = ref.weights.get(`model.layers.${l}.self_attn.o_proj.bias`)!, refDown = ref.weights.get(`model.layers.${l}.mlp.down_proj.bias`)!;
+        k.oBias!.forEach((b, i) => expect(Math.abs(b - refO[i]), `layer ${l} o bias ${i}`).toBeLessThan(1e-4 * (1 + Math.abs(refO[i]))));
+        k.downBias!.forEach((b, i) => expect(Math.abs(b - refDown[i]), `layer ${l} down bias ${i}`).toBeLessThan(1e-4 * (1 + Math.abs(refDown[i]))));
+        expect(k.downBias!.some((b) => Math.abs(b) > 1e-3), 'compensation is not zero').toBe(true);
+      }
+      measured[`${p} ${compensation}`] = ppl;
+      console.log(`flap ${p} compensation ${compensation}: GPU ppl ${ppl.toFixed(4)}, reference ${refPpl.toFixed(4)}`);
+      expect(Math.abs(ppl / refPpl - 1), `GPU ${ppl} vs reference ${refPpl}`).toBeLessThan(0.01);
+    });
+  }
+
+  it('bias compensation changes the perplexity (the test fails if it were a no-op)', () => {
+    const on = measured['0.5 true'], off = measured['0.5 false'];
+    expect(on).toBeDefined();
+    expect(off).toBeDefined();
+    console.log(`flap 0.5: ${off.toFixed(4)} without compensation -> ${on.toFixed(4)} with`);
+    expect(Math.abs(on / off - 1)).toBeGreaterThan(0.01);
+  });
+
+  it('refuses bias compensation for other methods', async () => {
+    await expect(pruner.prune({ metric: 'wanda', structured: 'wanda-sp', sparsity: 0.5, allocation: 'uniform', biasCompensation: true }))
+      .rejects.toThrow(/part of FLAP/);
+  });
+});
