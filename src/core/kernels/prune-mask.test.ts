@@ -12,16 +12,16 @@ const SENTINEL = 0xdeadbeef; // every mask word starts as this: a word the kerne
 /** The same device with a tiny per-dimension workgroup limit, so a few rows already spill into grid y. */
 const smallGrid = (g: Gpu, max: number): Gpu => ({ ...g, limits: { maxComputeWorkgroupsPerDimension: max } as GPUSupportedLimits });
 
-interface Run { w: Float32Array; sq?: Float32Array; N: number; K: number; k: number; nm?: { n: number; m: number }; g?: Gpu }
+interface Run { w: Float32Array; sq?: Float32Array; N: number; K: number; k: number; nm?: { n: number; m: number }; g?: Gpu; select?: 'radix' | 'rank' }
 
-async function gpuMask({ w, sq, N, K, k, nm, g = gpu() }: Run): Promise<Uint32Array> {
+async function gpuMask({ w, sq, N, K, k, nm, g = gpu(), select }: Run): Promise<Uint32Array> {
   const owned: GPUBuffer[] = [];
   const words = Math.ceil(K / 32);
   const mask = await upload(g, 'mask', new Uint32Array(N * words).fill(SENTINEL), owned);
   const pruneCount = await createUniformBuffer(g, 'k', packUniform([{ u32: k }]));
   owned.push(pruneCount);
   await runCalls(g, [await preparePruneMask(g, {
-    w: await upload(g, 'w', w, owned), sq: sq && await upload(g, 'sq', sq, owned), mask, N, K, pruneCount, nm,
+    w: await upload(g, 'w', w, owned), sq: sq && await upload(g, 'sq', sq, owned), mask, N, K, pruneCount, nm, select,
   })]);
   const got = new Uint32Array(await readBuffer(g, mask, N * words * 4));
   owned.forEach((b) => b.destroy());
@@ -43,24 +43,26 @@ const weights = (n: number) => fc.oneof(
 // sq with zeros (every score of the column ties at 0) and values whose square roots round.
 const sums = (n: number) => fc.array(fc.constantFrom(0, 0.25, 1, 2, 3.5, 100), { minLength: n, maxLength: n }).map((a) => Float32Array.from(a));
 
-describe('prune-mask kernel (unstructured)', () => {
+// Both selections must give the reference's mask: the radix select (any K) and the rank count (short rows).
+for (const select of ['radix', 'rank'] as const) describe(`prune-mask kernel (unstructured, ${select} select)`, () => {
   it('prunes exactly the k lowest scores per row, ties to the lower column, bit-identical to the reference', async () => {
     const arb = fc.record({ N: fc.integer({ min: 1, max: 6 }), K: fc.integer({ min: 1, max: 300 }), wanda: fc.boolean(),
       frac: fc.constantFrom(0, 0.1, 0.33, 0.5, 0.95, 1, 2) })
       .chain((s) => fc.record({ w: weights(s.N * s.K), sq: s.wanda ? sums(s.K) : fc.constant(undefined) }).map((d) => ({ ...s, ...d })));
     await fc.assert(fc.asyncProperty(arb, async ({ N, K, frac, w, sq }) => {
       const k = Math.floor(K * frac); // frac 2: k > K is clamped, everything pruned
-      const got = await expectReference({ w, sq, N, K, k });
+      const got = await expectReference({ w, sq, N, K, k, select });
       expect(countKept(got, N, K)).toEqual(new Array(N).fill(K - Math.min(k, K)));
     }), { numRuns: 60 });
   });
 
   it('handles long rows: K = 4100, 16384 and 20000 (more than one mask word per invocation)', async () => {
-    for (const K of [4100, 16384, 20000]) {
+    // The rank count is K^2 per row: it runs the shortest of these only.
+    for (const K of select === 'rank' ? [4100] : [4100, 16384, 20000]) {
       const N = 2;
       const w = Float32Array.from({ length: N * K }, (_, i) => Math.round(Math.sin(i * 12.9898) * 300) / 100);
       const sq = Float32Array.from({ length: K }, (_, j) => (j % 7) * 0.5);
-      for (const k of [1, Math.floor(0.5 * K) + 3, Math.floor(0.95 * K), K - 1]) await expectReference({ w, sq, N, K, k });
+      for (const k of [1, Math.floor(0.5 * K) + 3, Math.floor(0.95 * K), K - 1]) await expectReference({ w, sq, N, K, k, select });
     }
   });
 
@@ -69,17 +71,19 @@ describe('prune-mask kernel (unstructured)', () => {
     const w = Float32Array.of(NaN, Infinity, -0, 0, 1, -1, 3, NaN, -Infinity, 0.5);
     const sq = Float32Array.of(1, 1, 1, -0, 4, 1, -1, 0, 0, 1); // -1: NaN score; Inf * sqrt(0): NaN score
     for (let k = 0; k <= K; k++) {
-      await expectReference({ w, N: 1, K, k });
-      await expectReference({ w, sq, N: 1, K, k });
+      await expectReference({ w, N: 1, K, k, select });
+      await expectReference({ w, sq, N: 1, K, k, select });
     }
     // Magnitude, k = 8: everything but the two NaNs (columns 0 and 7) is pruned.
-    expect(Array.from(await gpuMask({ w, N: 1, K, k: 8 }))).toEqual([0b0010000001]);
+    expect(Array.from(await gpuMask({ w, N: 1, K, k: 8, select }))).toEqual([0b0010000001]);
   });
 
   it('rows past the per-dimension workgroup limit spill into grid y', async () => {
-    const N = 8, K = 40; // 8 rows on a 3 x 3 grid: one workgroup past the last row must write nothing
+    // radix: a workgroup per row, 8 rows on a 3 x 3 grid; rank: 64 words per workgroup, 400 words on a 3 x 3 grid.
+    // Workgroups past the last row / word must write nothing.
+    const N = select === 'rank' ? 200 : 8, K = 40;
     const w = Float32Array.from({ length: N * K }, (_, i) => ((i * 37) % 23) - 11);
-    await expectReference({ w, N, K, k: 17, g: smallGrid(gpu(), 3) });
+    await expectReference({ w, N, K, k: 17, g: smallGrid(gpu(), 3), select });
   });
 
   it('re-reads k from the caller uniform on every submit (a slider step rewrites 4 bytes)', async () => {
@@ -89,7 +93,7 @@ describe('prune-mask kernel (unstructured)', () => {
     const mask = await upload(gpu(), 'mask', new Uint32Array(N * 3).fill(SENTINEL), owned);
     const pruneCount = await createUniformBuffer(gpu(), 'k', packUniform([{ u32: 0 }]));
     owned.push(pruneCount);
-    const call = await preparePruneMask(gpu(), { w: await upload(gpu(), 'w', w, owned), mask, N, K, pruneCount });
+    const call = await preparePruneMask(gpu(), { w: await upload(gpu(), 'w', w, owned), mask, N, K, pruneCount, select });
     for (const k of [5, 35, 0, 69, 70]) {
       gpu().device.queue.writeBuffer(pruneCount, 0, Uint32Array.of(k));
       await runCalls(gpu(), [call]);

@@ -1,10 +1,12 @@
-// Hosts for shaders/prune-mask.wgsl (unstructured: the k lowest scores of every row) and shaders/prune-mask-nm.wgsl
+// Hosts for shaders/prune-mask.wgsl and prune-mask-rank.wgsl (unstructured: the k lowest scores of every row; radix
+// select for long rows, a barrier-free rank count for short ones) and shaders/prune-mask-nm.wgsl
 // (N:M). Masks are bitsets [N, ceil(K/32)] u32, bit j % 32 of word j / 32 = 1 when weight (i, j) is kept; padding
 // bits past K are 0. The kernels write every word, so a mask buffer never needs clearing. Scores: prune-score.ts.
 import type { Gpu } from '../gpu/device.ts';
 import { createUniformBuffer, packUniform } from '../gpu/buffers.ts';
 import code from '../../../shaders/prune-mask.wgsl?raw';
 import nmCode from '../../../shaders/prune-mask-nm.wgsl?raw';
+import rankCode from '../../../shaders/prune-mask-rank.wgsl?raw';
 import { prepareCall, type KernelCall } from './kernel-call.ts';
 import { grid1d } from './grid.ts';
 import { KernelShapeError, requireDistinct, requireElems, requireInt } from './guards.ts';
@@ -19,7 +21,13 @@ export interface PruneMaskArgs {
   K: number;
   pruneCount?: GPUBuffer;  // uniform { k: u32 }, written by the caller: weights pruned per row (unstructured only)
   nm?: { n: number; m: number };
+  /** Force a selection algorithm (tests, bench); by default rows of K <= RANK_SELECT_MAX_K use the rank count. */
+  select?: 'radix' | 'rank';
 }
+
+/** Longest row for the barrier-free rank-count kernel (K * 32 comparisons per mask word); longer rows use the
+ * workgroup radix select, whose cost grows with K instead of K^2. */
+export const RANK_SELECT_MAX_K = 256;
 
 export async function preparePruneMask(gpu: Gpu, a: PruneMaskArgs): Promise<KernelCall> {
   const label = a.nm ? 'prune-mask-nm' : 'prune-mask';
@@ -46,7 +54,11 @@ export async function preparePruneMask(gpu: Gpu, a: PruneMaskArgs): Promise<Kern
   const params = await createUniformBuffer(gpu, 'prune-mask params', packUniform([
     { u32: a.N }, { u32: a.K }, { u32: words }, { u32: a.sq ? 1 : 0 },
   ]));
-  return prepareCall(gpu, label, code, [a.w, sqOrW, a.mask, params, a.pruneCount], grid1d(gpu, a.N, 1));
+  const select = a.select ?? (a.K <= RANK_SELECT_MAX_K ? 'rank' : 'radix');
+  const bindings = [a.w, sqOrW, a.mask, params, a.pruneCount];
+  return select === 'rank'
+    ? prepareCall(gpu, 'prune-mask-rank', rankCode, bindings, grid1d(gpu, a.N * words, 64))
+    : prepareCall(gpu, label, code, bindings, grid1d(gpu, a.N, 1));
 }
 
 /** Column order in which a run of scores is pruned: lowest key first, ties to the lower column. */
