@@ -16,6 +16,8 @@ import { referenceWindowNll } from '../src/core/engine/reference-forward.ts';
 import { loadReferenceWeights } from '../src/core/engine/reference-weights.ts';
 import { printTable } from './table.ts';
 import { pruningBench } from './pruning.ts';
+import { DEFAULT_SETTINGS } from '../src/state/run-settings.ts';
+import { DEFAULT_METHOD } from '../src/state/prune-settings.ts';
 
 const fixtures = resolve(import.meta.dirname, '../../shared/fixtures');
 const SMOLLM_LAYERS = Number(process.env.BENCH_SMOLLM_LAYERS ?? 4);
@@ -87,8 +89,14 @@ async function main() {
     'WGSL / CPU': r.ratio.toFixed(2), matmul: r.variant,
   })));
 
-  // Pruning: a slider step (sequential Wanda re-mask + evaluation) vs a dense evaluation of the same windows.
-  const pruneRows = [await pruningBench(gpu, 'stories260K', stories, evalWindows(ids, 256, 16).slice(8), storiesWindows.slice(0, 4))];
+  // Pruning: a slider step (sequential Wanda re-mask + evaluation) vs a dense evaluation of the same windows. For
+  // stories260K the studio's default protocol (evaluation windows, then the calibration windows after them), so
+  // the step ratio is the one a user of the slider sees (issue 5: within 2x one evaluation).
+  const { seqLen, maxWindows } = DEFAULT_SETTINGS;
+  const studioWindows = evalWindows(ids, seqLen, maxWindows + DEFAULT_METHOD.calibWindows);
+  if (studioWindows.length < maxWindows + DEFAULT_METHOD.calibWindows) throw new Error('bench: the text is too short for the studio protocol');
+  const pruneRows = [await pruningBench(gpu, 'stories260K (studio defaults)', stories, studioWindows.slice(maxWindows),
+    studioWindows.slice(0, maxWindows))];
   pruneRows.push(await pruningBench(gpu, `SmolLM2-135M shapes, ${SMOLLM_LAYERS} layers`, smol,
     [randomIds(128, smolSpec.vocabSize), randomIds(128, smolSpec.vocabSize).reverse()], [smolGpu[0]]));
   printTable('pruning: slider step (new sparsity -> masks -> perplexity) vs dense evaluation (same run)', pruneRows);
