@@ -14,7 +14,8 @@ const USAGE = `usage:
   prunelab prune --model PATH --calib FILE [--calib-windows 16] [--calib-offset TOKENS] --text FILE [--seq-len 256]
                  [--windows N] --method magnitude|wanda|sparsegpt [--nm N:M] --alloc uniform|owl|mrp|alpha|'[s1,s2,...]'
                  --sparsity S [--json]
-                 or --structured wanda-sp|magnitude-sp --alloc uniform|'[p1,p2,...]' --sparsity P (heads/channels)
+                 or --structured wanda-sp|magnitude-sp|flap [--kv-groups] [--no-bias-compensation]
+                    --alloc uniform|'[p1,p2,...]' --sparsity P (heads (or whole kv-groups) and channels)
                  [--out DIR [--format masked|compact|onnx] [--force]] (write the pruned model, its report, apply_masks.py)
   prunelab scan --model PATH --calib FILE --text FILE [--levels 0.1,0.2,...] [--by layer|module]
                 [--method wanda|magnitude] [--windows 4] [--seq-len 256] [--calib-windows 16] [--json]
@@ -54,6 +55,7 @@ export async function main(argv: string[]): Promise<number> {
         operator: { type: 'string' }, 'llm-url': { type: 'string' }, 'llm-model': { type: 'string' },
         'llm-key-env': { type: 'string' }, 'llm-temperature': { type: 'string' }, 'llm-timeout': { type: 'string' },
         state: { type: 'string' }, out: { type: 'string' }, format: { type: 'string' }, force: { type: 'boolean' },
+        'kv-groups': { type: 'boolean' }, 'no-bias-compensation': { type: 'boolean' },
       },
     });
     if (command === 'ppl') return await runPpl(values);

@@ -1,6 +1,7 @@
 // prunelab prune: unstructured pruning (magnitude / Wanda / SparseGPT, optionally N:M) with a layerwise allocation
-// (uniform, OWL, MRP or an explicit vector), or structured pruning of heads and MLP channels (Wanda-sp /
-// magnitude-sp, uniform or explicit rates), then perplexity of the pruned model next to the dense one.
+// (uniform, OWL, MRP or an explicit vector), or structured pruning of heads (or whole kv-groups) and MLP channels
+// (Wanda-sp / magnitude-sp / FLAP with bias compensation, uniform or explicit rates), then perplexity of the
+// pruned model next to the dense one.
 import { readFile } from 'node:fs/promises';
 import { BadRequest } from '../core/errors.ts';
 import { evaluatePerplexity } from '../core/engine/perplexity.ts';
@@ -38,14 +39,18 @@ export function parsePruneRequest(values: CliValues): PruneRequest {
   if (!METRICS.includes(method as Metric)) throw new BadRequest(`unknown --method "${method}" (expected ${METRICS.join(', ')})`);
   const structured = values.structured as string | undefined;
   if (structured !== undefined && !STRUCTURED_METRICS.includes(structured as StructuredMetric)) {
-    throw new BadRequest(`unknown --structured "${structured}" (expected ${STRUCTURED_METRICS.join(' or ')})`);
+    throw new BadRequest(`unknown --structured "${structured}" (expected ${STRUCTURED_METRICS.join(', ')})`);
   }
+  if (values['kv-groups'] && structured === undefined) throw new BadRequest('--kv-groups needs --structured wanda-sp|magnitude-sp|flap');
+  if (values['no-bias-compensation'] && structured !== 'flap') throw new BadRequest('--no-bias-compensation applies to --structured flap only');
   return {
     structured: structured as StructuredMetric | undefined,
     metric: method as Metric,
     sparsity: parseSparsity(values),
     allocation: parseAllocation((values.alloc as string | undefined) ?? 'uniform'),
     nm: typeof values.nm === 'string' ? parseNm(values.nm) : undefined,
+    ...(values['kv-groups'] ? { kvGroups: true } : {}),
+    ...(values['no-bias-compensation'] ? { biasCompensation: false } : {}),
   };
 }
 
@@ -66,7 +71,7 @@ export async function runPrune(values: CliValues): Promise<number> {
     if (request.structured) {
       const { numLayers: L, numHeads, numKvHeads } = engine.spec;
       const a = request.allocation;
-      checkStructuredAllocation(numHeads, numKvHeads, Array.isArray(a) ? a : new Array(L).fill(request.sparsity));
+      checkStructuredAllocation(numHeads, numKvHeads, Array.isArray(a) ? a : new Array(L).fill(request.sparsity), request.kvGroups);
     }
     const calibIds = tokenizeForEval(engine.model.tokenizer, calibText).slice(calibOffset);
     const calibration = evalWindows(calibIds, seqLen, calibWindows);
@@ -93,6 +98,8 @@ export async function runPrune(values: CliValues): Promise<number> {
           nm: request.nm ? `${request.nm.n}:${request.nm.m}` : null, sparsity: request.sparsity,
           allocationMethod: Array.isArray(request.allocation) ? 'explicit' : request.allocation, ...rest,
           keptHeads: rest.kept?.map((k) => k.heads.length), keptChannels: rest.kept?.map((k) => k.channels.length),
+          ...(request.kvGroups ? { keptKvHeads: rest.kept?.map((k) => k.kvHeads?.length ?? engine.spec.numKvHeads) } : {}),
+          ...(request.structured === 'flap' ? { biasCompensation: request.biasCompensation !== false } : {}),
           mrpSteps: trajectory?.length, calibrationWindows: calibration.length, seqLen, windows: pruned.windows,
           modelHash: pruned.protocol.modelHash, textHash: pruned.protocol.textHash, adapter: pruned.adapter,
           ...(exportJson ? { export: exportJson } : {}),
@@ -102,6 +109,7 @@ export async function runPrune(values: CliValues): Promise<number> {
         process.stdout.write(`dense perplexity ${dense.ppl.toFixed(4)} -> pruned ${pruned.ppl.toFixed(4)}\n`
           + `allocation (%): ${pct(result.allocation)}\nachieved (%):   ${pct(result.achievedSparsity)}\n`);
         if (result.kept) {
+          if (request.kvGroups) process.stdout.write(`kept kv heads:  ${result.kept.map((k) => k.kvHeads?.length ?? engine.spec.numKvHeads).join(' ')}\n`);
           process.stdout.write(`kept heads:     ${result.kept.map((k) => k.heads.length).join(' ')}\n`
             + `kept channels:  ${result.kept.map((k) => k.channels.length).join(' ')}\n`);
         }

@@ -31,9 +31,8 @@ function parseMethod(values: CliValues): PruningMethod {
     return { metric: method };
   }
   const s = structured ?? 'wanda-sp'; // the paper's default
-  if (s === 'flap') throw new BadRequest('FLAP is not implemented yet (use wanda-sp or magnitude-sp)');
   if (!STRUCTURED_METRICS.includes(s as StructuredMetric)) {
-    throw new BadRequest(`unknown --structured "${s}" (expected ${STRUCTURED_METRICS.join(' or ')})`);
+    throw new BadRequest(`unknown --structured "${s}" (expected ${STRUCTURED_METRICS.join(', ')})`);
   }
   return { metric: 'wanda', structured: s as StructuredMetric };
 }

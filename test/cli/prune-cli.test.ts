@@ -47,8 +47,10 @@ describe('prunelab prune', () => {
   it('--structured refuses OWL, unknown methods and rates that would empty a kv-group, in one line', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['--structured', 'wanda-sp', '--alloc', 'owl', '--sparsity', '0.5'], /uniform or explicit allocations, not owl/],
-      [['--structured', 'flap', '--sparsity', '0.5'], /unknown --structured "flap"/],
-      [['--structured', 'magnitude-sp', '--sparsity', '0.75'], /kv-group/],
+      [['--structured', 'flop', '--sparsity', '0.5'], /unknown --structured "flop" \(expected wanda-sp, magnitude-sp, flap\)/],
+      [['--structured', 'magnitude-sp', '--sparsity', '0.75'], /kv-group with no query head.*CLI --kv-groups/],
+      [['--kv-groups', '--sparsity', '0.5'], /--kv-groups needs --structured/],
+      [['--structured', 'wanda-sp', '--no-bias-compensation', '--sparsity', '0.5'], /--no-bias-compensation applies to --structured flap only/],
     ];
     for (const [args, message] of cases) {
       const r = await run([...base, ...args]);

@@ -90,7 +90,7 @@ describe('prunelab search', () => {
   it('impossible requests are one-line errors', async () => {
     const cases: Array<[string[], Record<string, string>, string]> = [
       [['--target', '0.7'], {}, 'target 0.7 is outside [0, p_max = 0.624999]'],
-      [['--structured', 'flap'], {}, 'FLAP is not implemented yet'],
+      [['--structured', 'flop'], {}, 'unknown --structured "flop" (expected wanda-sp, magnitude-sp, flap)'],
       [['--operator', 'llm'], {}, '--operator llm needs --llm-url URL and --llm-model NAME'],
       [['--operator', 'llm', '--llm-url', 'not a url', '--llm-model', 'm'], {}, 'is not an http(s) URL'],
       [['--operator', 'llm', '--llm-url', 'http://127.0.0.1:9', '--llm-model', 'm', '--llm-key-env', 'PRUNELAB_UNSET_KEY'], {},

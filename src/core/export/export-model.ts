@@ -12,6 +12,7 @@ import type { Pruner, PruneResult } from '../prune/pruner.ts';
 import { countingSink, writeWholeFile, type ExportTarget } from './byte-sink.ts';
 import { companionFiles, copyFile } from './companion-files.ts';
 import { writeCompactSafetensors } from './compact-export.ts';
+import { biasedSpec, biasValues } from './export-biases.ts';
 import { dominantExportDtype, exportConfig } from './export-config.ts';
 import { maskSetKeepMasks, structuredKeepMasks, type KeepMasks } from './keep-masks.ts';
 import { writeMaskedSafetensors } from './masked-export.ts';
@@ -39,7 +40,7 @@ export function parseExportFormat(format: string, req: { structured?: string; me
     throw new BadRequest(`unknown export format "${format}" (expected masked, compact or onnx)`);
   }
   if (format === 'compact' && req.structured === undefined) {
-    throw new BadRequest('--format compact needs structured pruning (--structured wanda-sp|magnitude-sp): unstructured ' +
+    throw new BadRequest('--format compact needs structured pruning (--structured wanda-sp|magnitude-sp|flap): unstructured ' +
       'masks leave every tensor its shape, so there is nothing to remove; use --format masked');
   }
   if (req.structured === undefined && req.metric === 'sparsegpt') {
@@ -94,14 +95,17 @@ export async function exportPrunedModel(req: ExportRequest): Promise<ExportSumma
   if (req.format === 'onnx') return exportOnnx(req, start);
   const sink = countingSink(await target.create('model.safetensors'));
   let written, spec: ModelSpec, variant: ExportVariant;
+  const biased = biasedSpec(model.spec, req.kept);   // FLAP's compensated biases, if any
+  notes.push(...biased.notes);
   if (req.format === 'masked') {
     if (!req.masks) throw new BadRequest('masked export needs the pruning masks');
-    written = await writeMaskedSafetensors(model, req.masks, sink, { ...metadata, prunelab_variant: 'masked' });
-    spec = model.spec;
+    const values = biasValues(biased.spec, req.kept, (name) => model.tensors.has(name));
+    written = await writeMaskedSafetensors(model, req.masks, sink, { ...metadata, prunelab_variant: 'masked' }, { spec: biased.spec, values });
+    spec = biased.spec;
     variant = 'masked';
   } else {
     if (!req.kept) throw new BadRequest('compact export needs the kept heads and channels of a structured prune');
-    const c = await writeCompactSafetensors(model, req.kept, sink, { ...metadata, prunelab_variant: 'compact' });
+    const c = await writeCompactSafetensors(model, req.kept, sink, { ...metadata, prunelab_variant: 'compact' }, biased.spec);
     written = c;
     spec = c.layout.spec;
     variant = c.layout.hfCompatible ? 'compact-hf' : 'compact-prunelab';

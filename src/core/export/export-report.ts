@@ -42,7 +42,9 @@ function methodParameters(req: PruneRequest): Record<string, unknown> {
   return {
     kind: req.structured ? 'structured' : 'unstructured',
     metric: req.structured ?? req.metric,
-    pattern: req.structured ? 'heads+channels' : req.nm ? `${req.nm.n}:${req.nm.m}` : 'unstructured',
+    pattern: req.structured ? (req.kvGroups ? 'kv-groups+channels' : 'heads+channels') : req.nm ? `${req.nm.n}:${req.nm.m}` : 'unstructured',
+    // FLAP's o_proj / down_proj bias compensation (the exported config then has attention_bias / mlp_bias).
+    ...(req.structured === 'flap' ? { biasCompensation: req.biasCompensation !== false } : {}),
     allocation: Array.isArray(a) ? 'explicit' : a,
     sparsity: req.sparsity,
     ...(a === 'owl' ? { owl: DEFAULT_OWL } : {}),
@@ -72,6 +74,7 @@ export function buildExportReport(r: ReportInput): Record<string, unknown> {
     method: methodParameters(r.request),
     ...perLayer, // allocation, achievedSparsity (+ outlierRatios / alphas / redundancy when the method has them)
     ...(kept ? { kept, keptHeads: kept.map((k) => k.heads.length), keptChannels: kept.map((k) => k.channels.length) } : {}),
+    ...(kept && r.request.kvGroups ? { keptKvHeads: kept.map((k) => k.kvHeads?.length ?? r.model.spec.numKvHeads) } : {}),
     ...(trajectory ? { mrpSteps: trajectory.length } : {}),
     perplexity: {
       dense: r.dense.ppl, pruned: r.pruned.ppl, denseNll: r.dense.nll, prunedNll: r.pruned.nll, tokens: r.pruned.tokens,

@@ -35,31 +35,37 @@ export function rowColumnBits(N: number, K: number, keepRow: (i: number) => bool
   return bits;
 }
 
-/** Structured selection as masks: removed heads' q rows (and q bias) and o columns, removed channels' gate/up rows
- * and down columns. k, v and everything else are kept whole. */
+/** Structured selection as masks: removed heads' q rows (and q bias) and o columns, removed kv-groups' k / v rows
+ * (and biases), removed channels' gate/up rows (and biases) and down columns. Everything else is kept whole. */
 export function structuredKeepMasks(spec: ModelSpec, kept: KeptUnits[]): KeepMasks {
   if (kept.length !== spec.numLayers) throw new BadRequest(`kept units for ${kept.length} layers, the model has ${spec.numLayers}`);
   const hd = spec.headDim;
-  const byName = new Map<string, { l: number; kind: 'headRows' | 'headCols' | 'chanRows' | 'chanCols' }>();
+  const byName = new Map<string, { l: number; kind: 'headRows' | 'headCols' | 'kvRows' | 'chanRows' | 'chanCols' }>();
   for (let l = 0; l < spec.numLayers; l++) {
     const n = tensorNames.layer(l);
     byName.set(n.q, { l, kind: 'headRows' });
     if (spec.attentionBias) byName.set(n.qBias, { l, kind: 'headRows' });
+    if (kept[l].kvHeads) {
+      for (const name of [n.k, n.v, ...(spec.attentionBias ? [n.kBias, n.vBias] : [])]) byName.set(name, { l, kind: 'kvRows' });
+    }
     byName.set(n.o, { l, kind: 'headCols' });
     byName.set(n.gate, { l, kind: 'chanRows' });
     byName.set(n.up, { l, kind: 'chanRows' });
+    if (spec.mlpBias) { byName.set(n.gateBias, { l, kind: 'chanRows' }); byName.set(n.upBias, { l, kind: 'chanRows' }); }
     byName.set(n.down, { l, kind: 'chanCols' });
   }
   return {
     async bits(name, N, K) {
       const m = byName.get(name);
       if (!m) return null;
-      const heads = new Set(kept[m.l].heads), channels = new Set(kept[m.l].channels);
+      const heads = new Set(kept[m.l].heads), channels = new Set(kept[m.l].channels), kvHeads = new Set(kept[m.l].kvHeads);
       const head = (i: number) => heads.has(Math.floor(i / hd));
+      const kvHead = (i: number) => kvHeads.has(Math.floor(i / hd));
       const chan = (i: number) => channels.has(i);
       const all = () => true;
       switch (m.kind) {
         case 'headRows': return rowColumnBits(N, K, head, all);
+        case 'kvRows': return rowColumnBits(N, K, kvHead, all);
         case 'headCols': return rowColumnBits(N, K, all, head);
         case 'chanRows': return rowColumnBits(N, K, chan, all);
         case 'chanCols': return rowColumnBits(N, K, all, chan);

@@ -3,7 +3,7 @@
 // its bitset, 1/32 of it in f32) is in memory at a time, and unpruned tensors stream through in chunks.
 import { BadRequest } from '../errors.ts';
 import type { LoadedModel } from '../model/loaded-model.ts';
-import { expectedShapes } from '../model/spec.ts';
+import { expectedShapes, type ModelSpec } from '../model/spec.ts';
 import type { ByteSink } from './byte-sink.ts';
 import { zeroPruned, type KeepMasks } from './keep-masks.ts';
 import { DTYPE_BYTES, SafetensorsStreamWriter, type PlannedTensor } from './safetensors-stream.ts';
@@ -17,23 +17,37 @@ export interface WeightsWritten {
   zeroed: number;
 }
 
-/** Every tensor the engine reads, in canonical order, with the dtype the export writes it in. */
-export function plannedTensors(model: LoadedModel, shapes = expectedShapes(model.spec)): PlannedTensor[] {
+/** Every tensor the engine reads, in canonical order, with the dtype the export writes it in (F32 for tensors
+ * written from `values`, e.g. FLAP's biases). */
+export function plannedTensors(model: LoadedModel, shapes = expectedShapes(model.spec),
+  values?: ReadonlyMap<string, Float32Array>): PlannedTensor[] {
   return [...shapes].map(([name, shape]) => {
+    if (values?.has(name)) return { name, shape, dtype: 'F32' as const };
     const entry = model.tensors.get(name);
     if (!entry) throw new BadRequest(`the model has no tensor ${name}`);
     return { name, shape, dtype: exportDtype(entry) };
   });
 }
 
+/** A tensor's f32 values as the bytes written (little-endian, as the platform's typed arrays). */
+export function f32Bytes(v: Float32Array): Uint8Array {
+  return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+}
+
+/** `spec`: the exported spec (default the model's; differs when biases are added); `values`: tensors written
+ * from memory instead of the source (biases), unmasked. */
 export async function writeMaskedSafetensors(model: LoadedModel, masks: KeepMasks, sink: ByteSink,
-  metadata: Record<string, string>): Promise<WeightsWritten> {
+  metadata: Record<string, string>, extra: { spec?: ModelSpec; values?: ReadonlyMap<string, Float32Array> } = {}): Promise<WeightsWritten> {
   if (model.spec.layerWidths) throw new BadRequest('masked export of a model with per-layer widths is not supported');
-  const tensors = plannedTensors(model);
+  const tensors = plannedTensors(model, expectedShapes(extra.spec ?? model.spec), extra.values);
   const writer = new SafetensorsStreamWriter(sink, tensors, metadata);
   await writer.begin();
   let zeroed = 0;
-  for (const t of tensors) zeroed += await writeMaskedTensor(model, t, masks, writer);
+  for (const t of tensors) {
+    const v = extra.values?.get(t.name);
+    if (v) await writer.write(t.name, f32Bytes(v));
+    else zeroed += await writeMaskedTensor(model, t, masks, writer);
+  }
   await writer.finish();
   return { tensors, fileBytes: writer.fileBytes, zeroed };
 }
