@@ -6,10 +6,10 @@
 // A 4-pass radix select (8 bits per pass, workgroup histogram) finds the count-th smallest key t; keys below t
 // are pruned, keys equal to t in row-major order until exactly `count` are. Each invocation owns a contiguous
 // run of the row-major indices, so the ties before its run are one scan over the per-invocation tie counts.
-struct MapParams { N: u32, K: u32, words: u32, B: u32, nmN: u32, nmM: u32 }
+struct MapParams { N: u32, K: u32, words: u32, B: u32, nmN: u32, nmM: u32, Kp: u32, Np: u32 }
 struct BlockParams { i1: u32, i2: u32, block: u32, first: u32 }
 @group(0) @binding(0) var<storage, read> w: array<f32>;              // [N, K] weights, updated by earlier blocks
-@group(0) @binding(1) var<storage, read> u: array<f32>;              // [K, K] upper Cholesky factor of H^-1
+@group(0) @binding(1) var<storage, read> u: array<f32>;              // [K, Kp] upper Cholesky factor of H^-1 (rows padded to Kp = 4 ceil(K/4))
 @group(0) @binding(2) var<storage, read> counts: array<u32>;         // [blocks] weights to prune per block
 @group(0) @binding(3) var<storage, read_write> pruned: array<u32>;   // [N, B] 1 = pruned (columns i1..i2-1)
 @group(0) @binding(4) var<storage, read> dead: array<u32>;           // [K] 1 = input column always 0
@@ -26,7 +26,7 @@ fn key(idx: u32) -> u32 {
   let cnt = b.i2 - b.i1;
   let col = b.i1 + idx % cnt;
   // A dead column's weights count as 0 (the sweep zeroes them, but only after this first selection).
-  let q = select(w[(idx / cnt) * p.K + col], 0.0, dead[col] != 0u) / u[col * p.K + col];
+  let q = select(w[(idx / cnt) * p.K + col], 0.0, dead[col] != 0u) / u[col * p.Kp + col];
   let bits = bitcast<u32>(q * q) & 0x7fffffffu;
   return select(bits, 0xffffffffu, bits > 0x7f800000u);
 }

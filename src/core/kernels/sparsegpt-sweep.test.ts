@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { readBuffer, readF32 } from '../gpu/buffers.ts';
 import { runCalls } from './kernel-call.ts';
 import { countKept } from './prune-mask.ts';
-import { prepareSparseGptSweep, sparseGptBlockCounts } from './sparsegpt-sweep.ts';
+import { factorLayout, prepareSparseGptSweep, sparseGptBlockCounts } from './sparsegpt-sweep.ts';
 import { KernelShapeError } from './guards.ts';
 import { inverseHessianFactor, sparseGptSolveFactored } from '../prune/sparsegpt-solver.ts';
 import { keepToBits } from '../prune/sparsegpt.ts';
@@ -41,11 +41,11 @@ async function compare({ N, K, sparsity, nm, seed, dead }: Case) {
   const mask = await upload(g, 'mask', new Uint32Array(N * words).fill(SENTINEL), owned);
   const sweep = await prepareSparseGptSweep(g, {
     w, mask, N, K, nm,
-    u: await upload(g, 'u', U32, owned),
+    u: await upload(g, 'u', factorLayout(U32, K), owned),
     dead: await upload(g, 'dead', Uint32Array.from(factor.dead, Number), owned),
     counts: await upload(g, 'counts', sparseGptBlockCounts(N, K, sparsity), owned),
     pruned: await upload(g, 'pruned', new Uint32Array(N * 128).fill(SENTINEL), owned),
-    err: await upload(g, 'err', new Float32Array(N * 128).fill(NaN), owned),
+    err: await upload(g, 'err', new Float32Array((N + 3) * 128).fill(NaN), owned),
   });
   await runCalls(g, sweep.calls);
   const weights = await readF32(g, w, N * K);

@@ -17,21 +17,32 @@ export const SPARSEGPT_BLOCK = 128;
 
 export interface SparseGptSweepArgs {
   w: GPUBuffer;        // [N, K] f32, updated in place (pruned weights become exact zeros)
-  u: GPUBuffer;        // [K, K] f32 upper Cholesky factor of H^-1 (H^-1 = U^T U)
+  u: GPUBuffer;        // [K, Kp] f32 upper Cholesky factor of H^-1 (H^-1 = U^T U), rows padded (factorLayout)
   dead: GPUBuffer;     // [K] u32, 1 = dead input column (its weights are zeroed first)
   mask: GPUBuffer;     // [N, ceil(K/32)] u32 bitset, 1 = kept, written whole
   counts: GPUBuffer;   // [blocks] u32 weights pruned per block (unstructured), written by the caller
   pruned: GPUBuffer;   // [N, B] u32 scratch
-  err: GPUBuffer;      // [N, B] f32 scratch
+  err: GPUBuffer;      // [B, Np] f32 scratch (transposed, rows padded to Np = 4 ceil(N/4))
   N: number;
   K: number;
   nm?: { n: number; m: number };
-  blockSize?: number;  // default 128; a multiple of 32 so that every block starts on a mask word
+  blockSize?: number;  // default 128 (the most the sweep holds per row); a multiple of 32: blocks start on mask words
 }
 
 export interface SparseGptSweep {
   calls: KernelCall[];   // in order: per block [select], sweep, [propagate]
   uniforms: GPUBuffer[]; // owned by the caller (destroy with the calls)
+}
+
+/** Row stride of U on the GPU: K rounded up to 4 (the propagation reads U in aligned vec4s). */
+export const factorStride = (K: number) => Math.ceil(K / 4) * 4;
+
+/** U [K, K] (row-major) in the GPU layout [K, Kp] f32, padding zero. */
+export function factorLayout(U: ArrayLike<number>, K: number): Float32Array {
+  const Kp = factorStride(K);
+  const out = new Float32Array(K * Kp);
+  for (let r = 0; r < K; r++) for (let c = 0; c < K; c++) out[r * Kp + c] = U[r * K + c];
+  return out;
 }
 
 /** Weights pruned in each block at `sparsity`: floor(N * cnt * s) (+1e-9: MRP sums 0.01 steps), as the CPU solver. */
@@ -47,23 +58,25 @@ export async function prepareSparseGptSweep(gpu: Gpu, a: SparseGptSweepArgs): Pr
   requireInt(label, 'N', a.N);
   requireInt(label, 'K', a.K);
   requireInt(label, 'blockSize', B, 32);
-  if (B % 32 !== 0) throw new KernelShapeError(label, `blockSize must be a multiple of 32, got ${B}`);
+  if (B % 32 !== 0 || B > SPARSEGPT_BLOCK) throw new KernelShapeError(label, `blockSize must be a multiple of 32 up to ${SPARSEGPT_BLOCK}, got ${B}`);
   if (a.nm && !(Number.isInteger(a.nm.n) && Number.isInteger(a.nm.m) && a.nm.n >= 1 && a.nm.n < a.nm.m && a.nm.m <= 32)) {
     throw new KernelShapeError(label, `N:M needs integers 1 <= N < M <= 32, got ${a.nm.n}:${a.nm.m}`);
   }
   const words = Math.ceil(a.K / 32), blocks = Math.ceil(a.K / B);
+  const Kp = factorStride(a.K), Np = Math.ceil(a.N / 4) * 4;
   requireElems(label, 'w [N, K]', a.w, a.N * a.K);
-  requireElems(label, 'u [K, K]', a.u, a.K * a.K);
+  requireElems(label, 'u [K, Kp]', a.u, a.K * Kp);
   requireElems(label, 'dead [K]', a.dead, a.K);
   requireElems(label, 'mask [N, words]', a.mask, a.N * words);
   requireElems(label, 'counts [blocks]', a.counts, blocks);
   requireElems(label, 'pruned [N, B]', a.pruned, a.N * B);
-  requireElems(label, 'err [N, B]', a.err, a.N * B);
+  requireElems(label, 'err [B, Np]', a.err, B * Np);
   requireDistinct(label, { w: a.w, u: a.u, dead: a.dead, mask: a.mask, counts: a.counts, pruned: a.pruned, err: a.err });
   const uniforms: GPUBuffer[] = [];
   try {
     const map = await createUniformBuffer(gpu, `${label} map [${a.N}, ${a.K}]`, packUniform([
       { u32: a.N }, { u32: a.K }, { u32: words }, { u32: B }, { u32: a.nm?.n ?? 0 }, { u32: a.nm?.m ?? 0 },
+      { u32: Kp }, { u32: Np },
     ]));
     uniforms.push(map);
     const calls: KernelCall[] = [];

@@ -14,7 +14,7 @@ import { layerAlphas } from './layer-alphas.ts';
 import { runMrp, type MrpStep } from './mrp.ts';
 import { CompactedLayers, type KeptUnits } from './compaction.ts';
 import { selectStructured } from './structured.ts';
-import { SparseGptLayers } from './sparsegpt.ts';
+import { SparseGptLayers, type SparseGptSolver } from './sparsegpt.ts';
 import { DEFAULT_MRP, DEFAULT_OWL, validateRequest, type PruneRequest } from './prune-options.ts';
 
 export interface PruneResult {
@@ -44,6 +44,8 @@ export class Pruner {
   private compacted: CompactedLayers | null = null;
   /** SparseGPT's updated weights of the last prune (the engine reads them instead of the dense ones), else null. */
   private sparseGpt: SparseGptLayers | null = null;
+  /** Where SparseGPT's column sweep runs; 'cpu' (the float64 solver) only for tests and the benchmark. */
+  sparseGptSolver: SparseGptSolver = 'gpu';
 
   private constructor(readonly engine: Engine, readonly masks: MaskSet, readonly calib: CalibrationRun) {}
 
@@ -156,9 +158,14 @@ export class Pruner {
    * SparseGPT); the dense weights stay untouched. */
   get weightOverrides(): ReadonlyMap<string, GPUBuffer> | null { return this.sparseGpt?.overrides ?? null; }
 
+  /** The last SparseGPT prune's CPU seconds and bytes read back from the GPU (null unless it was SparseGPT). */
+  get sparseGptCost(): { solveSeconds: number; readBackBytes: number } | null {
+    return this.sparseGpt && { solveSeconds: this.sparseGpt.solveSeconds, readBackBytes: this.sparseGpt.readBackBytes };
+  }
+
   private async attachSparseGpt(req: PruneRequest): Promise<SparseGptLayers> {
     const { gpu, spec, weights } = this.engine;
-    const gpt = await SparseGptLayers.create(gpu, spec, weights, this.masks, req.nm);
+    const gpt = await SparseGptLayers.create(gpu, spec, weights, this.masks, { nm: req.nm, solver: this.sparseGptSolver });
     try {
       await this.calib.attachSparseGpt(gpt);
     } catch (e) {

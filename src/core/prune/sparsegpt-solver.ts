@@ -47,28 +47,35 @@ export function inverseHessianFactor(gram: ArrayLike<number>, K: number, percDam
   }
   const damp = (percDamp * diagSum) / K;
   for (let j = 0; j < K; j++) H[j * K + j] += damp;
-  // M: lower Cholesky of J H J, i.e. of R[a][b] = H[K-1-a][K-1-b].
-  const R = (a: number, b: number) => H[(K - 1 - a) * K + (K - 1 - b)];
+  // M: lower Cholesky of R = J H J (R[a][b] = H[K-1-a][K-1-b]), row by row: every inner product runs along two
+  // contiguous rows of M (O(K^3 / 6) multiply-adds; K is a few thousand at most).
   const M = new Float64Array(K * K);
   for (let i = 0; i < K; i++) {
+    const ri = i * K, hi = (K - 1 - i) * K + K - 1;
     for (let j = 0; j <= i; j++) {
-      let s = R(i, j);
-      for (let k = 0; k < j; k++) s -= M[i * K + k] * M[j * K + k];
+      const rj = j * K;
+      let s = H[hi - j];
+      for (let k = 0; k < j; k++) s -= M[ri + k] * M[rj + k];
       if (i === j) {
         if (!(s > 0)) throw new SparseGptNumericalError(`SparseGPT: the damped Hessian is not positive definite (pivot ${s} at column ${K - 1 - i})`);
-        M[i * K + i] = Math.sqrt(s);
-      } else M[i * K + j] = s / M[j * K + j];
+        M[ri + i] = Math.sqrt(s);
+      } else M[ri + j] = s / M[rj + j];
     }
   }
-  // Minv = M^-1 (lower), column by column of forward substitution.
+  // Minv = M^-1 (lower), row by row: Minv[i, :i] = -(M[i, :i] Minv[:i, :i]) / M[i, i], accumulated along rows of
+  // Minv (contiguous) rather than down its columns.
   const Minv = new Float64Array(K * K);
-  for (let c = 0; c < K; c++) {
-    Minv[c * K + c] = 1 / M[c * K + c];
-    for (let i = c + 1; i < K; i++) {
-      let s = 0;
-      for (let k = c; k < i; k++) s -= M[i * K + k] * Minv[k * K + c];
-      Minv[i * K + c] = s / M[i * K + i];
+  for (let i = 0; i < K; i++) {
+    const ri = i * K;
+    for (let k = 0; k < i; k++) {
+      const a = M[ri + k];
+      if (a === 0) continue;
+      const rk = k * K;
+      for (let c = 0; c <= k; c++) Minv[ri + c] -= a * Minv[rk + c];
     }
+    const d = M[ri + i];
+    for (let c = 0; c < i; c++) Minv[ri + c] /= d;
+    Minv[ri + i] = 1 / d;
   }
   const U = new Float64Array(K * K);
   for (let a = 0; a < K; a++) for (let b = a; b < K; b++) U[a * K + b] = Minv[(K - 1 - a) * K + (K - 1 - b)];

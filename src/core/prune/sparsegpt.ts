@@ -3,19 +3,37 @@
 // the masks (bitsets) still record what is pruned, so sparsity is counted as for Wanda. Per layer l:
 //   begin(l):  overrides of layer l <- dense (a GPU copy: layer l is measured unpruned), Hessians zeroed;
 //   (the calibration windows run through layer l: column statistics and X^T X of its four inputs, on the GPU)
-//   prune(l):  read back X^T X and the dense weights, solve on the CPU in float64 (sparsegpt-solver.ts),
-//              upload the updated weights into the overrides and the kept-bits into the masks.
-// The next layer's inputs then come from this layer pruned AND updated. Dropping the overrides (destroy, after
-// the engine and the calibration plan are detached) restores the dense model exactly.
+//   prune(l):  read back X^T X (4 matrices of K x K), factor H^-1 on the CPU in float64 (sparsegpt-factors.ts),
+//              then the column sweep on the GPU (kernels/sparsegpt-sweep.ts) updates the overrides in place and
+//              writes the masks: no weight comes back to the CPU.
+//   reprune(l): (MRP, keepFactors) overrides of layer l <- dense, the sweep again at a new sparsity from the
+//              factors kept for layer l.
+// The CPU solver (sparsegpt-solver.ts, float64; it reads the dense weights back and uploads the result) stays
+// selectable for tests and the benchmark. The next layer's inputs come from this layer pruned AND updated.
+// Dropping the overrides (destroy, after the engine and the calibration plan are detached) restores the dense model.
 import type { Gpu } from '../gpu/device.ts';
 import { createStorageBuffer, readF32 } from '../gpu/buffers.ts';
+import { runCalls } from '../kernels/kernel-call.ts';
+import { prepareSparseGptSweep, SPARSEGPT_BLOCK, sparseGptBlockCounts, type SparseGptSweep } from '../kernels/sparsegpt-sweep.ts';
 import type { GpuWeights } from '../engine/gpu-weights.ts';
+import type { LayerStatsBuffers } from '../engine/forward-plan.ts';
 import type { LinearInput } from '../engine/reference-forward.ts';
 import type { ModelSpec } from '../model/spec.ts';
-import { inputWidths, layerMaps, LINEAR_INPUTS } from './linear-maps.ts';
+import { inputWidths, layerMaps, LINEAR_INPUTS, type Module } from './linear-maps.ts';
 import type { MaskSet } from './mask-set.ts';
 import type { NmPattern } from './prune-options.ts';
-import { inverseHessianFactor, sparseGptSolveFactored } from './sparsegpt-solver.ts';
+import { sparseGptSolveFactored } from './sparsegpt-solver.ts';
+import { createFactorSlot, refreshFactors, type FactorSlot } from './sparsegpt-factors.ts';
+
+/** Where the column sweep runs: the GPU (default) or the float64 CPU solver (tests, benchmark). */
+export type SparseGptSolver = 'gpu' | 'cpu';
+
+export interface SparseGptLayersOptions {
+  nm?: NmPattern;
+  solver?: SparseGptSolver;
+  /** Keep every layer's factors (MRP re-prunes single layers); otherwise one set is reused layer after layer. */
+  keepFactors?: boolean;
+}
 
 /** Kept-mask [N, K] (1 = kept) as the GPU bitset layout [N, ceil(K/32)] u32. */
 export function keepToBits(keep: Uint8Array, N: number, K: number): Uint32Array {
@@ -28,16 +46,22 @@ export function keepToBits(keep: Uint8Array, N: number, K: number): Uint32Array 
 }
 
 export class SparseGptLayers {
-  /** Seconds spent in the CPU solver (read-backs and uploads excluded). */
+  /** CPU seconds: the float64 factorisations, plus the CPU solver when selected (transfers excluded). */
   solveSeconds = 0;
+  /** Bytes read back from the GPU (the Hessians; with the CPU solver also the dense weights). */
+  readBackBytes = 0;
+  private sweeps = new Map<number, SparseGptSweep[]>();
 
   private constructor(private readonly gpu: Gpu, private readonly spec: ModelSpec, private readonly weights: GpuWeights,
     private readonly masks: MaskSet, readonly overrides: ReadonlyMap<string, GPUBuffer>,
-    readonly hessians: Record<LinearInput, GPUBuffer>, readonly nm?: NmPattern) {}
+    readonly hessians: Record<LinearInput, GPUBuffer>, private readonly slots: FactorSlot[],
+    private readonly counts: Map<Module, GPUBuffer>, private readonly scratch: { pruned: GPUBuffer; err: GPUBuffer },
+    private readonly owned: GPUBuffer[], readonly opts: SparseGptLayersOptions) {}
 
-  /** Allocates an override for every linear map (the size of the layers' dense weights) and one [K, K] Hessian
-   * per input width. */
-  static async create(gpu: Gpu, spec: ModelSpec, weights: GpuWeights, masks: MaskSet, nm?: NmPattern): Promise<SparseGptLayers> {
+  /** Allocates an override for every linear map (the size of the layers' dense weights), one [K, K] Hessian per
+   * input width, the factor slots (one, or one per layer with keepFactors) and the sweep's scratch. */
+  static async create(gpu: Gpu, spec: ModelSpec, weights: GpuWeights, masks: MaskSet,
+    opts: SparseGptLayersOptions = {}): Promise<SparseGptLayers> {
     const owned: GPUBuffer[] = [];
     try {
       const overrides = new Map<string, GPUBuffer>();
@@ -54,52 +78,109 @@ export class SparseGptLayers {
         hessians[input] = await createStorageBuffer(gpu, `sparsegpt X^T X ${input} [${widths[input]}, ${widths[input]}]`, widths[input] ** 2 * 4);
         owned.push(hessians[input]);
       }
-      return new SparseGptLayers(gpu, spec, weights, masks, overrides, hessians, nm);
+      const slots: FactorSlot[] = [];
+      for (let s = 0; s < (opts.keepFactors ? spec.numLayers : 1); s++) slots.push(await createFactorSlot(gpu, spec, `slot ${s}`, owned));
+      const counts = new Map<Module, GPUBuffer>();
+      let maxN = 1;
+      for (const m of layerMaps(spec, 0)) {
+        const b = await createStorageBuffer(gpu, `sparsegpt block counts ${m.module}`, Math.ceil(m.K / SPARSEGPT_BLOCK) * 4);
+        owned.push(b);
+        counts.set(m.module, b);
+        maxN = Math.max(maxN, m.N);
+      }
+      const pruned = await createStorageBuffer(gpu, `sparsegpt pruned flags [${maxN}, ${SPARSEGPT_BLOCK}]`, maxN * SPARSEGPT_BLOCK * 4);
+      owned.push(pruned);
+      const Np = Math.ceil(maxN / 4) * 4;
+      const err = await createStorageBuffer(gpu, `sparsegpt errors [${SPARSEGPT_BLOCK}, ${Np}]`, Np * SPARSEGPT_BLOCK * 4);
+      owned.push(err);
+      return new SparseGptLayers(gpu, spec, weights, masks, overrides, hessians, slots, counts, { pruned, err }, owned, opts);
     } catch (e) {
       owned.forEach((b) => b.destroy());
       throw e;
     }
   }
 
-  /** Layer l's overrides hold its dense weights again and the Hessians are zero (before capturing layer l). */
-  begin(l: number): void {
+  private slot(l: number): FactorSlot { return this.slots[this.opts.keepFactors ? l : 0]; }
+
+  /** Per layer and input, U's diagonal [K] f32 (the SparseGPT score is w^2 / U_jj^2); valid for layers whose
+   * factors are kept (keepFactors) once they have been pruned. */
+  get scoreDenominators(): LayerStatsBuffers[] {
+    return Array.from({ length: this.spec.numLayers }, (_, l) => this.slot(l).diag);
+  }
+
+  /** Layer l's overrides <- its dense weights (one GPU copy each), and, with `hessians`, the Hessians zeroed. */
+  private resetLayer(l: number, hessians: boolean): void {
     const enc = this.gpu.device.createCommandEncoder();
     for (const m of layerMaps(this.spec, l)) {
       enc.copyBufferToBuffer(this.weights.tensors.get(m.name)!, 0, this.overrides.get(m.name)!, 0, m.N * m.K * 4);
     }
-    for (const input of LINEAR_INPUTS) enc.clearBuffer(this.hessians[input]);
+    if (hessians) for (const input of LINEAR_INPUTS) enc.clearBuffer(this.hessians[input]);
     this.gpu.device.queue.submit([enc.finish()]);
   }
 
+  /** Layer l's overrides hold its dense weights again and the Hessians are zero (before capturing layer l). */
+  begin(l: number): void { this.resetLayer(l, true); }
+
   /** Prunes layer l's seven maps from their dense weights and the Hessians now on the GPU (sparsity ignored with N:M). */
   async prune(l: number, sparsity: number): Promise<void> {
-    const widths = inputWidths(this.spec);
-    const factors = new Map<LinearInput, ReturnType<typeof inverseHessianFactor>>();
-    let seconds = 0;
-    for (const input of LINEAR_INPUTS) {
-      const gram = await readF32(this.gpu, this.hessians[input], widths[input] ** 2);
-      const t0 = performance.now();
-      factors.set(input, inverseHessianFactor(gram, widths[input]));
-      seconds += performance.now() - t0;
-    }
-    const q = this.gpu.device.queue;
-    for (const m of layerMaps(this.spec, l)) {
-      const dense = await readF32(this.gpu, this.weights.tensors.get(m.name)!, m.N * m.K);
-      const t0 = performance.now();
-      const { weights, keep } = sparseGptSolveFactored(dense, m.N, m.K, factors.get(m.input)!, { sparsity, nm: this.nm });
-      seconds += performance.now() - t0;
-      q.writeBuffer(this.overrides.get(m.name)!, 0, weights);
-      q.writeBuffer(this.masks.entries.get(m.name)!.mask, 0, keepToBits(keep, m.N, m.K));
-    }
-    this.solveSeconds += seconds / 1000;
+    const r = await refreshFactors(this.gpu, this.spec, this.hessians, this.slot(l), this.opts.solver === 'cpu');
+    this.readBackBytes += r.readBytes;
+    this.solveSeconds += r.seconds;
+    await this.solve(l, sparsity);
   }
 
-  /** GPU bytes held by the overrides and Hessians. */
+  /** MRP: layer l again from its dense weights at a new sparsity, with the factors kept from its last prune(l). */
+  async reprune(l: number, sparsity: number): Promise<void> {
+    if (!this.opts.keepFactors) throw new Error('SparseGptLayers.reprune needs keepFactors');
+    this.resetLayer(l, false);
+    await this.solve(l, sparsity);
+  }
+
+  private async solve(l: number, sparsity: number): Promise<void> {
+    const q = this.gpu.device.queue;
+    if (this.opts.solver === 'cpu') {
+      const factors = this.slot(l).cpu!;
+      for (const m of layerMaps(this.spec, l)) {
+        const dense = await readF32(this.gpu, this.weights.tensors.get(m.name)!, m.N * m.K);
+        this.readBackBytes += m.N * m.K * 4;
+        const t0 = performance.now();
+        const { weights, keep } = sparseGptSolveFactored(dense, m.N, m.K, factors.get(m.input)!, { sparsity, nm: this.opts.nm });
+        this.solveSeconds += (performance.now() - t0) / 1000;
+        q.writeBuffer(this.overrides.get(m.name)!, 0, weights);
+        q.writeBuffer(this.masks.entries.get(m.name)!.mask, 0, keepToBits(keep, m.N, m.K));
+      }
+      await q.onSubmittedWorkDone();
+      return;
+    }
+    for (const m of layerMaps(this.spec, l)) q.writeBuffer(this.counts.get(m.module)!, 0, sparseGptBlockCounts(m.N, m.K, sparsity));
+    await runCalls(this.gpu, (await this.layerSweeps(l)).flatMap((s) => s.calls));
+  }
+
+  private async layerSweeps(l: number): Promise<SparseGptSweep[]> {
+    let sweeps = this.sweeps.get(l);
+    if (!sweeps) {
+      sweeps = [];
+      const slot = this.slot(l);
+      for (const m of layerMaps(this.spec, l)) {
+        sweeps.push(await prepareSparseGptSweep(this.gpu, {
+          w: this.overrides.get(m.name)!, u: slot.u[m.input], dead: slot.dead[m.input],
+          mask: this.masks.entries.get(m.name)!.mask, counts: this.counts.get(m.module)!,
+          pruned: this.scratch.pruned, err: this.scratch.err, N: m.N, K: m.K, nm: this.opts.nm,
+        }));
+      }
+      this.sweeps.set(l, sweeps);
+    }
+    return sweeps;
+  }
+
+  /** GPU bytes held by the overrides, Hessians, factors and scratch. */
   get bytes(): number {
-    return [...this.overrides.values(), ...Object.values(this.hessians)].reduce((s, b) => s + b.size, 0);
+    return this.owned.reduce((s, b) => s + b.size, 0);
   }
 
   destroy(): void {
-    [...this.overrides.values(), ...Object.values(this.hessians)].forEach((b) => b.destroy());
+    this.owned.forEach((b) => b.destroy());
+    for (const sweeps of this.sweeps.values()) for (const s of sweeps) s.uniforms.forEach((b) => b.destroy());
+    this.sweeps.clear();
   }
 }
