@@ -1,6 +1,6 @@
 // Structured pruning on a random BF16 Qwen2-shaped model (q/k/v biases, GQA 4 heads over 2 kv heads,
 // head_dim 32, MLP 160 or 162): compaction gathers the kept entries of the q bias too; kept heads/channels and the
-// NLL agree with the float64 oracle.
+// NLL agree with the float64 oracle; FLAP with whole kv-groups removed keeps working over those biases.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
@@ -12,6 +12,8 @@ import type { ModelSpec } from '../../src/core/model/spec.ts';
 import { Engine } from '../../src/core/engine/engine.ts';
 import { loadReferenceWeights } from '../../src/core/engine/reference-weights.ts';
 import { Pruner } from '../../src/core/prune/pruner.ts';
+import { MemoryTarget } from '../../src/core/export/byte-sink.ts';
+import { exportPrunedModel } from '../../src/core/export/export-model.ts';
 import { referencePerplexity, referenceStructuredPrune } from './reference/index.ts';
 
 const qwen: ModelSpec = {
@@ -51,6 +53,43 @@ describe('structured pruning on a Qwen2-shaped model (biases, GQA)', () => {
       for (const w of evalSet) { const r = await engine.windowNll(w); sum += r.sum; count += r.count; }
       const ppl = Math.exp(sum / count), refPpl = referencePerplexity(spec, ref.weights, evalSet);
       expect(Math.abs(ppl / refPpl - 1), `GPU ${ppl} vs reference ${refPpl}`).toBeLessThan(0.01);
+    } finally {
+      pruner.destroy();
+      engine.destroy();
+    }
+  });
+
+  it('FLAP with kv-groups over the q/k/v biases: equals the oracle; the compact export (LlamaForCausalLM with all biases) reloads to the same NLL', async () => {
+    const rates = [0.5, 0];
+    const { configJson, safetensors } = randomHfModel(qwen, { seed: 12, dtype: 'BF16' });
+    const sources = [bytesSource(new TextEncoder().encode(configJson), 'config.json'), bytesSource(safetensors, 'model.safetensors')];
+    const model = await loadModel(sources, { requireTokenizer: false });
+    const calib = randomWindows(2, 48, 3), evalSet = randomWindows(2, 48, 4);
+    const engine = await Engine.create(gpu, model);
+    const pruner = await Pruner.create(engine, calib);
+    const ppl = async (e: Engine) => {
+      let sum = 0, count = 0;
+      for (const w of evalSet) { const r = await e.windowNll(w); sum += r.sum; count += r.count; }
+      return Math.exp(sum / count);
+    };
+    try {
+      const result = await pruner.prune({ metric: 'wanda', structured: 'flap', sparsity: 0.25, allocation: rates, kvGroups: true });
+      const ref = referenceStructuredPrune(qwen, await loadReferenceWeights(model), calib, rates, 'flap', { kvGroups: true });
+      result.kept!.forEach((k, l) => expect({ heads: k.heads, channels: k.channels, kvHeads: k.kvHeads }).toEqual(ref.kept[l]));
+      expect(result.kept![0].kvHeads).toHaveLength(1);
+      const inEngine = await ppl(engine), refPpl = referencePerplexity(ref.spec, ref.weights, evalSet);
+      expect(Math.abs(inEngine / refPpl - 1), `GPU ${inEngine} vs reference ${refPpl}`).toBeLessThan(0.01);
+
+      const target = new MemoryTarget();
+      const summary = await exportPrunedModel({ model, format: 'compact', target, sources, kept: result.kept });
+      expect(summary.notes.join(' ')).toMatch(/qwen2 config cannot express o_proj \/ MLP biases: written as LlamaForCausalLM/);
+      const reloaded = await loadModel([...target.files.keys()].map((n) => bytesSource(target.bytes(n), n)), { requireTokenizer: false });
+      expect(reloaded.spec).toMatchObject({ architecture: 'llama', attentionBias: true, oProjBias: true, mlpBias: true });
+      expect(reloaded.spec.layerWidths!.map((w) => w.numKvHeads ?? 2)).toEqual([1, 2]);
+      const e2 = await Engine.create(gpu, reloaded, { matmulVariant: engine.matmulVariant });
+      try {
+        expect(Math.abs((await ppl(e2)) / inEngine - 1)).toBeLessThan(1e-4);
+      } finally { e2.destroy(); }
     } finally {
       pruner.destroy();
       engine.destroy();
