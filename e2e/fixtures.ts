@@ -22,17 +22,17 @@ export const test = base.extend<{ problems: PageProblems }>({
 
 export { expect };
 
-/** Opens the studio and waits until the worker has (or has not) got a GPU adapter. */
-export async function openStudio(page: Page): Promise<void> {
-  await page.goto('/');
+/** Opens the studio (at `path`, e.g. '/?test-hooks') and waits until the worker has (or has not) got a GPU adapter. */
+export async function openStudio(page: Page, path = '/'): Promise<void> {
+  await page.goto(path);
   await expect(page.getByTestId('app-header')).toContainText('Prunelab');
   await expect(page.getByTestId('adapter-info')).not.toContainText('Starting', { timeout: 60_000 });
 }
 
 /** Opens the studio with a model folder and an evaluation text loaded, at the given windows (and calibration). */
 export async function openWithModel(page: Page, modelDir: string, textFile: string,
-  protocol: { seqLen: number; windows: number; calibWindows?: number }): Promise<void> {
-  await openStudio(page);
+  protocol: { seqLen: number; windows: number; calibWindows?: number }, path = '/'): Promise<void> {
+  await openStudio(page, path);
   await page.getByTestId('model-file-input').setInputFiles(readdirSync(modelDir).map((f) => join(modelDir, f)));
   await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
   await page.getByTestId('text-file-input').setInputFiles(textFile);

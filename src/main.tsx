@@ -11,7 +11,11 @@ import { createStudioClient } from './worker/client.ts';
 import './ui/styles.css';
 
 const hasWebGpu = 'gpu' in navigator && !!navigator.gpu;
-const store = createStudioStore(createStudioClient(), { hasWebGpu });
+// ?test-hooks (e2e only): the worker accepts loseDeviceForTest, reachable as window.__prunelabTestHooks.
+const testHooks = new URLSearchParams(window.location.search).has('test-hooks');
+const client = createStudioClient({ testHooks });
+const store = createStudioStore(client, { hasWebGpu });
+if (testHooks) Object.assign(window, { __prunelabTestHooks: { loseDevice: () => client.loseDeviceForTest() } });
 connectPersistence(store, idbPersistence());
 connectShareLink(store, window);
 

@@ -15,6 +15,8 @@ import { LinkNotice } from './LinkNotice.tsx';
 import { RestoreNotice } from './RestoreNotice.tsx';
 import { RunHistoryPanel } from './RunHistoryPanel.tsx';
 import { useStudio } from './studio-context.tsx';
+import { DeviceLostNotice } from './DeviceLostNotice.tsx';
+import { ExportPanel } from './ExportPanel.tsx';
 
 export function App() {
   const init = useStudio((s) => s.init);
@@ -24,6 +26,7 @@ export function App() {
       <Header />
       <main className="layout">
         <NoWebGpuNotice />
+        <DeviceLostNotice />
         <div className="notices"><LinkNotice /><RestoreNotice /></div>
         <div className="column">
           <ModelDropZone />
@@ -40,6 +43,7 @@ export function App() {
           </div>
           <div className="column">
             <SparsityPanel />
+            <ExportPanel />
             <RunHistoryPanel />
           </div>
         </div>

@@ -7,7 +7,7 @@ function AdapterInfo() {
   const gpu = useStudio((s) => s.gpu);
   if (gpu.status === 'starting') return <span className="adapter adapter--pending" data-testid="adapter-info">Starting GPU…</span>;
   if (gpu.status !== 'ready' || !gpu.adapter) {
-    return <span className="adapter adapter--none" data-testid="adapter-info">No GPU</span>;
+    return <span className="adapter adapter--none" data-testid="adapter-info">{gpu.status === 'lost' ? 'GPU lost' : 'No GPU'}</span>;
   }
   const a = gpu.adapter;
   return (

@@ -1,0 +1,114 @@
+// Export round trip in Chromium's WebGPU: prune stories260K (structured Wanda-sp 30%, then unstructured Wanda
+// 50%), download the export as one zip, unzip it on the Node side, drop the folder into a fresh studio and
+// check that its dense perplexity equals the pruned perplexity the studio showed (1e-4 relative, through the
+// 5-decimal NLL); the report in the zip carries the same number. Screenshots of the export panel.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { unzipSync } from 'fflate';
+import type { Browser, Page } from '@playwright/test';
+import { STORIES_HF, TINYSTORIES_TEXT } from '../test/helpers/fixtures.ts';
+import { expect, openWithModel, test } from './fixtures.ts';
+
+const PROTOCOL = { seqLen: 128, windows: 4, calibWindows: 4 };
+const dirs: string[] = [];
+test.afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+
+/** Moves the keyboard-operated slider to `percent` (5% steps) and waits for that run's result. */
+async function pruneTo(page: Page, percent: number, structured: boolean): Promise<number> {
+  const slider = page.getByTestId('sparsity-slider');
+  await slider.focus();
+  const now = Number((await page.getByTestId('sparsity-value').textContent())!.replace('%', ''));
+  for (let v = now; v !== percent; v += percent > v ? 5 : -5) await page.keyboard.press(percent > v ? 'ArrowRight' : 'ArrowLeft');
+  const protocol = page.getByTestId('prune-protocol');
+  await expect(protocol).toContainText(`${structured ? 'heads + channels: ' : ''}${percent}% requested`, { timeout: 150_000 });
+  if (!structured) await expect(protocol).not.toContainText('heads + channels');
+  await expect(page.getByTestId('prune-progress')).toHaveCount(0);
+  return Number(await page.getByTestId('pruned-ppl').textContent());
+}
+
+/** Exports in `format` through the zip button; returns the unzipped folder and its entries. */
+async function downloadExport(page: Page, format: 'masked' | 'compact', method: string): Promise<{ dir: string; names: string[]; report: { perplexity: { pruned: number }; export: { variant: string } } }> {
+  await page.getByTestId(`export-format-${format}`).check();
+  await expect(page.getByTestId('export-problem')).toHaveCount(0);
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), page.getByTestId('export-zip').click()]);
+  await expect(page.getByTestId('export-done')).toBeVisible({ timeout: 60_000 });
+  expect(download.suggestedFilename()).toMatch(new RegExp(`^[\\w.-]+-${method}-${format}\\.zip$`));
+  const entries = unzipSync(new Uint8Array(readFileSync(await download.path())));
+  const dir = mkdtempSync(join(tmpdir(), `prunelab-e2e-export-${format}-`));
+  dirs.push(dir);
+  for (const [name, bytes] of Object.entries(entries)) writeFileSync(join(dir, name), bytes);
+  const report = JSON.parse(new TextDecoder().decode(entries['prunelab-report.json']));
+  return { dir, names: Object.keys(entries).sort(), report };
+}
+
+/** Opens a fresh studio (new browser context: no cache, no saved work), drops `dir`, returns its dense perplexity. */
+async function reloadedPerplexity(browser: Browser, dir: string): Promise<{ ppl: number; nll: number }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await openWithModel(page, dir, TINYSTORIES_TEXT, PROTOCOL);
+    await page.getByTestId('run-ppl').click();
+    await expect(page.getByTestId('ppl-value')).toBeVisible({ timeout: 120_000 });
+    const nll = Number((await page.getByTestId('ppl-nll').textContent())!.replace(' nats', ''));
+    const ppl = Number(await page.getByTestId('ppl-value').textContent());
+    expect(errors).toEqual([]);
+    return { ppl, nll };
+  } finally {
+    await context.close();
+  }
+}
+
+const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+
+test('export downloads as a zip and reloads to the pruned perplexity (structured 30%, unstructured 50%)', async ({ page, browser, problems }) => {
+  test.setTimeout(600_000);
+  await openWithModel(page, STORIES_HF, TINYSTORIES_TEXT, PROTOCOL);
+  await expect(page.getByTestId('export-panel')).toHaveCount(0); // nothing pruned yet
+
+  // Structured Wanda-sp 30%: compact is offered and written.
+  await page.getByTestId('nm-heads').check();
+  const structuredPpl = await pruneTo(page, 30, true);
+  await expect(page.getByTestId('export-panel')).toBeVisible();
+  await expect(page.getByTestId('export-loaders')).toContainText('Loads anywhere the original loads');
+  await page.getByTestId('export-format-compact').check();
+  await expect(page.getByTestId('export-loaders')).toContainText('only Prunelab reloads it');
+  await page.getByTestId('export-panel').scrollIntoViewIfNeeded();
+  await page.mouse.move(0, 0);
+  await page.getByTestId('export-panel').screenshot({ path: 'e2e/screenshots/export-panel-light.png' });
+  const compact = await downloadExport(page, 'compact', 'wanda-sp-30pct');
+  expect(compact.names).toEqual(['apply_masks.py', 'config.json', 'generation_config.json', 'model.safetensors', 'prunelab-report.json',
+    'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json']);
+  expect(compact.report.export.variant).toMatch(/^compact-(hf|prunelab)$/);
+  await expect(page.getByTestId('export-variant')).toHaveText(compact.report.export.variant);
+  await page.getByTestId('export-panel').screenshot({ path: 'e2e/screenshots/export-done-light.png' });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.waitForTimeout(300);
+  await page.getByTestId('export-panel').screenshot({ path: 'e2e/screenshots/export-done-dark.png' });
+  await page.emulateMedia({ colorScheme: 'light' });
+
+  // Unstructured Wanda 50%: compact is refused with the core's reason; masked is written.
+  await page.getByTestId('nm-off').check();
+  const unstructuredPpl = await pruneTo(page, 50, false);
+  await expect(page.getByTestId('export-problem')).toContainText('compact needs structured pruning');
+  await page.getByTestId('export-format-masked').check();
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.waitForTimeout(300);
+  await page.getByTestId('export-panel').screenshot({ path: 'e2e/screenshots/export-panel-dark.png' });
+  await page.emulateMedia({ colorScheme: 'light' });
+  const masked = await downloadExport(page, 'masked', 'wanda-50pct');
+  expect(masked.report.export.variant).toBe('masked');
+
+  for (const [name, shown, exp] of [['compact 30%', structuredPpl, compact], ['masked 50%', unstructuredPpl, masked]] as const) {
+    const reloaded = await reloadedPerplexity(browser, exp.dir);
+    const line = `${name}: studio showed ${shown}, report ${exp.report.perplexity.pruned}, reloaded ${reloaded.ppl} (exp NLL ${Math.exp(reloaded.nll)})`;
+    test.info().annotations.push({ type: 'round trip', description: line });
+    console.log(line);
+    expect(rel(shown, exp.report.perplexity.pruned)).toBeLessThan(1e-4); // the panel shows 4 decimals of it
+    expect(rel(Math.exp(reloaded.nll), exp.report.perplexity.pruned)).toBeLessThan(1e-4);
+    expect(rel(reloaded.ppl, shown)).toBeLessThan(1e-4);
+  }
+  expect(problems.consoleErrors, 'console errors while exporting').toEqual([]);
+});
