@@ -43,13 +43,15 @@ describe('export requests', () => {
   it('compaction refuses kept lists that are unsorted, out of range, empty or for the wrong layer count', () => {
     const ok = { heads: [0, 2], channels: [1, 2] };
     expect(() => compactLayout(spec, [ok])).toThrow(/kept units for 1 layers, the model has 2/);
-    expect(() => compactLayout(spec, [ok, { heads: [2, 0], channels: [1] }])).toThrow(/layer 1: kept heads \/ channels must be ascending indices below 4 \/ 48/);
+    expect(() => compactLayout(spec, [ok, { heads: [2, 0], channels: [1] }])).toThrow(/layer 1: kept heads \/ kv heads \/ channels must be ascending indices below 4 \/ 2 \/ 48/);
+    expect(() => compactLayout(spec, [ok, { heads: [0, 1], kvHeads: [0, 0], channels: [1] }])).toThrow(/layer 1: kept heads \/ kv heads/);
+    expect(() => compactLayout(spec, [ok, { heads: [0, 2], kvHeads: [1], channels: [1] }])).toThrow(/layer 1 keeps a query head whose kv head it removed/);
     expect(() => compactLayout(spec, [ok, { heads: [0, 4], channels: [1] }])).toThrow(/ascending indices below 4/);
     expect(() => compactLayout(spec, [ok, { heads: [0], channels: [] }])).toThrow(/layer 1 keeps no heads or no MLP channels/);
   });
 
   it('chooses the standard config only for equal widths and equal heads per kv-group', () => {
-    const layout = (k: Array<{ heads: number[]; channels: number[] }>) => compactLayout(spec, k);
+    const layout = (k: Array<{ heads: number[]; channels: number[]; kvHeads?: number[] }>) => compactLayout(spec, k);
     const c = (n: number) => Array.from({ length: n }, (_, i) => i);
     expect(layout([{ heads: [1, 2], channels: c(8) }, { heads: [0, 3], channels: c(8) }])).toMatchObject({ hfCompatible: true, spec: { numHeads: 2, intermediateSize: 8 } });
     expect(layout([{ heads: [0, 1], channels: c(8) }, { heads: [0, 3], channels: c(8) }]).reason).toBe('layer 0 keeps 2, 0 query heads per kv head; a Hugging Face config needs the same number for every kv head');
@@ -57,6 +59,14 @@ describe('export requests', () => {
     expect(layout([{ heads: [0, 2], channels: c(8) }, { heads: [0, 2], channels: c(4) }]).reason).toBe('layers keep different MLP widths (8, 4)');
     expect(layout([{ heads: [0, 1, 2], channels: c(8) }, { heads: [0, 2], channels: c(8) }]).spec.layerWidths)
       .toEqual([{ numHeads: 3, kvHeadOf: [0, 0, 1], intermediateSize: 8 }, { numHeads: 2, kvHeadOf: [0, 1], intermediateSize: 8 }]);
+    // Whole kv-groups removed: the same count everywhere is a standard config with fewer kv heads; else per layer.
+    expect(layout([{ heads: [2, 3], kvHeads: [1], channels: c(8) }, { heads: [0, 1], kvHeads: [0], channels: c(8) }]))
+      .toMatchObject({ hfCompatible: true, spec: { numHeads: 2, numKvHeads: 1, intermediateSize: 8 } });
+    const uneven = layout([{ heads: [2, 3], kvHeads: [1], channels: c(8) }, { heads: [0, 1, 2, 3], channels: c(8) }]);
+    expect(uneven.reason).toBe('layers keep different numbers of attention heads (2, 4)');
+    expect(uneven.spec.layerWidths![0]).toEqual({ numHeads: 2, numKvHeads: 1, kvHeadOf: [0, 0], intermediateSize: 8 });
+    expect(layout([{ heads: [0, 2], kvHeads: [0, 1], channels: c(8) }, { heads: [0, 1], kvHeads: [0], channels: c(8) }]).reason)
+      .toBe('layers keep different numbers of kv heads (2, 1)');
   });
 
   it('a masked export without masks, or a compact one without kept units, is a BadRequest', async () => {
@@ -126,6 +136,8 @@ describe('per-layer widths in config.json ("prunelab" field)', () => {
     [{ version: 1, layers: [{}] }, /"prunelab.layers" must list one entry per layer \(2\), got 1/],
     [{ version: 1, layers: [{ num_attention_heads: 5, kv_head_of: [0, 0, 0, 0, 0], intermediate_size: 8 }, {}] }, /"prunelab.layers\[0\].num_attention_heads" must be an integer in \[1, 4\], got 5/],
     [{ version: 1, layers: [{ num_attention_heads: 2, kv_head_of: [0, 2], intermediate_size: 8 }, {}] }, /"prunelab.layers\[0\].kv_head_of\[1\]" must be a kv head in \[0, 2\), got 2/],
+    [{ version: 1, layers: [{ num_attention_heads: 2, num_key_value_heads: 3, kv_head_of: [0, 1], intermediate_size: 8 }, {}] }, /"prunelab.layers\[0\].num_key_value_heads" must be an integer in \[1, 2\], got 3/],
+    [{ version: 1, layers: [{ num_attention_heads: 2, num_key_value_heads: 1, kv_head_of: [0, 1], intermediate_size: 8 }, {}] }, /"prunelab.layers\[0\].kv_head_of\[1\]" must be a kv head in \[0, 1\), got 1/],
     [{ version: 1, layers: [{ num_attention_heads: 2, kv_head_of: [0], intermediate_size: 8 }, {}] }, /"prunelab.layers\[0\].kv_head_of" must list the kv head of each of the layer's 2 query heads/],
     [{ version: 1, layers: [{ num_attention_heads: 2, kv_head_of: [0, 1], intermediate_size: 49 }, {}] }, /"prunelab.layers\[0\].intermediate_size" must be an integer in \[1, 48\], got 49/],
     ['yes', /"prunelab" is not an object/],
