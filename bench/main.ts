@@ -16,6 +16,7 @@ import { referenceWindowNll } from '../src/core/engine/reference-forward.ts';
 import { loadReferenceWeights } from '../src/core/engine/reference-weights.ts';
 import { printTable } from './table.ts';
 import { pruningBench } from './pruning.ts';
+import { onnxSpeedBench } from './onnx-speed.ts';
 import { DEFAULT_SETTINGS } from '../src/state/run-settings.ts';
 import { DEFAULT_METHOD } from '../src/state/prune-settings.ts';
 
@@ -104,6 +105,16 @@ async function main() {
     console.log(`structured pruning (Wanda-sp, 50% heads/channels, compacted) vs dense evaluation, ${r.model}: ` +
       `${r['structured 50% eval s']} s vs ${r['dense (alternating) s']} s, median ratio of 3 alternating rounds ` +
       `${r['structured / dense']}x`);
+  }
+  console.log('');
+
+  // The pruned model's real speedup in a second runtime: the ONNX exports in onnxruntime-node (CPU).
+  const onnxRows = [await onnxSpeedBench('stories260K', stories, storiesWindows),
+    await onnxSpeedBench(`SmolLM2-135M shapes, ${SMOLLM_LAYERS} layers`, smol, smolGpu)];
+  printTable('ONNX in onnxruntime-node (CPU): structured 50% (compacted) vs dense, same windows, alternating rounds', onnxRows);
+  for (const r of onnxRows) {
+    console.log(`ONNX structured 50% vs dense in onnxruntime-node, ${r.model}: ${r['structured 50% tok/s']} vs ` +
+      `${r['dense tok/s']} tok/s = ${r['speedup (median of rounds)']}x (matmul FLOP ratio ${r['matmul FLOP ratio']}x)`);
   }
   console.log('');
   gpu.destroy();

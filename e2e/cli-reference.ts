@@ -52,3 +52,18 @@ export async function cliSearch(model: string, text: string, opts: {
   const last = stdout.trim().split('\n').pop() ?? '';
   return JSON.parse(last) as CliSearch;
 }
+
+export interface CliScan { densePpl: number; by: 'layer' | 'module'; levels: number[]; cells: Array<{ layer: number; module: string; level: number; ppl: number; deltaPpl: number }> }
+
+/** `prunelab scan --json` with the studio's protocol: the first `windows` windows of the text, calibration from the
+ * text after the perplexity panel's `evalWindows` windows. */
+export async function cliScan(model: string, text: string, opts: {
+  by: 'layer' | 'module'; levels: number[]; seqLen: number; windows: number; evalWindows: number; calibWindows: number; method?: string;
+}): Promise<CliScan> {
+  const { stdout } = await run(process.execPath, ['bin/prunelab.mjs', 'scan', '--model', model, '--text', text,
+    '--calib', text, '--calib-offset', String(opts.evalWindows * opts.seqLen), '--calib-windows', String(opts.calibWindows),
+    '--seq-len', String(opts.seqLen), '--windows', String(opts.windows), '--levels', opts.levels.join(','), '--by', opts.by,
+    '--method', opts.method ?? 'wanda', '--json'], { env: { ...process.env }, maxBuffer: 16 << 20, timeout: 600_000 });
+  const last = stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(last) as CliScan;
+}

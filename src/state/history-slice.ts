@@ -2,13 +2,15 @@
 // can be compared), and after a reload the restore offer: the last scan heatmap, the perplexity-vs-sparsity
 // curve with the last shown result, and an unfinished search to resume from its checkpoint.
 import type { PruneOutcome } from '../worker/api.ts';
-import { idleScan } from './scan-slice.ts';
+import { scanFromRecord, type ScanBy } from './scan-slice.ts';
 import { isResumable, type RunRecord, type SavedWork, type ScanRecord, type SearchRecord } from './persistence.ts';
 import type { CurvePoint } from './prune-slice.ts';
 import type { StudioState } from './studio-store.ts';
 
 /** What the restore notice offers; each part goes once used. */
-export interface RestoreOffer { scan: ScanRecord | null; runs: RunRecord[] | null; search: SearchRecord | null }
+export interface RestoreOffer { scan: ScanRecord | null; runs: RunRecord[] | null; search: SearchRecord | null; moduleScan?: ScanRecord | null }
+
+const anything = (o: RestoreOffer) => !!(o.scan || o.runs || o.search || o.moduleScan);
 
 export interface HistorySlice {
   /** The model the saved work belongs to (the loaded one). */
@@ -29,7 +31,8 @@ export interface HistoryActions {
   savedWorkLoaded(fingerprint: string, work: SavedWork): void;
   runsSaved(fingerprint: string, runs: RunRecord[]): void;
   historyFailed(message: string): void;
-  restoreScan(): void;
+  /** Shows the saved layers x levels scan (or, by = 'module', the layers x modules one). */
+  restoreScan(by?: ScanBy): void;
   /** The curve points of the newest run's protocol, and that run as the slider's shown result. */
   restoreRuns(): void;
   /** Applies the saved search's settings and continues it from its checkpoint. */
@@ -63,7 +66,7 @@ export function historyActions(set: Set, get: () => StudioState): HistoryActions
   const used = (part: keyof RestoreOffer) => patch((h) => {
     if (!h.offer) return {};
     const offer = { ...h.offer, [part]: null };
-    return { offer: offer.scan || offer.runs || offer.search ? offer : null };
+    return { offer: anything(offer) ? offer : null };
   });
 
   return {
@@ -75,10 +78,11 @@ export function historyActions(set: Set, get: () => StudioState): HistoryActions
         scan: work.scan && work.scan.cells.length > 0 ? work.scan : null,
         runs: work.runs.length > 0 ? work.runs : null,
         search: isResumable(work.search) ? work.search : null,
+        moduleScan: work.moduleScan && work.moduleScan.cells.length > 0 ? work.moduleScan : null,
       };
       patch((h) => ({
         runs: mergeRuns(h.runs, work.runs),
-        offer: offer.scan || offer.runs || offer.search ? offer : null,
+        offer: anything(offer) ? offer : null,
       }));
     },
 
@@ -89,17 +93,13 @@ export function historyActions(set: Set, get: () => StudioState): HistoryActions
 
     historyFailed(message) { patch(() => ({ error: message })); },
 
-    restoreScan() {
+    restoreScan(by = 'layer') {
       const s = get();
-      const scan = s.history.offer?.scan;
+      const part = by === 'module' ? 'moduleScan' : 'scan';
+      const scan = s.history.offer?.[part];
       if (!scan || s.scan.status === 'running') return;
-      set((st) => ({
-        scan: {
-          ...idleScan(st.scan.settings), status: scan.complete ? 'done' : 'cancelled', layers: scan.layers, levels: scan.levels,
-          cells: scan.cells, done: scan.cells.length, total: scan.total, densePpl: scan.densePpl,
-        },
-      }));
-      used('scan');
+      set((st) => ({ scan: scanFromRecord(st.scan, scan) }));
+      used(part);
     },
 
     restoreRuns() {

@@ -60,6 +60,7 @@ function client(fingerprint: string, over: Partial<StudioClient> = {}): StudioCl
       return { densePpl: 4, cells, windows: 4, seqLen: 128 };
     },
     cancel: async () => {},
+    watchDevice: async () => {},
     dispose: () => {},
     ...over,
   } as unknown as StudioClient;
@@ -96,7 +97,7 @@ describe('IndexedDB persistence', () => {
     expect(all).toHaveLength(MAX_RUNS);
     expect(all[0].savedAt).toBe(10 + MAX_RUNS + 4);
     await db.forget(FP);
-    expect(await db.load(FP)).toEqual({ runs: [], scan: null, search: null });
+    expect(await db.load(FP)).toEqual({ runs: [], scan: null, search: null, moduleScan: null });
     expect((await db.load(OTHER)).runs).toHaveLength(1);
   });
 

@@ -44,6 +44,10 @@ export interface ScanRecord {
   seqLen: number;
   windows: number;
   textName: string | null;
+  /** 'module': layers x modules x levels; absent in layers x levels records (and those saved before modules). */
+  by?: 'layer' | 'module';
+  /** The scan slice's protocol key: a restored, unfinished scan resumes only under the same one. */
+  protocol?: string | null;
 }
 
 export interface SearchRecord {
@@ -61,7 +65,8 @@ export interface SearchRecord {
   state: SearchState;
 }
 
-export interface SavedWork { runs: RunRecord[]; scan: ScanRecord | null; search: SearchRecord | null }
+/** `scan` is the latest layers x levels scan, `moduleScan` the latest layers x modules one. */
+export interface SavedWork { runs: RunRecord[]; scan: ScanRecord | null; search: SearchRecord | null; moduleScan?: ScanRecord | null }
 
 export interface Persistence {
   load(fingerprint: string): Promise<SavedWork>;
@@ -73,7 +78,7 @@ export interface Persistence {
   forget(fingerprint: string): Promise<void>;
 }
 
-const key = (kind: 'runs' | 'scan' | 'search', fingerprint: string) => `${kind}:${fingerprint}`;
+const key = (kind: 'runs' | 'scan' | 'scan-module' | 'search', fingerprint: string) => `${kind}:${fingerprint}`;
 const current = <T extends { version: number }>(r: T | undefined | null): T | null => (r && r.version === RECORD_VERSION ? r : null);
 
 /** IndexedDB through idb-keyval: one object store, three keys per model. */
@@ -82,11 +87,12 @@ export function idbPersistence(dbName = 'prunelab', storeName = 'saved-work'): P
   const db = () => (store ??= createStore(dbName, storeName)); // opened on first use, not at import
   return {
     async load(fingerprint) {
-      const [runs, scan, search] = await Promise.all([
+      const [runs, scan, search, moduleScan] = await Promise.all([
         get<RunRecord[]>(key('runs', fingerprint), db()), get<ScanRecord>(key('scan', fingerprint), db()),
-        get<SearchRecord>(key('search', fingerprint), db()),
+        get<SearchRecord>(key('search', fingerprint), db()), get<ScanRecord>(key('scan-module', fingerprint), db()),
       ]);
-      return { runs: (runs ?? []).filter((r) => r.version === RECORD_VERSION), scan: current(scan), search: current(search) };
+      return { runs: (runs ?? []).filter((r) => r.version === RECORD_VERSION), scan: current(scan), search: current(search),
+        moduleScan: current(moduleScan) };
     },
     async addRun(run) {
       let result: RunRecord[] = [];
@@ -96,10 +102,10 @@ export function idbPersistence(dbName = 'prunelab', storeName = 'saved-work'): P
       }, db());
       return result;
     },
-    saveScan: (scan) => set(key('scan', scan.fingerprint), scan, db()),
+    saveScan: (scan) => set(key(scan.by === 'module' ? 'scan-module' : 'scan', scan.fingerprint), scan, db()),
     saveSearch: (search) => set(key('search', search.fingerprint), search, db()),
     async forget(fingerprint) {
-      await Promise.all([del(key('runs', fingerprint), db()), del(key('scan', fingerprint), db()), del(key('search', fingerprint), db())]);
+      await Promise.all(['runs', 'scan', 'scan-module', 'search'].map((k) => del(key(k as 'runs', fingerprint), db())));
     },
   };
 }
@@ -118,10 +124,12 @@ export function runRecordOf(outcome: PruneOutcome, label: string, savedAt: numbe
 
 export function scanRecordOf(fingerprint: string, scan: {
   layers: number; levels: number[]; cells: ScanCell[]; total: number; densePpl: number | null; status: string;
+  by?: 'layer' | 'module'; protocol?: string | null;
 }, metric: MethodSettings['metric'], protocol: { seqLen: number; windows: number; textName: string | null }, savedAt: number): ScanRecord {
   return {
     version: RECORD_VERSION, fingerprint, savedAt, metric, layers: scan.layers, levels: [...scan.levels], cells: [...scan.cells],
     total: scan.total, densePpl: scan.densePpl, complete: scan.status === 'done', ...protocol,
+    ...(scan.by === 'module' ? { by: 'module' as const } : {}), ...(scan.protocol ? { protocol: scan.protocol } : {}),
   };
 }
 

@@ -117,7 +117,7 @@ function loadingState(s: StudioState, sourceLabel: string | null): Partial<Studi
     ppl: idlePpl(s.ppl.settings),
     gen: idleGen(s.gen.settings),
     prune: idlePrune(s.prune.method, s.prune.calibFile),
-    scan: idleScan(s.scan.settings),
+    scan: idleScan(s.scan.settings, s.scan.by),
     search: idleSearch(s.search.settings, s.search.apiKey),
     exportJob: idleExport(s.exportJob.format),
   };
@@ -188,7 +188,7 @@ export function createStudioStore(client: StudioClient, opts: StudioStoreOptions
         text: { file, name: file?.name ?? null, bytes: file?.size ?? 0 },
         ppl: s.ppl.status === 'running' ? s.ppl : idlePpl(s.ppl.settings),
         prune: s.prune.status === 'running' ? s.prune : idlePrune(s.prune.method, s.prune.calibFile),
-        scan: s.scan.status === 'running' ? s.scan : idleScan(s.scan.settings),
+        scan: s.scan.status === 'running' ? s.scan : idleScan(s.scan.settings, s.scan.by),
         search: s.search.status === 'running' ? s.search : idleSearch(s.search.settings, s.search.apiKey),
       }));
     },

@@ -21,8 +21,8 @@ export function RestoreNotice() {
   const resume = useStudio((s) => s.resumeSavedSearch);
   const dismiss = useStudio((s) => s.dismissRestore);
   if (!offer) return null;
-  const { runs, scan, search } = offer;
-  const newest = Math.max(runs?.[0]?.savedAt ?? 0, scan?.savedAt ?? 0, search?.savedAt ?? 0);
+  const { runs, scan, search, moduleScan } = offer;
+  const newest = Math.max(runs?.[0]?.savedAt ?? 0, scan?.savedAt ?? 0, search?.savedAt ?? 0, moduleScan?.savedAt ?? 0);
   const last = runs?.[0];
 
   return (
@@ -40,9 +40,15 @@ export function RestoreNotice() {
           </button>
         )}
         {scan && (
-          <button type="button" className="btn" data-testid="restore-scan" disabled={busy} onClick={restoreScan}>
+          <button type="button" className="btn" data-testid="restore-scan" disabled={busy} onClick={() => restoreScan()}>
             Scan heatmap <span className="restore__detail">{scan.layers} layers × {scan.levels.length} levels
               {scan.complete ? '' : `, ${scan.cells.length} of ${scan.total} cells`}</span>
+          </button>
+        )}
+        {moduleScan && (
+          <button type="button" className="btn" data-testid="restore-module-scan" disabled={busy} onClick={() => restoreScan('module')}>
+            Module heatmap <span className="restore__detail">{moduleScan.layers} layers × 7 modules × {moduleScan.levels.length}{' '}
+              level{moduleScan.levels.length === 1 ? '' : 's'}{moduleScan.complete ? '' : `, ${moduleScan.cells.length} of ${moduleScan.total} cells`}</span>
           </button>
         )}
         {search && (

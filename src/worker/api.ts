@@ -85,6 +85,10 @@ export interface PruneOutcome {
   keptChannels?: number[];
 }
 
+/** The sensitivity scan as the studio asks for it: by layer (layers x levels) or by module (layers x modules x
+ * levels); `done` holds cells a cancelled run already measured (only the missing ones are measured). */
+export interface ScanJobRequest { metric: PruneRequest['metric']; levels: number[]; by?: 'layer' | 'module'; done?: ScanCell[] }
+
 export interface ScanOutcome { densePpl: number; cells: ScanCell[]; windows: number; seqLen: number }
 
 /** A Self-Pruner search as the studio asks for it (the optimizer LLM's key travels only in `llm.apiKey`). */
@@ -198,7 +202,7 @@ export interface StudioWorkerApi {
    */
   prune(request: PruneRequest, opts: PruneJobOptions, onProgress?: (p: PruneProgress) => void): Promise<PruneOutcome>;
   /** Sensitivity scan (layers x levels, one layer pruned per cell on `scanWindows` evaluation windows); cells stream. */
-  scan(req: { metric: PruneRequest['metric']; levels: number[] }, opts: PruneJobOptions & { scanWindows: number },
+  scan(req: ScanJobRequest, opts: PruneJobOptions & { scanWindows: number },
     onCell?: (cell: ScanCell, done: number, total: number) => void): Promise<ScanOutcome>;
   /** Self-Pruner search over per-layer rates on the perplexity panel's windows; evaluations stream as events. */
   search(req: SearchJobRequest, opts: PruneJobOptions, onEvent?: (e: SearchEvent) => void): Promise<SearchOutcome>;

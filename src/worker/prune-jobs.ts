@@ -4,7 +4,7 @@
 import type { PruneRequest } from '../core/prune/prune-options.ts';
 import type { PruneProgress } from '../core/prune/pruner.ts';
 import { sensitivityScan, type ScanCell } from '../core/prune/sensitivity-scan.ts';
-import type { PruneJobOptions, PruneOutcome, ScanOutcome } from './api.ts';
+import type { PruneJobOptions, PruneOutcome, ScanJobRequest, ScanOutcome } from './api.ts';
 import type { PruneSession } from './prune-session.ts';
 import { rememberPrune } from './last-prune.ts';
 
@@ -28,13 +28,13 @@ export async function pruneJob(session: PruneSession, request: PruneRequest, opt
   };
 }
 
-export async function scanJob(session: PruneSession, req: { metric: PruneRequest['metric']; levels: number[] },
+export async function scanJob(session: PruneSession, req: ScanJobRequest,
   opts: PruneJobOptions & { scanWindows: number }, signal: AbortSignal,
   onCell: (cell: ScanCell, done: number, total: number) => void): Promise<ScanOutcome> {
   const { evaluation, calibration, spec } = await session.windows(opts);
   const windows = evaluation.slice(0, Math.max(1, opts.scanWindows));
   const pruner = await session.pruner(calibration, spec);
-  const { densePpl, cells } = await sensitivityScan(pruner, { metric: req.metric, levels: req.levels, by: 'layer', windows },
-    { signal, onCell });
+  const { densePpl, cells } = await sensitivityScan(pruner, { metric: req.metric, levels: req.levels, by: req.by ?? 'layer', windows },
+    { signal, onCell, done: req.done });
   return { densePpl, cells, windows: windows.length, seqLen: opts.seqLen };
 }
