@@ -25,7 +25,7 @@ function outcome(sparsity: number, ppl: number, structured = false): PruneOutcom
 const exported = (req: ExportJobRequest): ExportJobOutcome => ({
   summary: { format: 'masked', variant: 'masked', dtype: 'F32', fingerprint: 'x', loaders: [], notes: [], files: [], parameters: 1, zeroed: 0, seconds: 1 } as unknown as ExportJobOutcome['summary'],
   files: [{ name: 'model.safetensors', bytes: 1000 }], location: `${req.name}.zip`, blob: new Blob(['zip']), reapplied: false,
-  ppl: 12, densePpl: 4, seconds: 1,
+  sourceWeightBytes: 1200, ppl: 12, densePpl: 4, seconds: 1,
 });
 
 interface Fake extends StudioClient { lose(info: DeviceLostInfo): void; calls: string[] }
@@ -103,6 +103,11 @@ describe('export slice', () => {
     expect(seen).toEqual([3, 2]); // 1 s for 25 % -> 3 s left; 2 s for 50 % -> 2 s left
     expect(result?.blob).toBeInstanceOf(Blob);
     expect(store.getState().exportJob).toMatchObject({ status: 'done', delivery: 'zip', result: { location: 'stories260K-wanda-sp-30pct-compact.zip' } });
+    store.getState().forgetStaleExport(); // still the shown run: kept
+    expect(store.getState().exportJob.status).toBe('done');
+    await store.getState().commitSparsity(0.5);
+    store.getState().forgetStaleExport(); // a newer run: the export (and its zip) go
+    expect(store.getState().exportJob).toMatchObject({ status: 'idle', result: null, format: 'compact' });
   });
 
   it('a cancelled export ends as cancelled, not as an error', async () => {

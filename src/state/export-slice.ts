@@ -20,6 +20,8 @@ export interface ExportSlice {
   etaSeconds: number | null;
   result: ExportJobOutcome | null;
   error: WorkerErrorInfo | null;
+  /** The sparsity panel's result the running (or last) export was made from: a newer run makes it stale. */
+  runFor: PruneOutcome | null;
 }
 
 export interface ExportActions {
@@ -28,10 +30,12 @@ export interface ExportActions {
   runExport(delivery: ExportDelivery): Promise<ExportJobOutcome | null>;
   cancelExport(): Promise<void>;
   dismissExportError(): void;
+  /** Drops a finished export (and its zip) made from a run that is no longer the one shown. */
+  forgetStaleExport(): void;
 }
 
 export const idleExport = (format: ExportFormatChoice = 'masked'): ExportSlice =>
-  ({ format, status: 'idle', delivery: null, progress: null, etaSeconds: null, result: null, error: null });
+  ({ format, status: 'idle', delivery: null, progress: null, etaSeconds: null, result: null, error: null, runFor: null });
 
 /** Why `format` cannot export this run (the core's own wording, the CLI's flags turned into the panel's words), or null. */
 export function exportFormatProblem(format: ExportFormatChoice, request: PruneRequest): string | null {
@@ -40,7 +44,7 @@ export function exportFormatProblem(format: ExportFormatChoice, request: PruneRe
     return null;
   } catch (e) {
     return (e as Error).message
-      .replace(/--format compact needs structured pruning \(--structured wanda-sp\|magnitude-sp\)/, 'compact needs structured pruning (pattern: heads + channels)')
+      .replace(/--format compact needs structured pruning \(--structured [^)]*\)/, 'compact needs structured pruning (pattern: heads + channels)')
       .replace(/\(use --format masked or compact\)/, 'in this build: export masked or compact safetensors')
       .replace(/use --format masked/, 'use masked');
   }
@@ -87,7 +91,7 @@ export function exportActions(set: Set, get: () => StudioState, client: StudioCl
 
       const started = now();
       const name = exportName(s.model.sourceLabel ?? s.model.summary.name, outcome, format);
-      set((st) => ({ exportJob: { ...idleExport(st.exportJob.format), status: 'running', delivery: delivery.kind } }));
+      set((st) => ({ exportJob: { ...idleExport(st.exportJob.format), status: 'running', delivery: delivery.kind, runFor: outcome } }));
       try {
         const result = await client.exportModel({ format, delivery, name }, (progress) => {
           if (get().exportJob.status !== 'running') return;
@@ -111,6 +115,13 @@ export function exportActions(set: Set, get: () => StudioState, client: StudioCl
 
     dismissExportError() {
       patch((e) => (e.status === 'error' ? { status: 'idle', error: null } : {}));
+    },
+
+    forgetStaleExport() {
+      const s = get();
+      if (s.exportJob.status !== 'running' && s.exportJob.runFor && s.exportJob.runFor !== s.prune.outcome) {
+        set((st) => ({ exportJob: idleExport(st.exportJob.format) }));
+      }
     },
   };
 }

@@ -1,6 +1,7 @@
 // Export the run the sparsity panel shows: format (masked / compact / ONNX, each with who can load it), then one
 // zip download or, where the browser has the File System Access API, straight into a folder (large models).
 // The worker writes it tensor by tensor; progress in bytes with an ETA, and Cancel.
+import { useEffect } from 'react';
 import { exportFormatProblem, type ExportFormatChoice } from '../state/export-slice.ts';
 import { methodLabel } from '../state/prune-settings.ts';
 import { isGpuBusy } from '../state/studio-store.ts';
@@ -19,6 +20,8 @@ const FORMATS: Array<{ value: ExportFormatChoice; label: string; hint: string }>
   { value: 'onnx', label: 'ONNX', hint: 'model.onnx for onnxruntime / onnxruntime-web' },
 ];
 
+const signedPercent = (x: number) => `${x > 0 ? '+' : x < 0 ? '−' : '±'}${Math.abs(x * 100).toFixed(1)}%`;
+
 function Done({ result }: { result: ExportJobOutcome }) {
   const total = result.files.reduce((n, f) => n + f.bytes, 0);
   return (
@@ -31,7 +34,12 @@ function Done({ result }: { result: ExportJobOutcome }) {
       <table className="export-files" data-testid="export-files">
         <tbody>
           {result.files.map((f) => (
-            <tr key={f.name}><td><code>{f.name}</code></td><td className="num">{formatBytes(f.bytes)}</td></tr>
+            <tr key={f.name}>
+              <td><code>{f.name}</code></td>
+              <td className="num">{formatBytes(f.bytes)}{f.name === result.summary.weightsFile && result.sourceWeightBytes > 0 && (
+                <span className="muted" data-testid="export-weights-vs-source">{' '}({signedPercent(f.bytes / result.sourceWeightBytes - 1)} vs the source's {formatBytes(result.sourceWeightBytes)})</span>
+              )}</td>
+            </tr>
           ))}
         </tbody>
       </table>
@@ -57,6 +65,8 @@ export function ExportPanel() {
   const runExport = useStudio((s) => s.runExport);
   const cancel = useStudio((s) => s.cancelExport);
   const dismiss = useStudio((s) => s.dismissExportError);
+  const forgetStale = useStudio((s) => s.forgetStaleExport);
+  useEffect(() => { forgetStale(); }, [outcome, forgetStale]); // a new run: the last export was of the old one
   if (!outcome) return null;
 
   const running = job.status === 'running';
@@ -119,7 +129,7 @@ export function ExportPanel() {
       )}
       {job.status === 'cancelled' && <p className="notice-inline" data-testid="export-cancelled">Export cancelled; nothing was saved.</p>}
       {job.status === 'error' && job.error && <ErrorBox error={job.error} title="Export failed" onDismiss={dismiss} />}
-      {job.status === 'done' && job.result && <Done result={job.result} />}
+      {job.status === 'done' && job.result && job.runFor === outcome && <Done result={job.result} />}
     </section>
   );
 }

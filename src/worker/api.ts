@@ -173,6 +173,8 @@ export interface ExportJobOutcome {
   blob?: Blob;
   /** Whether the masks were re-applied before writing. */
   reapplied: boolean;
+  /** Bytes of the source's weight files, to set the exported weights against. */
+  sourceWeightBytes: number;
   /** The exported model's perplexity as evaluated in the studio, and the dense one. */
   ppl: number;
   densePpl: number;

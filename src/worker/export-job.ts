@@ -61,11 +61,12 @@ export async function exportJob(session: PruneSession, sources: ByteSource[], re
       masks: record.result.kept ? undefined : keepMasksOf(record.pruner, record.result), kept: record.result.kept,
     });
     const weightSources = new Set([...model.tensors.values()].map((t) => t.source));
+    const sourceWeightBytes = [...weightSources].reduce((s, src) => s + src.size, 0);
     const numbers = (w: LastPrune['dense']) => ({ ppl: w.ppl, nll: w.nll, tokens: w.tokens, seconds: w.seconds });
     const c = record.calibration;
     const report = buildExportReport({
       model, request: record.request, result: record.result, exported: summary,
-      sourceWeightBytes: [...weightSources].reduce((s, src) => s + src.size, 0),
+      sourceWeightBytes,
       protocol: {
         seqLen: record.opts.seqLen, windows: record.windows, textSha256: record.text.hash, addBos: model.tokenizer.addBos,
         calibration: { textSha256: c.textHash, offsetTokens: c.offsetTokens, windows: c.windows, seqLen: c.seqLen },
@@ -77,7 +78,7 @@ export async function exportJob(session: PruneSession, sources: ByteSource[], re
     await zip?.finish();
     const { spec: _spec, ...plain } = summary;
     return {
-      summary: plain, files: [...summary.files, ...extra], location, blob: sink?.blob(), reapplied,
+      summary: plain, files: [...summary.files, ...extra], location, blob: sink?.blob(), reapplied, sourceWeightBytes,
       ppl: record.pruned.ppl, densePpl: record.dense.ppl, seconds: (performance.now() - start) / 1000,
     };
   } catch (e) {
