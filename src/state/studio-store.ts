@@ -16,6 +16,7 @@ import { idleShare, shareActions, type ShareActions, type ShareSlice } from './s
 import { historyActions, idleHistory, type HistoryActions, type HistorySlice } from './history-slice.ts';
 import { browserPreferences, hubActions, idleHub, type HubActions, type HubSlice, type Preferences } from './hub-slice.ts';
 import { exportActions, idleExport, type ExportActions, type ExportSlice } from './export-slice.ts';
+import { idlePreview, previewActions, type PreviewActions, type PreviewSlice } from './preview-slice.ts';
 import { deviceActions, idleDevice, type DeviceActions, type DeviceSlice } from './device-slice.ts';
 
 /** 'lost': the device went away after it started (device-slice.ts offers the reload). */
@@ -62,7 +63,7 @@ export interface GenerationSlice {
 }
 
 export interface StudioState extends PruneActions, ScanActions, SearchActions, ShareActions, HistoryActions, HubActions,
-  ExportActions, DeviceActions {
+  ExportActions, DeviceActions, PreviewActions {
   gpu: GpuSlice;
   model: ModelSlice;
   text: TextSlice;
@@ -76,6 +77,8 @@ export interface StudioState extends PruneActions, ScanActions, SearchActions, S
   history: HistorySlice;
   exportJob: ExportSlice;
   device: DeviceSlice;
+  /** The dense-vs-pruned greedy text preview. */
+  preview: PreviewSlice;
   init(): Promise<void>;
   loadModelFiles(files: File[], sourceLabel?: string): Promise<void>;
   setTextFile(file: File | null): void;
@@ -92,7 +95,8 @@ export interface StudioState extends PruneActions, ScanActions, SearchActions, S
 
 /** Whether a GPU job is running: the worker runs one at a time (a new slider release supersedes a prune). */
 export const isGpuBusy = (s: StudioState) => s.ppl.status === 'running' || s.gen.status === 'running'
-  || s.prune.status === 'running' || s.scan.status === 'running' || s.search.status === 'running' || s.exportJob.status === 'running';
+  || s.prune.status === 'running' || s.scan.status === 'running' || s.search.status === 'running' || s.exportJob.status === 'running'
+  || s.preview.status === 'running';
 
 export type StudioStore = StoreApi<StudioState>;
 
@@ -120,6 +124,7 @@ function loadingState(s: StudioState, sourceLabel: string | null): Partial<Studi
     scan: idleScan(s.scan.settings, s.scan.by),
     search: idleSearch(s.search.settings, s.search.apiKey),
     exportJob: idleExport(s.exportJob.format),
+    preview: idlePreview(),
   };
 }
 
@@ -149,6 +154,8 @@ export function createStudioStore(client: StudioClient, opts: StudioStoreOptions
     ...exportActions(set, get, client, now),
     device: idleDevice(),
     ...deviceActions(set, get, client),
+    preview: idlePreview(),
+    ...previewActions(set, get, client),
 
     async init() {
       if (!opts.hasWebGpu) {

@@ -14,6 +14,7 @@ import { PerplexityPanel } from './PerplexityPanel.tsx';
 import { LinkNotice } from './LinkNotice.tsx';
 import { RestoreNotice } from './RestoreNotice.tsx';
 import { RunHistoryPanel } from './RunHistoryPanel.tsx';
+import { TextPreviewPanel } from './TextPreviewPanel.tsx';
 import { useStudio } from './studio-context.tsx';
 import { DeviceLostNotice } from './DeviceLostNotice.tsx';
 import { ExportPanel } from './ExportPanel.tsx';
@@ -47,6 +48,7 @@ export function App() {
             <RunHistoryPanel />
           </div>
         </div>
+        <TextPreviewPanel />
         <SearchPanel />
       </main>
       <footer className="app-footer muted small">

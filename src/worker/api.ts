@@ -42,7 +42,13 @@ export interface GenerationResult {
   /** Wall time of the whole call: tokenizing, prefill, every decoding step. */
   seconds: number;
   tokensPerSecond: number;
+  /** The generated token ids and each one's decoded piece (the dense-vs-pruned preview compares them). */
+  ids?: number[];
+  pieces?: string[];
 }
+
+/** A generation's options: `prune` generates with the model pruned by this request (calibration per `job`). */
+export interface GenerateJobOptions { steps: number; prune?: { request: PruneRequest; job: PruneJobOptions } }
 
 /** The protocol of a prune or scan: evaluation windows from the start of `text`; calibration windows from
  * `calibText` when given, else from `text` right after the evaluation windows. */
@@ -196,7 +202,7 @@ export interface StudioWorkerApi {
    * Greedy decoding from BOS + `prompt`; `steps` counts positions including the prompt (llama2.c's meaning).
    * Progress is in positions: `done` of `total` = min(steps, max context).
    */
-  generate(prompt: string, opts: { steps: number },
+  generate(prompt: string, opts: GenerateJobOptions,
     onProgress?: (done: number, total: number) => void): Promise<GenerationResult>;
   /**
    * Prunes the loaded model and evaluates it. A newer prune() supersedes one in flight (that one fails with

@@ -3,7 +3,7 @@
 import * as Comlink from 'comlink';
 import type { PerplexityReport } from '../core/engine/perplexity-report.ts';
 import type { AdapterSummary } from '../core/gpu/device.ts';
-import type { GenerationResult, ModelSummary, StudioWorkerApi } from './api.ts';
+import type { GenerateJobOptions, GenerationResult, ModelSummary, StudioWorkerApi } from './api.ts';
 import { StudioError, toStudioError } from './error-info.ts';
 
 export interface StudioClient {
@@ -11,7 +11,7 @@ export interface StudioClient {
   loadModel(files: File[], onProgress?: (fraction: number, label: string) => void): Promise<ModelSummary>;
   perplexity(text: File | string, opts: { seqLen: number; maxWindows?: number },
     onProgress?: (done: number, total: number) => void): Promise<PerplexityReport>;
-  generate(prompt: string, opts: { steps: number },
+  generate(prompt: string, opts: GenerateJobOptions,
     onProgress?: (done: number, total: number) => void): Promise<GenerationResult>;
   prune: StudioWorkerApi['prune'];
   scan: StudioWorkerApi['scan'];

@@ -19,6 +19,7 @@ import { cancelRunning, exclusive, isBusy } from './job-slot.ts';
 import { PruneSession } from './prune-session.ts';
 import { pruneJob, scanJob } from './prune-jobs.ts';
 import { searchJob } from './search-job.ts';
+import { pruneForGeneration } from './preview-prune.ts';
 
 let gpuPromise: Promise<Gpu> | null = null;
 let engine: Engine | null = null;
@@ -196,8 +197,11 @@ const api: StudioWorkerApi = {
     try {
       if (!engine) throw new BadRequest('load a model before generating text');
       const e = engine;
+      const s = session;
+      if (opts.prune && !s) throw new BadRequest('load a model before pruning');
       return await exclusive('generate', async (signal) => {
-        session?.makeDense();
+        if (opts.prune) await raceDeviceLoss(e.gpu, pruneForGeneration(s!, opts.prune, signal));
+        else session?.makeDense();
         const start = performance.now();
         const tok = e.model.tokenizer;
         // Progress counts positions like `steps` does: BOS + prompt fill all but the last prompt position
@@ -206,15 +210,16 @@ const api: StudioWorkerApi = {
         const total = Math.min(opts.steps, e.spec.maxPositions);
         let done = Math.max(0, promptIds - 1);
         report(true, done, total);
+        const pieces: string[] = [];
         const result = await raceDeviceLoss(e.gpu, generateGreedy(e, {
-          prompt, steps: opts.steps, signal, onToken: () => report(false, ++done, total),
+          prompt, steps: opts.steps, signal, onToken: (piece) => { pieces.push(piece); report(false, ++done, total); },
         }));
         // generateGreedy stops quietly on abort; the studio reports it like a cancelled evaluation.
         if (signal.aborted) throw new Cancelled('generation');
         report(true, done, total);
         const seconds = (performance.now() - start) / 1000;
         const tokens = result.ids.length;
-        return { text: result.text, tokens, seconds, tokensPerSecond: tokens / seconds };
+        return { text: result.text, tokens, seconds, tokensPerSecond: tokens / seconds, ids: result.ids, pieces };
       });
     } finally {
       release(onProgress);
