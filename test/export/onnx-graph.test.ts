@@ -18,6 +18,8 @@ import type { LoadedModel } from '../../src/core/model/loaded-model.ts';
 import type { ModelSpec } from '../../src/core/model/spec.ts';
 import { BadModelFile, BadRequest } from '../../src/core/errors.ts';
 import type { KeptUnits } from '../../src/core/prune/compaction.ts';
+import { exportPrunedModel } from '../../src/core/export/export-model.ts';
+import { buildExportReport, writeReportFiles } from '../../src/core/export/export-report.ts';
 
 const qwenSpec: ModelSpec = {
   architecture: 'qwen2', hiddenSize: 48, intermediateSize: 40, numLayers: 2, numHeads: 3, numKvHeads: 1, headDim: 16,
@@ -95,6 +97,35 @@ describe('onnxruntime-node vs the float64 reference', () => {
     // And the compaction is real: the q initializer of layer 1 has one head's columns.
     expect(readOnnxMetadata(bytes)[ONNX_META.variant]).toBe('onnx-compact');
     expect(bytes.byteLength).toBeLessThan((await onnxBytes(model)).byteLength - (1 + 2) * hd * d * 2 * 4);
+  });
+});
+
+describe('export folder and report', () => {
+  it('--format onnx writes model.onnx, config.json and the report (naming the file and the ONNX runtime\'s perplexity), no apply_masks.py', async () => {
+    const model = await randomModel(qwenSpec, 5);
+    const kept: KeptUnits[] = [{ heads: [0, 1], channels: [0, 1, 2] }, { heads: [2], channels: [4] }];
+    const target = new MemoryTarget();
+    const summary = await exportPrunedModel({ model, format: 'onnx', target, sources: [], kept });
+    expect(summary.variant).toBe('onnx-compact');
+    expect(summary.weightsFile).toBe('model.onnx');
+    expect(summary.loaders[0]).toMatch(/^onnxruntime/);
+    const config = JSON.parse(target.text('config.json'));
+    expect(config.prunelab.layers.map((l: { num_attention_heads: number }) => l.num_attention_heads)).toEqual([2, 1]);
+    const evaluation = { ppl: 10, nll: Math.log(10), tokens: 100, seconds: 1 };
+    const report = buildExportReport({
+      model, sourceWeightBytes: 1000, request: { metric: 'wanda', structured: 'wanda-sp', sparsity: 0.5, allocation: 'uniform' },
+      result: { allocation: [0.5, 0.5], achievedSparsity: [0.4, 0.6], kept, seconds: 1 },
+      protocol: { seqLen: 8, windows: 1, textSha256: 't', addBos: false, calibration: { textSha256: 'c', offsetTokens: 8, windows: 1, seqLen: 8 } },
+      dense: evaluation, pruned: evaluation, exported: summary,
+      onnxEvaluation: { ppl: 10.001, nll: Math.log(10.001), tokens: 100, seconds: 0.1, runtime: 'onnxruntime-node 1.30.0' },
+    }) as { export: { weightsFile: string; weightBytes: number; onnx: { file: string; perplexity: number; runtime: string; relativeToEngine: number } } };
+    expect(report.export.weightsFile).toBe('model.onnx');
+    expect(report.export.weightBytes).toBe(target.bytes('model.onnx').byteLength);
+    expect(report.export.onnx).toMatchObject({ file: 'model.onnx', perplexity: 10.001, runtime: 'onnxruntime-node 1.30.0' });
+    expect(report.export.onnx.relativeToEngine).toBeCloseTo(1e-4, 10);
+    const extra = await writeReportFiles(target, report, summary, 0.5);
+    expect(extra.map((f) => f.name)).toEqual(['prunelab-report.json']);
+    expect([...target.files.keys()].sort()).toEqual(['config.json', 'model.onnx', 'prunelab-report.json']);
   });
 });
 
