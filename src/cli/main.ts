@@ -15,7 +15,7 @@ const USAGE = `usage:
                  [--windows N] --method magnitude|wanda|sparsegpt [--nm N:M] --alloc uniform|owl|mrp|alpha|'[s1,s2,...]'
                  --sparsity S [--json]
                  or --structured wanda-sp|magnitude-sp|flap [--kv-groups] [--no-bias-compensation]
-                    --alloc uniform|'[p1,p2,...]' --sparsity P (heads (or whole kv-groups) and channels)
+                    --alloc uniform|flap-global|'[p1,p2,...]' --sparsity P (heads (or whole kv-groups) and channels)
                  [--out DIR [--format masked|compact|onnx] [--force]] (write the pruned model, its report, apply_masks.py)
   prunelab scan --model PATH --calib FILE --text FILE [--levels 0.1,0.2,...] [--by layer|module]
                 [--method wanda|magnitude] [--windows 4] [--seq-len 256] [--calib-windows 16] [--json]

@@ -17,14 +17,14 @@ import { parseExportOptions, writeExport } from './export-output.ts';
 const readText = (path: string) => readFile(path, 'utf8').catch(() => { throw new BadRequest(`cannot read text file ${path}`); });
 
 export function parseAllocation(text: string): AllocationRequest {
-  if (['uniform', 'owl', 'mrp', 'alpha'].includes(text)) return text as AllocationRequest;
+  if (['uniform', 'owl', 'mrp', 'alpha', 'flap-global'].includes(text)) return text as AllocationRequest;
   if (text.trim().startsWith('[')) {
     let v: unknown;
     try { v = JSON.parse(text); } catch { throw new BadRequest(`--alloc ${text} is not a JSON array of numbers`); }
     if (!Array.isArray(v) || v.some((x) => typeof x !== 'number')) throw new BadRequest(`--alloc ${text} is not a JSON array of numbers`);
     return v as number[];
   }
-  throw new BadRequest(`--alloc must be uniform, owl, mrp, alpha or a vector like '[0.4,0.5,0.6]' (got "${text}")`);
+  throw new BadRequest(`--alloc must be uniform, owl, mrp, alpha, flap-global (--structured flap) or a vector like '[0.4,0.5,0.6]' (got "${text}")`);
 }
 
 function parseSparsity(values: CliValues): number {

@@ -84,7 +84,7 @@ describe('prunelab prune', () => {
       [['--sparsity', '1'], /sparsity 1 is outside \[0, 1\)/],
       [['--nm', '4:4', '--sparsity', '0.5'], /N must be at least 1 and below M/],
       [['--method', 'obs', '--sparsity', '0.5'], /unknown --method "obs"/],
-      [['--alloc', 'random', '--sparsity', '0.5'], /--alloc must be uniform, owl, mrp, alpha or a vector/],
+      [['--alloc', 'random', '--sparsity', '0.5'], /--alloc must be uniform, owl, mrp, alpha, flap-global \(--structured flap\) or a vector/],
     ];
     for (const [args, message] of cases) {
       const r = await run([...base, ...args]);

@@ -52,7 +52,7 @@ beforeAll(async () => {
   gpu = await createGpu();
   engine = await Engine.create(gpu, model);
   pruner = await Pruner.create(engine, calib);
-});
+}, 300_000); // model load, matmul autotune and calibration buffers: minutes when other GPU test files share 2 cores
 afterAll(() => { pruner?.destroy(); engine?.destroy(); gpu?.destroy(); });
 
 describe('FLAP 50% with bias compensation (4 heads, one per kv-group; 86 channels)', () => {

@@ -1,4 +1,4 @@
-// FLAP (fluctuation scores, bias compensation) on the GPU against the float64 oracle on stories260K (5 layers,
+// FLAP (fluctuation scores, bias compensation, the flap-global allocation) on the GPU against the float64 oracle on stories260K (5 layers,
 // 8 heads over 4 kv heads, MLP 172), with the protocol of structured.test.ts: calibration = the first 4 x 128
 // TinyStories tokens, evaluation = the next 4 x 128.
 import { readFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import type { ReferenceWeights } from '../../src/core/engine/reference-forward.t
 import type { LoadedModel } from '../../src/core/model/loaded-model.ts';
 import { Pruner } from '../../src/core/prune/pruner.ts';
 import { STORIES_HF, TINYSTORIES_TEXT } from '../helpers/fixtures.ts';
-import { referencePerplexity, referenceStructuredPrune } from './reference/index.ts';
+import { referenceFlapGlobalCounts, referencePerplexity, referenceStructuredPrune } from './reference/index.ts';
 
 const SEQ = 128, CALIB = 4, EVAL = 4, L = 5, HEADS = 8, MLP = 172;
 let gpu: Gpu, engine: Engine, pruner: Pruner, model: LoadedModel, dense: ReferenceWeights;
@@ -34,7 +34,7 @@ beforeAll(async () => {
   gpu = await createGpu();
   engine = await Engine.create(gpu, model);
   pruner = await Pruner.create(engine, calib);
-});
+}, 300_000); // model load, matmul autotune and calibration buffers: minutes when other GPU test files share 2 cores
 afterAll(() => { pruner?.destroy(); engine?.destroy(); gpu?.destroy(); });
 
 describe('FLAP on the GPU vs the float64 reference (stories260K)', () => {
@@ -75,7 +75,30 @@ describe('FLAP on the GPU vs the float64 reference (stories260K)', () => {
     expect(Math.abs(on / off - 1)).toBeGreaterThan(0.01);
   });
 
-  it('refuses bias compensation for other methods', async () => {
+  it('flap-global 0.5: per-layer counts from the global ranking as the reference, mean allocation at the target, perplexity within 1%', async () => {
+    const counts = referenceFlapGlobalCounts(model.spec, dense, calib, 0.5);
+    const ref = referenceStructuredPrune(model.spec, dense, calib, new Array(L).fill(0.5), 'flap', { counts });
+    const result = await pruner.prune({ metric: 'wanda', structured: 'flap', sparsity: 0.5, allocation: 'flap-global' });
+    const ppl = await gpuPerplexity();
+    const refPpl = referencePerplexity(ref.spec, ref.weights, evalSet);
+    result.kept!.forEach((k, l) => {
+      expect({ heads: HEADS - k.heads.length, channels: MLP - k.channels.length }, `layer ${l} counts`).toEqual(counts[l]);
+      expect(k.heads, `layer ${l} heads`).toEqual(ref.kept[l].heads);
+      expect(k.channels, `layer ${l} channels`).toEqual(ref.kept[l].channels);
+    });
+    // Not uniform, and on target up to half a head (the largest unit: 2 d hd of a layer's 2 nH d hd + 3 f d weights).
+    expect(new Set(counts.map((c) => `${c.heads} ${c.channels}`)).size).toBeGreaterThan(1);
+    const mean = result.allocation.reduce((a, b) => a + b, 0) / L;
+    expect(Math.abs(mean - 0.5)).toBeLessThanOrEqual(0.5 * (2 * 64 * 8) / (2 * HEADS * 64 * 8 + 3 * MLP * 64) / L + 1e-12);
+    console.log(`flap-global 0.5: removals ${JSON.stringify(counts)}, GPU ppl ${ppl.toFixed(4)}, reference ${refPpl.toFixed(4)}`);
+    expect(Math.abs(ppl / refPpl - 1), `GPU ${ppl} vs reference ${refPpl}`).toBeLessThan(0.01);
+  });
+
+  it('refuses bias compensation for other methods, and flap-global without flap or with kv-groups', async () => {
+    const req = { metric: 'wanda' as const, sparsity: 0.5, allocation: 'flap-global' as const };
+    await expect(pruner.prune({ ...req, structured: 'wanda-sp' })).rejects.toThrow(/flap-global allocation .* needs --structured flap/);
+    await expect(pruner.prune({ ...req, structured: 'flap', kvGroups: true })).rejects.toThrow(/not whole kv-groups/);
+    await expect(pruner.prune({ ...req })).rejects.toThrow(/needs --structured flap/);
     await expect(pruner.prune({ metric: 'wanda', structured: 'wanda-sp', sparsity: 0.5, allocation: 'uniform', biasCompensation: true }))
       .rejects.toThrow(/part of FLAP/);
   });

@@ -5,7 +5,8 @@ import { STRUCTURED_METRICS, type StructuredMetric } from './structured-selectio
 /** Unstructured scores: |W|, Wanda's |W| * sqrt(sq), or SparseGPT (w^2 / [H^-1]_jj^2 per block, with weight updates). */
 export type Metric = 'magnitude' | 'wanda' | 'sparsegpt';
 export const METRICS: readonly Metric[] = ['magnitude', 'wanda', 'sparsegpt'];
-export type AllocationRequest = 'uniform' | 'owl' | 'mrp' | 'alpha' | number[];
+/** 'flap-global': FLAP's global allocation over standardized dense scores (structured flap only; flap-global.ts). */
+export type AllocationRequest = 'uniform' | 'owl' | 'mrp' | 'alpha' | 'flap-global' | number[];
 
 export interface NmPattern { n: number; m: number }
 
@@ -59,15 +60,21 @@ export function validateRequest(req: PruneRequest, numLayers: number): void {
     a.forEach((s, i) => {
       if (typeof s !== 'number' || !(s >= 0 && s < 1)) throw new BadRequest(`allocation[${i}] = ${s} is not a sparsity in [0, 1)`);
     });
-  } else if (!['uniform', 'owl', 'mrp', 'alpha'].includes(a)) {
-    throw new BadRequest(`unknown allocation "${String(a)}" (expected uniform, owl, mrp, alpha or a per-layer vector)`);
+  } else if (!['uniform', 'owl', 'mrp', 'alpha', 'flap-global'].includes(a)) {
+    throw new BadRequest(`unknown allocation "${String(a)}" (expected uniform, owl, mrp, alpha, flap-global or a per-layer vector)`);
+  }
+  if (a === 'flap-global' && (req.structured !== 'flap' || req.kvGroups)) {
+    throw new BadRequest('the flap-global allocation ranks FLAP\'s head and channel scores of all layers together: it needs ' +
+      '--structured flap (and removes query heads, not whole kv-groups)');
   }
   if (req.structured !== undefined) {
     if (!STRUCTURED_METRICS.includes(req.structured)) {
       throw new BadRequest(`unknown structured method "${String(req.structured)}" (expected ${STRUCTURED_METRICS.join(', ')})`);
     }
     if (req.nm) throw new BadRequest('structured pruning removes whole heads and channels: it cannot be combined with N:M');
-    if (!Array.isArray(a) && a !== 'uniform') throw new BadRequest(`structured pruning supports uniform or explicit allocations, not ${a}`);
+    if (!Array.isArray(a) && a !== 'uniform' && a !== 'flap-global') {
+      throw new BadRequest(`structured pruning supports uniform or explicit allocations, not ${a} (FLAP also takes flap-global)`);
+    }
   }
   if (req.kvGroups && req.structured === undefined) throw new BadRequest('kvGroups (--kv-groups) needs structured pruning (--structured ...)');
   if (req.biasCompensation !== undefined && req.structured !== 'flap') {

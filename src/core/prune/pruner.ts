@@ -13,7 +13,8 @@ import { alphaAllocation, mean, owlAllocation, spread, uniformAllocation } from 
 import { layerAlphas } from './layer-alphas.ts';
 import { runMrp, type MrpStep } from './mrp.ts';
 import { CompactedLayers, type KeptUnits } from './compaction.ts';
-import { selectStructured } from './structured.ts';
+import { layerScores, selectStructured } from './structured.ts';
+import { flapGlobalRemovals, removedFraction, type LayerRemovals } from './flap-global.ts';
 import { SparseGptLayers, type SparseGptSolver } from './sparsegpt.ts';
 import { DEFAULT_MRP, DEFAULT_OWL, validateRequest, type PruneRequest } from './prune-options.ts';
 
@@ -135,11 +136,13 @@ export class Pruner {
     opts: { signal?: AbortSignal; onProgress?: (p: PruneProgress) => void }): Promise<PruneResult> {
     const { spec, gpu, weights } = this.engine;
     const L = spec.numLayers;
-    const allocation = Array.isArray(req.allocation) ? req.allocation.slice() : uniformAllocation(L, req.sparsity);
+    let allocation = Array.isArray(req.allocation) ? req.allocation.slice() : uniformAllocation(L, req.sparsity);
     this.engine.setCompactLayers(null);
     this.engine.setMasks(this.masks.buffers);
+    const removals = req.allocation === 'flap-global' ? await this.flapGlobal(req.sparsity, opts.signal) : undefined;
+    if (removals) allocation = removals.map((r) => removedFraction(r, spec));
     const kept = await selectStructured(this.engine, this.masks, this.calib, req.structured!, allocation, {
-      kvGroups: req.kvGroups, biasCompensation: req.biasCompensation,
+      kvGroups: req.kvGroups, biasCompensation: req.biasCompensation, removals,
       signal: opts.signal, onLayer: (l) => opts.onProgress?.({ phase: 'structured prune', done: l + 1, total: L }),
     });
     const compacted = await CompactedLayers.create(gpu, spec, weights, kept);
@@ -152,6 +155,18 @@ export class Pruner {
     const total = d * hd * (2 * nH + 2 * nKv) + 3 * d * f;
     const achievedSparsity = kept.map((k) => 1 - (d * hd * (2 * k.heads.length + 2 * (k.kvHeads?.length ?? nKv)) + 3 * d * k.channels.length) / total);
     return { allocation, achievedSparsity, kept, seconds: (performance.now() - start) / 1000 };
+  }
+
+  /** FLAP's global allocation: per-layer removals from every layer's dense fluctuation scores (flap-global.ts). */
+  private async flapGlobal(p: number, signal?: AbortSignal): Promise<LayerRemovals[]> {
+    await this.denseStatistics(signal);
+    const heads: Float64Array[] = [], channels: Float32Array[] = [];
+    for (let l = 0; l < this.engine.spec.numLayers; l++) {
+      const s = await layerScores(this.engine, this.calib, l, 'flap');
+      heads.push(s.heads);
+      channels.push(s.channels);
+    }
+    return flapGlobalRemovals(heads, channels, this.engine.spec, p);
   }
 
   /** SparseGPT's per-map weights that the engine reads instead of the dense ones (null unless the last prune was

@@ -16,11 +16,14 @@ import type { CalibrationRun } from './calibration.ts';
 import type { MaskSet } from './mask-set.ts';
 import type { KeptUnits } from './compaction.ts';
 import { OutputBiases } from './compensation.ts';
+import type { LayerRemovals } from './flap-global.ts';
 import {
   headScores, keptChannels, keptHeads, keptKvGroups, removedCount, type StructuredMetric,
 } from './structured-selection.ts';
 
 export interface StructuredOptions {
+  /** Per-layer head / channel counts to remove instead of floor(p_l * count) (the flap-global allocation). */
+  removals?: readonly LayerRemovals[];
   /** Remove whole kv-groups (k, v rows and all their query heads): floor(p_l * numKvHeads) groups per layer. */
   kvGroups?: boolean;
   /** FLAP's bias compensation (FLAP only; default on). */
@@ -77,11 +80,9 @@ export async function selectStructured(engine: Engine, masks: MaskSet, calib: Ca
   alloc: readonly number[], opts: StructuredOptions = {}): Promise<KeptUnits[]> {
   const { spec, gpu } = engine;
   const { hiddenSize: d, intermediateSize: f, numHeads: nH, numKvHeads: nKv, headDim: hd } = spec;
-  checkStructuredAllocation(nH, nKv, alloc, opts.kvGroups);
+  if (!opts.removals) checkStructuredAllocation(nH, nKv, alloc, opts.kvGroups);
   const compensate = metric === 'flap' && opts.biasCompensation !== false;
   const out: KeptUnits[] = [];
-  const oScores = await createStorageBuffer(gpu, 'o column scores', nH * hd * 4);   // [nH*hd]
-  const downScores = await createStorageBuffer(gpu, 'down column scores', f * 4);   // [f]
   const biases = compensate ? await OutputBiases.create(engine) : null;
   try {
     if (biases) await calib.attachBiases(biases.byName);
@@ -90,20 +91,12 @@ export async function selectStructured(engine: Engine, masks: MaskSet, calib: Ca
       if (opts.signal?.aborted) throw new Cancelled('structured pruning');
       masks.keepAll(l);                      // layer l's statistics come from the unpruned layer
       await calib.capture(l);
-      // Column scores of the dense o [d, nH*hd] and down [d, f] on the GPU; only the [K] scores come back.
-      const n = tensorNames.layer(l);
-      const w = (name: string) => engine.weights.tensors.get(name)!;
-      const stats = metric === 'magnitude-sp' ? undefined : calib.stats[l];
-      const tokens = calib.tokens;
-      await runCalls(gpu, [
-        await prepareColumnScores(gpu, { w: w(n.o), sq: stats?.oIn, out: oScores, N: d, K: nH * hd, metric, tokens }),
-        await prepareColumnScores(gpu, { w: w(n.down), sq: stats?.downIn, out: downScores, N: d, K: f, metric, tokens }),
-      ]);
-      const heads = headScores(await readF32(gpu, oScores, nH * hd), nH, hd);
-      const channels = await readF32(gpu, downScores, f);
+      const { heads, channels } = await layerScores(engine, calib, l, metric);
+      const r = opts.removals?.[l];
       const kept: KeptUnits = {
-        ...(opts.kvGroups ? keptKvGroups(heads, nKv, removedCount(alloc[l], nKv), l) : { heads: keptHeads(heads, nKv, removedCount(alloc[l], nH), l) }),
-        channels: keptChannels(channels, removedCount(alloc[l], f)),
+        ...(opts.kvGroups ? keptKvGroups(heads, nKv, removedCount(alloc[l], nKv), l)
+          : { heads: keptHeads(heads, nKv, r ? r.heads : removedCount(alloc[l], nH), l) }),
+        channels: keptChannels(channels, r ? r.channels : removedCount(alloc[l], f)),
       };
       writeStructuredMasks(engine, masks, l, kept);
       if (biases) await biases.compensate(l, kept, calib);
@@ -117,8 +110,30 @@ export async function selectStructured(engine: Engine, masks: MaskSet, calib: Ca
   } finally {
     if (biases) calib.detachBiases();
     biases?.destroy();
+  }
+  return out;
+}
+
+/** Head scores [nH] and channel scores [f] of layer l from its current statistics: column scores of the dense
+ * o [d, nH*hd] and down [d, f] on the GPU; only the [K] scores come back. */
+export async function layerScores(engine: Engine, calib: CalibrationRun, l: number, metric: StructuredMetric):
+  Promise<{ heads: Float64Array; channels: Float32Array }> {
+  const { spec, gpu } = engine;
+  const { hiddenSize: d, intermediateSize: f, numHeads: nH, headDim: hd } = spec;
+  const n = tensorNames.layer(l);
+  const w = (name: string) => engine.weights.tensors.get(name)!;
+  const stats = metric === 'magnitude-sp' ? undefined : calib.stats[l];
+  const tokens = calib.tokens;
+  const oScores = await createStorageBuffer(gpu, 'o column scores', nH * hd * 4);   // [nH*hd]
+  const downScores = await createStorageBuffer(gpu, 'down column scores', f * 4);   // [f]
+  try {
+    await runCalls(gpu, [
+      await prepareColumnScores(gpu, { w: w(n.o), sq: stats?.oIn, out: oScores, N: d, K: nH * hd, metric, tokens }),
+      await prepareColumnScores(gpu, { w: w(n.down), sq: stats?.downIn, out: downScores, N: d, K: f, metric, tokens }),
+    ]);
+    return { heads: headScores(await readF32(gpu, oScores, nH * hd), nH, hd), channels: await readF32(gpu, downScores, f) };
+  } finally {
     oScores.destroy();
     downScores.destroy();
   }
-  return out;
 }

@@ -16,3 +16,4 @@ export { referencePerplexity, achievedSparsity } from './evaluation.ts';
 export {
   referenceStructuredPrune, referenceLayerSelection, type LayerKept, type StructuredMetric, type StructuredOptions,
 } from './structured.ts';
+export { referenceFlapGlobalCounts } from './flap-global.ts';

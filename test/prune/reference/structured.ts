@@ -16,6 +16,8 @@ export interface StructuredOptions {
   kvGroups?: boolean;
   /** FLAP: add W[:, removed] @ mean(x_removed) to the o / down biases (default true for flap). */
   biasCompensation?: boolean;
+  /** Per-layer head / channel counts to remove instead of floor(p * count) (a global allocation's). */
+  counts?: Array<{ heads: number; channels: number }>;
 }
 
 /** Per input column of W ([rows, cols]): wanda-sp mean_i |W_ij| sqrt(sq_j); magnitude-sp sqrt(sum_i W_ij^2);
@@ -36,19 +38,26 @@ function byScore(scores: number[]): number[] {
 
 /** Which heads (or kv-groups) and channels layer l keeps at rate p (GQA: a group never loses its last query head
  * unless whole groups go). */
-export function referenceLayerSelection(spec: ModelSpec, dense: ReferenceWeights, l: number, stats: LayerStats,
-  p: number, metric: StructuredMetric, kvGroups = false): LayerKept {
-  const { hiddenSize: d, intermediateSize: f, numHeads: nH, numKvHeads: nKv, headDim: hd } = spec;
+/** Layer l's head scores (sums of their o columns' scores) and channel scores (down columns). */
+export function referenceUnitScores(spec: ModelSpec, dense: ReferenceWeights, l: number, stats: LayerStats,
+  metric: StructuredMetric): { heads: number[]; channels: number[] } {
+  const { hiddenSize: d, intermediateSize: f, numHeads: nH, headDim: hd } = spec;
   const n = tensorNames.layer(l);
   const o = dense.get(n.o)!, down = dense.get(n.down)!;
-  const headScore: number[] = [];
+  const heads: number[] = [];
   for (let h = 0; h < nH; h++) {
     let s = 0;
     for (let c = h * hd; c < (h + 1) * hd; c++) s += columnScore(o, d, nH * hd, c, metric, stats.oIn);
-    headScore.push(s);
+    heads.push(s);
   }
-  const chanScore = Array.from({ length: f }, (_, j) => columnScore(down, d, f, j, metric, stats.downIn));
-  const goneChannels = new Set(byScore(chanScore).slice(0, Math.floor(p * f + 1e-9)));
+  return { heads, channels: Array.from({ length: f }, (_, j) => columnScore(down, d, f, j, metric, stats.downIn)) };
+}
+
+export function referenceLayerSelection(spec: ModelSpec, dense: ReferenceWeights, l: number, stats: LayerStats,
+  p: number, metric: StructuredMetric, kvGroups = false, counts?: { heads: number; channels: number }): LayerKept {
+  const { intermediateSize: f, numHeads: nH, numKvHeads: nKv } = spec;
+  const { heads: headScore, channels: chanScore } = referenceUnitScores(spec, dense, l, stats, metric);
+  const goneChannels = new Set(byScore(chanScore).slice(0, counts ? counts.channels : Math.floor(p * f + 1e-9)));
   const channels = [...Array(f).keys()].filter((j) => !goneChannels.has(j));
   const group = nH / nKv;
   if (kvGroups) {
@@ -57,7 +66,7 @@ export function referenceLayerSelection(spec: ModelSpec, dense: ReferenceWeights
     const kvHeads = [...Array(nKv).keys()].filter((g) => !goneGroups.has(g));
     return { heads: [...Array(nH).keys()].filter((h) => !goneGroups.has(Math.floor(h / group))), channels, kvHeads };
   }
-  const removeHeads = Math.floor(p * nH + 1e-9);
+  const removeHeads = counts ? counts.heads : Math.floor(p * nH + 1e-9);
   const removed = new Set<number>();
   const inGroup = new Array(nKv).fill(group);
   for (const h of byScore(headScore)) {
@@ -153,7 +162,7 @@ export function referenceStructuredPrune(spec: ModelSpec, w: ReferenceWeights, w
     const stats = emptyLayerStats(spec);
     const hook = accumulateInto(stats);
     for (const x of streams) referenceLayer(outSpec, weights, l, x, hook);
-    const k = referenceLayerSelection(spec, w, l, stats, ratePerLayer[l], metric, opts.kvGroups);
+    const k = referenceLayerSelection(spec, w, l, stats, ratePerLayer[l], metric, opts.kvGroups, opts.counts?.[l]);
     writeStructuredLayer(spec, w, weights, l, k);
     if (compensate) {
       const b = compensatedBiases(spec, w, l, stats, k);
