@@ -1,13 +1,15 @@
 // Export round trip in Chromium's WebGPU: prune stories260K (structured Wanda-sp 30%, then unstructured Wanda
 // 50%), download the export as one zip, unzip it on the Node side, drop the folder into a fresh studio and
 // check that its dense perplexity equals the pruned perplexity the studio showed (1e-4 relative, through the
-// 5-decimal NLL); the report in the zip carries the same number. Screenshots of the export panel.
+// 5-decimal NLL); the report in the zip carries the same number. The structured run's ONNX download, evaluated by
+// onnxruntime-node through `prunelab ppl`, gives it within 1e-3. Screenshots of the export panel.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import type { Browser, Page } from '@playwright/test';
 import { STORIES_HF, TINYSTORIES_TEXT } from '../test/helpers/fixtures.ts';
+import { cliPerplexity } from './cli-reference.ts';
 import { expect, openWithModel, test } from './fixtures.ts';
 
 const PROTOCOL = { seqLen: 128, windows: 4, calibWindows: 4 };
@@ -28,7 +30,7 @@ async function pruneTo(page: Page, percent: number, structured: boolean): Promis
 }
 
 /** Exports in `format` through the zip button; returns the unzipped folder and its entries. */
-async function downloadExport(page: Page, format: 'masked' | 'compact', method: string): Promise<{ dir: string; names: string[]; report: { perplexity: { pruned: number }; export: { variant: string } } }> {
+async function downloadExport(page: Page, format: 'masked' | 'compact' | 'onnx', method: string): Promise<{ dir: string; names: string[]; report: { perplexity: { pruned: number }; export: { variant: string } } }> {
   await page.getByTestId(`export-format-${format}`).check();
   await expect(page.getByTestId('export-problem')).toHaveCount(0);
   const [download] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), page.getByTestId('export-zip').click()]);
@@ -89,10 +91,18 @@ test('export downloads as a zip and reloads to the pruned perplexity (structured
   await page.getByTestId('export-panel').screenshot({ path: 'e2e/screenshots/export-done-dark.png' });
   await page.emulateMedia({ colorScheme: 'light' });
 
+  // The same run as ONNX (compacted), evaluated by onnxruntime-node while the test goes on.
+  const onnx = await downloadExport(page, 'onnx', 'wanda-sp-30pct');
+  expect(onnx.names).toContain('model.onnx');
+  expect(onnx.report.export.variant).toBe('onnx-compact');
+  const onnxPpl = cliPerplexity(join(onnx.dir, 'model.onnx'), TINYSTORIES_TEXT, PROTOCOL.seqLen, PROTOCOL.windows);
+
   // Unstructured Wanda 50%: compact is refused with the core's reason; masked is written.
   await page.getByTestId('nm-off').check();
   const unstructuredPpl = await pruneTo(page, 50, false);
+  await page.getByTestId('export-format-compact').check();
   await expect(page.getByTestId('export-problem')).toContainText('compact needs structured pruning');
+  await expect(page.getByTestId('export-zip')).toBeDisabled();
   await page.getByTestId('export-format-masked').check();
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.waitForTimeout(300);
@@ -110,5 +120,9 @@ test('export downloads as a zip and reloads to the pruned perplexity (structured
     expect(rel(Math.exp(reloaded.nll), exp.report.perplexity.pruned)).toBeLessThan(1e-4);
     expect(rel(reloaded.ppl, shown)).toBeLessThan(1e-4);
   }
+  const runtime = (await onnxPpl).ppl;
+  test.info().annotations.push({ type: 'onnx', description: `onnxruntime-node ${runtime}, studio ${structuredPpl}` });
+  console.log(`onnx compact 30%: onnxruntime-node ${runtime}, report ${compact.report.perplexity.pruned}`);
+  expect(rel(runtime, compact.report.perplexity.pruned)).toBeLessThan(1e-3);
   expect(problems.consoleErrors, 'console errors while exporting').toEqual([]);
 });

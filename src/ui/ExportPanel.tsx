@@ -125,7 +125,7 @@ export function ExportPanel() {
         <ProgressBar testId="export-progress" fraction={p?.totalBytes ? p.bytes / p.totalBytes : 0}
           left={!p ? 'Starting…' : p.phase === 'pruning' ? 'Re-applying the masks (another GPU job ran since)…'
             : `Writing ${p.file} · ${formatBytes(p.bytes)}${p.totalBytes ? ` of ${formatBytes(p.totalBytes)}` : ''}`}
-          right={p?.phase === 'writing' ? formatEta(job.etaSeconds) : undefined} />
+          right={p?.phase === 'writing' && p.totalBytes ? formatEta(job.etaSeconds) : undefined} />
       )}
       {job.status === 'cancelled' && <p className="notice-inline" data-testid="export-cancelled">Export cancelled; nothing was saved.</p>}
       {job.status === 'error' && job.error && <ErrorBox error={job.error} title="Export failed" onDismiss={dismiss} />}
