@@ -26,7 +26,7 @@ export async function exclusive<T>(kind: JobKind, job: (signal: AbortSignal) => 
   newest.set(kind, ticket);
   while (slot) {
     if (!supersede || slot.kind !== kind) {
-      throw new BadRequest(`a ${slot.kind} job is already running; cancel it first`);
+      throw new BadRequest(`${/^[aeiou]/.test(slot.kind) ? 'an' : 'a'} ${slot.kind} job is already running; cancel it first`);
     }
     slot.controller.abort();
     await slot.settled.catch(() => {});
