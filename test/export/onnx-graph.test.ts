@@ -100,6 +100,52 @@ describe('onnxruntime-node vs the float64 reference', () => {
   });
 });
 
+describe('FLAP-style compaction', () => {
+  it('whole kv-groups removed and compensated o / down biases equal the reference of the equivalent dense model', async () => {
+    const spec: ModelSpec = { ...qwenSpec, numHeads: 4, numKvHeads: 2 };                  // 2 query heads per kv head
+    const model = await randomModel(spec, 13);
+    const d = 48, hd = 16, f = 40;
+    const bias = (seed: number) => Array.from({ length: d }, (_, i) => Math.sin(seed + i) * 0.5);
+    const kept: KeptUnits[] = [
+      { heads: [2, 3], kvHeads: [1], channels: Array.from({ length: 20 }, (_, i) => 2 * i), oBias: bias(1), downBias: bias(2) },
+      { heads: [0, 1, 3], channels: Array.from({ length: 30 }, (_, i) => i + 5), oBias: bias(3) },
+    ];
+    const bytes = await onnxBytes(model, kept);
+    // The same function densely: removed heads' q rows / o columns and channels' gate rows / down columns zeroed,
+    // o / down biases set (zeros where a layer has none; gate / up biases zero); removed kv heads go unread.
+    const w = await loadReferenceWeights(model);
+    const dense: ModelSpec = { ...spec, oProjBias: true, mlpBias: true };
+    kept.forEach((k, l) => {
+      const p = `model.layers.${l}`;
+      const q = w.get(`${p}.self_attn.q_proj.weight`)!, o = w.get(`${p}.self_attn.o_proj.weight`)!;
+      const qb = w.get(`${p}.self_attn.q_proj.bias`)!;
+      for (let h = 0; h < 4; h++) {
+        if (k.heads.includes(h)) continue;
+        q.fill(0, h * hd * d, (h + 1) * hd * d);
+        qb.fill(0, h * hd, (h + 1) * hd);
+        for (let r = 0; r < d; r++) o.fill(0, r * 4 * hd + h * hd, r * 4 * hd + (h + 1) * hd);
+      }
+      const gate = w.get(`${p}.mlp.gate_proj.weight`)!, down = w.get(`${p}.mlp.down_proj.weight`)!;
+      for (let c = 0; c < f; c++) {
+        if (k.channels.includes(c)) continue;
+        gate.fill(0, c * d, (c + 1) * d);
+        for (let r = 0; r < d; r++) down[r * f + c] = 0;
+      }
+      w.set(`${p}.self_attn.o_proj.bias`, Float64Array.from(k.oBias ?? new Array(d).fill(0)));
+      w.set(`${p}.mlp.down_proj.bias`, Float64Array.from(k.downBias ?? new Array(d).fill(0)));
+      w.set(`${p}.mlp.gate_proj.bias`, new Float64Array(f));
+      w.set(`${p}.mlp.up_proj.bias`, new Float64Array(f));
+    });
+    const { diff, scale } = maxAbsDiff(await ortLogits(bytes, ids), referenceLogits(dense, w, ids));
+    console.log(`FLAP-style random: max |ORT - reference| ${diff.toExponential(2)} (max |logit| ${scale.toFixed(2)})`);
+    expect(diff).toBeLessThan(1e-4 * Math.max(1, scale));
+    // Without the compensated biases the function differs: the biases are really in the graph.
+    const plain = kept.map(({ heads, channels, kvHeads }) => ({ heads, channels, kvHeads }));
+    const other = maxAbsDiff(await ortLogits(await onnxBytes(model, plain), ids), referenceLogits(dense, w, ids));
+    expect(other.diff).toBeGreaterThan(100 * diff);
+  });
+});
+
 describe('export folder and report', () => {
   it('--format onnx writes model.onnx, config.json and the report (naming the file and the ONNX runtime\'s perplexity), no apply_masks.py', async () => {
     const model = await randomModel(qwenSpec, 5);
@@ -150,8 +196,8 @@ describe('pieces', () => {
 describe('typed errors', () => {
   it('kept units with fields the ONNX writer cannot express, and both kept units and masks, are refused', async () => {
     const model = await randomModel(qwenSpec, 3);
-    const kept = [{ heads: [0], channels: [1], kvHeads: [0] }, { heads: [0], channels: [1] }] as KeptUnits[];
-    await expect(writeOnnx(model, { kept }, await new MemoryTarget().create('m'))).rejects.toThrow(/layer 0: the ONNX export writes kept heads and channels only; kvHeads/);
+    const kept = [{ heads: [0], channels: [1], mystery: [0] }, { heads: [0], channels: [1] }] as KeptUnits[];
+    await expect(writeOnnx(model, { kept }, await new MemoryTarget().create('m'))).rejects.toThrow(new BadRequest('layer 0: the ONNX export does not know the kept units\' mystery'));
     const masks = { bits: async () => null };
     await expect(writeOnnx(model, { kept: [kept[1], kept[1]], masks }, await new MemoryTarget().create('m'))).rejects.toThrow(/either structured \(kept units\) or masked, not both/);
   });

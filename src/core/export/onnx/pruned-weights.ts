@@ -1,7 +1,9 @@
 // The pruned model's weights as float32, tensor by tensor, for the ONNX writer: compacted when the pruning was
-// structured (the kept heads' q rows / o columns and the kept channels' gate/up rows / down columns, exactly
-// what the compact safetensors export keeps), the masked weights set to zero when it was unstructured, the
-// source's values otherwise. Each read decodes one source tensor (F16 / BF16 / Q8_0 / interleaved rows included).
+// structured (exactly what the compact safetensors export keeps: the kept heads' q rows / o columns, the kept kv
+// heads' k / v rows when whole kv-groups went, the kept channels' gate/up rows / down columns, and FLAP's
+// compensated o / down biases, with zero biases where the source has none), the masked weights set to zero when
+// it was unstructured, the source's values otherwise. Each read decodes one source tensor (F16 / BF16 / Q8_0 /
+// interleaved rows included).
 import { BadRequest } from '../../errors.ts';
 import { readTensorF32 } from '../../formats/decode-tensor.ts';
 import type { LoadedModel } from '../../model/loaded-model.ts';
@@ -10,6 +12,7 @@ import type { KeptUnits } from '../../prune/compaction.ts';
 import { gatherColumnBytes, gatherRowBytes } from '../byte-gather.ts';
 import { compactGathers, type Gather } from '../compact-export.ts';
 import { compactLayout } from '../compact-layout.ts';
+import { biasedSpec, biasValues } from '../export-biases.ts';
 import { zeroPruned, type KeepMasks } from '../keep-masks.ts';
 
 /** What was pruned: kept heads and channels (structured) or kept-weight bitsets (unstructured); neither = dense. */
@@ -29,9 +32,8 @@ export interface PrunedWeights {
   readonly zeroed: number;
 }
 
-/** Fields of a structured selection this exporter writes; anything else (e.g. removed kv heads, compensated
- * biases) would be silently dropped, so it is refused. */
-const SUPPORTED_KEPT_FIELDS = new Set(['heads', 'channels']);
+/** Fields of a structured selection this exporter writes; anything else would be silently dropped, so it is refused. */
+const SUPPORTED_KEPT_FIELDS = new Set(['heads', 'channels', 'kvHeads', 'oBias', 'downBias']);
 
 export function prunedWeights(model: LoadedModel, sel: PruneSelection): PrunedWeights {
   if (sel.kept && sel.masks) throw new BadRequest('a pruned model is either structured (kept units) or masked, not both');
@@ -58,17 +60,19 @@ function compactWeights(model: LoadedModel, kept: KeptUnits[]): PrunedWeights {
   kept.forEach((k, l) => {
     const extra = Object.entries(k).filter(([key, v]) => v !== undefined && !SUPPORTED_KEPT_FIELDS.has(key)).map(([key]) => key);
     if (extra.length > 0) {
-      throw new BadRequest(`layer ${l}: the ONNX export writes kept heads and channels only; ${extra.join(', ')} ` +
-        '(removed kv-groups / compensated biases) are not exported to ONNX yet');
+      throw new BadRequest(`layer ${l}: the ONNX export does not know the kept units' ${extra.join(', ')}`);
     }
   });
-  const layout = compactLayout(model.spec, kept);
+  const layout = compactLayout(biasedSpec(model.spec, kept).spec, kept);
+  const fromMemory = biasValues(layout.spec, kept, (name) => model.tensors.has(name)); // compensated / zero biases
   const plan = compactGathers(model, kept);
   return {
     spec: layout.spec,
     shapes: expectedShapes(layout.spec),
     zeroed: 0,
     async read(name) {
+      const own = fromMemory.get(name);
+      if (own) return own.slice();
       const values = await source(model, name);
       const g: Gather | undefined = plan.get(name);
       if (!g) return values;
