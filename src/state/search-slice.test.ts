@@ -26,6 +26,7 @@ function fakeClient(search: StudioClient['search']): StudioClient {
     loadHubModel: async () => { throw new Error('unused'); }, fetchHubText: async () => { throw new Error('unused'); },
     cancelDownloads: async () => {}, hubCache: async () => ({ files: 0, bytes: 0 }),
     exportModel: async () => { throw new Error('unused'); }, watchDevice: async () => {}, reloadModel: async () => { throw new Error('unused'); }, loseDeviceForTest: async () => {},
+    allocations: async () => { throw new Error('unused'); },
   };
 }
 

@@ -17,6 +17,7 @@ import { historyActions, idleHistory, type HistoryActions, type HistorySlice } f
 import { browserPreferences, hubActions, idleHub, type HubActions, type HubSlice, type Preferences } from './hub-slice.ts';
 import { exportActions, idleExport, type ExportActions, type ExportSlice } from './export-slice.ts';
 import { idlePreview, previewActions, type PreviewActions, type PreviewSlice } from './preview-slice.ts';
+import { allocationActions, idleAllocations, type AllocationActions, type AllocationSlice } from './allocation-slice.ts';
 import { deviceActions, idleDevice, type DeviceActions, type DeviceSlice } from './device-slice.ts';
 
 /** 'lost': the device went away after it started (device-slice.ts offers the reload). */
@@ -63,7 +64,7 @@ export interface GenerationSlice {
 }
 
 export interface StudioState extends PruneActions, ScanActions, SearchActions, ShareActions, HistoryActions, HubActions,
-  ExportActions, DeviceActions, PreviewActions {
+  ExportActions, DeviceActions, PreviewActions, AllocationActions {
   gpu: GpuSlice;
   model: ModelSlice;
   text: TextSlice;
@@ -79,6 +80,8 @@ export interface StudioState extends PruneActions, ScanActions, SearchActions, S
   device: DeviceSlice;
   /** The dense-vs-pruned greedy text preview. */
   preview: PreviewSlice;
+  /** OWL's and MRP's allocations per target (the allocation overlay). */
+  allocations: AllocationSlice;
   init(): Promise<void>;
   loadModelFiles(files: File[], sourceLabel?: string): Promise<void>;
   setTextFile(file: File | null): void;
@@ -96,7 +99,7 @@ export interface StudioState extends PruneActions, ScanActions, SearchActions, S
 /** Whether a GPU job is running: the worker runs one at a time (a new slider release supersedes a prune). */
 export const isGpuBusy = (s: StudioState) => s.ppl.status === 'running' || s.gen.status === 'running'
   || s.prune.status === 'running' || s.scan.status === 'running' || s.search.status === 'running' || s.exportJob.status === 'running'
-  || s.preview.status === 'running';
+  || s.preview.status === 'running' || s.allocations.status === 'running';
 
 export type StudioStore = StoreApi<StudioState>;
 
@@ -125,6 +128,7 @@ function loadingState(s: StudioState, sourceLabel: string | null): Partial<Studi
     search: idleSearch(s.search.settings, s.search.apiKey),
     exportJob: idleExport(s.exportJob.format),
     preview: idlePreview(),
+    allocations: idleAllocations(),
   };
 }
 
@@ -156,6 +160,8 @@ export function createStudioStore(client: StudioClient, opts: StudioStoreOptions
     ...deviceActions(set, get, client),
     preview: idlePreview(),
     ...previewActions(set, get, client),
+    allocations: idleAllocations(),
+    ...allocationActions(set, get, client),
 
     async init() {
       if (!opts.hasWebGpu) {

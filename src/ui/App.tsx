@@ -15,6 +15,7 @@ import { LinkNotice } from './LinkNotice.tsx';
 import { RestoreNotice } from './RestoreNotice.tsx';
 import { RunHistoryPanel } from './RunHistoryPanel.tsx';
 import { TextPreviewPanel } from './TextPreviewPanel.tsx';
+import { AllocationOverlay } from './AllocationOverlay.tsx';
 import { useStudio } from './studio-context.tsx';
 import { DeviceLostNotice } from './DeviceLostNotice.tsx';
 import { ExportPanel } from './ExportPanel.tsx';
@@ -41,6 +42,7 @@ export function App() {
           <div className="column">
             <MethodPanel />
             <HeatmapPanel />
+            <AllocationOverlay />
           </div>
           <div className="column">
             <SparsityPanel />

@@ -55,7 +55,8 @@ export function SparsityPanel() {
   const prune = useStudio((s) => s.prune);
   const ready = useStudio((s) => s.gpu.status === 'ready' && s.model.status === 'ready' && !!s.text.file);
   const otherJob = useStudio((s) => s.ppl.status === 'running' || s.gen.status === 'running' || s.scan.status === 'running'
-    || s.search.status === 'running' || s.preview.status === 'running');
+    || s.search.status === 'running' || s.preview.status === 'running'
+    || s.allocations.status === 'running');
   const commitSparsity = useStudio((s) => s.commitSparsity);
   const cancelPrune = useStudio((s) => s.cancelPrune);
   const dismiss = useStudio((s) => s.dismissPruneError);

@@ -95,6 +95,18 @@ export interface PruneOutcome {
  * levels); `done` holds cells a cancelled run already measured (only the missing ones are measured). */
 export interface ScanJobRequest { metric: PruneRequest['metric']; levels: number[]; by?: 'layer' | 'module'; done?: ScanCell[] }
 
+/** OWL's and MRP's allocations for one target (the studio's allocation overlay); no perplexity is evaluated. */
+export interface AllocationsOutcome {
+  sparsity: number;
+  /** The scores MRP's redundancy used (SparseGPT's allocations use Wanda's). */
+  metric: PruneRequest['metric'];
+  owl: number[];
+  mrp: number[];
+  /** OWL's outlier ratio D_l (%) per layer. */
+  outlierRatios: number[];
+  seconds: number;
+}
+
 export interface ScanOutcome { densePpl: number; cells: ScanCell[]; windows: number; seqLen: number }
 
 /** A Self-Pruner search as the studio asks for it (the optimizer LLM's key travels only in `llm.apiKey`). */
@@ -212,6 +224,9 @@ export interface StudioWorkerApi {
   /** Sensitivity scan (layers x levels, one layer pruned per cell on `scanWindows` evaluation windows); cells stream. */
   scan(req: ScanJobRequest, opts: PruneJobOptions & { scanWindows: number },
     onCell?: (cell: ScanCell, done: number, total: number) => void): Promise<ScanOutcome>;
+  /** OWL's and MRP's per-layer allocations at `sparsity` from the calibration windows (no evaluation); progress as prune(). */
+  allocations(req: { metric: PruneRequest['metric']; sparsity: number }, opts: PruneJobOptions,
+    onProgress?: (p: PruneProgress) => void): Promise<AllocationsOutcome>;
   /** Self-Pruner search over per-layer rates on the perplexity panel's windows; evaluations stream as events. */
   search(req: SearchJobRequest, opts: PruneJobOptions, onEvent?: (e: SearchEvent) => void): Promise<SearchOutcome>;
   /** Stops the running job (perplexity, generation, prune, scan or search) (it fails with Cancelled). */

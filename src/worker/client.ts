@@ -15,6 +15,7 @@ export interface StudioClient {
     onProgress?: (done: number, total: number) => void): Promise<GenerationResult>;
   prune: StudioWorkerApi['prune'];
   scan: StudioWorkerApi['scan'];
+  allocations: StudioWorkerApi['allocations'];
   search: StudioWorkerApi['search'];
   cancel(): Promise<void>;
   loadHubModel: StudioWorkerApi['loadHubModel'];
@@ -63,6 +64,7 @@ export function createStudioClient(opts: { testHooks?: boolean } = {}): StudioCl
     prune: (request, opts, onProgress) =>
       call(remote.prune(request, opts, onProgress ? Comlink.proxy(onProgress) : undefined)),
     scan: (req, opts, onCell) => call(remote.scan(req, opts, onCell ? Comlink.proxy(onCell) : undefined)),
+    allocations: (req, opts, onProgress) => call(remote.allocations(req, opts, onProgress ? Comlink.proxy(onProgress) : undefined)),
     search: (req, opts, onEvent) => call(remote.search(req, opts, onEvent ? Comlink.proxy(onEvent) : undefined)),
     cancel: () => call(remote.cancel()),
     loadHubModel: (job, onDownload, onProgress) => call(remote.loadHubModel(job,

@@ -20,6 +20,7 @@ import { PruneSession } from './prune-session.ts';
 import { pruneJob, scanJob } from './prune-jobs.ts';
 import { searchJob } from './search-job.ts';
 import { pruneForGeneration } from './preview-prune.ts';
+import { allocationsJob } from './allocation-job.ts';
 
 let gpuPromise: Promise<Gpu> | null = null;
 let engine: Engine | null = null;
@@ -247,6 +248,18 @@ const api: StudioWorkerApi = {
         (cell, done, total) => report(true, cell, done, total))));
     } finally {
       release(onCell);
+    }
+  }),
+
+  allocations: (req, opts, onProgress) => guarded(async () => {
+    try {
+      const s = session;
+      if (!s) throw new BadRequest('load a model before computing allocations');
+      const report = throttled(onProgress, 50);
+      return await exclusive('allocations', (signal) => raceDeviceLoss(s.engine.gpu, allocationsJob(s, req, opts, signal,
+        (p) => report(p.done >= p.total, p))));
+    } finally {
+      release(onProgress);
     }
   }),
 
