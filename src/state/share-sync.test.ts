@@ -36,6 +36,7 @@ function setUp(fingerprint = FP) {
       return outcome(req.sparsity);
     },
     cancel: async () => {},
+    watchDevice: async () => {},
     dispose: () => {},
   } as unknown as StudioClient;
   const store = createStudioStore(client, { hasWebGpu: true, now: () => 0 });
