@@ -20,7 +20,7 @@ const USAGE = `usage:
   prunelab scan --model PATH --calib FILE --text FILE [--levels 0.1,0.2,...] [--by layer|module]
                 [--method wanda|magnitude] [--windows 4] [--seq-len 256] [--calib-windows 16] [--json]
   prunelab search --model PATH --calib FILE --text FILE --target B [--seq-len 256] [--windows 4] [--calib-windows 4]
-                  [--structured wanda-sp|magnitude-sp | --method magnitude|wanda|sparsegpt] [--p-max P] [--population 30]
+                  [--structured wanda-sp|magnitude-sp|flap | --method magnitude|wanda|sparsegpt] [--p-max P] [--population 30]
                   [--generations 20] [--crossovers 10] [--mutations 10] [--seed 0] [--scan SCAN.json]
                   [--operator ga|llm] [--llm-url URL --llm-model NAME [--llm-key-env VAR] [--llm-temperature 0.7]
                   [--llm-timeout 120]] [--state FILE] [--json]
@@ -36,9 +36,9 @@ export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   try {
     const [command, ...rest] = argv.filter((a) => a !== '--debug');
-    if (!command || command === '--help' || command === 'help') {
+    if (!command || command === '--help' || command === 'help' || rest.includes('--help')) {
       process.stdout.write(`${USAGE}\n`);
-      return command ? 0 : 2;
+      return command ? 0 : 2;   // no command at all is a usage error
     }
     const { values } = parseArgs({
       args: rest,

@@ -38,6 +38,13 @@ describe('prunelab CLI', () => {
     expect(r.stdout).toBe(goldenGreedyText());
   });
 
+  it('--help after a command prints the usage and exits 0', async () => {
+    const r = await run(['prune', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^usage:/);
+    expect(r.stdout).toContain('--structured wanda-sp|magnitude-sp|flap');
+  });
+
   it('usage errors are one line with a non-zero exit', async () => {
     const r = await run(['ppl', '--text', TINYSTORIES_TEXT]);
     expect(r.code).not.toBe(0);
