@@ -2,7 +2,10 @@
 // 50%), download the export as one zip, unzip it on the Node side, drop the folder into a fresh studio and
 // check that its dense perplexity equals the pruned perplexity the studio showed (1e-4 relative, through the
 // 5-decimal NLL); the report in the zip carries the same number. The structured run's ONNX download, evaluated by
-// onnxruntime-node through `prunelab ppl`, gives it within 1e-3. Screenshots of the export panel.
+// onnxruntime-node through `prunelab ppl`, gives it within 1e-3. "Save to a folder" writes the same files through
+// the File System Access API (the picker is stubbed with the origin-private file system, which headless Chromium
+// grants). Screenshots of the export panel.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,8 +68,25 @@ async function reloadedPerplexity(browser: Browser, dir: string): Promise<{ ppl:
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
+/** sha-256 of every file in the origin-private folder `name` (read in the page). */
+function opfsHashes(page: Page, name: string): Promise<Record<string, string>> {
+  return page.evaluate(async (sub) => {
+    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(sub);
+    const out: Record<string, string> = {};
+    for await (const [file, handle] of (dir as unknown as AsyncIterable<[string, FileSystemFileHandle]>)) {
+      const bytes = await (await handle.getFile()).arrayBuffer();
+      out[file] = [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
+    }
+    return out;
+  }, name);
+}
+
 test('export downloads as a zip and reloads to the pruned perplexity (structured 30%, unstructured 50%)', async ({ page, browser, problems }) => {
   test.setTimeout(600_000);
+  // The folder picker needs a user's answer; the origin-private file system is a real directory handle without one.
+  await page.addInitScript(() => {
+    Object.assign(window, { showDirectoryPicker: async () => navigator.storage.getDirectory() });
+  });
   await openWithModel(page, STORIES_HF, TINYSTORIES_TEXT, PROTOCOL);
   await expect(page.getByTestId('export-panel')).toHaveCount(0); // nothing pruned yet
 
@@ -110,6 +130,16 @@ test('export downloads as a zip and reloads to the pruned perplexity (structured
   await page.emulateMedia({ colorScheme: 'light' });
   const masked = await downloadExport(page, 'masked', 'wanda-50pct');
   expect(masked.report.export.variant).toBe('masked');
+
+  // The same export into a folder: streamed file by file by the worker, the same bytes as in the zip.
+  await page.getByTestId('export-folder').click();
+  await expect(page.getByTestId('export-location')).toHaveText(/^\/[\w.-]+-wanda-50pct-masked$/, { timeout: 60_000 });
+  const folder = (await page.getByTestId('export-location').textContent())!.slice(1);
+  const written = await opfsHashes(page, folder);
+  expect(Object.keys(written).sort()).toEqual(masked.names);
+  for (const name of masked.names.filter((n) => n !== 'prunelab-report.json')) { // the report has its own timings
+    expect(written[name], name).toBe(createHash('sha256').update(readFileSync(join(masked.dir, name))).digest('hex'));
+  }
 
   for (const [name, shown, exp] of [['compact 30%', structuredPpl, compact], ['masked 50%', unstructuredPpl, masked]] as const) {
     const reloaded = await reloadedPerplexity(browser, exp.dir);
