@@ -57,7 +57,9 @@ test('module heatmap: L x 7 cells stream in, cancel + resume, equal the CLI, res
     expect(Math.abs(c.ppl - ref.ppl) / ref.ppl, `layer ${c.layer} ${c.module}`).toBeLessThan(1e-5);
   }
   const refGate = cli.cells.find((r) => r.layer === 2 && r.module === 'gate')!;
-  test.info().annotations.push({ type: 'cell', description: `layer 2 gate: studio Δ ${await gate.getAttribute('data-delta')}, CLI Δ ${refGate.deltaPpl}` });
+  const note = `layer 2 gate at 50%: studio Δ ${await gate.getAttribute('data-delta')}, CLI Δ ${refGate.deltaPpl}`;
+  test.info().annotations.push({ type: 'cell', description: note });
+  console.log(note);
   expect(Math.abs(Number(await gate.getAttribute('data-delta')) - refGate.deltaPpl)).toBeLessThan(1e-4 * refGate.ppl);
 
   // The levels view keeps its own (empty) grid; flipping back shows the module grid again.

@@ -33,6 +33,7 @@ test('dense column equals the golden text; the 50% column differs from its first
   expect(prunedPrefix).toBe(densePrefix);
   await expect(page.getByTestId('preview-pruned-diff').first()).toHaveAttribute('title', `token ${agree + 1}`);
   test.info().annotations.push({ type: 'divergence', description: `texts agree for ${agree} tokens; pruned: ${pruned!.slice(0, 120)}…` });
+  console.log(`dense vs pruned 50%: texts agree for ${agree} tokens`);
 
   await page.mouse.move(0, 0);
   const card = page.locator('section[aria-labelledby="preview-heading"]');

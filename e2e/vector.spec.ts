@@ -42,6 +42,7 @@ test('a typed allocation vector equals the CLI; bad vectors show the core\'s mes
   const cli = await reference;
   expect(cli.allocation).toEqual(VECTOR);
   test.info().annotations.push({ type: 'perplexity', description: `studio ${shown}; CLI ${cli.ppl}` });
+  console.log(`typed vector [${VECTOR.join(', ')}]: studio ${shown}; CLI ${cli.ppl}`);
   if (shown.toFixed(4) !== cli.ppl.toFixed(4)) expect(Math.abs(shown - cli.ppl) / cli.ppl).toBeLessThan(1e-4);
   // The chart shows the typed vector as the requested allocation.
   const requested = page.getByTestId('allocation-chart').locator('.recharts-bar').first().locator('.recharts-bar-rectangle');

@@ -39,12 +39,15 @@ export function toPruneRequest(m: MethodSettings, sparsity: number, explicit?: n
   return { metric: m.metric, sparsity, allocation, nm };
 }
 
+/** How the studio names each score. */
+export const METRIC_NAMES: Record<MethodSettings['metric'], string> = { magnitude: 'Magnitude', wanda: 'Wanda', sparsegpt: 'SparseGPT' };
+
 /** Where an applied per-layer vector came from: the search's best, or typed in the studio. */
 export type VectorOrigin = 'evolved' | 'explicit';
 
 /** A short name for the method, used to group the perplexity-vs-sparsity curve (`true` = an evolved vector). */
 export function methodLabel(m: MethodSettings, explicit: boolean | VectorOrigin = false): string {
-  const metric = m.metric === 'wanda' ? 'Wanda' : 'Magnitude';
+  const metric = METRIC_NAMES[m.metric];
   const origin = explicit === true ? 'evolved' : explicit || null;
   if (m.nm === 'heads') return `${metric}-sp · heads+channels${origin ? ` · ${origin}` : ''}`;
   if (origin) return `${metric} · ${origin}`;

@@ -67,8 +67,9 @@ export function HeatmapPanel() {
         <SegmentedControl label="Heatmap view" name="scan-view" testId="scan-view" value={scan.by} options={VIEWS}
           disabled={running} onChange={setScanView} />
       </div>
-      <p className="muted small scan-subtitle">
-        {metric === 'magnitude' ? 'Magnitude' : 'Wanda'} scores, one {byModule ? 'linear map of one layer' : 'layer'} pruned per cell
+      <p className="muted small scan-subtitle" data-testid="scan-subtitle">
+        {metric === 'sparsegpt' ? 'The scan prunes with Wanda or magnitude scores: pick one of them in the method panel (SparseGPT is not supported in the scan).'
+          : `${metric === 'magnitude' ? 'Magnitude' : 'Wanda'} scores, one ${byModule ? 'linear map of one layer' : 'layer'} pruned per cell`}
       </p>
       <div className="scan-controls">
         <label className="field">
@@ -85,10 +86,10 @@ export function HeatmapPanel() {
           ) : (
             <>
               {resumable && (
-                <button type="button" className="btn" data-testid="resume-scan" disabled={!ready || busy}
+                <button type="button" className="btn" data-testid="resume-scan" disabled={!ready || busy || metric === 'sparsegpt'}
                   title="Measure only the cells this scan has not measured yet" onClick={() => void runScan({ resume: true })}>Resume</button>
               )}
-              <button type="button" className="btn btn--primary" data-testid="run-scan" disabled={!ready || busy} onClick={() => void runScan()}>
+              <button type="button" className="btn btn--primary" data-testid="run-scan" disabled={!ready || busy || metric === 'sparsegpt'} onClick={() => void runScan()}>
                 {resumable ? 'Rescan' : 'Scan'}
               </button>
             </>

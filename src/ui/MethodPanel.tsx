@@ -5,6 +5,7 @@ import type { AllocationChoice, NmChoice } from '../state/prune-settings.ts';
 import { effectiveAllocation } from '../state/prune-settings.ts';
 import { isGpuBusy } from '../state/studio-store.ts';
 import { ChoiceGroup } from './ChoiceGroup.tsx';
+import { mrpWithSparseGptRefusal } from '../state/method-support.ts';
 import { NumberField } from './NumberField.tsx';
 import { useStudio } from './studio-context.tsx';
 import { formatBytes } from './format.ts';
@@ -13,7 +14,11 @@ import './PrunePanels.css';
 const METRICS = [
   { value: 'magnitude' as Metric, label: 'Magnitude', hint: 'drop the smallest |W| in each output row; needs no calibration statistics' },
   { value: 'wanda' as Metric, label: 'Wanda', hint: 'drop the smallest |W| · ‖X‖ per output row (weights times input-activation norms)' },
+  { value: 'sparsegpt' as Metric, label: 'SparseGPT',
+    hint: 'second order: per block of 128 columns drop the smallest w² / [H⁻¹]²ⱼⱼ and update the kept weights to make up for them (slower)' },
 ];
+
+const SPARSEGPT_NO_HEADS = 'SparseGPT removes single weights: for heads + channels pick Wanda (Wanda-sp) or Magnitude (magnitude-sp)';
 
 const ALLOCATIONS = [
   { value: 'uniform' as AllocationChoice, label: 'Uniform', hint: 'every layer gets the global sparsity' },
@@ -41,17 +46,27 @@ export function MethodPanel() {
   const setMethod = useStudio((s) => s.setMethod);
   const setCalibFile = useStudio((s) => s.setCalibFile);
   const nmOn = method.nm !== 'off';
+  const sparseGpt = method.metric === 'sparsegpt';
+  const mrpRefused = sparseGpt ? mrpWithSparseGptRefusal() : null;
+  const allocations = ALLOCATIONS.map((c) => (c.value === 'mrp' ? { ...c, disabledReason: mrpRefused } : c));
+  const patterns = PATTERNS.map((c) => (c.value === 'heads' && sparseGpt ? { ...c, disabledReason: SPARSEGPT_NO_HEADS } : c));
+  // Switching to SparseGPT leaves a choice it cannot take (MRP while the core refuses it, heads + channels).
+  const chooseMetric = (metric: Metric) => {
+    const gpt = metric === 'sparsegpt';
+    setMethod({ metric, ...(gpt && method.allocation === 'mrp' && mrpWithSparseGptRefusal() ? { allocation: 'uniform' as const } : {}),
+      ...(gpt && method.nm === 'heads' ? { nm: 'off' as const } : {}) });
+  };
 
   return (
     <section className="card" aria-labelledby="method-heading">
       <h2 id="method-heading" className="card__title"><span className="step">4</span> Pruning method</h2>
       <div className="method-grid">
         <ChoiceGroup legend="Score" name="metric" testId="metric" value={method.metric} choices={METRICS} disabled={busy}
-          onChange={(metric) => setMethod({ metric })} />
+          onChange={chooseMetric} />
         <ChoiceGroup legend={nmOn ? `Allocation (${method.nm === 'heads' ? 'structured' : 'N:M'} forces uniform)` : 'Allocation across layers'} name="allocation" testId="allocation"
-          value={effectiveAllocation(method)} choices={ALLOCATIONS} disabled={busy || nmOn}
+          value={effectiveAllocation(method)} choices={allocations} disabled={busy || nmOn}
           onChange={(allocation) => setMethod({ allocation })} />
-        <ChoiceGroup legend="Pattern" name="nm" testId="nm" value={method.nm} choices={PATTERNS} disabled={busy}
+        <ChoiceGroup legend="Pattern" name="nm" testId="nm" value={method.nm} choices={patterns} disabled={busy}
           onChange={(nm) => setMethod({ nm })} />
       </div>
       <div className="calib-row">
