@@ -1,7 +1,8 @@
 // A lost GPU device mid-session, in Chromium's WebGPU: the test hook (only with ?test-hooks) destroys the
 // worker's device; the studio says so and keeps the model, the slider's result, the dense perplexity and the run
 // history; "Reload the model and continue" starts a new device, loads the same files again and re-runs the
-// slider's 50%, which gives the same perplexity (and dense baseline) as before the loss. Screenshots of the notice.
+// slider's 50%, which gives the same perplexity (and dense baseline) as before the loss; a second loss in the
+// middle of a sensitivity scan fails the scan with DeviceLost and recovers the same way. Screenshots of the notice.
 import { STORIES_HF, TINYSTORIES_TEXT } from '../test/helpers/fixtures.ts';
 import { expect, openStudio, openWithModel, test } from './fixtures.ts';
 
@@ -64,5 +65,18 @@ test('device lost mid-session: notice, reload the model and continue, same perpl
   // The new device measured the dense baseline again (a new session): the same number.
   await expect(page.getByTestId('dense-ppl')).toHaveText(denseOfRun!);
   await expect(page.getByTestId('run-ppl')).toBeEnabled();
+
+  // Lost again, this time in the middle of a job: the scan fails with DeviceLost, the same notice offers the reload.
+  await page.getByTestId('scan-windows-input').fill('2');
+  await page.getByTestId('run-scan').click(); // default levels: 45 cells, far more than the loss leaves time for
+  await expect(page.getByTestId('scan-progress')).toContainText(/[1-9]\d* \/ 45 cells/, { timeout: 120_000 });
+  await page.evaluate(() => (window as unknown as { __prunelabTestHooks: { loseDevice(): Promise<void> } }).__prunelabTestHooks.loseDevice());
+  await expect(notice).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId('error-code').filter({ hasText: 'DeviceLost' })).toBeVisible();
+  await expect(page.getByTestId('heatmap-cell').first()).toBeVisible(); // the cells measured before the loss stay
+  await page.getByTestId('device-reload').click();
+  await expect(notice).toHaveCount(0, { timeout: 120_000 });
+  await expect(page.getByTestId('prune-progress')).toHaveCount(0, { timeout: 150_000 });
+  await expect(page.getByTestId('pruned-ppl')).toHaveText(before!);
   expect(problems.consoleErrors, 'console errors around the device loss').toEqual([]);
 });
