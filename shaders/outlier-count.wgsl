@@ -1,9 +1,9 @@
 // Outliers per row, one workgroup per row: out[2i] = #{j : score[i,j] > t}, out[2i+1] = the same among weights
 // still kept by the mask (MRP's redundancy counts only the remaining weights). Scores as in score-row-sums.wgsl.
-struct Params { N: u32, K: u32, useSq: u32, words: u32, hasMask: u32 }
+struct Params { N: u32, K: u32, mode: u32, words: u32, hasMask: u32 }
 struct Threshold { t: f32 }
 @group(0) @binding(0) var<storage, read> w: array<f32>;              // [N, K]
-@group(0) @binding(1) var<storage, read> sq: array<f32>;             // [K] (any buffer when useSq == 0)
+@group(0) @binding(1) var<storage, read> sq: array<f32>;             // [K] sq (mode 1) or U_jj (mode 2); any buffer in mode 0
 @group(0) @binding(2) var<storage, read> mask: array<u32>;           // [N, words] (any buffer when hasMask == 0)
 @group(0) @binding(3) var<storage, read_write> out: array<u32>;      // [N, 2]
 @group(0) @binding(4) var<uniform> p: Params;
@@ -22,7 +22,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   var b = 0u;
   for (var j = lid.x; j < p.K; j += WG) {
     var v = abs(w[row * p.K + j]);
-    if (p.useSq != 0u) { v = v * sqrt(sq[j]); }
+    if (p.mode == 1u) { v = v * sqrt(sq[j]); }
+    else if (p.mode == 2u) { let q = w[row * p.K + j] / sq[j]; v = q * q; }
     if (v > threshold.t) {
       a++;
       let isKept = p.hasMask == 0u || ((mask[row * p.words + j / 32u] >> (j & 31u)) & 1u) == 1u;

@@ -1,8 +1,9 @@
 // Per-row sums of pruning scores (for the layer mean that sets the outlier threshold), one workgroup per row:
-//   out[i] = sum_j score[i,j],  score = |w| * sqrt(sq[j]) (useSq = 1) or |w|
-struct Params { N: u32, K: u32, useSq: u32 }
+//   out[i] = sum_j score[i,j],  score = |w| (mode 0, magnitude), |w| * sqrt(sq[j]) (mode 1, Wanda) or
+//   (w / U_jj)^2 (mode 2, SparseGPT's w^2 / [H^-1]_jj^2 with U the Cholesky factor of H^-1; sq holds U_jj)
+struct Params { N: u32, K: u32, mode: u32 }
 @group(0) @binding(0) var<storage, read> w: array<f32>;              // [N, K]
-@group(0) @binding(1) var<storage, read> sq: array<f32>;             // [K] (any buffer when useSq == 0)
+@group(0) @binding(1) var<storage, read> sq: array<f32>;             // [K] sq (mode 1) or U_jj (mode 2); any buffer in mode 0
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;      // [N]
 @group(0) @binding(3) var<uniform> p: Params;
 
@@ -17,7 +18,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   var s = 0.0;
   for (var j = lid.x; j < p.K; j += WG) {
     var v = abs(w[row * p.K + j]);
-    if (p.useSq != 0u) { v = v * sqrt(sq[j]); }
+    if (p.mode == 1u) { v = v * sqrt(sq[j]); }
+    else if (p.mode == 2u) { let q = w[row * p.K + j] / sq[j]; v = q * q; }
     s += v;
   }
   red[lid.x] = s;

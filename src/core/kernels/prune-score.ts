@@ -13,6 +13,12 @@ export function pruneScoreF32(w: number, sq: number | undefined): number {
   return sq === undefined ? a : Math.fround(a * Math.fround(Math.sqrt(Math.fround(sq))));
 }
 
+/** SparseGPT's score w^2 / U_jj^2 as the kernels compute it: q = w / U_jj, then q * q (both f32). */
+export function sparseGptScoreF32(w: number, diag: number): number {
+  const q = Math.fround(Math.fround(w) / Math.fround(diag));
+  return Math.fround(q * q);
+}
+
 /** The u32 ordering key of a score: lower keys are pruned first. */
 export function pruneScoreKey(score: number): number {
   f32[0] = score;

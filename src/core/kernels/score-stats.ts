@@ -1,5 +1,5 @@
 // Hosts for shaders/score-row-sums.wgsl and shaders/outlier-count.wgsl: OWL / MRP outlier statistics on the GPU.
-// Scores as in prune-score.ts; the caller turns the row sums into a threshold (M x the layer's mean score) and
+// Scores as in prune-score.ts (with `denom`, SparseGPT's (w / U_jj)^2); the caller turns the row sums into a threshold (M x the layer's mean score) and
 // writes it into its own uniform, so re-counting after a re-prune rewrites 4 bytes and reuses both calls.
 import type { Gpu } from '../gpu/device.ts';
 import { createUniformBuffer, packUniform } from '../gpu/buffers.ts';
@@ -7,13 +7,14 @@ import sumsCode from '../../../shaders/score-row-sums.wgsl?raw';
 import countCode from '../../../shaders/outlier-count.wgsl?raw';
 import { prepareCall, type KernelCall } from './kernel-call.ts';
 import { grid1d } from './grid.ts';
-import { requireDistinct, requireElems, requireInt } from './guards.ts';
+import { KernelShapeError, requireDistinct, requireElems, requireInt } from './guards.ts';
 import { requireCallerUniform } from './caller-uniform.ts';
-import { pruneScoreF32 } from './prune-score.ts';
+import { pruneScoreF32, sparseGptScoreF32 } from './prune-score.ts';
 
 interface ScoreArgs {
   w: GPUBuffer;      // [N, K] f32
-  sq?: GPUBuffer;    // [K] f32 sums of squared inputs (Wanda); absent = magnitude
+  sq?: GPUBuffer;    // [K] f32 sums of squared inputs (Wanda); absent (and no denom) = magnitude
+  denom?: GPUBuffer; // [K] f32 U_jj, the diagonal of the Cholesky factor of H^-1 (SparseGPT: score (w / U_jj)^2)
   N: number;
   K: number;
 }
@@ -33,6 +34,18 @@ function checkScores(label: string, a: ScoreArgs): void {
   requireInt(label, 'K', a.K);
   requireElems(label, 'w [N, K]', a.w, a.N * a.K);
   if (a.sq) requireElems(label, 'sq [K]', a.sq, a.K);
+  if (a.denom) requireElems(label, 'denom [K]', a.denom, a.K);
+  if (a.sq && a.denom) throw new KernelShapeError(label, 'pass sq (Wanda) or denom (SparseGPT), not both');
+}
+
+/** Shader mode and the [K] column buffer it reads (the weight fills the binding in magnitude mode; never read). */
+function columns(a: ScoreArgs): { mode: number; col: GPUBuffer } {
+  return a.sq ? { mode: 1, col: a.sq } : a.denom ? { mode: 2, col: a.denom } : { mode: 0, col: a.w };
+}
+
+/** The f32 score of one weight in the kernels' mode: magnitude (no column value), Wanda (sq) or SparseGPT (U_jj). */
+export function scoreF32(w: number, col: number | undefined, sparseGpt = false): number {
+  return sparseGpt ? sparseGptScoreF32(w, col!) : pruneScoreF32(w, col);
 }
 
 /** out[i] = sum_j score[i, j], one workgroup per row. */
@@ -40,9 +53,10 @@ export async function prepareScoreRowSums(gpu: Gpu, a: ScoreRowSumsArgs): Promis
   const label = 'score-row-sums';
   checkScores(label, a);
   requireElems(label, 'out [N]', a.out, a.N);
-  requireDistinct(label, { out: a.out, w: a.w, sq: a.sq });
-  const params = await createUniformBuffer(gpu, `${label} params`, packUniform([{ u32: a.N }, { u32: a.K }, { u32: a.sq ? 1 : 0 }]));
-  return prepareCall(gpu, label, sumsCode, [a.w, a.sq ?? a.w, a.out, params], grid1d(gpu, a.N, 1));
+  requireDistinct(label, { out: a.out, w: a.w, sq: a.sq, denom: a.denom });
+  const { mode, col } = columns(a);
+  const params = await createUniformBuffer(gpu, `${label} params`, packUniform([{ u32: a.N }, { u32: a.K }, { u32: mode }]));
+  return prepareCall(gpu, label, sumsCode, [a.w, col, a.out, params], grid1d(gpu, a.N, 1));
 }
 
 /** out[2i] = #{j : score[i, j] > t}, out[2i+1] = the same among weights kept by the mask; one workgroup per row. */
@@ -53,29 +67,31 @@ export async function prepareOutlierCount(gpu: Gpu, a: OutlierCountArgs): Promis
   if (a.mask) requireElems(label, 'mask [N, words]', a.mask, a.N * words);
   requireCallerUniform(label, 'threshold', a.threshold, '{ t: f32 }');
   requireElems(label, 'out [N, 2]', a.out, 2 * a.N);
-  requireDistinct(label, { out: a.out, w: a.w, sq: a.sq, mask: a.mask });
+  requireDistinct(label, { out: a.out, w: a.w, sq: a.sq, denom: a.denom, mask: a.mask });
+  const { mode, col } = columns(a);
   const params = await createUniformBuffer(gpu, `${label} params`, packUniform([
-    { u32: a.N }, { u32: a.K }, { u32: a.sq ? 1 : 0 }, { u32: words }, { u32: a.mask ? 1 : 0 },
+    { u32: a.N }, { u32: a.K }, { u32: mode }, { u32: words }, { u32: a.mask ? 1 : 0 },
   ]));
-  // Absent sq / mask: the (read-only) weight fills the binding; the shader never reads it.
-  return prepareCall(gpu, label, countCode, [a.w, a.sq ?? a.w, a.mask ?? a.w, a.out, params, a.threshold], grid1d(gpu, a.N, 1));
+  // Absent mask: the (read-only) weight fills the binding; the shader never reads it.
+  return prepareCall(gpu, label, countCode, [a.w, col, a.mask ?? a.w, a.out, params, a.threshold], grid1d(gpu, a.N, 1));
 }
 
-/** CPU reference: each row's sum, in float64, of the f32 scores. */
-export function scoreRowSumsReference(w: Float32Array, sq: Float32Array | undefined, N: number, K: number): Float64Array {
+/** CPU reference: each row's sum, in float64, of the f32 scores (`sparseGpt`: `sq` holds U_jj). */
+export function scoreRowSumsReference(w: Float32Array, sq: Float32Array | undefined, N: number, K: number,
+  sparseGpt = false): Float64Array {
   const out = new Float64Array(N);
-  for (let i = 0; i < N; i++) for (let j = 0; j < K; j++) out[i] += pruneScoreF32(w[i * K + j], sq?.[j]);
+  for (let i = 0; i < N; i++) for (let j = 0; j < K; j++) out[i] += scoreF32(w[i * K + j], sq?.[j], sparseGpt);
   return out;
 }
 
-/** CPU reference: [N, 2] outlier counts (score > fround(t)), all and kept. */
+/** CPU reference: [N, 2] outlier counts (score > fround(t)), all and kept (`sparseGpt`: `sq` holds U_jj). */
 export function outlierCountReference(w: Float32Array, sq: Float32Array | undefined, mask: Uint32Array | undefined,
-  N: number, K: number, t: number): Uint32Array {
+  N: number, K: number, t: number, sparseGpt = false): Uint32Array {
   const words = Math.ceil(K / 32);
   const out = new Uint32Array(2 * N);
   for (let i = 0; i < N; i++) {
     for (let j = 0; j < K; j++) {
-      if (!(pruneScoreF32(w[i * K + j], sq?.[j]) > Math.fround(t))) continue;
+      if (!(scoreF32(w[i * K + j], sq?.[j], sparseGpt) > Math.fround(t))) continue;
       out[2 * i]++;
       if (!mask || (mask[i * words + (j >> 5)] >>> (j & 31)) & 1) out[2 * i + 1]++;
     }

@@ -28,6 +28,8 @@ interface LayerBuffers { sums: GPUBuffer[]; counts: GPUBuffer[]; threshold: GPUB
 export class OutlierCounter {
   private layers = new Map<number, LayerBuffers>();
 
+  /** `stats`: per layer and input, Wanda's column sums ([2, K], the first K read), or with metric 'sparsegpt' the
+   * [K] diagonals of the kept inverse-Hessian factors. */
   constructor(private readonly gpu: Gpu, private readonly weights: GpuWeights, private readonly masks: MaskSet,
     private readonly stats: LayerStatsBuffers[], readonly metric: Metric, readonly M: number) {}
 
@@ -39,13 +41,16 @@ export class OutlierCounter {
     for (const e of this.masks.layers[l]) {
       const { N, K } = e.map;
       const w = this.weights.tensors.get(e.map.name)!;
-      const sq = this.metric === 'wanda' ? this.stats[l][e.map.input] : undefined;
+      // Column values: Wanda's sq, or for SparseGPT U_jj of the layer's kept factor (`stats` are then
+      // SparseGptLayers.scoreDenominators): score (w / U_jj)^2 = w^2 / [H^-1]_jj^2 of the DENSE weight.
+      const col = this.metric === 'magnitude' ? undefined : this.stats[l][e.map.input];
+      const cols = this.metric === 'sparsegpt' ? { denom: col } : { sq: col };
       const sums = await createStorageBuffer(this.gpu, `score sums ${e.map.name}`, N * 4);      // [N] f32
       const counts = await createStorageBuffer(this.gpu, `outlier counts ${e.map.name}`, N * 8); // [N, 2] u32
       b.sums.push(sums);
       b.counts.push(counts);
-      b.sumCalls.push(await prepareScoreRowSums(this.gpu, { w, sq, out: sums, N, K }));
-      b.countCalls.push(await prepareOutlierCount(this.gpu, { w, sq, mask: e.mask, threshold, out: counts, N, K }));
+      b.sumCalls.push(await prepareScoreRowSums(this.gpu, { w, ...cols, out: sums, N, K }));
+      b.countCalls.push(await prepareOutlierCount(this.gpu, { w, ...cols, mask: e.mask, threshold, out: counts, N, K }));
     }
     this.layers.set(l, b);
     return b;

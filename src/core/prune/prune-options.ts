@@ -84,8 +84,4 @@ export function validateRequest(req: PruneRequest, numLayers: number): void {
   if (req.structured === undefined && !METRICS.includes(req.metric)) {
     throw new BadRequest(`unknown method "${String(req.metric)}" (expected ${METRICS.join(', ')})`);
   }
-  if (req.structured === undefined && req.metric === 'sparsegpt' && a === 'mrp') {
-    throw new BadRequest('MRP with SparseGPT is not supported yet (MRP re-prunes single layers from stored statistics; ' +
-      'SparseGPT would need every layer\'s Hessian kept): use --alloc uniform, owl, alpha or an explicit vector');
-  }
 }

@@ -16,6 +16,7 @@ import { CompactedLayers, type KeptUnits } from './compaction.ts';
 import { layerScores, selectStructured } from './structured.ts';
 import { flapGlobalRemovals, removedFraction, type LayerRemovals } from './flap-global.ts';
 import { SparseGptLayers, type SparseGptSolver } from './sparsegpt.ts';
+import { checkKeptFactorBudget } from './sparsegpt-factors.ts';
 import { DEFAULT_MRP, DEFAULT_OWL, validateRequest, type PruneRequest } from './prune-options.ts';
 
 export interface PruneResult {
@@ -109,11 +110,13 @@ export class Pruner {
       } finally { counter.destroy(); }
     } else {
       const params = { ...DEFAULT_MRP, ...req.mrp };
-      const counter = new OutlierCounter(gpu, weights, this.masks, this.calib.stats, req.metric, params.M);
+      // SparseGPT keeps every layer's inverse-Hessian factors while MRP runs: re-prunes and scores read them.
+      if (req.metric === 'sparsegpt') gpt = await this.attachSparseGpt(req, true);
+      const counter = new OutlierCounter(gpu, weights, this.masks, gpt?.scoreDenominators ?? this.calib.stats, req.metric, params.M);
       try {
         const mrp = await runMrp(L, req.sparsity, params, {
           sequential: (alloc) => sequential(alloc, 'MRP re-propagation'),
-          pruneLayer: (l, s) => masker.prune(l, s),
+          pruneLayer: (l, s) => (gpt ? gpt.reprune(l, s) : masker.prune(l, s)),
           redundancy: async (l) => redundancy(await counter.count(l)),
           signal: opts.signal,
           onStep: (_, m) => opts.onProgress?.({ phase: 'MRP', done: m, total: req.sparsity }),
@@ -121,7 +124,7 @@ export class Pruner {
         Object.assign(result, mrp, { spreadBefore: spread(mrp.redundancyBefore), spreadAfter: spread(mrp.redundancyAfter) });
       } finally { counter.destroy(); }
     }
-    if (req.metric === 'sparsegpt') gpt = await this.attachSparseGpt(req);
+    if (req.metric === 'sparsegpt' && !gpt) gpt = await this.attachSparseGpt(req);
     if (a !== 'mrp') await sequential(result.allocation);
     const kept = await this.masks.keptPerLayer();
     return {
@@ -178,9 +181,10 @@ export class Pruner {
     return this.sparseGpt && { solveSeconds: this.sparseGpt.solveSeconds, readBackBytes: this.sparseGpt.readBackBytes };
   }
 
-  private async attachSparseGpt(req: PruneRequest): Promise<SparseGptLayers> {
+  private async attachSparseGpt(req: PruneRequest, keepFactors = false): Promise<SparseGptLayers> {
     const { gpu, spec, weights } = this.engine;
-    const gpt = await SparseGptLayers.create(gpu, spec, weights, this.masks, { nm: req.nm, solver: this.sparseGptSolver });
+    if (keepFactors) checkKeptFactorBudget(spec, weights.bytes);
+    const gpt = await SparseGptLayers.create(gpu, spec, weights, this.masks, { nm: req.nm, solver: this.sparseGptSolver, keepFactors });
     try {
       await this.calib.attachSparseGpt(gpt);
     } catch (e) {

@@ -17,6 +17,10 @@
 //   re-prune (step 3) is that same computation.
 // - Rows prune k = floor(cols * s + 1e-9) weights (see prunedPerRow).
 // - S > sMax or s0 > S is an error (no allocation can satisfy it).
+// - SparseGPT (the metric is w^2 / [H^-1]_jj^2): the "statistics" are the layer's Hessians H = 2 X^T X of the
+//   last sequential pass (reference/sparsegpt.ts), the dense scores W_ij^2 / Hinv_jj^2 with Hinv the upper
+//   Cholesky factor of that layer's damped H^-1 (float64), and a step re-runs SparseGPT on layer l* from its dense
+//   weights with those Hessians (the updated weights replace layer l*'s). A refresh re-measures every Hessian.
 import type { ModelSpec } from '../../../src/core/model/spec.ts';
 import type { ReferenceWeights } from '../../../src/core/engine/reference-forward.ts';
 import { denseLayerScores, redundancy, type LayerScores } from './outliers.ts';
@@ -24,6 +28,7 @@ import {
   layerMasks, referenceSequentialPrune, writeLayer, type LayerMasks, type Metric,
 } from './sequential.ts';
 import type { LayerStats } from './stats.ts';
+import { referenceSparseGptLayer, referenceSparseGptPrune, referenceSparseGptScores } from './sparsegpt.ts';
 
 export interface MrpOptions { M?: number; s0?: number; step?: number; sMax?: number; refresh?: number }
 
@@ -43,14 +48,50 @@ export interface MrpResult {
   redundancyAfter: number[];
   trajectory: MrpPoint[];
   weights: ReferenceWeights;
-  /** statistics of the final sequential re-prune */
+  /** statistics of the final sequential re-prune (empty for SparseGPT, whose statistics are Hessians) */
   stats: LayerStats[];
+}
+
+/** One sequential pass at fixed sparsities, and re-prunes of single layers with that pass's statistics. */
+interface Pass {
+  weights: ReferenceWeights;
+  stats: LayerStats[];
+  masks: LayerMasks[];
+  scores: LayerScores[];
+  /** Layer l from its dense weights at s with this pass's statistics (written into `weights`); its masks. */
+  reprune(l: number, s: number): LayerMasks;
+}
+
+function sequentialPass(spec: ModelSpec, w: ReferenceWeights, windows: number[][], s: number[],
+  metric: Metric | 'sparsegpt'): Pass {
+  if (metric === 'sparsegpt') {
+    const p = referenceSparseGptPrune(spec, w, windows, s);
+    return {
+      weights: p.weights, stats: [], masks: [...p.masks],
+      scores: p.hessians.map((h, l) => referenceSparseGptScores(spec, w, l, h)),
+      reprune: (l, sl) => {
+        const r = referenceSparseGptLayer(spec, w, l, p.hessians[l], sl);
+        for (const [name, t] of r.tensors) p.weights.set(name, t);
+        return r.masks;
+      },
+    };
+  }
+  const p = referenceSequentialPrune(spec, w, windows, s, metric);
+  return {
+    weights: p.weights, stats: p.stats, masks: [...p.masks],
+    scores: p.stats.map((st, l) => denseLayerScores(spec, w, l, st, metric)),
+    reprune: (l, sl) => {
+      const m = layerMasks(spec, w, l, p.stats[l], sl, metric);
+      writeLayer(w, p.weights, l, m);
+      return m;
+    },
+  };
 }
 
 const sumOf = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 
 export function referenceMrp(spec: ModelSpec, w: ReferenceWeights, windows: number[][], S: number,
-  metric: Metric = 'wanda', opts: MrpOptions = {}): MrpResult {
+  metric: Metric | 'sparsegpt' = 'wanda', opts: MrpOptions = {}): MrpResult {
   const L = spec.numLayers;
   const M = opts.M ?? 5, s0 = opts.s0 ?? S / 2, step = opts.step ?? 0.01;
   const sMax = opts.sMax ?? 0.95, refresh = opts.refresh ?? 0.05;
@@ -64,14 +105,12 @@ export function referenceMrp(spec: ModelSpec, w: ReferenceWeights, windows: numb
     trajectory.push({ event, layer, sparsity: [...s], redundancy: [...R] });
 
   // One sequential pass at the current s: weights, statistics, masks, dense scores and R of every layer.
-  let pass = referenceSequentialPrune(spec, w, windows, s, metric);
-  let scores: LayerScores[] = [];
+  let pass = sequentialPass(spec, w, windows, s, metric);
   let masks: LayerMasks[] = [];
   let R: number[] = [];
   const adopt = () => {
-    scores = pass.stats.map((st, l) => denseLayerScores(spec, w, l, st, metric));
     masks = [...pass.masks];
-    R = masks.map((m, l) => redundancy(scores[l], m, M));
+    R = masks.map((m, l) => redundancy(pass.scores[l], m, M));
   };
   adopt();
   const redundancyBefore = [...R];
@@ -86,21 +125,20 @@ export function referenceMrp(spec: ModelSpec, w: ReferenceWeights, windows: numb
     }
     if (best < 0) throw new Error('MRP: every layer is at sMax before the target was reached');
     s[best] += Math.min(step, sMax - s[best], target - sumOf(s));
-    masks[best] = layerMasks(spec, w, best, pass.stats[best], s[best], metric);
-    writeLayer(w, pass.weights, best, masks[best]);
-    R[best] = redundancy(scores[best], masks[best], M);
+    masks[best] = pass.reprune(best, s[best]);
+    R[best] = redundancy(pass.scores[best], masks[best], M);
     record('step', best);
 
     const reached = Math.floor((sumOf(s) / L - s0) / refresh + 1e-9);
     if (reached > refreshes && target - sumOf(s) > 1e-12) {
       refreshes = reached;
-      pass = referenceSequentialPrune(spec, w, windows, s, metric);
+      pass = sequentialPass(spec, w, windows, s, metric);
       adopt();
       record('refresh', null);
     }
   }
 
-  pass = referenceSequentialPrune(spec, w, windows, s, metric);
+  pass = sequentialPass(spec, w, windows, s, metric);
   adopt();
   record('final', null);
   return {

@@ -9,6 +9,7 @@ import { referenceLayer, type LinearInput, type ReferenceWeights } from '../../.
 import { MAP_INPUT, MAP_NAMES, mapShape, mapTensorName, mapWeights, type MapName } from './maps.ts';
 import { checkSparsities, copyWeights, type NmPattern } from './sequential.ts';
 import { embedWindows } from './stats.ts';
+import type { LayerScores } from './outliers.ts';
 
 /** H^-1 by Gauss-Jordan elimination with partial pivoting. */
 function invert(A: Float64Array, n: number): Float64Array {
@@ -60,19 +61,28 @@ function order(scores: number[]): number[] {
 
 export interface SparseGptMapResult { weights: Float64Array; keep: Uint8Array }
 
-/** fasterprune for one map: W [rows, cols], H = 2 X^T X [cols, cols] (undamped). */
-export function referenceSparseGptMap(Wd: Float64Array, rows: number, cols: number, Hin: Float64Array, s: number,
-  nm?: NmPattern, blockSize = 128, percDamp = 0.01): SparseGptMapResult {
-  const W = Float64Array.from(Wd);
+/** From H = 2 X^T X [cols, cols] (undamped): dead inputs (H_jj = 0) get H_jj = 1, 1% mean-diagonal damping,
+ * then Hinv = the upper Cholesky factor of H^-1. */
+export function referenceHinvFactor(Hin: Float64Array, cols: number, percDamp = 0.01): { Hinv: Float64Array; dead: boolean[] } {
   const H = Float64Array.from(Hin);
-  const at = (r: number, c: number) => r * cols + c;
+  const dead: boolean[] = [];
   for (let j = 0; j < cols; j++) {
-    if (H[j * cols + j] === 0) { H[j * cols + j] = 1; for (let r = 0; r < rows; r++) W[at(r, j)] = 0; }
+    dead.push(H[j * cols + j] === 0);
+    if (dead[j]) H[j * cols + j] = 1;
   }
   let meanDiag = 0;
   for (let j = 0; j < cols; j++) meanDiag += H[j * cols + j] / cols;
   for (let j = 0; j < cols; j++) H[j * cols + j] += percDamp * meanDiag;
-  const Hinv = choleskyUpper(invert(H, cols), cols);
+  return { Hinv: choleskyUpper(invert(H, cols), cols), dead };
+}
+
+/** fasterprune for one map: W [rows, cols], H = 2 X^T X [cols, cols] (undamped). */
+export function referenceSparseGptMap(Wd: Float64Array, rows: number, cols: number, Hin: Float64Array, s: number,
+  nm?: NmPattern, blockSize = 128, percDamp = 0.01): SparseGptMapResult {
+  const W = Float64Array.from(Wd);
+  const at = (r: number, c: number) => r * cols + c;
+  const { Hinv, dead } = referenceHinvFactor(Hin, cols, percDamp);
+  for (let j = 0; j < cols; j++) if (dead[j]) for (let r = 0; r < rows; r++) W[at(r, j)] = 0;
   const hinv = (i: number, j: number) => Hinv[i * cols + j];
   const keep = new Uint8Array(rows * cols).fill(1);
   for (let i1 = 0; i1 < cols; i1 += blockSize) {
@@ -124,6 +134,43 @@ export interface SparseGptResult {
   weights: ReferenceWeights;
   /** Per layer, the kept-mask of each map (1 = kept). */
   masks: Array<Record<MapName, Uint8Array>>;
+  /** Per layer, H = 2 X^T X of each input, measured through the pruned and updated layers before it. */
+  hessians: LayerHessians[];
+}
+
+export type LayerHessians = Map<LinearInput, Float64Array>;
+
+/** Layer l's seven maps pruned by SparseGPT from the DENSE weights `w` with the layer's Hessians. */
+export function referenceSparseGptLayer(spec: ModelSpec, w: ReferenceWeights, l: number, H: LayerHessians, s: number,
+  nm?: NmPattern): { tensors: Map<string, Float64Array>; masks: Record<MapName, Uint8Array> } {
+  const tensors = new Map<string, Float64Array>();
+  const masks = {} as Record<MapName, Uint8Array>;
+  for (const map of MAP_NAMES) {
+    const { rows, cols } = mapShape(spec, map);
+    const r = referenceSparseGptMap(mapWeights(w, l, map), rows, cols, H.get(MAP_INPUT[map])!, s, nm);
+    tensors.set(mapTensorName(l, map), r.weights);
+    masks[map] = r.keep;
+  }
+  return { tensors, masks };
+}
+
+/** SparseGPT's score of every DENSE weight of layer l, for MRP's outliers: W_ij^2 / [Hinv]_jj^2 (Hinv the upper
+ * Cholesky factor of the layer's damped H^-1, as the mask choice uses). */
+export function referenceSparseGptScores(spec: ModelSpec, w: ReferenceWeights, l: number, H: LayerHessians): LayerScores {
+  const out = {} as LayerScores;
+  const diag = new Map<LinearInput, Float64Array>();
+  for (const [input, h] of H) {
+    const K = Math.round(Math.sqrt(h.length));
+    const { Hinv } = referenceHinvFactor(h, K);
+    diag.set(input, Float64Array.from({ length: K }, (_, j) => Hinv[j * K + j]));
+  }
+  for (const map of MAP_NAMES) {
+    const { rows, cols } = mapShape(spec, map);
+    const W = mapWeights(w, l, map), d = diag.get(MAP_INPUT[map])!;
+    out[map] = W.map((v, i) => (v / d[i % cols]) ** 2);
+    if (out[map].length !== rows * cols) throw new Error('sparsegpt oracle: map shape');
+  }
+  return out;
 }
 
 /** Sequential SparseGPT: layer l's Hessians come from inputs through the pruned AND updated layers < l. */
@@ -132,9 +179,10 @@ export function referenceSparseGptPrune(spec: ModelSpec, w: ReferenceWeights, wi
   checkSparsities(spec, sparsityPerLayer);
   const weights = copyWeights(w);
   const masks: SparseGptResult['masks'] = [];
+  const hessians: LayerHessians[] = [];
   let streams = embedWindows(spec, w, windows);
   for (let l = 0; l < spec.numLayers; l++) {
-    const H = new Map<LinearInput, Float64Array>();
+    const H: LayerHessians = new Map();
     const hook = (input: LinearInput, xs: Float64Array[]) => {
       const K = xs[0].length;
       if (!H.has(input)) H.set(input, new Float64Array(K * K));
@@ -142,15 +190,11 @@ export function referenceSparseGptPrune(spec: ModelSpec, w: ReferenceWeights, wi
       for (const x of xs) for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) h[a * K + b] += 2 * x[a] * x[b];
     };
     for (const x of streams) referenceLayer(spec, weights, l, x, hook);
-    const layerMasks = {} as Record<MapName, Uint8Array>;
-    for (const map of MAP_NAMES) {
-      const { rows, cols } = mapShape(spec, map);
-      const r = referenceSparseGptMap(mapWeights(w, l, map), rows, cols, H.get(MAP_INPUT[map])!, sparsityPerLayer[l], nm);
-      weights.set(mapTensorName(l, map), r.weights);
-      layerMasks[map] = r.keep;
-    }
-    masks.push(layerMasks);
+    const layer = referenceSparseGptLayer(spec, w, l, H, sparsityPerLayer[l], nm);
+    for (const [name, t] of layer.tensors) weights.set(name, t);
+    masks.push(layer.masks);
+    hessians.push(H);
     streams = streams.map((x) => referenceLayer(spec, weights, l, x));
   }
-  return { weights, masks };
+  return { weights, masks, hessians };
 }

@@ -1,0 +1,93 @@
+// MRP with SparseGPT on stories260K against the float64 oracle (test/prune/reference/mrp.ts with the SparseGPT
+// pass): the same calibration windows (the first 4 x 128 TinyStories tokens) and held-out evaluation windows (the
+// next 4 x 128), S = 0.5 with the default M, s0, step, sMax and refresh. The GPU keeps every layer's
+// inverse-Hessian factors while MRP runs; R_l scores the dense weights by w^2 / [H^-1]_jj^2.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGpu, type Gpu } from '../../src/core/gpu/device.ts';
+import { loadModel } from '../../src/core/formats/load-model.ts';
+import { pathSources } from '../../src/core/formats/node-file-source.ts';
+import { Engine } from '../../src/core/engine/engine.ts';
+import { evalWindows, tokenizeForEval } from '../../src/core/engine/windows.ts';
+import { loadReferenceWeights } from '../../src/core/engine/reference-weights.ts';
+import type { ReferenceWeights } from '../../src/core/engine/reference-forward.ts';
+import type { LoadedModel } from '../../src/core/model/loaded-model.ts';
+import type { ModelSpec } from '../../src/core/model/spec.ts';
+import { BadRequest } from '../../src/core/errors.ts';
+import { Pruner } from '../../src/core/prune/pruner.ts';
+import { checkKeptFactorBudget, factorSlotBytes } from '../../src/core/prune/sparsegpt-factors.ts';
+import { STORIES_HF, TINYSTORIES_TEXT } from '../helpers/fixtures.ts';
+import { referenceMrp, referencePerplexity } from './reference/index.ts';
+
+const SEQ = 128, CALIB = 4, EVAL = 4, L = 5, S = 0.5;
+let gpu: Gpu, engine: Engine, pruner: Pruner, model: LoadedModel, dense: ReferenceWeights;
+let calib: number[][], evalSet: number[][];
+
+async function gpuPerplexity(): Promise<number> {
+  let sum = 0, count = 0;
+  for (const w of evalSet) { const r = await engine.windowNll(w); sum += r.sum; count += r.count; }
+  return Math.exp(sum / count);
+}
+
+beforeAll(async () => {
+  model = await loadModel(await pathSources(STORIES_HF));
+  dense = await loadReferenceWeights(model);
+  // A 20k-character prefix tokenizes to the same first 8 x 128 tokens as the whole text, in a fraction of the time.
+  const windows = evalWindows(tokenizeForEval(model.tokenizer, readFileSync(TINYSTORIES_TEXT, 'utf8').slice(0, 20_000)), SEQ, CALIB + EVAL);
+  calib = windows.slice(0, CALIB);
+  evalSet = windows.slice(CALIB);
+  gpu = await createGpu();
+  engine = await Engine.create(gpu, model);
+  pruner = await Pruner.create(engine, calib);
+});
+afterAll(() => { pruner?.destroy(); engine?.destroy(); gpu?.destroy(); });
+
+const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+const spread = (v: number[]) => Math.max(...v) - Math.min(...v);
+
+describe('MRP with SparseGPT', () => {
+  // The oracle runs in its own test (each test has its own time limit); the next one compares against it.
+  let ref: ReturnType<typeof referenceMrp>;
+  it('float64 oracle, S = 0.5: allocation mean exactly S, R spread shrinks', () => {
+    const t0 = performance.now();
+    ref = referenceMrp(model.spec, dense, calib, S, 'sparsegpt');
+    console.log(`MRP+SparseGPT oracle: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    expect(Math.abs(mean(ref.allocation) - S)).toBeLessThan(1e-9);
+    expect(spread(ref.redundancyAfter)).toBeLessThan(spread(ref.redundancyBefore));
+  });
+
+  it('stories260K, S = 0.5: allocation mean exactly S, R spread shrinks, equals the float64 oracle within 1%', async () => {
+    expect(ref, 'the oracle test ran first').toBeDefined();
+    const t1 = performance.now();
+    const result = await pruner.prune({ metric: 'sparsegpt', sparsity: S, allocation: 'mrp' });
+    const seconds = (performance.now() - t1) / 1000;
+    const ppl = await gpuPerplexity();
+    const refPpl = referencePerplexity(model.spec, ref.weights, evalSet);
+    const fmt = (v: number[]) => v.map((x) => x.toFixed(3)).join(', ');
+    console.log(`MRP+SparseGPT GPU: allocation [${fmt(result.allocation)}], R before [${fmt(result.redundancyBefore!)}] ` +
+      `after [${fmt(result.redundancyAfter!)}], spread ${result.spreadBefore!.toFixed(4)} -> ${result.spreadAfter!.toFixed(4)}, ` +
+      `ppl ${ppl.toFixed(4)}, ${seconds.toFixed(1)} s`);
+    console.log(`MRP+SparseGPT oracle: allocation [${fmt(ref.allocation)}], R before [${fmt(ref.redundancyBefore)}] ` +
+      `after [${fmt(ref.redundancyAfter)}], ppl ${refPpl.toFixed(4)}`);
+    expect(Math.abs(mean(result.allocation) - S)).toBeLessThan(1e-9);
+    expect(Math.max(...result.allocation)).toBeLessThanOrEqual(0.95);
+    expect(result.spreadAfter!).toBeLessThan(result.spreadBefore!);
+    result.redundancyBefore!.forEach((r, l) => expect(r).toBeCloseTo(ref.redundancyBefore[l], 3));
+    result.allocation.forEach((s, l) => expect(s).toBeCloseTo(ref.allocation[l], 2));
+    // The masks hold what was allocated: per layer, the counts of SparseGPT's per-block floor(N * cnt * s_l).
+    result.achievedSparsity.forEach((a, l) => expect(Math.abs(a - result.allocation[l])).toBeLessThan(0.005));
+    expect(pruner.weightOverrides).not.toBeNull();
+    expect(Math.abs(ppl / refPpl - 1), `GPU ${ppl} vs oracle ${refPpl}`).toBeLessThan(0.01);
+  });
+
+  it('the kept-factor budget refuses 7B LLaMA shapes with a clear error and admits stories260K', () => {
+    const llama7b: ModelSpec = { ...model.spec, hiddenSize: 4096, intermediateSize: 11008, numLayers: 32, numHeads: 32,
+      numKvHeads: 32, headDim: 128 };
+    // Per layer: 3 x 4096 x 4096 + 11008 x 11008 four-byte values (+ 2K per input) = 686 MB; 32 layers ~ 22 GB.
+    expect(factorSlotBytes(llama7b)).toBe(4 * (3 * (4096 * 4096 + 2 * 4096) + 11008 * 11008 + 2 * 11008));
+    expect(() => checkKeptFactorBudget(llama7b, 27e9 / 2)).toThrow(BadRequest);
+    expect(() => checkKeptFactorBudget(llama7b, 27e9 / 2)).toThrow(/MRP with SparseGPT keeps every layer's inverse-Hessian factors/);
+    // stories260K: 5 layers x ~170 KB, far below the 1 GiB floor.
+    expect(checkKeptFactorBudget(model.spec, engine.weights.bytes)).toBe(5 * factorSlotBytes(model.spec));
+  });
+});
