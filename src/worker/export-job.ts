@@ -1,13 +1,14 @@
 // The studio's export job: the last prune's model (masked or compacted) with config.json, tokenizer files,
 // prunelab-report.json and apply_masks.py, streamed either into one zip (a Blob the page downloads) or into a
 // folder the user picked (File System Access). The exporter reads the source one tensor at a time, so neither
-// path ever holds the model twice; progress is in bytes and cancel stops at the next chunk.
+// path ever holds the model twice; progress is in bytes and cancel stops at the next chunk. A SparseGPT run's
+// updated weights are read back from the GPU one tensor at a time, like the masks.
 import { BadRequest } from '../core/errors.ts';
 import type { ByteSource } from '../core/formats/byte-source.ts';
 import { blobSink } from '../core/export/blob-sink.ts';
 import type { ExportTarget } from '../core/export/byte-sink.ts';
 import { directoryHandleTarget, freshSubfolder, type DirectoryTarget } from '../core/export/directory-handle-target.ts';
-import { exportPrunedModel, keepMasksOf, parseExportFormat } from '../core/export/export-model.ts';
+import { exportPrunedModel, keepMasksOf, parseExportFormat, weightOverridesOf } from '../core/export/export-model.ts';
 import { buildExportReport, writeReportFiles } from '../core/export/export-report.ts';
 import { progressTarget } from '../core/export/progress-target.ts';
 import { zipTarget, type ZipTarget } from '../core/export/zip-target.ts';
@@ -59,6 +60,7 @@ export async function exportJob(session: PruneSession, sources: ByteSource[], re
     const summary = await exportPrunedModel({
       model, format, target, sources,
       masks: record.result.kept ? undefined : keepMasksOf(record.pruner, record.result), kept: record.result.kept,
+      overrides: record.result.kept ? undefined : weightOverridesOf(record.pruner), // SparseGPT's updated weights
     });
     const weightSources = new Set([...model.tensors.values()].map((t) => t.source));
     const sourceWeightBytes = [...weightSources].reduce((s, src) => s + src.size, 0);

@@ -27,14 +27,15 @@ const tmp = mkdtempSync(join(tmpdir(), 'prunelab-export-errors-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('export requests', () => {
-  it('onnx takes structured and unstructured prunes, compact needs structured pruning, SparseGPT (updated weights) is refused, unknown formats are named', () => {
+  it('onnx takes structured and unstructured prunes, compact needs structured pruning (SparseGPT included), SparseGPT exports masked or onnx, unknown formats are named', () => {
     const structured = { structured: 'wanda-sp', metric: 'wanda' }, wanda = { metric: 'wanda' };
     expect(parseExportFormat('onnx', structured)).toBe('onnx');
     expect(parseExportFormat('onnx', wanda)).toBe('onnx');
-    expect(() => parseExportFormat('onnx', { metric: 'sparsegpt' })).toThrow(/export of SparseGPT-pruned models is not implemented yet/);
+    expect(parseExportFormat('onnx', { metric: 'sparsegpt' })).toBe('onnx');
+    expect(() => parseExportFormat('compact', { metric: 'sparsegpt' })).toThrow(/--format compact needs structured pruning/);
     expect(() => parseExportFormat('compact', wanda)).toThrow(/--format compact needs structured pruning/);
     expect(() => parseExportFormat('gguf', wanda)).toThrow(new BadRequest('unknown export format "gguf" (expected masked, compact or onnx)'));
-    expect(() => parseExportFormat('masked', { metric: 'sparsegpt' })).toThrow(/export of SparseGPT-pruned models is not implemented yet/);
+    expect(parseExportFormat('masked', { metric: 'sparsegpt' })).toBe('masked');
     expect(parseExportFormat('compact', structured)).toBe('compact');
     expect(parseExportFormat('masked', structured)).toBe('masked');
     expect(parseExportFormat('masked', wanda)).toBe('masked');

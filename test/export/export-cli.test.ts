@@ -70,13 +70,13 @@ describe('prunelab prune --out', () => {
     }
   });
 
-  it('refuses, in one line and before any work: SparseGPT to onnx, compact without --structured, --format without --out, a non-empty folder', async () => {
+  it('refuses, in one line and before any work: SparseGPT to compact, compact without --structured, --format without --out, a non-empty folder', async () => {
     const full = join(tmp, 'full');
     mkdirSync(full);
     writeFileSync(join(full, 'keep.txt'), 'mine');
     const cases: Array<[string[], string]> = [
-      [['--sparsity', '0.5', '--method', 'sparsegpt', '--out', join(tmp, 'x'), '--format', 'onnx'], 'prunelab: BadRequest: export of SparseGPT-pruned ' +
-        'models is not implemented yet: SparseGPT also updates the kept weights (on the GPU), and the exporter writes the source weights with the masks applied; use wanda or magnitude'],
+      [['--sparsity', '0.5', '--method', 'sparsegpt', '--out', join(tmp, 'x'), '--format', 'compact'], 'prunelab: BadRequest: --format compact needs structured pruning ' +
+        '(--structured wanda-sp|magnitude-sp|flap): unstructured masks leave every tensor its shape, so there is nothing to remove; use --format masked'],
       [['--sparsity', '0.5', '--out', join(tmp, 'y'), '--format', 'compact'], 'prunelab: BadRequest: --format compact needs structured pruning (--structured wanda-sp|magnitude-sp|flap): unstructured masks leave every tensor its shape, so there is nothing to remove; use --format masked'],
       [['--sparsity', '0.5', '--format', 'masked'], 'prunelab: BadRequest: --format needs --out DIR (the folder to write the pruned model to)'],
       [['--sparsity', '0.5', '--out', full], `prunelab: BadRequest: --out ${full} is not empty (1 entries: keep.txt); choose an empty folder or pass --force to overwrite`],

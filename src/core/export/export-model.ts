@@ -1,7 +1,8 @@
 // Exports a pruned model into a folder target: model.safetensors (masked or compacted), config.json and the
 // source's tokenizer files. Every variant is labelled with the loaders that accept it (the user's top complaint
 // about pruning tools is "I cannot load the pruned model"). The report and apply_masks.py are written by
-// export-report.ts once the caller has the perplexities.
+// export-report.ts once the caller has the perplexities. SparseGPT's updated weights (GPU overrides) are written
+// instead of the source tensors of the maps they replace (masked and ONNX; compact is for structured pruning).
 import { BadRequest } from '../errors.ts';
 import { readText, type ByteSource } from '../formats/byte-source.ts';
 import { modelFingerprint } from '../model/fingerprint.ts';
@@ -18,6 +19,7 @@ import { maskSetKeepMasks, structuredKeepMasks, type KeepMasks } from './keep-ma
 import { writeMaskedSafetensors } from './masked-export.ts';
 import { ONNX_FILE, writeOnnx } from './onnx/write-onnx.ts';
 import { PRUNELAB_VERSION } from '../version.ts';
+import { gpuWeightOverrides, overridesNote, type WeightOverrides } from './weight-overrides.ts';
 
 export type ExportFormat = 'masked' | 'compact' | 'onnx';
 export type ExportVariant = 'masked' | 'compact-hf' | 'compact-prunelab' | 'onnx-compact' | 'onnx-masked';
@@ -43,16 +45,19 @@ export function parseExportFormat(format: string, req: { structured?: string; me
     throw new BadRequest('--format compact needs structured pruning (--structured wanda-sp|magnitude-sp|flap): unstructured ' +
       'masks leave every tensor its shape, so there is nothing to remove; use --format masked');
   }
-  if (req.structured === undefined && req.metric === 'sparsegpt') {
-    throw new BadRequest('export of SparseGPT-pruned models is not implemented yet: SparseGPT also updates the kept ' +
-      'weights (on the GPU), and the exporter writes the source weights with the masks applied; use wanda or magnitude');
-  }
   return format;
 }
 
 /** The kept-weight masks of the pruner's last result: kept heads/channels when structured, else its GPU bitsets. */
 export function keepMasksOf(pruner: Pruner, result: PruneResult): KeepMasks {
   return result.kept ? structuredKeepMasks(pruner.engine.spec, result.kept) : maskSetKeepMasks(pruner.masks);
+}
+
+/** The updated weights of the pruner's last prune (SparseGPT's GPU overrides, read back one tensor at a time when
+ * the exporter asks), or undefined when the last prune only masked. */
+export function weightOverridesOf(pruner: Pruner): WeightOverrides | undefined {
+  const buffers = pruner.weightOverrides;
+  return buffers ? gpuWeightOverrides(pruner.engine.gpu, buffers, 'sparsegpt') : undefined;
 }
 
 export interface ExportRequest {
@@ -62,6 +67,8 @@ export interface ExportRequest {
   masks?: KeepMasks;
   /** compact (and onnx of a structured prune): kept heads and channels per layer (a structured PruneResult's `kept`). */
   kept?: KeptUnits[];
+  /** masked / onnx: updated weights written instead of the source tensors they replace (weightOverridesOf). */
+  overrides?: WeightOverrides;
   /** The source's files: its config.json's extra keys are kept, its tokenizer files copied. */
   sources: ByteSource[];
   target: ExportTarget;
@@ -83,6 +90,8 @@ export interface ExportSummary {
   /** Parameters stored in model.safetensors, and weights zeroed by the masks (masked variant). */
   parameters: number;
   zeroed: number;
+  /** The method that updated the kept weights when the export wrote them (e.g. 'sparsegpt'); absent: only masked. */
+  weightsUpdatedBy?: string;
   seconds: number;
 }
 
@@ -92,6 +101,9 @@ export async function exportPrunedModel(req: ExportRequest): Promise<ExportSumma
   const metadata = { format: 'pt', generator: `prunelab ${PRUNELAB_VERSION}`, source_fingerprint: model.fingerprint };
   const files: ExportSummary['files'] = [];
   const notes: string[] = [];
+  if (req.overrides && (req.kept || req.format === 'compact')) {
+    throw new BadRequest('updated weights (SparseGPT) come from unstructured pruning: export them masked or as ONNX, not compacted');
+  }
   if (req.format === 'onnx') return exportOnnx(req, start);
   const sink = countingSink(await target.create('model.safetensors'));
   let written, spec: ModelSpec, variant: ExportVariant;
@@ -100,9 +112,13 @@ export async function exportPrunedModel(req: ExportRequest): Promise<ExportSumma
   if (req.format === 'masked') {
     if (!req.masks) throw new BadRequest('masked export needs the pruning masks');
     const values = biasValues(biased.spec, req.kept, (name) => model.tensors.has(name));
-    written = await writeMaskedSafetensors(model, req.masks, sink, { ...metadata, prunelab_variant: 'masked' }, { spec: biased.spec, values });
+    const updated: Record<string, string> = req.overrides ? { prunelab_weights_updated_by: req.overrides.method } : {};
+    written = await writeMaskedSafetensors(model, req.masks, sink, { ...metadata, prunelab_variant: 'masked', ...updated },
+      { spec: biased.spec, values, overrides: req.overrides });
     spec = biased.spec;
     variant = 'masked';
+    const overrides = req.overrides;
+    if (overrides) notes.push(overridesNote(overrides, new Set(written.tensors.filter((t) => overrides.has(t.name)).map((t) => t.dtype))));
   } else {
     if (!req.kept) throw new BadRequest('compact export needs the kept heads and channels of a structured prune');
     const c = await writeCompactSafetensors(model, req.kept, sink, { ...metadata, prunelab_variant: 'compact' }, biased.spec);
@@ -120,7 +136,7 @@ export async function exportPrunedModel(req: ExportRequest): Promise<ExportSumma
   return {
     format: req.format, variant, dtype, spec, fingerprint: await modelFingerprint(spec, written.tensors),
     loaders: LOADERS[variant], notes, files, weightsFile: 'model.safetensors', parameters: parameterCount(spec), zeroed: written.zeroed,
-    seconds: (performance.now() - start) / 1000,
+    ...(req.overrides ? { weightsUpdatedBy: req.overrides.method } : {}), seconds: (performance.now() - start) / 1000,
   };
 }
 
@@ -145,14 +161,16 @@ async function writeConfigAndCompanions(req: ExportRequest, spec: ModelSpec, dty
 /** model.onnx (compacted when structured, masked weights zeroed otherwise; float32) with config.json and the tokenizer. */
 async function exportOnnx(req: ExportRequest, start: number): Promise<ExportSummary> {
   const sink = countingSink(await req.target.create(ONNX_FILE));
-  const written = await writeOnnx(req.model, req.kept ? { kept: req.kept } : { masks: req.masks }, sink);
+  const written = await writeOnnx(req.model, req.kept ? { kept: req.kept } : { masks: req.masks, overrides: req.overrides }, sink);
   const variant: ExportVariant = req.kept ? 'onnx-compact' : 'onnx-masked';
   const files: ExportSummary['files'] = [{ name: ONNX_FILE, bytes: sink.bytes }];
   const notes = [`ONNX opset 17, float32 weights (${written.nodes} nodes): input_ids [batch, sequence] int64 -> logits ` +
     '[batch, sequence, vocab] float32, no KV cache (each call runs the whole sequence)'];
+  if (req.overrides) notes.push(overridesNote(req.overrides, new Set(['F32'])));
   await writeConfigAndCompanions(req, written.spec, 'F32', files, notes);
   return {
     format: 'onnx', variant, dtype: 'F32', spec: written.spec, fingerprint: written.fingerprint, loaders: LOADERS[variant], notes,
-    files, weightsFile: ONNX_FILE, parameters: written.parameters, zeroed: written.zeroed, seconds: (performance.now() - start) / 1000,
+    files, weightsFile: ONNX_FILE, parameters: written.parameters, zeroed: written.zeroed,
+    ...(req.overrides ? { weightsUpdatedBy: req.overrides.method } : {}), seconds: (performance.now() - start) / 1000,
   };
 }

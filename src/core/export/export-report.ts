@@ -6,12 +6,16 @@ import { parameterCount } from '../model/spec.ts';
 import { DEFAULT_MRP, DEFAULT_OWL, type PruneRequest } from '../prune/prune-options.ts';
 import type { PruneResult } from '../prune/pruner.ts';
 import { PRUNELAB_VERSION } from '../version.ts';
+import { SPARSEGPT_BLOCK } from '../kernels/sparsegpt-sweep.ts';
 import { writeWholeFile, type ExportTarget } from './byte-sink.ts';
 import { APPLY_MASKS_FILE, applyMasksScript } from './apply-masks-script.ts';
 import type { ExportSummary } from './export-model.ts';
 
 export const REPORT_FILE = 'prunelab-report.json';
 export const REPORT_VERSION = 1;
+
+/** SparseGPT's damping: percDamp x mean(diag H) added to H's diagonal (the solver's default, ALGORITHMS.md). */
+const SPARSEGPT_PERC_DAMP = 0.01;
 
 export interface EvaluationNumbers { ppl: number; nll: number; tokens: number; seconds: number }
 
@@ -45,6 +49,9 @@ function methodParameters(req: PruneRequest): Record<string, unknown> {
     pattern: req.structured ? (req.kvGroups ? 'kv-groups+channels' : 'heads+channels') : req.nm ? `${req.nm.n}:${req.nm.m}` : 'unstructured',
     // FLAP's o_proj / down_proj bias compensation (the exported config then has attention_bias / mlp_bias).
     ...(req.structured === 'flap' ? { biasCompensation: req.biasCompensation !== false } : {}),
+    // SparseGPT also updates the kept weights (error compensation), so the masks alone do not reproduce the model.
+    ...(!req.structured && req.metric === 'sparsegpt'
+      ? { sparsegpt: { blockSize: SPARSEGPT_BLOCK, percDamp: SPARSEGPT_PERC_DAMP, hessian: '2 X^T X', weightsUpdated: true } } : {}),
     allocation: Array.isArray(a) ? 'explicit' : a,
     sparsity: req.sparsity,
     ...(a === 'owl' ? { owl: DEFAULT_OWL } : {}),
@@ -83,6 +90,7 @@ export function buildExportReport(r: ReportInput): Record<string, unknown> {
     export: {
       format: exported.format, variant: exported.variant, dtype: exported.dtype, loaders: exported.loaders, notes: exported.notes,
       fingerprint: exported.fingerprint, parameters: exported.parameters, zeroedWeights: exported.zeroed,
+      weightsUpdatedBy: exported.weightsUpdatedBy ?? null,
       files: exported.files, weightsFile: exported.weightsFile, weightBytes: weights, weightBytesRatio: weights / r.sourceWeightBytes,
       ...(r.onnxEvaluation ? {
         onnx: {
@@ -106,5 +114,5 @@ export async function writeReportFiles(target: ExportTarget, report: Record<stri
   const files = [{ name: REPORT_FILE, bytes: await writeWholeFile(target, REPORT_FILE, `${JSON.stringify(report, null, 2)}\n`) }];
   if (exported.format === 'onnx') return files;
   return [...files,
-    { name: APPLY_MASKS_FILE, bytes: await writeWholeFile(target, APPLY_MASKS_FILE, applyMasksScript(exported.variant, expectedSparsity)) }];
+    { name: APPLY_MASKS_FILE, bytes: await writeWholeFile(target, APPLY_MASKS_FILE, applyMasksScript(exported.variant, expectedSparsity, exported.weightsUpdatedBy)) }];
 }

@@ -1,6 +1,7 @@
 // Masked safetensors: every tensor at its original shape and dtype, pruned weights set to exact zeros. Loads
 // wherever the original loads (transformers, Prunelab, ...). Written tensor by tensor: at most one tensor (plus
 // its bitset, 1/32 of it in f32) is in memory at a time, and unpruned tensors stream through in chunks.
+// Tensors with updated weights (SparseGPT's overrides) are read back from the GPU one at a time instead of the source.
 import { BadRequest } from '../errors.ts';
 import type { LoadedModel } from '../model/loaded-model.ts';
 import { expectedShapes, type ModelSpec } from '../model/spec.ts';
@@ -8,6 +9,7 @@ import type { ByteSink } from './byte-sink.ts';
 import { zeroPruned, type KeepMasks } from './keep-masks.ts';
 import { DTYPE_BYTES, SafetensorsStreamWriter, type PlannedTensor } from './safetensors-stream.ts';
 import { copyStoredBytes, exportDtype, readExportBytes, storedAsExported } from './tensor-bytes.ts';
+import { encodeExportValues, type WeightOverrides } from './weight-overrides.ts';
 
 export interface WeightsWritten {
   tensors: PlannedTensor[];
@@ -35,9 +37,10 @@ export function f32Bytes(v: Float32Array): Uint8Array {
 }
 
 /** `spec`: the exported spec (default the model's; differs when biases are added); `values`: tensors written
- * from memory instead of the source (biases), unmasked. */
+ * from memory instead of the source (biases), unmasked; `overrides`: updated weights written instead of the
+ * source (masked, in the source's dtype). */
 export async function writeMaskedSafetensors(model: LoadedModel, masks: KeepMasks, sink: ByteSink,
-  metadata: Record<string, string>, extra: { spec?: ModelSpec; values?: ReadonlyMap<string, Float32Array> } = {}): Promise<WeightsWritten> {
+  metadata: Record<string, string>, extra: { spec?: ModelSpec; values?: ReadonlyMap<string, Float32Array>; overrides?: WeightOverrides } = {}): Promise<WeightsWritten> {
   if (model.spec.layerWidths) throw new BadRequest('masked export of a model with per-layer widths is not supported');
   const tensors = plannedTensors(model, expectedShapes(extra.spec ?? model.spec), extra.values);
   const writer = new SafetensorsStreamWriter(sink, tensors, metadata);
@@ -46,6 +49,7 @@ export async function writeMaskedSafetensors(model: LoadedModel, masks: KeepMask
   for (const t of tensors) {
     const v = extra.values?.get(t.name);
     if (v) await writer.write(t.name, f32Bytes(v));
+    else if (extra.overrides?.has(t.name)) zeroed += await writeUpdatedTensor(extra.overrides, t, masks, writer);
     else zeroed += await writeMaskedTensor(model, t, masks, writer);
   }
   await writer.finish();
@@ -64,5 +68,15 @@ async function writeMaskedTensor(model: LoadedModel, t: PlannedTensor, masks: Ke
   const bytes = await readExportBytes(entry);                 // [N, K] in t.dtype, a fresh copy
   const zeroed = bits ? zeroPruned(bytes, DTYPE_BYTES[t.dtype], N, K, bits) : 0;
   await writer.write(t.name, bytes);
+  return zeroed;
+}
+
+/** An updated tensor: read back from the GPU, masked (exact zeros), converted to the tensor's export dtype. */
+async function writeUpdatedTensor(overrides: WeightOverrides, t: PlannedTensor, masks: KeepMasks, writer: SafetensorsStreamWriter): Promise<number> {
+  const N = t.shape[0], K = t.shape.length === 2 ? t.shape[1] : 1;
+  const values = await overrides.read(t.name, N, K);           // [N, K] f32
+  const bits = await masks.bits(t.name, N, K);                 // [N, ceil(K/32)] u32, or null: nothing pruned
+  const zeroed = bits ? zeroPruned(f32Bytes(values), 4, N, K, bits) : 0;
+  await writer.write(t.name, encodeExportValues(values, t.dtype));
   return zeroed;
 }

@@ -3,7 +3,7 @@
 // heads' k / v rows when whole kv-groups went, the kept channels' gate/up rows / down columns, and FLAP's
 // compensated o / down biases, with zero biases where the source has none), the masked weights set to zero when
 // it was unstructured, the source's values otherwise. Each read decodes one source tensor (F16 / BF16 / Q8_0 /
-// interleaved rows included).
+// interleaved rows included), or reads back one updated tensor (SparseGPT's overrides) from the GPU instead.
 import { BadRequest } from '../../errors.ts';
 import { readTensorF32 } from '../../formats/decode-tensor.ts';
 import type { LoadedModel } from '../../model/loaded-model.ts';
@@ -14,11 +14,14 @@ import { compactGathers, type Gather } from '../compact-export.ts';
 import { compactLayout } from '../compact-layout.ts';
 import { biasedSpec, biasValues } from '../export-biases.ts';
 import { zeroPruned, type KeepMasks } from '../keep-masks.ts';
+import type { WeightOverrides } from '../weight-overrides.ts';
 
-/** What was pruned: kept heads and channels (structured) or kept-weight bitsets (unstructured); neither = dense. */
+/** What was pruned: kept heads and channels (structured) or kept-weight bitsets (unstructured); neither = dense.
+ * `overrides` (unstructured only): updated weights read instead of the source's (SparseGPT). */
 export interface PruneSelection {
   kept?: KeptUnits[];
   masks?: KeepMasks;
+  overrides?: WeightOverrides;
 }
 
 export interface PrunedWeights {
@@ -37,18 +40,19 @@ const SUPPORTED_KEPT_FIELDS = new Set(['heads', 'channels', 'kvHeads', 'oBias', 
 
 export function prunedWeights(model: LoadedModel, sel: PruneSelection): PrunedWeights {
   if (sel.kept && sel.masks) throw new BadRequest('a pruned model is either structured (kept units) or masked, not both');
+  if (sel.overrides && !sel.masks) throw new BadRequest('updated weights (SparseGPT) are exported with their masks; none were given');
   if (sel.kept) return compactWeights(model, sel.kept);
   let zeroed = 0;
-  const masks = sel.masks;
+  const { masks, overrides } = sel;
   if (masks && model.spec.layerWidths) throw new BadRequest('masked ONNX export of a model with per-layer widths is not supported');
   return {
     spec: model.spec,
     shapes: expectedShapes(model.spec),
     get zeroed() { return zeroed; },
     async read(name) {
-      const values = await source(model, name);
+      const [N, K = 1] = model.tensors.get(name)?.shape ?? [];
+      const values = overrides?.has(name) ? await overrides.read(name, N, K) : await source(model, name);
       if (!masks) return values;
-      const [N, K = 1] = model.tensors.get(name)!.shape;
       const bits = await masks.bits(name, N, K);               // [N, ceil(K/32)] u32, or null: nothing pruned
       if (bits) zeroed += zeroPruned(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), 4, N, K, bits);
       return values;

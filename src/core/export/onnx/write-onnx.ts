@@ -1,6 +1,6 @@
 // writeOnnx: the pruned model as one ONNX file (opset 17, float32 weights), streamed to a byte sink one weight
 // at a time. Structured pruning is compacted (each layer its own head count and MLP width); unstructured masks
-// are applied as zeros. Runs in Node and in the browser worker (no Node imports).
+// are applied as zeros (over SparseGPT's updated weights when given). Runs in Node and in the browser worker (no Node imports).
 // Input `input_ids` [batch, sequence] int64; output `logits` [batch, sequence, vocab] float32.
 import { BadRequest } from '../../errors.ts';
 import type { LoadedModel } from '../../model/loaded-model.ts';
@@ -22,6 +22,8 @@ export const ONNX_META = {
   variant: 'prunelab_variant',
   maxPositions: 'prunelab_max_positions',
   version: 'prunelab_version',
+  /** Present when the kept weights were updated by the pruning method (e.g. 'sparsegpt'), not only masked. */
+  weightsUpdatedBy: 'prunelab_weights_updated_by',
 } as const;
 
 export type OnnxVariant = 'onnx-compact' | 'onnx-masked' | 'onnx-dense';
@@ -58,6 +60,7 @@ export async function writeOnnx(model: LoadedModel, selection: PruneSelection, s
     [ONNX_META.variant]: variant,
     [ONNX_META.maxPositions]: String(spec.maxPositions),
     [ONNX_META.version]: PRUNELAB_VERSION,
+    ...(selection.overrides ? { [ONNX_META.weightsUpdatedBy]: selection.overrides.method } : {}),
   };
   const bytes = await streamOnnxModel({
     irVersion: IR_VERSION, opset: OPSET, producerName: 'prunelab', producerVersion: PRUNELAB_VERSION,
