@@ -31,7 +31,7 @@ export const idleAllocations = (): AllocationSlice => ({ status: 'idle', progres
 export function allocationKey(s: StudioState, sparsity = s.prune.sparsity): string {
   const { method, calibFile } = s.prune;
   // An applied vector's mean is the target up to rounding (0.30000000000000004): same target, same entry.
-  return JSON.stringify({ sparsity: +sparsity.toFixed(6), metric: method.metric === 'sparsegpt' ? 'wanda' : method.metric, calibWindows: method.calibWindows,
+  return JSON.stringify({ sparsity: +sparsity.toFixed(6), metric: method.metric, calibWindows: method.calibWindows,
     calib: calibFile ? [calibFile.name, calibFile.size] : null, seqLen: s.ppl.settings.seqLen, evalWindows: s.ppl.settings.maxWindows,
     text: s.text.file ? [s.text.name, s.text.bytes] : null, model: s.model.summary?.fingerprint ?? null });
 }

@@ -3,7 +3,7 @@
 // best vector when a search has run. The allocation the slider uses now is drawn bold.
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { allocationKey } from '../state/allocation-slice.ts';
-import { effectiveAllocation } from '../state/prune-settings.ts';
+import { effectiveAllocation, METRIC_NAMES } from '../state/prune-settings.ts';
 import { isGpuBusy, type StudioState } from '../state/studio-store.ts';
 import { ErrorBox } from './ErrorBox.tsx';
 import { ProgressBar } from './ProgressBar.tsx';
@@ -53,7 +53,7 @@ export function AllocationOverlay() {
   if (computed) {
     series.push({ id: 'owl', label: 'OWL', values: computed.owl, color: COLORS.owl });
     series.push({ id: 'mrp', label: 'MRP', values: computed.mrp, color: COLORS.mrp,
-      note: computed.metric !== 'magnitude' ? 'Wanda redundancy' : 'magnitude redundancy' });
+      note: `${METRIC_NAMES[computed.metric]} redundancy` });
   }
   if (best && best.rates.length === layers) {
     const off = searchTarget !== null && Math.abs(searchTarget - target) > 1e-9;

@@ -1,10 +1,14 @@
 // The allocation overlay's job: OWL's and MRP's per-layer sparsities for a target, computed from the
 // calibration windows without evaluating perplexity. OWL needs the dense statistics and outlier ratios; MRP
 // runs its whole loop (sequential prunes, redundancy refreshes). Both leave the model dense afterwards.
-import type { PruneRequest } from '../core/prune/prune-options.ts';
+import { validateRequest, type PruneRequest } from '../core/prune/prune-options.ts';
 import type { PruneProgress } from '../core/prune/pruner.ts';
 import type { AllocationsOutcome, PruneJobOptions } from './api.ts';
 import type { PruneSession } from './prune-session.ts';
+
+function mrpAccepts(metric: PruneRequest['metric']): boolean {
+  try { validateRequest({ metric, sparsity: 0.5, allocation: 'mrp' }, 1); return true; } catch { return false; }
+}
 
 export async function allocationsJob(session: PruneSession, req: { metric: PruneRequest['metric']; sparsity: number },
   opts: PruneJobOptions, signal: AbortSignal, onProgress: (p: PruneProgress) => void): Promise<AllocationsOutcome> {
@@ -12,11 +16,13 @@ export async function allocationsJob(session: PruneSession, req: { metric: Prune
   const { calibration, spec } = await session.windows(opts);
   onProgress({ phase: 'calibration', done: 0, total: 1 });
   const pruner = await session.pruner(calibration, spec);
-  // OWL's ratios come from Wanda scores whatever the metric; MRP's redundancy from the metric's own scores.
-  // SparseGPT would update weights at every sequential step: its allocations use Wanda's scores instead.
-  const metric = req.metric === 'sparsegpt' ? 'wanda' : req.metric;
+  // OWL's ratios come from Wanda scores whatever the metric (its sequential prune uses Wanda too: SparseGPT's
+  // weight updates would change nothing in the allocation). MRP's redundancy comes from the metric's own scores,
+  // as the slider's MRP computes it; Wanda's where the core does not run MRP with that metric.
+  const owlMetric = req.metric === 'sparsegpt' ? 'wanda' : req.metric;
+  const metric = mrpAccepts(req.metric) ? req.metric : owlMetric;
   try {
-    const owl = await pruner.prune({ metric, sparsity: req.sparsity, allocation: 'owl' },
+    const owl = await pruner.prune({ metric: owlMetric, sparsity: req.sparsity, allocation: 'owl' },
       { signal, onProgress: (p) => onProgress({ ...p, phase: `OWL ${p.phase}` }) });
     const mrp = await pruner.prune({ metric, sparsity: req.sparsity, allocation: 'mrp' }, { signal, onProgress });
     return { sparsity: req.sparsity, metric, owl: owl.allocation, mrp: mrp.allocation, outlierRatios: owl.outlierRatios ?? [],

@@ -98,7 +98,7 @@ export interface ScanJobRequest { metric: PruneRequest['metric']; levels: number
 /** OWL's and MRP's allocations for one target (the studio's allocation overlay); no perplexity is evaluated. */
 export interface AllocationsOutcome {
   sparsity: number;
-  /** The scores MRP's redundancy used (SparseGPT's allocations use Wanda's). */
+  /** The scores MRP's redundancy used (Wanda's where the core does not run MRP with the asked metric). */
   metric: PruneRequest['metric'];
   owl: number[];
   mrp: number[];
