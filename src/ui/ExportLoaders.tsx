@@ -1,6 +1,7 @@
 // Who can load an export, said the same way as the CLI and the report: masked loads anywhere the original
 // loads; compact with a standard config loads in transformers when every layer keeps the same widths, otherwise
-// only Prunelab reloads it (per-layer fields); ONNX runs in onnxruntime.
+// only Prunelab reloads it (per-layer fields); ONNX runs in onnxruntime. After SparseGPT the kept weights were
+// updated too: the export writes them, and re-applying the masks to the original checkpoint is not this model.
 import { loadersOf, type ExportFormatChoice } from '../state/export-slice.ts';
 import type { PruneOutcome } from '../worker/api.ts';
 
@@ -26,6 +27,7 @@ function compactForecast(o: PruneOutcome, kvHeads: number): string | null {
 export function ExportLoaders({ format, outcome, kvHeads }: { format: ExportFormatChoice; outcome: PruneOutcome; kvHeads: number }) {
   const variants = loadersOf(format);
   const forecast = format === 'compact' ? compactForecast(outcome, kvHeads) : null;
+  const updated = outcome.request.metric === 'sparsegpt' && !outcome.request.structured && format !== 'compact';
   return (
     <div className="export-loaders" data-testid="export-loaders">
       {format === 'masked' && <p><strong>Loads anywhere the original loads</strong>: same tensor shapes and dtype, pruned weights are exact zeros (the file is as large as the dense one).</p>}
@@ -37,6 +39,12 @@ export function ExportLoaders({ format, outcome, kvHeads }: { format: ExportForm
         ))}
       </ul>
       {forecast && <p className="small muted" data-testid="export-forecast">{forecast}</p>}
+      {updated && (
+        <p className="small muted" data-testid="export-updated-weights">
+          SparseGPT also updated the kept weights: the export writes the updated weights ({format === 'onnx' ? 'float32' : 'in the source dtype; F16 / BF16 are rounded to nearest'}),
+          so re-applying the masks to the original checkpoint (apply_masks.py) gives a different model.
+        </p>
+      )}
     </div>
   );
 }
