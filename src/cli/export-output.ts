@@ -56,7 +56,7 @@ export async function writeExport(opts: ExportOptions, ctx: ExportContext): Prom
     model, format: opts.format, target, sources: ctx.sources,
     masks: opts.format === 'masked' || (opts.format === 'onnx' && !ctx.result.kept) ? keepMasksOf(ctx.pruner, ctx.result) : undefined,
     kept: opts.format === 'masked' ? undefined : ctx.result.kept,
-    overrides: ctx.result.kept ? undefined : weightOverridesOf(ctx.pruner), // SparseGPT's updated weights, if any
+    overrides: weightOverridesOf(ctx.pruner, ctx.request), // SparseGPT's updated weights, if any
   });
   const onnx = opts.format === 'onnx'
     ? await onnxFilePerplexity(join(opts.dir, summary.weightsFile), ctx.evaluation.text, { seqLen: ctx.pruned.seqLen, maxWindows: ctx.evaluation.maxWindows })

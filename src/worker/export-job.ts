@@ -60,7 +60,7 @@ export async function exportJob(session: PruneSession, sources: ByteSource[], re
     const summary = await exportPrunedModel({
       model, format, target, sources,
       masks: record.result.kept ? undefined : keepMasksOf(record.pruner, record.result), kept: record.result.kept,
-      overrides: record.result.kept ? undefined : weightOverridesOf(record.pruner), // SparseGPT's updated weights
+      overrides: weightOverridesOf(record.pruner, record.request), // SparseGPT's updated weights
     });
     const weightSources = new Set([...model.tensors.values()].map((t) => t.source));
     const sourceWeightBytes = [...weightSources].reduce((s, src) => s + src.size, 0);

@@ -44,7 +44,7 @@ async function reloadedPerplexity(m: LoadedModel): Promise<number> {
 
 /** Every linear map of the export against the override buffer (masked), the dense source and the masked source. */
 async function checkWrittenMaps(exported: LoadedModel, result: PruneResult): Promise<{ zeros: number; updated: number; kept: number }> {
-  const masks = keepMasksOf(pruner, result), overrides = weightOverridesOf(pruner)!;
+  const masks = keepMasksOf(pruner, result), overrides = weightOverridesOf(pruner, { metric: 'sparsegpt' })!;
   let zeros = 0, updated = 0, kept = 0;
   for (let l = 0; l < L; l++) {
     for (const m of layerMaps(model.spec, l)) {
@@ -97,7 +97,7 @@ describe.each([
   it('masked safetensors: the updated weights (bit-exact F32, pruned exact zeros); reload gives the in-engine perplexity within 1e-4', async () => {
     const target = new MemoryTarget();
     const summary = await exportPrunedModel({ model, format: 'masked', target, sources, masks: keepMasksOf(pruner, result),
-      overrides: weightOverridesOf(pruner) });
+      overrides: weightOverridesOf(pruner, req) });
     expect(summary.variant).toBe('masked');
     expect(summary.dtype).toBe('F32');
     expect(summary.weightsUpdatedBy).toBe('sparsegpt');
@@ -121,7 +121,7 @@ describe.each([
     const dir = join(tmp, label.replace(/\W/g, ''));
     mkdirSync(dir);
     const summary = await exportPrunedModel({ model, format: 'onnx', target: nodeFolderTarget(dir), sources,
-      masks: keepMasksOf(pruner, result), overrides: weightOverridesOf(pruner) });
+      masks: keepMasksOf(pruner, result), overrides: weightOverridesOf(pruner, req) });
     expect(summary.variant).toBe('onnx-masked');
     expect(summary.weightsUpdatedBy).toBe('sparsegpt');
     expect(summary.zeroed).toBe(Math.round(0.5 * 5 * (64 * 64 * 2 + 32 * 64 * 2 + 172 * 64 * 3)));

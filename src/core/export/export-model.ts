@@ -10,6 +10,7 @@ import type { LoadedModel } from '../model/loaded-model.ts';
 import { parameterCount, type ModelSpec } from '../model/spec.ts';
 import type { KeptUnits } from '../prune/compaction.ts';
 import type { Pruner, PruneResult } from '../prune/pruner.ts';
+import type { PruneRequest } from '../prune/prune-options.ts';
 import { countingSink, writeWholeFile, type ExportTarget } from './byte-sink.ts';
 import { companionFiles, copyFile } from './companion-files.ts';
 import { writeCompactSafetensors } from './compact-export.ts';
@@ -53,11 +54,14 @@ export function keepMasksOf(pruner: Pruner, result: PruneResult): KeepMasks {
   return result.kept ? structuredKeepMasks(pruner.engine.spec, result.kept) : maskSetKeepMasks(pruner.masks);
 }
 
-/** The updated weights of the pruner's last prune (SparseGPT's GPU overrides, read back one tensor at a time when
- * the exporter asks), or undefined when the last prune only masked. */
-export function weightOverridesOf(pruner: Pruner): WeightOverrides | undefined {
+/** The updated weights of the pruner's last prune when `request` was SparseGPT (its GPU overrides, read back one
+ * tensor at a time when the exporter asks), else undefined. Refuses a SparseGPT request whose updated weights are
+ * gone (the pruner was reset or pruned again): the masks alone over the dense weights are not that model. */
+export function weightOverridesOf(pruner: Pruner, request: Pick<PruneRequest, 'metric' | 'structured'>): WeightOverrides | undefined {
+  if (request.structured || request.metric !== 'sparsegpt') return undefined;
   const buffers = pruner.weightOverrides;
-  return buffers ? gpuWeightOverrides(pruner.engine.gpu, buffers, 'sparsegpt') : undefined;
+  if (!buffers) throw new BadRequest('the SparseGPT run\'s updated weights are no longer on the GPU (the model was reset or pruned again); prune again, then export');
+  return gpuWeightOverrides(pruner.engine.gpu, buffers, 'sparsegpt');
 }
 
 export interface ExportRequest {
