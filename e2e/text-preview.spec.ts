@@ -56,5 +56,11 @@ test('dense column equals the golden text; the 50% column differs from its first
   await expect(page.getByTestId('preview-divergence')).toBeVisible({ timeout: 240_000 });
   await expect(page.getByTestId('preview-stale')).toHaveCount(0);
   expect(await page.getByTestId('preview-dense-text').textContent()).toBe(goldenGreedyText());
+  // On a narrow screen the columns stack.
+  await page.setViewportSize({ width: 420, height: 900 });
+  await page.mouse.move(0, 0);
+  await card.screenshot({ path: 'e2e/screenshots/panels-text-preview-narrow.png' });
+  const [denseBox, prunedBox] = await Promise.all([page.getByTestId('preview-dense').boundingBox(), page.getByTestId('preview-pruned').boundingBox()]);
+  expect(prunedBox!.y).toBeGreaterThan(denseBox!.y + denseBox!.height - 1);
   expect(problems.consoleErrors, 'console errors').toEqual([]);
 });
