@@ -17,6 +17,7 @@ import { loadReferenceWeights } from '../src/core/engine/reference-weights.ts';
 import { printTable } from './table.ts';
 import { pruningBench } from './pruning.ts';
 import { onnxSpeedBench } from './onnx-speed.ts';
+import { sparseGptSolverBench } from './sparsegpt.ts';
 import { DEFAULT_SETTINGS } from '../src/state/run-settings.ts';
 import { DEFAULT_METHOD } from '../src/state/prune-settings.ts';
 
@@ -115,6 +116,17 @@ async function main() {
   for (const r of onnxRows) {
     console.log(`ONNX structured 50% vs dense in onnxruntime-node, ${r.model}: ${r['structured 50% tok/s']} vs ` +
       `${r['dense tok/s']} tok/s = ${r['speedup (median of rounds)']}x (matmul FLOP ratio ${r['matmul FLOP ratio']}x)`);
+  }
+  console.log('');
+
+  // SparseGPT at 50%: the GPU column sweep vs the float64 CPU solver (same windows, same run).
+  const gptRows = [await sparseGptSolverBench(gpu, 'stories260K', stories, evalWindows(ids, 256, 16).slice(8, 12)),
+    await sparseGptSolverBench(gpu, `SmolLM2-135M shapes, ${SMOLLM_LAYERS} layers`, smol,
+      [randomIds(128, smolSpec.vocabSize), randomIds(128, smolSpec.vocabSize).reverse()])];
+  printTable('SparseGPT 50%: GPU column sweep vs float64 CPU solver (same run)', gptRows);
+  for (const r of gptRows) {
+    console.log(`SparseGPT solver time ratio GPU / CPU, ${r.model}: layer solves ${r['layer solves s (CPU / GPU solver)']} s = ` +
+      `${r['solves GPU / CPU']}x, whole prune ${r['prune GPU / CPU']}x`);
   }
   console.log('');
   gpu.destroy();

@@ -10,7 +10,7 @@
 struct MapParams { N: u32, K: u32, words: u32, B: u32, nmN: u32, nmM: u32, Kp: u32, Np: u32 }
 struct BlockParams { i1: u32, i2: u32, block: u32, first: u32 }
 @group(0) @binding(0) var<storage, read_write> w: array<f32>;        // [N, K] weights, updated in place
-@group(0) @binding(1) var<storage, read> u: array<vec4<f32>>;        // (as vec4s)              // [K, Kp] upper Cholesky factor of H^-1 (rows padded to Kp = 4 ceil(K/4))
+@group(0) @binding(1) var<storage, read> u: array<vec4<f32>>;        // [K, Kp / 4] upper Cholesky factor of H^-1 (rows padded to Kp = 4 ceil(K/4))
 @group(0) @binding(2) var<storage, read> dead: array<u32>;           // [K] 1 = input column always 0
 @group(0) @binding(3) var<storage, read> pruned: array<u32>;         // [N, B] from sparsegpt-select (unstructured)
 @group(0) @binding(4) var<storage, read_write> err: array<f32>;      // [B, Np] pruning errors of this block (transposed)

@@ -176,9 +176,11 @@ export class Pruner {
    * SparseGPT); the dense weights stay untouched. */
   get weightOverrides(): ReadonlyMap<string, GPUBuffer> | null { return this.sparseGpt?.overrides ?? null; }
 
-  /** The last SparseGPT prune's CPU seconds and bytes read back from the GPU (null unless it was SparseGPT). */
-  get sparseGptCost(): { solveSeconds: number; readBackBytes: number } | null {
-    return this.sparseGpt && { solveSeconds: this.sparseGpt.solveSeconds, readBackBytes: this.sparseGpt.readBackBytes };
+  /** The last SparseGPT prune's CPU seconds (factorisations, CPU solver), wall seconds of its layer solves and
+   * bytes read back from the GPU (null unless it was SparseGPT). */
+  get sparseGptCost(): { solveSeconds: number; layerSeconds: number; readBackBytes: number } | null {
+    const g = this.sparseGpt;
+    return g && { solveSeconds: g.solveSeconds, layerSeconds: g.layerSeconds, readBackBytes: g.readBackBytes };
   }
 
   private async attachSparseGpt(req: PruneRequest, keepFactors = false): Promise<SparseGptLayers> {

@@ -50,6 +50,8 @@ export class SparseGptLayers {
   solveSeconds = 0;
   /** Bytes read back from the GPU (the Hessians; with the CPU solver also the dense weights). */
   readBackBytes = 0;
+  /** Wall seconds inside prune / reprune: read-backs, factorisations and the sweep (the calibration excluded). */
+  layerSeconds = 0;
   private sweeps = new Map<number, SparseGptSweep[]>();
 
   private constructor(private readonly gpu: Gpu, private readonly spec: ModelSpec, private readonly weights: GpuWeights,
@@ -123,17 +125,21 @@ export class SparseGptLayers {
 
   /** Prunes layer l's seven maps from their dense weights and the Hessians now on the GPU (sparsity ignored with N:M). */
   async prune(l: number, sparsity: number): Promise<void> {
+    const t0 = performance.now();
     const r = await refreshFactors(this.gpu, this.spec, this.hessians, this.slot(l), this.opts.solver === 'cpu');
     this.readBackBytes += r.readBytes;
     this.solveSeconds += r.seconds;
     await this.solve(l, sparsity);
+    this.layerSeconds += (performance.now() - t0) / 1000;
   }
 
   /** MRP: layer l again from its dense weights at a new sparsity, with the factors kept from its last prune(l). */
   async reprune(l: number, sparsity: number): Promise<void> {
     if (!this.opts.keepFactors) throw new Error('SparseGptLayers.reprune needs keepFactors');
+    const t0 = performance.now();
     this.resetLayer(l, false);
     await this.solve(l, sparsity);
+    this.layerSeconds += (performance.now() - t0) / 1000;
   }
 
   private async solve(l: number, sparsity: number): Promise<void> {
