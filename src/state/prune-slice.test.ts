@@ -114,6 +114,15 @@ describe('sparsity slider slice', () => {
     expect(seen).toEqual(['wanda/owl/0.4', 'magnitude/owl/0.4']);
   });
 
+  it('refuses a slider step while an export (or any other GPU job) runs, before calling the worker', async () => {
+    let calls = 0;
+    const store = await readyStore(fakeClient({ prune: async () => { calls++; throw new Error('unused'); } }));
+    store.setState((s) => ({ exportJob: { ...s.exportJob, status: 'running' } }));
+    await store.getState().commitSparsity(0.5);
+    expect(store.getState().prune.error?.message).toMatch(/Another GPU job/);
+    expect(calls).toBe(0);
+  });
+
   it('refuses calibration after "all windows" without a calibration text, before calling the worker', async () => {
     let called = false;
     const store = await readyStore(fakeClient({ prune: async (r) => { called = true; return outcome(r.sparsity, 1); } }));

@@ -5,8 +5,8 @@ import type { PruneProgress } from '../core/prune/pruner.ts';
 import type { PruneOutcome, WorkerErrorInfo } from '../worker/api.ts';
 import type { StudioClient } from '../worker/client.ts';
 import { toErrorInfo } from '../worker/error-info.ts';
-import { DEFAULT_METHOD, methodLabel, methodProblem, toPruneRequest, type MethodSettings, type VectorOrigin } from './prune-settings.ts';
-import type { StudioState } from './studio-store.ts';
+import { DEFAULT_METHOD, methodLabel, methodProblem, prunesDifferently, toPruneRequest, type MethodSettings, type VectorOrigin } from './prune-settings.ts';
+import { isOtherGpuJobThanPrune, type StudioState } from './studio-store.ts';
 
 export interface CurvePoint { method: string; sparsity: number; ppl: number }
 
@@ -37,7 +37,8 @@ export interface PruneActions {
   /** The slider was released at `sparsity`: prune and evaluate, superseding any prune in flight. */
   commitSparsity(sparsity: number): Promise<void>;
   /** Prunes with this per-layer vector (mean = the shown sparsity), structured or not, and evaluates. */
-  applyVector(rates: number[], pattern: 'heads' | 'off', metric: MethodSettings['metric'], origin?: VectorOrigin): Promise<void>;
+  applyVector(rates: number[], pattern: 'heads' | 'off', metric: MethodSettings['metric'], origin?: VectorOrigin,
+    structured?: Pick<MethodSettings, 'flap'>): Promise<void>;
   cancelPrune(): Promise<void>;
   dismissPruneError(): void;
 }
@@ -65,7 +66,7 @@ export function pruneActions(set: Set, get: () => StudioState, client: StudioCli
     const s = get();
     const id = ++latest;
     patch(() => ({ sparsity, explicit, explicitOrigin: origin }));
-    if (s.ppl.status === 'running' || s.gen.status === 'running' || s.scan.status === 'running' || s.search.status === 'running') {
+    if (isOtherGpuJobThanPrune(s)) {
       return fail('BadRequest', 'Another GPU job is running; wait for it or cancel it first.');
     }
     if (s.gpu.status !== 'ready') return fail('WebGPUUnavailable', 'No GPU device is available in this browser.');
@@ -105,13 +106,13 @@ export function pruneActions(set: Set, get: () => StudioState, client: StudioCli
       const before = get().prune;
       patch((p) => ({ method: { ...p.method, ...m } }));
       const after = get().prune.method;
-      const changed = after.metric !== before.method.metric || after.allocation !== before.method.allocation || after.nm !== before.method.nm;
+      const changed = prunesDifferently(before.method, after);
       // Calibration size edits do not re-run: each keystroke would rebuild the calibration.
       if (changed && before.outcome && before.status !== 'error') void get().commitSparsity(before.sparsity);
     },
 
-    async applyVector(rates, pattern, metric, origin = 'evolved') {
-      patch((p) => ({ method: { ...p.method, nm: pattern, metric } }));
+    async applyVector(rates, pattern, metric, origin = 'evolved', structured) {
+      patch((p) => ({ method: { ...p.method, nm: pattern, metric, ...structured } }));
       await run(rates.reduce((a, b) => a + b, 0) / rates.length, rates, origin);
     },
     setCalibFile(file) { patch(() => ({ calibFile: file })); },

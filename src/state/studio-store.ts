@@ -97,9 +97,11 @@ export interface StudioState extends PruneActions, ScanActions, SearchActions, S
 }
 
 /** Whether a GPU job is running: the worker runs one at a time (a new slider release supersedes a prune). */
-export const isGpuBusy = (s: StudioState) => s.ppl.status === 'running' || s.gen.status === 'running'
-  || s.prune.status === 'running' || s.scan.status === 'running' || s.search.status === 'running' || s.exportJob.status === 'running'
+/** A GPU job other than the slider's prune runs (the slider supersedes its own job, so only these block it). */
+export const isOtherGpuJobThanPrune = (s: StudioState) => s.ppl.status === 'running' || s.gen.status === 'running'
+  || s.scan.status === 'running' || s.search.status === 'running' || s.exportJob.status === 'running'
   || s.preview.status === 'running' || s.allocations.status === 'running';
+export const isGpuBusy = (s: StudioState) => s.prune.status === 'running' || isOtherGpuJobThanPrune(s);
 
 export type StudioStore = StoreApi<StudioState>;
 

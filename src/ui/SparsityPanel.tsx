@@ -11,6 +11,7 @@ import { SparsitySlider } from './SparsitySlider.tsx';
 import { VectorField } from './VectorField.tsx';
 import { formatSeconds } from './format.ts';
 import { methodLabel } from '../state/prune-settings.ts';
+import { isOtherGpuJobThanPrune } from '../state/studio-store.ts';
 import './PrunePanels.css';
 
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
@@ -54,9 +55,7 @@ function Outcome({ outcome, stale }: { outcome: PruneOutcome; stale: boolean }) 
 export function SparsityPanel() {
   const prune = useStudio((s) => s.prune);
   const ready = useStudio((s) => s.gpu.status === 'ready' && s.model.status === 'ready' && !!s.text.file);
-  const otherJob = useStudio((s) => s.ppl.status === 'running' || s.gen.status === 'running' || s.scan.status === 'running'
-    || s.search.status === 'running' || s.preview.status === 'running'
-    || s.allocations.status === 'running');
+  const otherJob = useStudio(isOtherGpuJobThanPrune);
   const commitSparsity = useStudio((s) => s.commitSparsity);
   const cancelPrune = useStudio((s) => s.cancelPrune);
   const dismiss = useStudio((s) => s.dismissPruneError);
