@@ -38,7 +38,7 @@ export interface PruneActions {
   commitSparsity(sparsity: number): Promise<void>;
   /** Prunes with this per-layer vector (mean = the shown sparsity), structured or not, and evaluates. */
   applyVector(rates: number[], pattern: 'heads' | 'off', metric: MethodSettings['metric'], origin?: VectorOrigin,
-    structured?: Pick<MethodSettings, 'flap'>): Promise<void>;
+    structured?: Pick<MethodSettings, 'flap' | 'kvGroups'>): Promise<void>;
   cancelPrune(): Promise<void>;
   dismissPruneError(): void;
 }

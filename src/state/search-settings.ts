@@ -4,7 +4,7 @@ import type { SearchJobRequest } from '../worker/api.ts';
 import { isHttpUrl } from '../core/search/llm-client.ts';
 export { plannedEvaluations as plannedEvaluationsOf } from '../core/search/search.ts';
 
-export type SearchMethod = 'wanda-sp' | 'magnitude-sp' | 'wanda' | 'magnitude';
+export type SearchMethod = 'wanda-sp' | 'magnitude-sp' | 'flap' | 'wanda' | 'magnitude';
 
 export interface SearchSettings {
   /** beta: mean per-layer pruning rate. */
@@ -27,7 +27,7 @@ export const DEFAULT_SEARCH: SearchSettings = {
   operator: 'ga', llmUrl: 'http://127.0.0.1:8080', llmModel: '', llmTemperature: 0.7, llmTimeoutSeconds: 120,
 };
 
-export const isStructured = (m: SearchMethod) => m === 'wanda-sp' || m === 'magnitude-sp';
+export const isStructured = (m: SearchMethod) => m === 'wanda-sp' || m === 'magnitude-sp' || m === 'flap';
 
 /** The largest target the method allows on this model (structured: every kv-group keeps a query head). */
 export function maxTarget(method: SearchMethod, heads: number, kvHeads: number): number {
@@ -55,7 +55,7 @@ export function searchSettingsProblem(s: SearchSettings, heads: number, kvHeads:
 
 export function toSearchRequest(s: SearchSettings, apiKey: string): SearchJobRequest {
   return {
-    target: s.target, structured: isStructured(s.method) ? (s.method as 'wanda-sp' | 'magnitude-sp') : undefined,
+    target: s.target, structured: isStructured(s.method) ? (s.method as 'wanda-sp' | 'magnitude-sp' | 'flap') : undefined,
     metric: s.method === 'magnitude' ? 'magnitude' : 'wanda', population: s.population, generations: s.generations,
     crossovers: s.crossovers, mutations: s.mutations, seed: s.seed, operator: s.operator,
     llm: s.operator === 'llm' ? {

@@ -24,7 +24,7 @@ const MAX_PAYLOAD = 8000;
 const METRICS = ['magnitude', 'wanda', 'sparsegpt'] as const;
 const ALLOCATIONS = ['uniform', 'owl', 'mrp'] as const;
 const PATTERNS = ['off', '2:4', '4:8', 'heads'] as const;
-const SEARCH_METHODS = ['wanda-sp', 'magnitude-sp', 'wanda', 'magnitude'] as const;
+const SEARCH_METHODS = ['wanda-sp', 'magnitude-sp', 'flap', 'wanda', 'magnitude'] as const;
 type Covers<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : false;
 const covered: [Covers<Metric, typeof METRICS[number]>, Covers<AllocationChoice, typeof ALLOCATIONS[number]>,
   Covers<NmChoice, typeof PATTERNS[number]>, Covers<SearchMethod, typeof SEARCH_METHODS[number]>] = [true, true, true, true];
@@ -42,6 +42,8 @@ export const SharedConfigSchema = z.strictObject({
   method: z.strictObject({
     metric: oneOf<Metric>(METRICS), allocation: oneOf<AllocationChoice>(ALLOCATIONS), nm: oneOf<NmChoice>(PATTERNS),
     calibWindows: whole(1, 100_000),
+    // Added after v1 links were out: optional, so links without them still decode (= off, bias compensation on).
+    flap: z.boolean().optional(), kvGroups: z.boolean().optional(), biasCompensation: z.boolean().optional(),
   }),
   /** The slider's last released value. */
   sparsity: z.number().min(0).max(MAX_SPARSITY),

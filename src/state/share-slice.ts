@@ -63,12 +63,12 @@ export function configOf(s: StudioState): SharedConfig {
   const file = (f: File | null, h: FileHash | null, fromLink: SharedConfig['text']) => (f
     ? { name: f.name, ...(hashFor(h, f) ? { hash: hashFor(h, f) } : {}) }
     : untouched ? fromLink : undefined);
-  const { metric, allocation, nm, calibWindows } = s.prune.method;
+  const { metric, allocation, nm, calibWindows, flap, kvGroups, biasCompensation } = s.prune.method;
   const st = s.search.settings;
   const config: SharedConfig = {
     v: 1,
     ppl: { seqLen: s.ppl.settings.seqLen, maxWindows: s.ppl.settings.maxWindows },
-    method: { metric, allocation, nm, calibWindows },
+    method: { metric, allocation, nm, calibWindows, ...(nm === 'heads' ? { flap, kvGroups, biasCompensation } : {}) },
     sparsity: s.share.pending ?? s.prune.sparsity,
     scan: { levelsText: s.scan.settings.levelsText, windows: s.scan.settings.windows },
     search: {
@@ -100,7 +100,8 @@ export function shareActions(set: Set, get: () => StudioState): ShareActions {
       set((s) => ({
         ppl: { ...s.ppl, settings: { ...s.ppl.settings, ...c.ppl } },
         prune: {
-          ...s.prune, method: { ...s.prune.method, ...c.method },
+          // A link from before FLAP / kv-groups existed meant them off (and bias compensation on).
+          ...s.prune, method: { ...s.prune.method, flap: undefined, kvGroups: undefined, biasCompensation: undefined, ...c.method },
           sparsity: s.prune.status === 'running' ? s.prune.sparsity : c.sparsity,
         },
         scan: { ...s.scan, settings: { ...s.scan.settings, ...c.scan } },

@@ -7,6 +7,7 @@ import { isGpuBusy } from '../state/studio-store.ts';
 import { ChoiceGroup } from './ChoiceGroup.tsx';
 import { mrpWithSparseGptRefusal } from '../state/method-support.ts';
 import { NumberField } from './NumberField.tsx';
+import { StructuredOptions } from './StructuredOptions.tsx';
 import { useStudio } from './studio-context.tsx';
 import { formatBytes } from './format.ts';
 import './PrunePanels.css';
@@ -34,7 +35,7 @@ const PATTERNS = [
   { value: '2:4' as NmChoice, label: '2:4', hint: 'keep 2 of every 4 weights per row (hardware sparse; forces 50% and uniform)' },
   { value: '4:8' as NmChoice, label: '4:8', hint: 'keep 4 of every 8 weights per row (forces 50% and uniform)' },
   { value: 'heads' as NmChoice, label: 'Heads + channels',
-    hint: 'remove whole attention heads and MLP channels (Wanda-sp / magnitude-sp); the model really computes less' },
+    hint: 'remove whole attention heads and MLP channels (Wanda-sp / magnitude-sp / FLAP); the model really computes less' },
 ];
 
 export function MethodPanel() {
@@ -42,6 +43,8 @@ export function MethodPanel() {
   const calibFile = useStudio((s) => s.prune.calibFile);
   const seqLen = useStudio((s) => s.ppl.settings.seqLen);
   const evalWindows = useStudio((s) => s.ppl.settings.maxWindows);
+  const heads = useStudio((s) => s.model.summary?.heads ?? null);
+  const kvHeads = useStudio((s) => s.model.summary?.kvHeads ?? null);
   const busy = useStudio(isGpuBusy);
   const setMethod = useStudio((s) => s.setMethod);
   const setCalibFile = useStudio((s) => s.setCalibFile);
@@ -68,6 +71,7 @@ export function MethodPanel() {
           onChange={(allocation) => setMethod({ allocation })} />
         <ChoiceGroup legend="Pattern" name="nm" testId="nm" value={method.nm} choices={patterns} disabled={busy}
           onChange={(nm) => setMethod({ nm })} />
+        {method.nm === 'heads' && <StructuredOptions method={method} heads={heads} kvHeads={kvHeads} disabled={busy} onChange={setMethod} />}
       </div>
       <div className="calib-row">
         <NumberField label="Calibration windows" value={method.calibWindows} min={1} testId="calib-windows-input" disabled={busy}

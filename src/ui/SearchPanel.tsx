@@ -1,7 +1,7 @@
 // The Self-Pruner search: method, target, GA sizes, optimizer (built-in or an OpenAI-compatible LLM), a live
 // generations chart, the best vector's per-layer rates, progress with an ETA, cancel and resume.
 import type { SearchMethod } from '../state/search-settings.ts';
-import { maxTarget, plannedEvaluationsOf } from '../state/search-settings.ts';
+import { isStructured, maxTarget, plannedEvaluationsOf } from '../state/search-settings.ts';
 import { isGpuBusy } from '../state/studio-store.ts';
 import { ChoiceGroup } from './ChoiceGroup.tsx';
 import { ErrorBox } from './ErrorBox.tsx';
@@ -17,6 +17,7 @@ import './SearchPanel.css';
 const METHODS: Array<{ value: SearchMethod; label: string }> = [
   { value: 'wanda-sp', label: 'Wanda-sp · heads + channels' },
   { value: 'magnitude-sp', label: 'Magnitude-sp · heads + channels' },
+  { value: 'flap', label: 'FLAP · heads + channels' },
   { value: 'wanda', label: 'Wanda · weights' },
   { value: 'magnitude', label: 'Magnitude · weights' },
 ];
@@ -54,7 +55,7 @@ export function SearchPanel() {
           <select value={st.method} disabled={busy} data-testid="search-method" onChange={(e) => set({ method: e.currentTarget.value as SearchMethod })}>
             {METHODS.map((m) => <option key={m.value} value={m.value}>{m.label}</option>)}
           </select>
-          <span className="field__hint">rate = fraction of {st.method.endsWith('-sp') ? 'heads and MLP channels' : 'weights'} removed per layer</span>
+          <span className="field__hint">rate = fraction of {isStructured(st.method) ? 'heads and MLP channels' : 'weights'} removed per layer</span>
         </label>
         <label className="field">
           <span className="field__label">Target rate (%)</span>
@@ -155,7 +156,8 @@ export function SearchPanel() {
               title="prune with this vector in the Sparsity panel (allocation chart, curve, export)"
               onClick={() => {
                 const m = search.ranMethod ?? st.method;
-                void applyVector(search.best!.rates, m.endsWith('-sp') ? 'heads' : 'off', m.startsWith('magnitude') ? 'magnitude' : 'wanda');
+                void applyVector(search.best!.rates, isStructured(m) ? 'heads' : 'off', m.startsWith('magnitude') ? 'magnitude' : 'wanda',
+                  'evolved', { flap: m === 'flap', kvGroups: false });
               }}>
               Apply on the slider
             </button>
