@@ -2,44 +2,27 @@
 // pass): the same calibration windows (the first 4 x 128 TinyStories tokens) and held-out evaluation windows (the
 // next 4 x 128), S = 0.5 with the default M, s0, step, sMax and refresh. The GPU keeps every layer's
 // inverse-Hessian factors while MRP runs; R_l scores the dense weights by w^2 / [H^-1]_jj^2.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGpu, type Gpu } from '../../src/core/gpu/device.ts';
-import { loadModel } from '../../src/core/formats/load-model.ts';
-import { pathSources } from '../../src/core/formats/node-file-source.ts';
+import { type Gpu } from '../../src/core/gpu/device.ts';
 import { Engine } from '../../src/core/engine/engine.ts';
-import { evalWindows, tokenizeForEval } from '../../src/core/engine/windows.ts';
-import { loadReferenceWeights } from '../../src/core/engine/reference-weights.ts';
 import type { ReferenceWeights } from '../../src/core/engine/reference-forward.ts';
 import type { LoadedModel } from '../../src/core/model/loaded-model.ts';
 import type { ModelSpec } from '../../src/core/model/spec.ts';
 import { BadRequest } from '../../src/core/errors.ts';
 import { Pruner } from '../../src/core/prune/pruner.ts';
 import { checkKeptFactorBudget, factorSlotBytes } from '../../src/core/prune/sparsegpt-factors.ts';
-import { STORIES_HF, TINYSTORIES_TEXT } from '../helpers/fixtures.ts';
+import { openStoriesPruning, windowsPerplexity } from '../helpers/stories-pruning.ts';
 import { referenceMrp, referencePerplexity } from './reference/index.ts';
 
 const SEQ = 128, CALIB = 4, EVAL = 4, L = 5, S = 0.5;
 let gpu: Gpu, engine: Engine, pruner: Pruner, model: LoadedModel, dense: ReferenceWeights;
 let calib: number[][], evalSet: number[][];
 
-async function gpuPerplexity(): Promise<number> {
-  let sum = 0, count = 0;
-  for (const w of evalSet) { const r = await engine.windowNll(w); sum += r.sum; count += r.count; }
-  return Math.exp(sum / count);
-}
+const gpuPerplexity = () => windowsPerplexity(engine, evalSet);
 
 beforeAll(async () => {
-  model = await loadModel(await pathSources(STORIES_HF));
-  dense = await loadReferenceWeights(model);
-  // A 20k-character prefix tokenizes to the same first 8 x 128 tokens as the whole text, in a fraction of the time.
-  const windows = evalWindows(tokenizeForEval(model.tokenizer, readFileSync(TINYSTORIES_TEXT, 'utf8').slice(0, 20_000)), SEQ, CALIB + EVAL);
-  calib = windows.slice(0, CALIB);
-  evalSet = windows.slice(CALIB);
-  gpu = await createGpu();
-  engine = await Engine.create(gpu, model);
-  pruner = await Pruner.create(engine, calib);
-});
+  ({ gpu, engine, pruner, model, dense, calib, evalSet } = await openStoriesPruning({ seq: SEQ, calib: CALIB, eval: EVAL }));
+}, 300_000); // model load, matmul autotune and calibration buffers: minutes when other GPU test files share 2 cores
 afterAll(() => { pruner?.destroy(); engine?.destroy(); gpu?.destroy(); });
 
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;

@@ -1,39 +1,23 @@
 // FLAP (fluctuation scores, bias compensation, the flap-global allocation) on the GPU against the float64 oracle on stories260K (5 layers,
 // 8 heads over 4 kv heads, MLP 172), with the protocol of structured.test.ts: calibration = the first 4 x 128
 // TinyStories tokens, evaluation = the next 4 x 128.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGpu, type Gpu } from '../../src/core/gpu/device.ts';
-import { loadModel } from '../../src/core/formats/load-model.ts';
-import { pathSources } from '../../src/core/formats/node-file-source.ts';
+import { type Gpu } from '../../src/core/gpu/device.ts';
 import { Engine } from '../../src/core/engine/engine.ts';
-import { evalWindows, tokenizeForEval } from '../../src/core/engine/windows.ts';
-import { loadReferenceWeights } from '../../src/core/engine/reference-weights.ts';
 import type { ReferenceWeights } from '../../src/core/engine/reference-forward.ts';
 import type { LoadedModel } from '../../src/core/model/loaded-model.ts';
 import { Pruner } from '../../src/core/prune/pruner.ts';
-import { STORIES_HF, TINYSTORIES_TEXT } from '../helpers/fixtures.ts';
+import { openStoriesPruning, windowsPerplexity } from '../helpers/stories-pruning.ts';
 import { referenceFlapGlobalCounts, referencePerplexity, referenceStructuredPrune } from './reference/index.ts';
 
 const SEQ = 128, CALIB = 4, EVAL = 4, L = 5, HEADS = 8, MLP = 172;
 let gpu: Gpu, engine: Engine, pruner: Pruner, model: LoadedModel, dense: ReferenceWeights;
 let calib: number[][], evalSet: number[][];
 
-async function gpuPerplexity(): Promise<number> {
-  let sum = 0, count = 0;
-  for (const w of evalSet) { const r = await engine.windowNll(w); sum += r.sum; count += r.count; }
-  return Math.exp(sum / count);
-}
+const gpuPerplexity = () => windowsPerplexity(engine, evalSet);
 
 beforeAll(async () => {
-  model = await loadModel(await pathSources(STORIES_HF));
-  dense = await loadReferenceWeights(model);
-  const windows = evalWindows(tokenizeForEval(model.tokenizer, readFileSync(TINYSTORIES_TEXT, 'utf8')), SEQ, CALIB + EVAL);
-  calib = windows.slice(0, CALIB);
-  evalSet = windows.slice(CALIB);
-  gpu = await createGpu();
-  engine = await Engine.create(gpu, model);
-  pruner = await Pruner.create(engine, calib);
+  ({ gpu, engine, pruner, model, dense, calib, evalSet } = await openStoriesPruning({ seq: SEQ, calib: CALIB, eval: EVAL }));
 }, 300_000); // model load, matmul autotune and calibration buffers: minutes when other GPU test files share 2 cores
 afterAll(() => { pruner?.destroy(); engine?.destroy(); gpu?.destroy(); });
 
