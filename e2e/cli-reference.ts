@@ -27,11 +27,14 @@ export interface CliPrune { ppl: number; densePpl: number; allocation: number[];
 /** `prunelab prune --json` with the studio's calibration: the evaluation text after its first `windows` windows. */
 export async function cliPrune(model: string, text: string, opts: {
   method: string; alloc: string; sparsity: number; seqLen: number; windows: number; calibWindows: number;
+  /** `--structured METRIC` (and `--kv-groups`): heads + channels. */
+  structured?: string; kvGroups?: boolean;
 }): Promise<CliPrune> {
   const { stdout } = await run(process.execPath, ['bin/prunelab.mjs', 'prune', '--model', model, '--text', text,
     '--calib', text, '--calib-offset', String(opts.windows * opts.seqLen), '--calib-windows', String(opts.calibWindows),
     '--seq-len', String(opts.seqLen), '--windows', String(opts.windows), '--method', opts.method, '--alloc', opts.alloc,
-    '--sparsity', String(opts.sparsity), '--json'], { env: { ...process.env }, maxBuffer: 16 << 20, timeout: 170_000 });
+    '--sparsity', String(opts.sparsity), ...(opts.structured ? ['--structured', opts.structured] : []),
+    ...(opts.kvGroups ? ['--kv-groups'] : []), '--json'], { env: { ...process.env }, maxBuffer: 16 << 20, timeout: 170_000 });
   const last = stdout.trim().split('\n').pop() ?? '';
   return JSON.parse(last) as CliPrune;
 }
