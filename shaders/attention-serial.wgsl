@@ -1,7 +1,7 @@
 // Causal grouped-query attention, one invocation per (query row t, head h) with no workgroup memory and no
 // barriers: the online softmax runs serially over keys 0..pos0+t. Same contract as attention.wgsl; chosen on
 // CPU-backed adapters (SwiftShader), where barriers cost far more than the lost parallelism.
-struct Params { T: u32, nHeads: u32, nKvHeads: u32, headDim: u32, scale: f32 }
+struct Params { T: u32, nHeads: u32, nKvHeads: u32, headDim: u32, scale: f32, window: u32 }  // window 0 = whole context
 struct Position { pos0: u32 }
 @group(0) @binding(0) var<storage, read> q: array<f32>;              // [T, nHeads, headDim]
 @group(0) @binding(1) var<storage, read> kCache: array<f32>;         // [rows, nKvHeads, headDim]
@@ -27,7 +27,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var m = -3.0e38;
   var l = 0.0;
   let nKeys = position.pos0 + t + 1u;
-  for (var j = 0u; j < nKeys; j++) {
+  // A sliding-window layer sees its last `window` keys (itself included), as transformers' sliding mask.
+  let first = select(0u, nKeys - min(nKeys, params.window), params.window > 0u);
+  for (var j = first; j < nKeys; j++) {
     let kb = j * kvStride + kvOffset;
     var dot = 0.0;
     for (var d = 0u; d < hd; d++) { dot += q[row * hd + d] * kCache[kb + d]; }

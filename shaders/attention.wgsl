@@ -1,9 +1,10 @@
 // Causal attention with grouped KV heads over the KV cache; one workgroup per (query row t, head h).
-// Query t sits at absolute position p = pos0 + t and attends to cache rows 0..p of KV head kvHeadOf[h]
+// Query t sits at absolute position p = pos0 + t and attends to cache rows 0..p (p-window+1..p in a sliding-window
+// layer) of KV head kvHeadOf[h]
 // (h / (nHeads / nKvHeads) for a dense model; any map once heads are pruned).
 // Keys are visited in chunks of WG with an online softmax (running max m, running sum l, rescaled accumulator),
 // so any context length runs without scratch buffers.
-struct Params { T: u32, nHeads: u32, nKvHeads: u32, headDim: u32, scale: f32 }
+struct Params { T: u32, nHeads: u32, nKvHeads: u32, headDim: u32, scale: f32, window: u32 }  // window 0 = whole context
 struct Position { pos0: u32 }
 @group(0) @binding(0) var<storage, read> q: array<f32>;              // [T, nHeads, headDim]
 @group(0) @binding(1) var<storage, read> kCache: array<f32>;         // [rows, nKvHeads, headDim]
@@ -36,10 +37,12 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   workgroupBarrier();
 
   let nKeys = position.pos0 + t + 1u;
+  // A sliding-window layer sees its last `window` keys (itself included), as transformers' sliding mask.
+  let first = select(0u, nKeys - min(nKeys, params.window), params.window > 0u);
   var m = NEG_BIG;
   var l = 0.0;
   var acc = array<f32, DIMS_PER_LANE>(0.0, 0.0, 0.0, 0.0);
-  for (var c0 = 0u; c0 < nKeys; c0 += WG) {
+  for (var c0 = first; c0 < nKeys; c0 += WG) {
     let j = c0 + lid.x;
     var s = NEG_BIG;
     if (j < nKeys) {

@@ -45,7 +45,7 @@ export class BadModelFile extends PrunelabError {
 /** A model_type / architecture Prunelab has no adapter for. */
 export class UnsupportedArchitecture extends PrunelabError {
   constructor(readonly modelType: string, detail = '') {
-    super('UnsupportedArchitecture', `Unsupported architecture "${modelType}"${detail ? `: ${detail}` : ''}. Supported: llama, mistral, qwen2 (incl. SmolLM, TinyLlama), llama2.c checkpoints, GGUF llama.`);
+    super('UnsupportedArchitecture', `Unsupported architecture "${modelType}"${detail ? `: ${detail}` : ''}. Supported: llama (incl. Llama-3.x, TinyLlama, SmolLM2), mistral, qwen2, qwen3, smollm3, llama2.c checkpoints, GGUF llama.`);
   }
 }
 

@@ -177,7 +177,7 @@ describe('export folder and report', () => {
 
 describe('pieces', () => {
   it('RoPE tables pair column i with i + hd/2 at angle pos * theta^(-2i/hd); transpose is [out, in] -> [in, out]', () => {
-    const { cos, sin } = ropeTables(5, 8, 10000);
+    const { cos, sin } = ropeTables(5, { theta: 10000, rotaryDim: 8, maxPositions: 5, scaling: { type: 'default' } });
     expect(cos[3 * 8 + 1]).toBeCloseTo(Math.cos(3 * 10000 ** (-2 / 8)), 6);
     expect(sin[3 * 8 + 5]).toBeCloseTo(Math.sin(3 * 10000 ** (-2 / 8)), 6);
     expect(cos[0]).toBe(1);

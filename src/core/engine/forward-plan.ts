@@ -20,7 +20,7 @@ import { prepareColumnStats } from '../kernels/column-stats.ts';
 import { prepareHessianAccumulate } from '../kernels/hessian.ts';
 import { prepareNll, type LogitSlice } from '../kernels/nll.ts';
 import type { ModelSpec } from '../model/spec.ts';
-import { tensorNames } from '../model/spec.ts';
+import { layerAttentionWindow, tensorNames } from '../model/spec.ts';
 import type { LinearInput } from './reference-forward.ts';
 import type { GpuWeights } from './gpu-weights.ts';
 import type { KvCache } from './kv-cache.ts';
@@ -89,6 +89,9 @@ export async function createForwardPlan(gpu: Gpu, spec: ModelSpec, weights: GpuW
   const q = await buf('q', T * nH * hd);        // [T, nH, hd]
   const k = await buf('k', T * nKv * hd);       // [T, nKv, hd]
   const v = await buf('v', T * nKv * hd);       // [T, nKv, hd]
+  // q / k before their per-head RMSNorm (Qwen3's q_norm / k_norm), which writes q / k.
+  const qPre = spec.qkNorm ? await buf('q before q_norm', T * nH * hd) : q;   // [T, nH, hd]
+  const kPre = spec.qkNorm ? await buf('k before k_norm', T * nKv * hd) : k;  // [T, nKv, hd]
   const att = await buf('att', T * nH * hd);    // [T, nH*hd]
   const proj = await buf('proj', T * d);        // [T, d] o_proj / down_proj output
   const gate = await buf('gate', T * f);        // [T, f]
@@ -122,15 +125,25 @@ export async function createForwardPlan(gpu: Gpu, spec: ModelSpec, weights: GpuW
     const lF = c ? c.ffn : f;         // this layer's MLP width
     // Segments between the points where a linear map's input is complete; capture interleaves the statistics and
     // stops at down's input (its output is discarded: advance() recomputes the layer with the pruned weights).
+    const rope = cache.rope[l]; // null: a layer without RoPE
+    const window = layerAttentionWindow(spec, l) ?? undefined;
     const attention = [
-      await mm(xn, n.q, q, lH * hd, d, biasOf(n.qBias, qkvBias), c && { w: c.q, bias: c.qBias }),
-      await mm(xn, n.k, k, lKv * hd, d, biasOf(n.kBias, qkvBias), c?.kv && { w: c.kv.k, bias: c.kv.kBias }),
+      await mm(xn, n.q, qPre, lH * hd, d, biasOf(n.qBias, qkvBias), c && { w: c.q, bias: c.qBias }),
+      await mm(xn, n.k, kPre, lKv * hd, d, biasOf(n.kBias, qkvBias), c?.kv && { w: c.kv.k, bias: c.kv.kBias }),
       await mm(xn, n.v, v, lKv * hd, d, biasOf(n.vBias, qkvBias), c?.kv && { w: c.kv.v, bias: c.kv.vBias }),
-      await prepareRope(gpu, { x: q, table: cache.rope, tableRows: cache.rows, T, nHeads: lH, headDim: hd, position }),
-      await prepareRope(gpu, { x: k, table: cache.rope, tableRows: cache.rows, T, nHeads: lKv, headDim: hd, position }),
+      // The norms' weights [hd] are shared by all heads, so pruned heads need nothing of their own.
+      ...(spec.qkNorm ? [
+        await prepareRmsNorm(gpu, { x: qPre, weight: w(n.qNorm), out: q, T: T * lH, dim: hd, eps: spec.rmsNormEps }),
+        await prepareRmsNorm(gpu, { x: kPre, weight: w(n.kNorm), out: k, T: T * lKv, dim: hd, eps: spec.rmsNormEps }),
+      ] : []),
+      ...(rope ? [
+        await prepareRope(gpu, { x: q, table: rope.table, tableRows: cache.rows, T, nHeads: lH, headDim: hd, rotaryDim: rope.rope.rotaryDim, position }),
+        await prepareRope(gpu, { x: k, table: rope.table, tableRows: cache.rows, T, nHeads: lKv, headDim: hd, rotaryDim: rope.rope.rotaryDim, position }),
+      ] : []),
       await prepareKvAppend(gpu, { src: k, cache: cache.k[l], T, width: lKv * hd, position }),
       await prepareKvAppend(gpu, { src: v, cache: cache.v[l], T, width: lKv * hd, position }),
-      await prepareAttention(gpu, { q, kCache: cache.k[l], vCache: cache.v[l], out: att, T, nHeads: lH, nKvHeads: lKv, headDim: hd, position, kvHeadOf: c?.kvHeadOf }),
+      await prepareAttention(gpu, { q, kCache: cache.k[l], vCache: cache.v[l], out: att, T, nHeads: lH, nKvHeads: lKv, headDim: hd, position,
+        kvHeadOf: c?.kvHeadOf, window }),
     ];
     const oProj = [await mm(att, n.o, proj, d, lH * hd, biasOf(n.oBias, spec.oProjBias), c && { w: c.o, bias: c.oBias }),
       await prepareResidualAdd(gpu, x, proj, T * d),

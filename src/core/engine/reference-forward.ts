@@ -1,7 +1,8 @@
 // Float64 CPU reference forward (the oracle for the WGSL engine), in the spirit of llama2.c's run.c:
 // plain loops, a shape comment on every buffer, no cleverness. Full causal attention over one window.
 import type { ModelSpec } from '../model/spec.ts';
-import { tensorNames } from '../model/spec.ts';
+import { layerAttentionWindow, tensorNames } from '../model/spec.ts';
+import { layerRope, ropeFrequencies } from '../model/rope.ts';
 
 /** Canonical tensor name -> float64 copy of its decoded values (q/k already in HF rotate_half order). */
 export type ReferenceWeights = Map<string, Float64Array>;
@@ -31,18 +32,26 @@ function rmsNorm(x: Float64Array, w: Float64Array, eps: number): Float64Array {
   return x.map((v, i) => v * inv * w[i]);
 }
 
-/** Rotates each head of `v` ([heads, hd]) in place, HF rotate_half pairing (i, i + hd/2). */
-function rope(v: Float64Array, heads: number, hd: number, pos: number, theta: number): void {
-  const half = hd / 2;
+/** Rotates the first 2 * invFreq.length dimensions of each head of `v` ([heads, hd]) in place, HF rotate_half
+ * pairing (i, i + half), cos and sin times the RoPE's attention scaling (transformers' apply_rotary_pos_emb). */
+function rope(v: Float64Array, heads: number, hd: number, pos: number, invFreq: Float64Array, scaling: number): void {
+  const half = invFreq.length;
   for (let h = 0; h < heads; h++) {
     for (let i = 0; i < half; i++) {
-      const angle = pos * Math.pow(theta, (-2 * i) / hd);
-      const c = Math.cos(angle), s = Math.sin(angle);
+      const angle = pos * invFreq[i];
+      const c = Math.cos(angle) * scaling, s = Math.sin(angle) * scaling;
       const a = v[h * hd + i], b = v[h * hd + i + half];
       v[h * hd + i] = a * c - b * s;
       v[h * hd + i + half] = b * c + a * s;
     }
   }
+}
+
+/** RMSNorm of each head of `v` ([heads, hd]) over its hd values (Qwen3's q_norm / k_norm). */
+function headNorm(v: Float64Array, heads: number, hd: number, w: Float64Array, eps: number): Float64Array {
+  const out = new Float64Array(v.length);
+  for (let h = 0; h < heads; h++) out.set(rmsNorm(v.subarray(h * hd, (h + 1) * hd), w, eps), h * hd);
+  return out;
 }
 
 /** The four distinct inputs of a layer's linear maps (ALGORITHMS.md, calibration statistics). */
@@ -68,14 +77,23 @@ export function referenceLayer(spec: ModelSpec, w: ReferenceWeights, l: number, 
   const values: Float64Array[] = [];  // [T][nKv*hd]
   const queries: Float64Array[] = []; // [T][nH*hd]
   const normed: Float64Array[] = [];  // [T][d]
+  const rotation = layerRope(spec, l);  // null: this layer has no RoPE
+  const freqs = rotation && ropeFrequencies(rotation, T);
+  const window = layerAttentionWindow(spec, l) ?? Infinity;
   for (let t = 0; t < T; t++) {
     const xn = rmsNorm(x[t], get(w, n.attnNorm), spec.rmsNormEps);
     normed.push(xn);
-    const q = linear(get(w, n.q), xn, nH * hd, d, spec.attentionBias ? get(w, n.qBias) : undefined);
-    const k = linear(get(w, n.k), xn, nKv * hd, d, spec.attentionBias ? get(w, n.kBias) : undefined);
+    let q = linear(get(w, n.q), xn, nH * hd, d, spec.attentionBias ? get(w, n.qBias) : undefined);
+    let k = linear(get(w, n.k), xn, nKv * hd, d, spec.attentionBias ? get(w, n.kBias) : undefined);
     const v = linear(get(w, n.v), xn, nKv * hd, d, spec.attentionBias ? get(w, n.vBias) : undefined);
-    rope(q, nH, hd, t, spec.ropeTheta);
-    rope(k, nKv, hd, t, spec.ropeTheta);
+    if (spec.qkNorm) {
+      q = headNorm(q, nH, hd, get(w, n.qNorm), spec.rmsNormEps);
+      k = headNorm(k, nKv, hd, get(w, n.kNorm), spec.rmsNormEps);
+    }
+    if (freqs) {
+      rope(q, nH, hd, t, freqs.invFreq, freqs.attentionScaling);
+      rope(k, nKv, hd, t, freqs.invFreq, freqs.attentionScaling);
+    }
     queries.push(q); keys.push(k); values.push(v);
   }
   hook?.('attnIn', normed);
@@ -84,17 +102,18 @@ export function referenceLayer(spec: ModelSpec, w: ReferenceWeights, l: number, 
     const att = new Float64Array(nH * hd);
     for (let h = 0; h < nH; h++) {
       const kvh = Math.floor(h / group);
+      const first = Math.max(0, t + 1 - window); // a sliding-window layer sees its last `window` keys
       const scores = new Float64Array(t + 1);
       let max = -Infinity;
-      for (let s = 0; s <= t; s++) {
+      for (let s = first; s <= t; s++) {
         let dot = 0;
         for (let i = 0; i < hd; i++) dot += queries[t][h * hd + i] * keys[s][kvh * hd + i];
         scores[s] = dot / Math.sqrt(hd);
         if (scores[s] > max) max = scores[s];
       }
       let sum = 0;
-      for (let s = 0; s <= t; s++) { scores[s] = Math.exp(scores[s] - max); sum += scores[s]; }
-      for (let s = 0; s <= t; s++) {
+      for (let s = first; s <= t; s++) { scores[s] = Math.exp(scores[s] - max); sum += scores[s]; }
+      for (let s = first; s <= t; s++) {
         const p = scores[s] / sum;
         for (let i = 0; i < hd; i++) att[h * hd + i] += p * values[s][kvh * hd + i];
       }

@@ -4,7 +4,12 @@
 // all, so such a model is exported as LlamaForCausalLM, which computes the same function (Qwen2 = Llama with
 // q/k/v biases; sliding-window attention is off in Prunelab's evaluation either way).
 import type { KeptUnits } from '../prune/compaction.ts';
-import { expectedShapes, tensorNames, type ModelSpec } from '../model/spec.ts';
+import { expectedShapes, tensorNames, type Architecture, type ModelSpec } from '../model/spec.ts';
+import { BadRequest } from '../errors.ts';
+
+// Config classes with attention_bias (q, k, v and o together) and with mlp_bias (gate, up and down together).
+const O_BIAS_CONFIGS: ReadonlySet<Architecture> = new Set(['llama', 'qwen3', 'smollm3']);
+const MLP_BIAS_CONFIGS: ReadonlySet<Architecture> = new Set(['llama', 'smollm3']);
 
 export interface BiasedSpec {
   /** The spec with the bias flags (and architecture) the export's config.json must say. */
@@ -22,7 +27,12 @@ export function biasedSpec(spec: ModelSpec, kept: readonly KeptUnits[] | undefin
   if (down) out.mlpBias = true;
   notes.push(`FLAP bias compensation: o_proj${down ? ' and down_proj' : ''} biases written (config ${o ? 'attention_bias' : ''}` +
     `${o && down ? ' and ' : ''}${down ? 'mlp_bias' : ''} true; the q/k/v${down ? ', gate/up' : ''} biases the source lacks are written as zeros)`);
-  if (spec.architecture !== 'llama') {
+  if ((o && !O_BIAS_CONFIGS.has(spec.architecture)) || (down && !MLP_BIAS_CONFIGS.has(spec.architecture))) {
+    // Llama computes the same function only when nothing else distinguishes the source from it.
+    if (spec.qkNorm || spec.noRopeLayers?.length || spec.slidingLayers?.length) {
+      throw new BadRequest(`FLAP's compensated ${o ? 'o_proj' : 'down_proj'} biases cannot be written in a ${spec.architecture} ` +
+        'config, nor as llama (its q/k norms, NoPE or sliding-window layers are not llama): prune without bias compensation');
+    }
     out.architecture = 'llama';
     notes.push(`a ${spec.architecture} config cannot express o_proj / MLP biases: written as LlamaForCausalLM (model_type llama), ` +
       'which computes the same function');

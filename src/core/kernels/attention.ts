@@ -33,6 +33,8 @@ export interface AttentionArgs {
   /** [nHeads] u32: the kv head each query head reads. Default h / (nHeads / nKvHeads); structured pruning keeps
    * an arbitrary subset of query heads, so their groups no longer follow from the index. */
   kvHeadOf?: GPUBuffer;
+  /** Sliding-window layer: a query sees only its last `window` keys, itself included. Absent = whole context. */
+  window?: number;
 }
 
 /** The dense grouping: query head h reads kv head floor(h / (nHeads / nKvHeads)). */
@@ -54,11 +56,12 @@ export async function prepareAttention(gpu: Gpu, a: AttentionArgs): Promise<Kern
   requireElems(k, 'out [T, nHeads, headDim]', a.out, a.T * a.nHeads * a.headDim);
   requireDistinct(k, { out: a.out, q: a.q, kCache: a.kCache, vCache: a.vCache });
   requirePosition(k, a.position);
+  if (a.window !== undefined) requireInt(k, 'window', a.window);
   // Entries are not range-checked on the GPU (robust access clamps a bad index); callers build them from kept heads.
   if (a.kvHeadOf) requireElems(k, 'kvHeadOf [nHeads] u32', a.kvHeadOf, a.nHeads);
   const kvHeadOf = a.kvHeadOf ?? await createStorageBuffer(gpu, 'attention kvHeadOf', a.nHeads * 4, defaultKvHeadOf(a.nHeads, a.nKvHeads));
   const params = await createUniformBuffer(gpu, 'attention params', packUniform([
-    { u32: a.T }, { u32: a.nHeads }, { u32: a.nKvHeads }, { u32: a.headDim }, { f32: 1 / Math.sqrt(a.headDim) },
+    { u32: a.T }, { u32: a.nHeads }, { u32: a.nKvHeads }, { u32: a.headDim }, { f32: 1 / Math.sqrt(a.headDim) }, { u32: a.window ?? 0 },
   ]));
   const bindings = [a.q, a.kCache, a.vCache, a.out, params, a.position, kvHeadOf];
   if ((a.variant ?? preferredAttention(gpu)) === 'serial') {
@@ -67,11 +70,11 @@ export async function prepareAttention(gpu: Gpu, a: AttentionArgs): Promise<Kern
   return prepareCall(gpu, k, code, bindings, grid1d(gpu, a.T * a.nHeads, 1));
 }
 
-/** CPU reference in float64: row t attends to cache rows 0 .. pos0 + t of kv head kvHeadOf[h].  Shapes as in
- * AttentionArgs. */
+/** CPU reference in float64: row t attends to cache rows 0 .. pos0 + t (the last `window` of them when given) of
+ * kv head kvHeadOf[h].  Shapes as in AttentionArgs. */
 export function attentionReference(q: Float32Array, kCache: Float32Array, vCache: Float32Array, T: number,
   nHeads: number, nKvHeads: number, headDim: number, pos0: number,
-  kvHeadOf: ArrayLike<number> = defaultKvHeadOf(nHeads, nKvHeads)): Float64Array {
+  kvHeadOf: ArrayLike<number> = defaultKvHeadOf(nHeads, nKvHeads), window?: number): Float64Array {
   const out = new Float64Array(T * nHeads * headDim);
   const kvStride = nKvHeads * headDim;
   for (let t = 0; t < T; t++) {
@@ -79,8 +82,9 @@ export function attentionReference(q: Float32Array, kCache: Float32Array, vCache
       const kvOff = kvHeadOf[h] * headDim;
       const qOff = (t * nHeads + h) * headDim;
       const n = pos0 + t + 1;
-      const scores = new Float64Array(n);
-      for (let j = 0; j < n; j++) {
+      const first = window === undefined ? 0 : Math.max(0, n - window);
+      const scores = new Float64Array(n).fill(-Infinity);
+      for (let j = first; j < n; j++) {
         let s = 0;
         for (let d = 0; d < headDim; d++) s += q[qOff + d] * kCache[j * kvStride + kvOff + d];
         scores[j] = s / Math.sqrt(headDim);

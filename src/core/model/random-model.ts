@@ -3,7 +3,7 @@
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { type ByteSource, bytesSource } from '../formats/byte-source.ts';
 import { f32ToBf16Bits, f32ToF16Bits } from '../formats/float-codec.ts';
-import { specToHfConfig } from '../formats/hf-config.ts';
+import { specToHfConfig, type HfConfigLayout } from '../formats/hf-config.ts';
 import { safetensorsHeaderBytes } from '../formats/safetensors.ts';
 import { expectedShapes, type ModelSpec } from './spec.ts';
 
@@ -12,6 +12,8 @@ export interface RandomModelOptions {
   dtype: 'F32' | 'F16' | 'BF16';
   /** Multiplies every weight's spread (default 1: linear layers keep activations near unit variance). */
   scale?: number;
+  /** config.json keys as transformers 4 (default) or 5 writes them (rope_parameters, dtype). */
+  layout?: HfConfigLayout;
 }
 
 export interface RandomHfModel {
@@ -51,7 +53,8 @@ export function randomHfModel(spec: ModelSpec, opts: RandomModelOptions): Random
       for (let j = 0; j < n; j++) dst[j] = enc(center + spread * uniform());
     }
   });
-  const config = { ...specToHfConfig(spec), torch_dtype: TORCH_DTYPE[opts.dtype] };
+  const layout = opts.layout ?? 'transformers4';
+  const config = { ...specToHfConfig(spec, layout), [layout === 'transformers5' ? 'dtype' : 'torch_dtype']: TORCH_DTYPE[opts.dtype] };
   return { configJson: JSON.stringify(config, null, 2), safetensors: out };
 }
 

@@ -1,12 +1,15 @@
 // ModelSpec: the architecture-independent description every layer below the formats works with.
 // Tensor names are canonical Hugging Face names whatever the source format (see tensorNames).
+import type { RopeScaling } from './rope.ts';
 
 export type Dtype = 'F32' | 'F16' | 'BF16' | 'Q8_0';
 export type ModelFormat = 'hf-safetensors' | 'llama2c-legacy' | 'llama2c-v1' | 'gguf';
 
+export type Architecture = 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'smollm3';
+
 export interface ModelSpec {
-  /** config.json model_type (llama, mistral, qwen2), or 'llama' for llama2.c / GGUF llama. */
-  architecture: 'llama' | 'mistral' | 'qwen2';
+  /** config.json model_type, or 'llama' for llama2.c / GGUF llama. */
+  architecture: Architecture;
   hiddenSize: number;
   intermediateSize: number;
   numLayers: number;
@@ -17,7 +20,20 @@ export interface ModelSpec {
   vocabSize: number;
   maxPositions: number;
   rmsNormEps: number;
+  /** Base of the rotary frequencies (rope_theta). */
   ropeTheta: number;
+  /** A RoPE scheme other than the plain one (llama3, yarn, ...; see model/rope.ts). Absent = plain RoPE. */
+  ropeScaling?: RopeScaling;
+  /** Rotated leading dimensions of each head when only part of it is rotated (partial_rotary_factor < 1). */
+  rotaryDim?: number;
+  /** Layers that use no RoPE at all (SmolLM3's no_rope_layers zeros). */
+  noRopeLayers?: number[];
+  /** q and k of every head pass an RMSNorm over head_dim before RoPE (Qwen3's q_norm / k_norm, weights [headDim]). */
+  qkNorm?: boolean;
+  /** Keys a query of a sliding-window layer sees: itself and the slidingWindow - 1 before it. */
+  slidingWindow?: number;
+  /** The sliding-window layers (layer_types "sliding_attention"); the others attend to the whole context. */
+  slidingLayers?: number[];
   tieWordEmbeddings: boolean;
   /** q/k/v projections carry biases (qwen2; llama with attention_bias). */
   attentionBias: boolean;
@@ -66,6 +82,8 @@ export const tensorNames = {
       k: `${p}.self_attn.k_proj.weight`,
       v: `${p}.self_attn.v_proj.weight`,
       o: `${p}.self_attn.o_proj.weight`,
+      qNorm: `${p}.self_attn.q_norm.weight`,
+      kNorm: `${p}.self_attn.k_norm.weight`,
       qBias: `${p}.self_attn.q_proj.bias`,
       kBias: `${p}.self_attn.k_proj.bias`,
       vBias: `${p}.self_attn.v_proj.bias`,
@@ -102,6 +120,10 @@ export function expectedShapes(spec: ModelSpec): Map<string, number[]> {
       m.set(n.vBias, [kv * hd]);
     }
     if (spec.oProjBias) m.set(n.oBias, [d]);
+    if (spec.qkNorm) {
+      m.set(n.qNorm, [hd]);
+      m.set(n.kNorm, [hd]);
+    }
     m.set(n.mlpNorm, [d]);
     m.set(n.gate, [f, d]);
     m.set(n.up, [f, d]);
@@ -113,6 +135,11 @@ export function expectedShapes(spec: ModelSpec): Map<string, number[]> {
     }
   }
   return m;
+}
+
+/** How many keys back a query of layer l may attend (itself included), or null for the whole context. */
+export function layerAttentionWindow(spec: ModelSpec, l: number): number | null {
+  return spec.slidingWindow !== undefined && spec.slidingLayers?.includes(l) ? spec.slidingWindow : null;
 }
 
 /** Total parameter count (tied embeddings counted once). */

@@ -8,6 +8,8 @@
 // SiLU = g * Sigmoid(g). Linear weights are stored transposed, [in, out], so each map is one MatMul.
 import type { ModelSpec } from '../../model/spec.ts';
 import { tensorNames } from '../../model/spec.ts';
+import { layerRope, ropeTableValues, type RopeParams } from '../../model/rope.ts';
+import { BadRequest } from '../../errors.ts';
 import { attr, GraphBuilder, tensorValueInfo } from './graph-builder.ts';
 import { DataType, type ValueInfoJson } from './onnx-schema.ts';
 import type { PrunedWeights } from './pruned-weights.ts';
@@ -28,18 +30,33 @@ export function transpose(w: Float32Array, rows: number, cols: number): Float32A
   return t;
 }
 
-/** cos / sin tables [positions, hd] of HF's rotate_half RoPE: column i and i + hd/2 share angle pos * theta^(-2i/hd). */
-export function ropeTables(positions: number, hd: number, theta: number): { cos: Float32Array; sin: Float32Array } {
+/** cos / sin tables [positions, hd] of HF's rotate_half RoPE: columns i and i + hd/2 share the angle (and attention
+ * scaling) of frequency i, from the same table the engine uses. */
+export function ropeTables(positions: number, rope: RopeParams): { cos: Float32Array; sin: Float32Array } {
+  const hd = rope.rotaryDim, half = hd / 2;
+  const values = ropeTableValues(rope, positions); // [positions, half] x (cos, sin)
   const cos = new Float32Array(positions * hd), sin = new Float32Array(positions * hd);
-  const half = hd / 2;
   for (let p = 0; p < positions; p++) {
     for (let i = 0; i < half; i++) {
-      const angle = p * Math.pow(theta, (-2 * i) / hd);
-      cos[p * hd + i] = cos[p * hd + i + half] = Math.cos(angle);
-      sin[p * hd + i] = sin[p * hd + i + half] = Math.sin(angle);
+      cos[p * hd + i] = cos[p * hd + i + half] = values[(p * half + i) * 2];
+      sin[p * hd + i] = sin[p * hd + i + half] = values[(p * half + i) * 2 + 1];
     }
   }
   return { cos, sin };
+}
+
+/** Why the ONNX graph cannot express this model, or null. One cos/sin table of every position serves all layers,
+ * so the rotation must be the same on every layer, cover whole heads and not depend on the sequence length. */
+export function onnxUnsupportedReason(spec: ModelSpec): string | null {
+  if (spec.qkNorm) return 'q/k norms (qwen3) are not in the ONNX graph yet';
+  if (spec.noRopeLayers?.length) return 'layers without RoPE are not in the ONNX graph yet';
+  if (spec.slidingLayers?.length) return 'sliding-window attention is not in the ONNX graph yet';
+  if (spec.rotaryDim !== undefined) return 'partial rotary embeddings are not in the ONNX graph yet';
+  const s = spec.ropeScaling;
+  if (s?.type === 'longrope' && spec.maxPositions > s.originalMaxPositions) {
+    return 'longrope switches its frequencies with the sequence length, which one static ONNX table cannot do';
+  }
+  return null;
 }
 
 class DecoderBuilder {
@@ -75,11 +92,11 @@ class DecoderBuilder {
 
   /** Sequence-length-dependent tensors shared by all layers: RoPE cos/sin [S, hd] and the causal mask [S, S]. */
   prelude(ids: string): void {
-    const { headDim: hd, maxPositions: P, ropeTheta } = this.spec;
+    const { headDim: hd, maxPositions: P } = this.spec;
     const shape = this.g.op('Shape', [ids], [], 'ids_shape');                                        // [2]
     const seq1 = this.g.op('Slice', [shape, this.g.int64('one', [1]), this.g.int64('two', [2])], [], 'seq_len'); // [1]
     const zero1 = this.g.int64('zero', [0]);
-    const { cos, sin } = ropeTables(P, hd, ropeTheta);
+    const { cos, sin } = ropeTables(P, layerRope(this.spec, 0)!); // one rotation for all layers (onnxUnsupportedReason)
     const cosTable = this.g.float32('rope_cos', cos, [P, hd]);                                       // [P, hd]
     const sinTable = this.g.float32('rope_sin', sin, [P, hd]);
     this.cos = this.g.op('Slice', [cosTable, zero1, seq1, zero1], [], 'cos');                        // [S, hd]
@@ -160,6 +177,8 @@ class DecoderBuilder {
 }
 
 export function buildDecoderGraph(w: PrunedWeights): DecoderGraph {
+  const refusal = onnxUnsupportedReason(w.spec);
+  if (refusal) throw new BadRequest(`ONNX export of this ${w.spec.architecture} model: ${refusal}; export masked or compact safetensors`);
   const b = new DecoderBuilder(w);
   b.prelude(INPUT_IDS);
   let x = b.embed(INPUT_IDS);
