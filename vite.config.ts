@@ -7,6 +7,10 @@ const isolation = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+const FAST_TIER = ['src/**/*.test.ts', 'test/formats/*.test.ts', 'test/search/search.test.ts', 'test/search/llm-*.test.ts',
+  'test/hub/hub-*.test.ts', 'test/engine/architectures.test.ts', 'test/export/onnx-graph.test.ts', 'test/export/errors.test.ts',
+  'test/export/dtypes.test.ts', 'test/export/updated-weights.test.ts', 'test/export/delivery-targets.test.ts'];
+
 export default defineConfig({
   plugins: [react()],
   // `webgpu` (Dawn for Node) is imported by src/core/gpu/device.ts only when navigator.gpu is missing and
@@ -18,7 +22,13 @@ export default defineConfig({
   server: { headers: isolation },
   preview: { headers: isolation },
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // Two tiers: `fast` (kernels against their CPU references on random data, formats, state, search logic,
+    // the architecture references on tiny models: a couple of minutes, no CLI calls) for the edit loop, and
+    // `slow` (stories260K pruning, exports, ONNX, the CLI). `npm test` runs both and prints each tier's time.
+    projects: [
+      { extends: true, test: { name: 'fast', include: FAST_TIER } },
+      { extends: true, test: { name: 'slow', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], exclude: FAST_TIER } },
+    ],
     testTimeout: 300_000, // GPU tests on SwiftShader share 2 cores with the other test files
     hookTimeout: 120_000,
     pool: 'forks',

@@ -37,6 +37,9 @@ step() {
   echo "== $name passed in $((SECONDS - t0)) s"
 }
 
+t_all=$SECONDS
 step typecheck npx tsc --noEmit -p .
-step unit npx vitest run
+step unit-fast npx vitest run --project fast
+step unit-slow npx vitest run --project slow
 step e2e npx playwright test
+echo "== all tests passed in $((SECONDS - t_all)) s"

@@ -16,8 +16,10 @@ export class WebGPUUnavailable extends PrunelabError {
 
 /** A tensor or the whole model does not fit the adapter's limits; carries the numbers. */
 export class AdapterLimitExceeded extends PrunelabError {
-  constructor(readonly what: string, readonly needed: number, readonly limit: number, readonly limitName: string) {
-    super('AdapterLimitExceeded', `${what} needs ${formatBytes(needed)} but the adapter's ${limitName} is ${formatBytes(limit)}`);
+  constructor(readonly what: string, readonly needed: number, readonly limit: number, readonly limitName: string,
+    readonly unit: 'bytes' | 'workgroups' = 'bytes') {
+    const show = (n: number) => (unit === 'bytes' ? formatBytes(n) : `${n} ${unit}`);
+    super('AdapterLimitExceeded', `${what} needs ${show(needed)} but the adapter's ${limitName} is ${show(limit)}`);
   }
 }
 

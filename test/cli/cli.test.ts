@@ -1,21 +1,26 @@
 // The prunelab CLI as a user runs it: JSON output of ppl, golden generation, and one-line typed errors.
+// The first and the usage-error tests spawn bin/prunelab.mjs (the real process: bin script, argv, exit code);
+// the rest call the same main() in-process (test/helpers/cli.ts).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
 import { corruptCases } from '../helpers/corrupt-models.ts';
 import { goldenGreedyText, STORIES_HF, STORIES_LLAMA2C, TINYSTORIES_TEXT } from '../helpers/fixtures.ts';
 
 const bin = resolve(__dirname, '../../bin/prunelab.mjs');
-const run = (args: string[]) => promisify(execFile)('node', [bin, ...args], { timeout: 60_000 })
+const spawnCli = (args: string[]) => promisify(execFile)('node', [bin, ...args], { timeout: 60_000 })
   .then((r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }))
   .catch((e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string, killed: e.killed as boolean }));
 
+const run = (args: string[]) => runCli(args);
+
 describe('prunelab CLI', () => {
   it('ppl --json prints one JSON object on the last line with the protocol', async () => {
-    const r = await run(['ppl', '--model', STORIES_HF, '--text', TINYSTORIES_TEXT, '--seq-len', '128', '--windows', '2', '--json']);
+    const r = await spawnCli(['ppl', '--model', STORIES_HF, '--text', TINYSTORIES_TEXT, '--seq-len', '128', '--windows', '2', '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
@@ -46,7 +51,7 @@ describe('prunelab CLI', () => {
   });
 
   it('usage errors are one line with a non-zero exit', async () => {
-    const r = await run(['ppl', '--text', TINYSTORIES_TEXT]);
+    const r = await spawnCli(['ppl', '--text', TINYSTORIES_TEXT]);
     expect(r.code).not.toBe(0);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/--model is required/);

@@ -1,14 +1,10 @@
 // prunelab prune as a user runs it: the --json contract, and one-line errors for invalid requests.
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
+
+import { runCli } from '../helpers/cli.ts';
 import { describe, expect, it } from 'vitest';
 import { STORIES_HF, TINYSTORIES_TEXT } from '../helpers/fixtures.ts';
 
-const bin = resolve(__dirname, '../../bin/prunelab.mjs');
-const run = (args: string[]) => promisify(execFile)('node', [bin, ...args], { timeout: 240_000 })
-  .then((r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }))
-  .catch((e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }));
+const run = (args: string[], env: Record<string, string> = {}) => runCli(args, env);
 const base = ['prune', '--model', STORIES_HF, '--text', TINYSTORIES_TEXT, '--calib', TINYSTORIES_TEXT,
   '--calib-offset', '100000', '--calib-windows', '2', '--seq-len', '64', '--windows', '2'];
 const last = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);

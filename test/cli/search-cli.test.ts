@@ -1,20 +1,15 @@
 // prunelab search as a user runs it: the --json contract and progress lines, resuming from --state, the LLM
 // optimizer against a scripted local chat-completions server (with the key in an environment variable), and
 // one-line errors for impossible requests.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
 import { STORIES_HF, TINYSTORIES_TEXT } from '../helpers/fixtures.ts';
 import { startChatServer, type ChatServer } from '../helpers/chat-server.ts';
 
-const bin = resolve(__dirname, '../../bin/prunelab.mjs');
-const run = (args: string[], env: Record<string, string> = {}) =>
-  promisify(execFile)('node', [bin, ...args], { timeout: 600_000, env: { ...process.env, ...env } })
-    .then((r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }))
-    .catch((e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }));
+const run = (args: string[], env: Record<string, string> = {}) => runCli(args, env);
 const base = ['search', '--model', STORIES_HF, '--text', TINYSTORIES_TEXT, '--calib', TINYSTORIES_TEXT,
   '--calib-offset', '100000', '--calib-windows', '2', '--seq-len', '64', '--windows', '2', '--target', '0.3',
   '--population', '4', '--generations', '1', '--crossovers', '2', '--mutations', '2'];

@@ -1,14 +1,10 @@
 // prunelab prune --method sparsegpt --alloc mrp as a user runs it: the --json contract with MRP's redundancy.
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
+
+import { runCli } from '../helpers/cli.ts';
 import { describe, expect, it } from 'vitest';
 import { STORIES_HF, TINYSTORIES_TEXT } from '../helpers/fixtures.ts';
 
-const bin = resolve(__dirname, '../../bin/prunelab.mjs');
-const run = (args: string[]) => promisify(execFile)('node', [bin, ...args], { timeout: 280_000 })
-  .then((r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }))
-  .catch((e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }));
+const run = (args: string[], env: Record<string, string> = {}) => runCli(args, env);
 
 describe('prunelab prune --method sparsegpt --alloc mrp', () => {
   it('--json: allocation averaging to the target, redundancy before/after with a smaller spread, worse than dense', async () => {

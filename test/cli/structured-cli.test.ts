@@ -1,18 +1,14 @@
 // prunelab prune --structured flap --kv-groups as a user runs it: the --json fields (kept kv heads, bias
 // compensation), the compact folder (standard config with fewer kv heads and the o / MLP biases, the report's
 // method), reloaded by prunelab ppl to the same perplexity.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
 import { STORIES_HF, TINYSTORIES_TEXT } from '../helpers/fixtures.ts';
 
-const bin = resolve(__dirname, '../../bin/prunelab.mjs');
-const run = (args: string[]) => promisify(execFile)('node', [bin, ...args], { timeout: 500_000 })
-  .then((r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }))
-  .catch((e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }));
+const run = (args: string[], env: Record<string, string> = {}) => runCli(args, env);
 const last = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
 const eval64 = ['--text', TINYSTORIES_TEXT, '--seq-len', '64', '--windows', '2'];
 const tmp = mkdtempSync(join(tmpdir(), 'prunelab-structured-cli-'));

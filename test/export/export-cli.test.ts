@@ -1,19 +1,16 @@
 // prunelab prune --out DIR --format ...: the folder a user gets (weights, config, tokenizer, report,
 // apply_masks.py), reloaded by prunelab ppl to the same perplexity; and the one-line refusals.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
 import { applyMasksScript } from '../../src/core/export/apply-masks-script.ts';
 import { STORIES_HF, TINYSTORIES_TEXT } from '../helpers/fixtures.ts';
 
-const bin = resolve(__dirname, '../../bin/prunelab.mjs');
-const run = (args: string[]) => promisify(execFile)('node', [bin, ...args], { timeout: 500_000 })
-  .then((r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }))
-  .catch((e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }));
+const run = (args: string[], env: Record<string, string> = {}) => runCli(args, env);
 const last = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 const base = ['prune', '--model', STORIES_HF, '--text', TINYSTORIES_TEXT, '--calib', TINYSTORIES_TEXT,

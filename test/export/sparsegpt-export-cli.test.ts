@@ -2,18 +2,14 @@
 // calibration): the masked folder reloaded by `prunelab ppl` gives the pruned perplexity within 1e-4 relative, its
 // report and apply_masks.py say SparseGPT updated the kept weights; the ONNX folder's model.onnx, evaluated by
 // onnxruntime-node during the export, gives it within 1e-3 (2:4).
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
 import { STORIES_HF, TINYSTORIES_TEXT } from '../helpers/fixtures.ts';
 
-const bin = resolve(__dirname, '../../bin/prunelab.mjs');
-const run = (args: string[]) => promisify(execFile)('node', [bin, ...args], { timeout: 500_000 })
-  .then((r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }))
-  .catch((e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }));
+const run = (args: string[], env: Record<string, string> = {}) => runCli(args, env);
 const last = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
 const base = ['prune', '--model', STORIES_HF, '--text', TINYSTORIES_TEXT, '--calib', TINYSTORIES_TEXT,
   '--calib-offset', '100000', '--calib-windows', '4', '--seq-len', '128', '--windows', '4', '--method', 'sparsegpt', '--sparsity', '0.5'];

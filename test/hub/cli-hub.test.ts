@@ -1,9 +1,8 @@
 // `--model hub:owner/name[@revision]` in the CLI: the same Hub source against the stand-in ($HF_ENDPOINT), and
 // one real `prunelab ppl` run that must give the same perplexity as the fixture folder.
-import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
 import { loadModel } from '../../src/core/formats/load-model.ts';
 import { pathSources } from '../../src/core/formats/node-file-source.ts';
 import { modelSources } from '../../src/cli/model-sources.ts';
@@ -17,10 +16,11 @@ beforeAll(async () => {
 });
 afterAll(() => hub.close());
 
-const bin = resolve(__dirname, '../../bin/prunelab.mjs');
-const ppl = (model: string) => promisify(execFile)('node', [bin, 'ppl', '--model', model, '--text', TINYSTORIES_TEXT,
-  '--seq-len', '64', '--windows', '1', '--json'], { timeout: 110_000, env: { ...process.env, HF_ENDPOINT: hub.url } })
-  .then((r) => JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { ppl: number; modelHash: string });
+const ppl = (model: string) => runCli(['ppl', '--model', model, '--text', TINYSTORIES_TEXT, '--seq-len', '64', '--windows', '1', '--json'],
+  { HF_ENDPOINT: hub.url }).then((r) => {
+  if (r.code !== 0) throw new Error(`prunelab ppl exited ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { ppl: number; modelHash: string };
+});
 
 describe('CLI hub: models', () => {
   it('hub:owner/name@revision reads through the Hub source at $HF_ENDPOINT; a path stays a path', async () => {

@@ -1,4 +1,5 @@
 // A prepared dispatch: pipeline + bind group + workgroup counts, built once and encoded many times.
+import { AdapterLimitExceeded } from '../errors.ts';
 import type { Gpu } from '../gpu/device.ts';
 import { getPipeline } from '../gpu/pipelines.ts';
 
@@ -24,7 +25,10 @@ export async function prepareCall(gpu: Gpu, label: string, code: string, buffers
   workgroups: [number, number?, number?], constants?: Record<string, number>): Promise<KernelCall> {
   const max = gpu.limits.maxComputeWorkgroupsPerDimension;
   const [x, y = 1, z = 1] = workgroups;
-  if (x > max || y > max || z > max) throw new Error(`${label}: dispatch ${x}x${y}x${z} exceeds ${max} workgroups per dimension`);
+  if (x > max || y > max || z > max) {
+    throw new AdapterLimitExceeded(`${label}: a dispatch of ${x}x${y}x${z} workgroups`, Math.max(x, y, z), max,
+      'maxComputeWorkgroupsPerDimension', 'workgroups');
+  }
   const pipeline = await getPipeline(gpu, label, code, constants);
   const bindGroup = await gpu.scoped(`bind ${label}`, () => gpu.device.createBindGroup({
     label,
