@@ -19,6 +19,8 @@ export function ModelSummaryCard() {
     ['head-dim', 'Head dim', String(summary.headDim)],
     ['vocab', 'Vocabulary', summary.vocab.toLocaleString('en-US')],
     ['max-positions', 'Max context', summary.maxPositions.toLocaleString('en-US')],
+    ...(summary.rope ? [['rope', 'RoPE', summary.rope] as [string, string, string]] : []),
+    ...(summary.layerPattern ? [['layer-pattern', 'Layers', summary.layerPattern] as [string, string, string]] : []),
   ];
   return (
     <section className="card" data-testid="model-summary" aria-labelledby="summary-heading">

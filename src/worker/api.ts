@@ -26,6 +26,9 @@ export interface ModelSummary {
   vocab: number;
   /** Longest context the model supports (upper bound for the perplexity window). */
   maxPositions: number;
+  /** describeRope / describeLayerPattern (absent in summaries saved before they existed). */
+  rope?: string;
+  layerPattern?: string;
   dtype: string;
   fingerprint: string;
   files: string[];

@@ -1,6 +1,7 @@
 // What the studio shows about a loaded model: plain data, safe to send across the worker boundary.
 import type { LoadedModel } from '../core/model/loaded-model.ts';
 import { parameterCount } from '../core/model/spec.ts';
+import { describeLayerPattern, describeRope } from '../core/model/describe-architecture.ts';
 import type { ModelSummary } from './api.ts';
 
 /** A name for the model when the user gave no folder name: the checkpoint file, or the architecture for HF. */
@@ -25,6 +26,8 @@ export function summarizeModel(model: LoadedModel, loadSeconds: number): ModelSu
     headDim: s.headDim,
     vocab: s.vocabSize,
     maxPositions: s.maxPositions,
+    rope: describeRope(s),
+    layerPattern: describeLayerPattern(s),
     dtype: model.dtype,
     fingerprint: model.fingerprint,
     files: [...model.files],

@@ -1,0 +1,33 @@
+// One line each for what distinguishes an architecture beyond its widths: its RoPE and its layer pattern
+// (NoPE layers, sliding-window layers, q/k norms). Shown on the studio's model card and by the CLI.
+import { layerAttentionWindow, type ModelSpec } from './spec.ts';
+
+/** e.g. "llama3 (theta 500000, factor 32, original context 8192)", "default (theta 10000)". */
+export function describeRope(spec: ModelSpec): string {
+  const s = spec.ropeScaling;
+  const parts = [`theta ${spec.ropeTheta}`];
+  if (spec.rotaryDim !== undefined) parts.push(`${spec.rotaryDim} of ${spec.headDim} dims rotated`);
+  if (s && s.type !== 'default') {
+    if ('factor' in s) parts.push(`factor ${s.factor}`);
+    if ('originalMaxPositions' in s) parts.push(`original context ${s.originalMaxPositions}`);
+  }
+  return `${s?.type ?? 'default'} (${parts.join(', ')})`;
+}
+
+/** Runs of equal layers, e.g. "0-2 RoPE + full attention · 3 NoPE + full attention", plus "q/k norms" when set. */
+export function describeLayerPattern(spec: ModelSpec): string {
+  const noRope = new Set(spec.noRopeLayers ?? []);
+  const kind = (l: number) => {
+    const w = layerAttentionWindow(spec, l);
+    return `${noRope.has(l) ? 'NoPE' : 'RoPE'} + ${w === null ? 'full attention' : `sliding window ${w}`}`;
+  };
+  const runs: string[] = [];
+  for (let l = 0; l < spec.numLayers;) {
+    let end = l;
+    while (end + 1 < spec.numLayers && kind(end + 1) === kind(l)) end++;
+    runs.push(`${l === end ? l : `${l}-${end}`} ${kind(l)}`);
+    l = end + 1;
+  }
+  const text = runs.length === 1 ? `all layers ${kind(0)}` : runs.join(' · ');
+  return spec.qkNorm ? `${text}; q/k norms` : text;
+}
