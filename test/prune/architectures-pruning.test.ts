@@ -1,0 +1,91 @@
+// Pruning and export on the architectures beyond llama / qwen2 (random Hub-layout models, transformers 5 configs):
+// Wanda 50% equals the float64 sequential oracle's perplexity and its masked export reloads to the same number;
+// Wanda-sp 30% keeps the oracle's heads and channels (Qwen3's shared q/k norms go with every kept head) and its
+// compact export, written back with the source's own config keys, reloads to the same number.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { uniformInt } from 'pure-rand/distribution/uniformInt';
+import { createGpu, type Gpu } from '../../src/core/gpu/device.ts';
+import { bytesSource } from '../../src/core/formats/byte-source.ts';
+import { loadModel } from '../../src/core/formats/load-model.ts';
+import { randomHfModel } from '../../src/core/model/random-model.ts';
+import type { ModelSpec } from '../../src/core/model/spec.ts';
+import { Engine } from '../../src/core/engine/engine.ts';
+import { loadReferenceWeights } from '../../src/core/engine/reference-weights.ts';
+import { Pruner } from '../../src/core/prune/pruner.ts';
+import { MemoryTarget } from '../../src/core/export/byte-sink.ts';
+import { exportPrunedModel, keepMasksOf } from '../../src/core/export/export-model.ts';
+import { referencePerplexity, referenceSequentialPrune, referenceStructuredPrune } from './reference/index.ts';
+
+const base: ModelSpec = {
+  architecture: 'llama', hiddenSize: 32, intermediateSize: 48, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 8,
+  vocabSize: 97, maxPositions: 64, rmsNormEps: 1e-6, ropeTheta: 10000, tieWordEmbeddings: false, attentionBias: false,
+  bosTokenId: null, eosTokenId: null,
+};
+const cases: Array<[string, ModelSpec]> = [
+  ['qwen3', { ...base, architecture: 'qwen3', headDim: 16, qkNorm: true, tieWordEmbeddings: true, ropeTheta: 1e6 }],
+  ['smollm3', { ...base, architecture: 'smollm3', noRopeLayers: [1], tieWordEmbeddings: true, ropeTheta: 2e6 }],
+  ['llama 3.2 (llama3 RoPE)', { ...base, ropeTheta: 500000, ropeScaling: { type: 'llama3', factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 16 } }],
+  ['mistral (sliding window 6)', { ...base, architecture: 'mistral', slidingWindow: 6, slidingLayers: [0, 1] }],
+];
+
+let gpu: Gpu;
+beforeAll(async () => { gpu = await createGpu(); });
+afterAll(() => gpu?.destroy());
+
+const windows = (count: number, seed: number) => {
+  const rng = xoroshiro128plus(seed);
+  return Array.from({ length: count }, () => Array.from({ length: 20 }, () => uniformInt(rng, 0, base.vocabSize - 1)));
+};
+
+async function nllPpl(engine: Engine, set: number[][]): Promise<number> {
+  let sum = 0, count = 0;
+  for (const w of set) { const r = await engine.windowNll(w); sum += r.sum; count += r.count; }
+  return Math.exp(sum / count);
+}
+
+describe.each(cases)('%s', (_name, spec) => {
+  const calib = windows(2, 1), evalSet = windows(2, 2);
+
+  it('Wanda 50% and Wanda-sp 30% equal the float64 oracle; masked and compact exports reload to the pruned perplexity', async () => {
+    const { configJson, safetensors } = randomHfModel(spec, { seed: 3, dtype: 'F32', layout: 'transformers5' });
+    const sources = [bytesSource(new TextEncoder().encode(configJson), 'config.json'), bytesSource(safetensors, 'model.safetensors')];
+    const model = await loadModel(sources, { requireTokenizer: false });
+    const dense = await loadReferenceWeights(model);
+    const engine = await Engine.create(gpu, model);
+    const pruner = await Pruner.create(engine, calib);
+    const reload = async (target: MemoryTarget) => {
+      const config = JSON.parse(new TextDecoder().decode(target.bytes('config.json')));
+      expect(config.rope_parameters, 'the source\'s transformers 5 keys are kept').toBeDefined();
+      expect(config.rope_theta).toBeUndefined();
+      const m = await loadModel([...target.files.keys()].map((n) => bytesSource(target.bytes(n), n)), { requireTokenizer: false });
+      const e = await Engine.create(gpu, m, { matmulVariant: engine.matmulVariant });
+      try { return await nllPpl(e, evalSet); } finally { e.destroy(); }
+    };
+    try {
+      const wanda = await pruner.prune({ metric: 'wanda', sparsity: 0.5, allocation: 'uniform' });
+      const wandaPpl = await nllPpl(engine, evalSet);
+      const refWanda = referenceSequentialPrune(spec, dense, calib, [0.5, 0.5], 'wanda');
+      const refWandaPpl = referencePerplexity(spec, refWanda.weights, evalSet);
+      expect(Math.abs(wandaPpl / refWandaPpl - 1), `GPU ${wandaPpl} vs reference ${refWandaPpl}`).toBeLessThan(1e-3);
+      const masked = new MemoryTarget();
+      await exportPrunedModel({ model, format: 'masked', target: masked, sources, masks: keepMasksOf(pruner, wanda) });
+      expect(Math.abs((await reload(masked)) / wandaPpl - 1)).toBeLessThan(1e-4);
+
+      const rates = [0.25, 0.5];
+      const sp = await pruner.prune({ metric: 'wanda', structured: 'wanda-sp', sparsity: 0.375, allocation: rates });
+      const spPpl = await nllPpl(engine, evalSet);
+      const refSp = referenceStructuredPrune(spec, dense, calib, rates, 'wanda-sp');
+      sp.kept!.forEach((k, l) => expect({ heads: k.heads, channels: k.channels }).toEqual({ heads: refSp.kept[l].heads, channels: refSp.kept[l].channels }));
+      const refSpPpl = referencePerplexity(refSp.spec ?? spec, refSp.weights, evalSet);
+      expect(Math.abs(spPpl / refSpPpl - 1), `GPU ${spPpl} vs reference ${refSpPpl}`).toBeLessThan(1e-3);
+      const compact = new MemoryTarget();
+      const summary = await exportPrunedModel({ model, format: 'compact', target: compact, sources, kept: sp.kept });
+      expect(summary.spec.architecture).toBe(spec.architecture);
+      expect(Math.abs((await reload(compact)) / spPpl - 1)).toBeLessThan(1e-4);
+    } finally {
+      pruner.destroy();
+      engine.destroy();
+    }
+  });
+});
