@@ -1,5 +1,6 @@
-// LLaMA RMSNorm, one workgroup per row: out[t, :] = x[t, :] / sqrt(mean(x[t, :]^2) + eps) * weight
-struct Params { T: u32, dim: u32, eps: f32 }
+// RMSNorm, one workgroup per row: out[t, :] = x[t, :] / sqrt(mean(x[t, :]^2) + eps) * (weight + offset)
+// (offset 0: LLaMA; 1: Gemma, whose stored weights are offsets from one).
+struct Params { T: u32, dim: u32, eps: f32, offset: f32 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;              // [T, dim]
 @group(0) @binding(1) var<storage, read> weight: array<f32>;         // [dim]
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;      // [T, dim]  (a different buffer from x)
@@ -23,5 +24,5 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     workgroupBarrier();
   }
   let inv = inverseSqrt(partial[0] / f32(params.dim) + params.eps);
-  for (var j = lid.x; j < params.dim; j += WG) { out[base + j] = x[base + j] * inv * weight[j]; }
+  for (var j = lid.x; j < params.dim; j += WG) { out[base + j] = x[base + j] * inv * (weight[j] + params.offset); }
 }

@@ -26,6 +26,12 @@ const base: ModelSpec = {
   vocabSize: 97, maxPositions: 64, rmsNormEps: 1e-6, ropeTheta: 10000, tieWordEmbeddings: false, attentionBias: false,
   bosTokenId: null, eosTokenId: null,
 };
+// Gemma 3: 3 layers (two sliding, one global, as layer_types says), head_dim != hidden / heads, one kv head,
+// query_pre_attn_scalar != head_dim, sqrt(hidden) embedding scale as f32 rounds it.
+const gemma3: ModelSpec = { ...base, architecture: 'gemma3_text', numLayers: 3, numKvHeads: 1, headDim: 16, ropeTheta: 1e6,
+  ropeScaling: { type: 'linear', factor: 8 }, slidingWindow: 5, slidingLayers: [0, 1], slidingRope: { theta: 10000 }, qkNorm: true,
+  normUnitOffset: true, sandwichNorms: true, mlpActivation: 'gelu_tanh', embedScale: Math.fround(Math.sqrt(32)), attentionScale: 1 / Math.sqrt(24),
+  finalLogitSoftcap: 3, tieWordEmbeddings: true };
 const SEQ = 24;        // evaluation window: longer than every window / original context below
 const GREEDY = 12;     // prompt + generated positions
 
@@ -45,6 +51,13 @@ const cases: Array<[string, ModelSpec, 'transformers4' | 'transformers5']> = [
   ['mistral (sliding window 7 on every layer)', { ...base, architecture: 'mistral', slidingWindow: 7, slidingLayers: [0, 1] }, 'transformers4'],
   ['qwen2 (sliding window 5 on layer 1 only, layer_types)', { ...base, architecture: 'qwen2', attentionBias: true, slidingWindow: 5,
     slidingLayers: [1] }, 'transformers5'],
+  ['gemma3_text (transformers 5: RoPE per layer type, linear-scaled global layers, soft-capped logits)', gemma3, 'transformers5'],
+  ['gemma3_text (transformers 4: rope_local_base_freq, no soft-cap)', { ...gemma3, ropeScaling: undefined, finalLogitSoftcap: undefined,
+    slidingRope: { theta: 20000 } }, 'transformers4'],
+  ['phi3 (fused qkv / gate_up, partial rotary 0.5, longrope past the original context)', { ...base, architecture: 'phi3', rmsNormEps: 1e-5,
+    rotaryDim: 4, ropeScaling: { type: 'longrope', shortFactor: [1, 1.5], longFactor: [2, 5], factor: 4, originalMaxPositions: 16 } }, 'transformers4'],
+  ['phi3 (sliding window 6 on every layer, transformers 5 config)', { ...base, architecture: 'phi3', numKvHeads: 4, slidingWindow: 6,
+    slidingLayers: [0, 1] }, 'transformers5'],
 ];
 
 function randomTokens(n: number, vocab: number, seed: number): number[] {

@@ -14,7 +14,8 @@ import { prepareMatmul, type MatmulVariant } from '../kernels/matmul.ts';
 import { prepareRope } from '../kernels/rope.ts';
 import { prepareKvAppend } from '../kernels/kv-append.ts';
 import { prepareAttention } from '../kernels/attention.ts';
-import { prepareSiluMul } from '../kernels/silu-mul.ts';
+import { prepareGatedActivation } from '../kernels/gated-activation.ts';
+import { prepareSoftcap } from '../kernels/softcap.ts';
 import { prepareResidualAdd } from '../kernels/residual-add.ts';
 import { prepareColumnStats } from '../kernels/column-stats.ts';
 import { prepareHessianAccumulate } from '../kernels/hessian.ts';
@@ -96,11 +97,20 @@ export async function createForwardPlan(gpu: Gpu, spec: ModelSpec, weights: GpuW
   const proj = await buf('proj', T * d);        // [T, d] o_proj / down_proj output
   const gate = await buf('gate', T * f);        // [T, f]
   const up = await buf('up', T * f);            // [T, f]
-  const act = await buf('act', T * f);          // [T, f] silu(gate) * up
+  const act = await buf('act', T * f);          // [T, f] act(gate) * up
+  // Gemma's post-attention / post-feedforward norms write the normed o_proj / down_proj output here.
+  const projNormed = spec.sandwichNorms ? await buf('proj normed', T * d) : proj; // [T, d]
   const nll = await buf('nll', T);              // [T]
   const position = await createUniformBuffer(gpu, 'position', packUniform([{ u32: 0 }]));
 
   const w = (name: string) => weights.tensors.get(name)!;
+  // Every RMSNorm of the model (Gemma's scale by 1 + w).
+  const norm = (xb: GPUBuffer, name: string, out: GPUBuffer, rows: number, dim: number) =>
+    prepareRmsNorm(gpu, { x: xb, weight: w(name), out, T: rows, dim, eps: spec.rmsNormEps, weightOffset: spec.normUnitOffset ? 1 : 0 });
+  // o_proj / down_proj output into the residual stream, through its own norm first when the model has one.
+  const addToResidual = async (outNorm: string): Promise<KernelCall[]> => spec.sandwichNorms
+    ? [await norm(proj, outNorm, projNormed, T, d), await prepareResidualAdd(gpu, x, projNormed, T * d)]
+    : [await prepareResidualAdd(gpu, x, proj, T * d)];
   // A compacted layer passes its own buffers (no mask: nothing is pruned inside them).
   const mm = (xb: GPUBuffer, name: string, y: GPUBuffer, N: number, K: number, bias?: GPUBuffer, own?: { w: GPUBuffer; bias?: GPUBuffer }) =>
     prepareMatmul(gpu, { x: xb, w: own?.w ?? opts.overrides?.get(name) ?? w(name), bias: own ? own.bias : bias, y, M: T, N, K, variant,
@@ -113,11 +123,12 @@ export async function createForwardPlan(gpu: Gpu, spec: ModelSpec, weights: GpuW
 
   const embed: KernelCall[] = [];
   for (const c of weights.embed.chunks) {
-    embed.push(await prepareEmbedding(gpu, { table: c.buffer, rowStart: c.rowStart, rowCount: c.rowCount, dim: d, tokens, out: x, T }));
+    embed.push(await prepareEmbedding(gpu, { table: c.buffer, rowStart: c.rowStart, rowCount: c.rowCount, dim: d, tokens, out: x, T,
+      scale: spec.embedScale }));
   }
   const layers: LayerCalls[] = [];
   for (let l = 0; l < spec.numLayers; l++) {
-    const n = tensorNames.layer(l);
+    const n = tensorNames.layer(l, spec.sandwichNorms);
     const qkvBias = spec.attentionBias, mlpBias = spec.mlpBias;
     const c = opts.compact?.[l];
     const lH = c ? c.nHeads : nH;     // this layer's query heads
@@ -133,8 +144,8 @@ export async function createForwardPlan(gpu: Gpu, spec: ModelSpec, weights: GpuW
       await mm(xn, n.v, v, lKv * hd, d, biasOf(n.vBias, qkvBias), c?.kv && { w: c.kv.v, bias: c.kv.vBias }),
       // The norms' weights [hd] are shared by all heads, so pruned heads need nothing of their own.
       ...(spec.qkNorm ? [
-        await prepareRmsNorm(gpu, { x: qPre, weight: w(n.qNorm), out: q, T: T * lH, dim: hd, eps: spec.rmsNormEps }),
-        await prepareRmsNorm(gpu, { x: kPre, weight: w(n.kNorm), out: k, T: T * lKv, dim: hd, eps: spec.rmsNormEps }),
+        await norm(qPre, n.qNorm, q, T * lH, hd),
+        await norm(kPre, n.kNorm, k, T * lKv, hd),
       ] : []),
       ...(rope ? [
         await prepareRope(gpu, { x: q, table: rope.table, tableRows: cache.rows, T, nHeads: lH, headDim: hd, rotaryDim: rope.rope.rotaryDim, position }),
@@ -143,24 +154,24 @@ export async function createForwardPlan(gpu: Gpu, spec: ModelSpec, weights: GpuW
       await prepareKvAppend(gpu, { src: k, cache: cache.k[l], T, width: lKv * hd, position }),
       await prepareKvAppend(gpu, { src: v, cache: cache.v[l], T, width: lKv * hd, position }),
       await prepareAttention(gpu, { q, kCache: cache.k[l], vCache: cache.v[l], out: att, T, nHeads: lH, nKvHeads: lKv, headDim: hd, position,
-        kvHeadOf: c?.kvHeadOf, window }),
+        kvHeadOf: c?.kvHeadOf, window, scale: spec.attentionScale }),
     ];
     const oProj = [await mm(att, n.o, proj, d, lH * hd, biasOf(n.oBias, spec.oProjBias), c && { w: c.o, bias: c.oBias }),
-      await prepareResidualAdd(gpu, x, proj, T * d),
-      await prepareRmsNorm(gpu, { x, weight: w(n.mlpNorm), out: xn, T, dim: d, eps: spec.rmsNormEps })];
+      ...await addToResidual(n.attnOutNorm),
+      await norm(x, n.mlpNorm, xn, T, d)];
     const gateUp = [await mm(xn, n.gate, gate, lF, d, biasOf(n.gateBias, mlpBias), c && { w: c.gate, bias: c.gateBias }),
       await mm(xn, n.up, up, lF, d, biasOf(n.upBias, mlpBias), c && { w: c.up, bias: c.upBias }),
-      await prepareSiluMul(gpu, { gate, up, out: act, n: T * lF })];
+      await prepareGatedActivation(gpu, { gate, up, out: act, n: T * lF, activation: spec.mlpActivation })];
     const down = [await mm(act, n.down, proj, d, lF, biasOf(n.downBias, mlpBias), c && { w: c.down, bias: c.downBias }),
-      await prepareResidualAdd(gpu, x, proj, T * d)];
-    const attnNorm = await prepareRmsNorm(gpu, { x, weight: w(n.attnNorm), out: xn, T, dim: d, eps: spec.rmsNormEps });
+      ...await addToResidual(n.mlpOutNorm)];
+    const attnNorm = await norm(x, n.attnNorm, xn, T, d);
     layers.push({
       calls: [attnNorm, ...attention, ...oProj, ...gateUp, ...down],
       capture: opts.stats ? [attnNorm, ...await stat(l, 'attnIn', xn, d), ...attention, ...await stat(l, 'oIn', att, nH * hd),
         ...oProj, ...await stat(l, 'mlpIn', xn, d), ...gateUp, ...await stat(l, 'downIn', act, f)] : [],
     });
   }
-  const head = [await prepareRmsNorm(gpu, { x, weight: w(tensorNames.finalNorm), out: xn, T, dim: d, eps: spec.rmsNormEps })];
+  const head = [await norm(x, tensorNames.finalNorm, xn, T, d)];
   const logits: LogitSlice[] = [];
   const sliceRows = logitSliceRows(gpu, T, V);
   for (const c of weights.lmHead.chunks) {
@@ -169,6 +180,7 @@ export async function createForwardPlan(gpu: Gpu, spec: ModelSpec, weights: GpuW
       const slice = { buffer: await buf(`logits[:, ${c.rowStart + r}:${c.rowStart + r + cols}]`, T * cols), colStart: c.rowStart + r, cols };
       const wRows = cols === c.rowCount ? c.buffer : { buffer: c.buffer, offset: r * d * 4, size: cols * d * 4 };
       head.push(await prepareMatmul(gpu, { x: xn, w: wRows, y: slice.buffer, M: T, N: cols, K: d, variant }));
+      if (spec.finalLogitSoftcap) head.push(await prepareSoftcap(gpu, { x: slice.buffer, n: T * cols, cap: spec.finalLogitSoftcap }));
       logits.push(slice);
     }
   }

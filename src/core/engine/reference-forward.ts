@@ -3,6 +3,7 @@
 import type { ModelSpec } from '../model/spec.ts';
 import { layerAttentionWindow, tensorNames } from '../model/spec.ts';
 import { layerRope, ropeFrequencies } from '../model/rope.ts';
+import { activationReference } from '../kernels/gated-activation.ts';
 
 /** Canonical tensor name -> float64 copy of its decoded values (q/k already in HF rotate_half order). */
 export type ReferenceWeights = Map<string, Float64Array>;
@@ -25,11 +26,17 @@ function linear(W: Float64Array, x: Float64Array, N: number, K: number, b?: Floa
   return y;
 }
 
-function rmsNorm(x: Float64Array, w: Float64Array, eps: number): Float64Array {
+/** offset 1: Gemma's norms scale by (1 + w). */
+function rmsNorm(x: Float64Array, w: Float64Array, eps: number, offset = 0): Float64Array {
   let ss = 0;
   for (const v of x) ss += v * v;
   const inv = 1 / Math.sqrt(ss / x.length + eps);
-  return x.map((v, i) => v * inv * w[i]);
+  return x.map((v, i) => v * inv * (w[i] + offset));
+}
+
+/** The model's RMSNorm of one row. */
+function specNorm(spec: ModelSpec, x: Float64Array, w: Float64Array): Float64Array {
+  return rmsNorm(x, w, spec.rmsNormEps, spec.normUnitOffset ? 1 : 0);
 }
 
 /** Rotates the first 2 * invFreq.length dimensions of each head of `v` ([heads, hd]) in place, HF rotate_half
@@ -48,9 +55,10 @@ function rope(v: Float64Array, heads: number, hd: number, pos: number, invFreq: 
 }
 
 /** RMSNorm of each head of `v` ([heads, hd]) over its hd values (Qwen3's q_norm / k_norm). */
-function headNorm(v: Float64Array, heads: number, hd: number, w: Float64Array, eps: number): Float64Array {
+function headNorm(spec: ModelSpec, v: Float64Array, heads: number, w: Float64Array): Float64Array {
+  const hd = spec.headDim;
   const out = new Float64Array(v.length);
-  for (let h = 0; h < heads; h++) out.set(rmsNorm(v.subarray(h * hd, (h + 1) * hd), w, eps), h * hd);
+  for (let h = 0; h < heads; h++) out.set(specNorm(spec, v.subarray(h * hd, (h + 1) * hd), w), h * hd);
   return out;
 }
 
@@ -63,7 +71,8 @@ export type InputHook = (input: LinearInput, rows: Float64Array[]) => void;
 export function referenceEmbed(spec: ModelSpec, w: ReferenceWeights, tokens: number[]): Float64Array[] {
   const d = spec.hiddenSize;
   const embed = get(w, tensorNames.embed); // [V, d]
-  return tokens.map((t) => embed.slice(t * d, (t + 1) * d));
+  const scale = spec.embedScale ?? 1;
+  return tokens.map((t) => embed.slice(t * d, (t + 1) * d).map((v) => v * scale));
 }
 
 /** Decoder layer l over one window's residual stream x ([T][d], positions 0..T-1); returns the new stream. */
@@ -72,7 +81,7 @@ export function referenceLayer(spec: ModelSpec, w: ReferenceWeights, l: number, 
   const { hiddenSize: d, intermediateSize: f, numHeads: nH, numKvHeads: nKv, headDim: hd } = spec;
   const T = x.length;
   const group = nH / nKv;
-  const n = tensorNames.layer(l);
+  const n = tensorNames.layer(l, spec.sandwichNorms);
   const keys: Float64Array[] = [];    // [T][nKv*hd]
   const values: Float64Array[] = [];  // [T][nKv*hd]
   const queries: Float64Array[] = []; // [T][nH*hd]
@@ -80,15 +89,16 @@ export function referenceLayer(spec: ModelSpec, w: ReferenceWeights, l: number, 
   const rotation = layerRope(spec, l);  // null: this layer has no RoPE
   const freqs = rotation && ropeFrequencies(rotation, T);
   const window = layerAttentionWindow(spec, l) ?? Infinity;
+  const scale = spec.attentionScale ?? 1 / Math.sqrt(hd);
   for (let t = 0; t < T; t++) {
-    const xn = rmsNorm(x[t], get(w, n.attnNorm), spec.rmsNormEps);
+    const xn = specNorm(spec, x[t], get(w, n.attnNorm));
     normed.push(xn);
     let q = linear(get(w, n.q), xn, nH * hd, d, spec.attentionBias ? get(w, n.qBias) : undefined);
     let k = linear(get(w, n.k), xn, nKv * hd, d, spec.attentionBias ? get(w, n.kBias) : undefined);
     const v = linear(get(w, n.v), xn, nKv * hd, d, spec.attentionBias ? get(w, n.vBias) : undefined);
     if (spec.qkNorm) {
-      q = headNorm(q, nH, hd, get(w, n.qNorm), spec.rmsNormEps);
-      k = headNorm(k, nKv, hd, get(w, n.kNorm), spec.rmsNormEps);
+      q = headNorm(spec, q, nH, get(w, n.qNorm));
+      k = headNorm(spec, k, nKv, get(w, n.kNorm));
     }
     if (freqs) {
       rope(q, nH, hd, t, freqs.invFreq, freqs.attentionScaling);
@@ -108,7 +118,7 @@ export function referenceLayer(spec: ModelSpec, w: ReferenceWeights, l: number, 
       for (let s = first; s <= t; s++) {
         let dot = 0;
         for (let i = 0; i < hd; i++) dot += queries[t][h * hd + i] * keys[s][kvh * hd + i];
-        scores[s] = dot / Math.sqrt(hd);
+        scores[s] = dot * scale;
         if (scores[s] > max) max = scores[s];
       }
       let sum = 0;
@@ -124,25 +134,31 @@ export function referenceLayer(spec: ModelSpec, w: ReferenceWeights, l: number, 
   const h1s: Float64Array[] = [], hns: Float64Array[] = [], acts: Float64Array[] = [];
   for (let t = 0; t < T; t++) {
     const o = linear(get(w, n.o), atts[t], d, nH * hd, spec.oProjBias ? get(w, n.oBias) : undefined);
-    const h1 = x[t].map((v, i) => v + o[i]);
-    const hn = rmsNorm(h1, get(w, n.mlpNorm), spec.rmsNormEps);
+    const oOut = spec.sandwichNorms ? specNorm(spec, o, get(w, n.attnOutNorm)) : o;
+    const h1 = x[t].map((v, i) => v + oOut[i]);
+    const hn = specNorm(spec, h1, get(w, n.mlpNorm));
     const g = linear(get(w, n.gate), hn, f, d, spec.mlpBias ? get(w, n.gateBias) : undefined);
     const u = linear(get(w, n.up), hn, f, d, spec.mlpBias ? get(w, n.upBias) : undefined);
     h1s.push(h1); hns.push(hn);
-    acts.push(g.map((gv, i) => (gv / (1 + Math.exp(-gv))) * u[i]));
+    acts.push(g.map((gv, i) => activationReference(gv, spec.mlpActivation) * u[i]));
   }
   hook?.('mlpIn', hns);
   hook?.('downIn', acts);
   return h1s.map((h1, t) => {
     const down = linear(get(w, n.down), acts[t], d, f, spec.mlpBias ? get(w, n.downBias) : undefined);
-    return h1.map((v, i) => v + down[i]);
+    const downOut = spec.sandwichNorms ? specNorm(spec, down, get(w, n.mlpOutNorm)) : down;
+    return h1.map((v, i) => v + downOut[i]);
   });
 }
 
 /** Final norm and lm_head: [T][V]. */
 export function referenceHead(spec: ModelSpec, w: ReferenceWeights, x: Float64Array[]): Float64Array[] {
   const head = spec.tieWordEmbeddings ? get(w, tensorNames.embed) : get(w, tensorNames.lmHead); // [V, d]
-  return x.map((row) => linear(head, rmsNorm(row, get(w, tensorNames.finalNorm), spec.rmsNormEps), spec.vocabSize, spec.hiddenSize));
+  const cap = spec.finalLogitSoftcap;
+  return x.map((row) => {
+    const logits = linear(head, specNorm(spec, row, get(w, tensorNames.finalNorm)), spec.vocabSize, spec.hiddenSize);
+    return cap ? logits.map((v) => Math.tanh(v / cap) * cap) : logits;
+  });
 }
 
 /**

@@ -7,6 +7,7 @@
 import type { KeptUnits } from '../prune/compaction.ts';
 import type { LoadedModel } from '../model/loaded-model.ts';
 import { expectedShapes, tensorNames, type ModelSpec } from '../model/spec.ts';
+import { fusedTensors } from '../model/fused-tensors.ts';
 import type { ByteSink } from './byte-sink.ts';
 import { gatherColumnBytes, gatherRowBytes } from './byte-gather.ts';
 import { compactLayout, type CompactLayout } from './compact-layout.ts';
@@ -47,7 +48,8 @@ export async function writeCompactSafetensors(model: LoadedModel, kept: KeptUnit
   const values = biasValues(layout.spec, kept, (name) => model.tensors.has(name));   // at compacted shapes
   const tensors = plannedTensors(model, expectedShapes(layout.spec), values);   // compacted shapes, source dtypes
   const plan = compactGathers(model, kept);
-  const writer = new SafetensorsStreamWriter(sink, tensors, { ...metadata, prunelab_config: layout.hfCompatible ? 'standard' : 'per-layer' });
+  const writer = new SafetensorsStreamWriter(sink, tensors, { ...metadata, prunelab_config: layout.hfCompatible ? 'standard' : 'per-layer' },
+    fusedTensors(layout.spec));
   await writer.begin();
   for (const t of tensors) {
     const v = values.get(t.name);

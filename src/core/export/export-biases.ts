@@ -4,7 +4,7 @@
 // all, so such a model is exported as LlamaForCausalLM, which computes the same function (Qwen2 = Llama with
 // q/k/v biases; sliding-window attention is off in Prunelab's evaluation either way).
 import type { KeptUnits } from '../prune/compaction.ts';
-import { expectedShapes, tensorNames, type Architecture, type ModelSpec } from '../model/spec.ts';
+import { expectedShapes, nonLlamaFeatures, tensorNames, type Architecture, type ModelSpec } from '../model/spec.ts';
 import { BadRequest } from '../errors.ts';
 
 // Config classes with attention_bias (q, k, v and o together) and with mlp_bias (gate, up and down together).
@@ -29,9 +29,10 @@ export function biasedSpec(spec: ModelSpec, kept: readonly KeptUnits[] | undefin
     `${o && down ? ' and ' : ''}${down ? 'mlp_bias' : ''} true; the q/k/v${down ? ', gate/up' : ''} biases the source lacks are written as zeros)`);
   if ((o && !O_BIAS_CONFIGS.has(spec.architecture)) || (down && !MLP_BIAS_CONFIGS.has(spec.architecture))) {
     // Llama computes the same function only when nothing else distinguishes the source from it.
-    if (spec.qkNorm || spec.noRopeLayers?.length || spec.slidingLayers?.length) {
+    const differs = nonLlamaFeatures(spec);
+    if (differs.length) {
       throw new BadRequest(`FLAP's compensated ${o ? 'o_proj' : 'down_proj'} biases cannot be written in a ${spec.architecture} ` +
-        'config, nor as llama (its q/k norms, NoPE or sliding-window layers are not llama): prune without bias compensation');
+        `config, nor as llama (its ${differs.join(', ')} are not llama): prune without bias compensation`);
     }
     out.architecture = 'llama';
     notes.push(`a ${spec.architecture} config cannot express o_proj / MLP biases: written as LlamaForCausalLM (model_type llama), ` +

@@ -5,6 +5,7 @@
 import { BadRequest } from '../errors.ts';
 import type { LoadedModel } from '../model/loaded-model.ts';
 import { expectedShapes, type ModelSpec } from '../model/spec.ts';
+import { fusedTensors } from '../model/fused-tensors.ts';
 import type { ByteSink } from './byte-sink.ts';
 import { zeroPruned, type KeepMasks } from './keep-masks.ts';
 import { DTYPE_BYTES, SafetensorsStreamWriter, type PlannedTensor } from './safetensors-stream.ts';
@@ -42,8 +43,9 @@ export function f32Bytes(v: Float32Array): Uint8Array {
 export async function writeMaskedSafetensors(model: LoadedModel, masks: KeepMasks, sink: ByteSink,
   metadata: Record<string, string>, extra: { spec?: ModelSpec; values?: ReadonlyMap<string, Float32Array>; overrides?: WeightOverrides } = {}): Promise<WeightsWritten> {
   if (model.spec.layerWidths) throw new BadRequest('masked export of a model with per-layer widths is not supported');
-  const tensors = plannedTensors(model, expectedShapes(extra.spec ?? model.spec), extra.values);
-  const writer = new SafetensorsStreamWriter(sink, tensors, metadata);
+  const spec = extra.spec ?? model.spec;
+  const tensors = plannedTensors(model, expectedShapes(spec), extra.values);
+  const writer = new SafetensorsStreamWriter(sink, tensors, metadata, fusedTensors(spec));
   await writer.begin();
   let zeroed = 0;
   for (const t of tensors) {

@@ -5,6 +5,7 @@
 import { BadRequest } from '../errors.ts';
 import { safetensorsHeaderBytes, type SafetensorsDtype } from '../formats/safetensors.ts';
 import type { ByteSink } from './byte-sink.ts';
+import { fuseTensorList, type FusedTensor } from '../model/fused-tensors.ts';
 
 export interface PlannedTensor { name: string; dtype: SafetensorsDtype; shape: number[] }
 
@@ -23,8 +24,11 @@ export class SafetensorsStreamWriter {
   readonly fileBytes: number;
   private readonly header: Uint8Array;
 
-  constructor(private readonly sink: ByteSink, readonly tensors: PlannedTensor[], metadata: Record<string, string>) {
-    const { header, dataLength } = safetensorsHeaderBytes(tensors, metadata);
+  /** `tensors` are written one by one in this order; `fused` names runs of them that the header lists as one
+   * stacked tensor (Phi-3's qkv_proj: the same bytes, one entry). */
+  constructor(private readonly sink: ByteSink, readonly tensors: PlannedTensor[], metadata: Record<string, string>,
+    fused: readonly FusedTensor[] = []) {
+    const { header, dataLength } = safetensorsHeaderBytes(fuseTensorList(tensors, fused), metadata);
     this.header = header;
     this.headerBytes = header.byteLength;
     this.fileBytes = header.byteLength + dataLength;

@@ -10,6 +10,7 @@ import { HfTokenizer } from './hf-tokenizer.ts';
 import { llama2cTokenizer, readLlama2cVocab } from './llama2c-tokenizer.ts';
 import { readSafetensorsHeader } from './safetensors.ts';
 import { checkTensors } from './tensor-check.ts';
+import { splitFusedEntries } from '../model/fused-tensors.ts';
 
 export interface HfFolderModel {
   spec: ModelSpec;
@@ -29,6 +30,7 @@ export async function loadHfFolder(byName: Map<string, ByteSource>): Promise<HfF
   // Many small models say tie_word_embeddings false (or inherit it) yet ship no lm_head.weight; transformers
   // would then leave lm_head randomly initialised, which is never what the author meant, so treat them as tied.
   if (!spec.tieWordEmbeddings && !all.has(tensorNames.lmHead)) spec.tieWordEmbeddings = true;
+  splitFusedEntries(spec, all, files.join(', '));
   const tensors = checkTensors(spec, all, files.join(', '));
 
   let tokenizer: TextTokenizer | null = null;

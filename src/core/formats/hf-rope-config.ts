@@ -29,8 +29,12 @@ export function quoteConfigValue(v: unknown): string {
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
+/** Config-class quirks: legacy rope type names it maps (Phi-3: "su" / "yarn" are longrope), and the original
+ *  context when no key gives it (Phi3Config: 4096; otherwise max_position_embeddings). */
+export interface RopeQuirks { typeAliases?: Readonly<Record<string, RopeType>>; defaultOriginalMax?: number }
+
 export function readHfRope(c: Record<string, unknown>, modelType: string, headDim: number, maxPositions: number,
-  defaultTheta: number, file: string): HfRope {
+  defaultTheta: number, file: string, quirks: RopeQuirks = {}): HfRope {
   const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   for (const key of ['rope_parameters', 'rope_scaling']) {
     if (c[key] != null && !isObject(c[key])) throw new BadModelFile(file, `"${key}" must be an object or null, got ${quoteConfigValue(c[key])}`);
@@ -57,12 +61,13 @@ export function readHfRope(c: Record<string, unknown>, modelType: string, headDi
   };
   const typeValue = pick('the rope type', ['rope_parameters.rope_type', params, 'rope_type'], ['rope_parameters.type', params, 'type'],
     ['rope_scaling.rope_type', legacy, 'rope_type'], ['rope_scaling.type', legacy, 'type']) ?? 'default';
-  if (!ROPE_TYPES.includes(typeValue as RopeType)) {
+  const aliased = quirks.typeAliases?.[typeValue as string] ?? typeValue;
+  if (!ROPE_TYPES.includes(aliased as RopeType)) {
     const where = params ? 'rope_parameters.rope_type' : 'rope_scaling.type';
     throw new UnsupportedArchitecture(modelType, `${where} ${quoteConfigValue(typeValue)} is not implemented ` +
       `(implemented: ${ROPE_TYPES.join(', ')})`);
   }
-  const type = typeValue as RopeType;
+  const type = aliased as RopeType;
   const thetaValue = pick('rope_theta', ['rope_parameters.rope_theta', params, 'rope_theta'], ['rope_theta', c, 'rope_theta'],
     ['rope_scaling.rope_theta', legacy, 'rope_theta']) ?? defaultTheta;
   const positive = (name: string, v: unknown): number => {
@@ -122,7 +127,7 @@ export function readHfRope(c: Record<string, unknown>, modelType: string, headDi
       break;
     }
     case 'yarn': {
-      const orig = originalMax() ?? maxPositions;
+      const orig = originalMax() ?? quirks.defaultOriginalMax ?? maxPositions;
       const truncate = s.truncate ?? true;
       if (typeof truncate !== 'boolean') throw new BadModelFile(file, `${where}.truncate must be true or false, got ${quoteConfigValue(truncate)}`);
       const attentionFactor = opt('attention_factor'), mscale = opt('mscale'), mscaleAllDim = opt('mscale_all_dim');
@@ -133,7 +138,7 @@ export function readHfRope(c: Record<string, unknown>, modelType: string, headDi
       break;
     }
     case 'longrope': {
-      const orig = originalMax() ?? maxPositions;
+      const orig = originalMax() ?? quirks.defaultOriginalMax ?? maxPositions;
       const attentionFactor = opt('attention_factor');
       ropeScaling = { type, shortFactor: factors('short_factor'), longFactor: factors('long_factor'),
         factor: opt('factor') ?? maxPositions / orig, originalMaxPositions: orig, ...(attentionFactor !== undefined ? { attentionFactor } : {}) };

@@ -10,9 +10,10 @@ const gpu = useGpu();
 const POISON = 1e4; // cache rows after pos0 + T - 1: any causal leak moves the output far off
 
 describe.each(ATTENTION_VARIANTS)('attention kernel (%s)', (variant) => {
-  it('matches the float64 causal GQA reference over random caches (chunk boundaries, head dims up to 256, sliding windows)', async () => {
+  it('matches the float64 causal GQA reference over random caches (chunk boundaries, head dims up to 256, sliding windows, score scales)', async () => {
     const arb = fc.record({ T: fc.integer({ min: 1, max: 5 }), nKv: fc.integer({ min: 1, max: 2 }),
       window: fc.option(fc.integer({ min: 1, max: 90 }), { nil: undefined }),
+      scale: fc.option(fc.constantFrom(1 / 16, 0.3), { nil: undefined }),
       group: fc.integer({ min: 1, max: 3 }), hd: fc.oneof(fc.integer({ min: 1, max: 70 }), fc.constantFrom(128, 200, 256)),
       pos0: fc.oneof(fc.integer({ min: 0, max: 10 }), fc.integer({ min: 60, max: 140 })), spare: fc.integer({ min: 0, max: 3 }) })
       .chain((s) => {
@@ -20,7 +21,7 @@ describe.each(ATTENTION_VARIANTS)('attention kernel (%s)', (variant) => {
         return fc.record({ q: nonZeroF32Array(s.T * nH * s.hd, 0.3), k: nonZeroF32Array(rows * width, 0.3),
           v: nonZeroF32Array(rows * width) }).map((d) => ({ ...s, ...d, nH, width, rows }));
       });
-    await fc.assert(fc.asyncProperty(arb, async ({ T, nKv, nH, hd, pos0, width, rows, q, k, v, window }) => {
+    await fc.assert(fc.asyncProperty(arb, async ({ T, nKv, nH, hd, pos0, width, rows, q, k, v, window, scale }) => {
       const filled = (pos0 + T) * width;
       k.fill(POISON, filled); v.fill(POISON, filled);
       const owned: GPUBuffer[] = [];
@@ -29,15 +30,15 @@ describe.each(ATTENTION_VARIANTS)('attention kernel (%s)', (variant) => {
       owned.push(position);
       await runCalls(gpu(), [await prepareAttention(gpu(), {
         q: await upload(gpu(), 'q', q, owned), kCache: await upload(gpu(), 'k', k, owned),
-        vCache: await upload(gpu(), 'v', v, owned), out, T, nHeads: nH, nKvHeads: nKv, headDim: hd, position, variant, window,
+        vCache: await upload(gpu(), 'v', v, owned), out, T, nHeads: nH, nKvHeads: nKv, headDim: hd, position, variant, window, scale,
       })]);
       const got = await readF32(gpu(), out, T * nH * hd);
       owned.forEach((b) => b.destroy());
       // Scores are f32 dot products of hd terms (|q k| <= 0.36): their error bound, doubled for the softmax
       // ratio, scales the largest |v| (2); plus a few ulps for the weighted sum itself.
-      const scoreErr = (hd + 2) * 2 ** -24 * hd * 0.36 / Math.sqrt(hd);
+      const scoreErr = (hd + 2) * 2 ** -24 * hd * 0.36 * (scale ?? 1 / Math.sqrt(hd));
       const tol = 2 * 2 * scoreErr * 2 + 1e-5;
-      expectWithin(got, attentionReference(q, k, v, T, nH, nKv, hd, pos0, undefined, window), tol, `out (rows ${rows}, window ${window})`);
+      expectWithin(got, attentionReference(q, k, v, T, nH, nKv, hd, pos0, undefined, window, scale), tol, `out (rows ${rows}, window ${window})`);
     }), { numRuns: 30 });
   });
 

@@ -35,6 +35,8 @@ export interface AttentionArgs {
   kvHeadOf?: GPUBuffer;
   /** Sliding-window layer: a query sees only its last `window` keys, itself included. Absent = whole context. */
   window?: number;
+  /** Scores are q.k times this; default 1 / sqrt(headDim) (Gemma: query_pre_attn_scalar ** -0.5). */
+  scale?: number;
 }
 
 /** The dense grouping: query head h reads kv head floor(h / (nHeads / nKvHeads)). */
@@ -61,7 +63,7 @@ export async function prepareAttention(gpu: Gpu, a: AttentionArgs): Promise<Kern
   if (a.kvHeadOf) requireElems(k, 'kvHeadOf [nHeads] u32', a.kvHeadOf, a.nHeads);
   const kvHeadOf = a.kvHeadOf ?? await createStorageBuffer(gpu, 'attention kvHeadOf', a.nHeads * 4, defaultKvHeadOf(a.nHeads, a.nKvHeads));
   const params = await createUniformBuffer(gpu, 'attention params', packUniform([
-    { u32: a.T }, { u32: a.nHeads }, { u32: a.nKvHeads }, { u32: a.headDim }, { f32: 1 / Math.sqrt(a.headDim) }, { u32: a.window ?? 0 },
+    { u32: a.T }, { u32: a.nHeads }, { u32: a.nKvHeads }, { u32: a.headDim }, { f32: a.scale ?? 1 / Math.sqrt(a.headDim) }, { u32: a.window ?? 0 },
   ]));
   const bindings = [a.q, a.kCache, a.vCache, a.out, params, a.position, kvHeadOf];
   if ((a.variant ?? preferredAttention(gpu)) === 'serial') {
@@ -74,7 +76,7 @@ export async function prepareAttention(gpu: Gpu, a: AttentionArgs): Promise<Kern
  * kv head kvHeadOf[h].  Shapes as in AttentionArgs. */
 export function attentionReference(q: Float32Array, kCache: Float32Array, vCache: Float32Array, T: number,
   nHeads: number, nKvHeads: number, headDim: number, pos0: number,
-  kvHeadOf: ArrayLike<number> = defaultKvHeadOf(nHeads, nKvHeads), window?: number): Float64Array {
+  kvHeadOf: ArrayLike<number> = defaultKvHeadOf(nHeads, nKvHeads), window?: number, scale = 1 / Math.sqrt(headDim)): Float64Array {
   const out = new Float64Array(T * nHeads * headDim);
   const kvStride = nKvHeads * headDim;
   for (let t = 0; t < T; t++) {
@@ -87,7 +89,7 @@ export function attentionReference(q: Float32Array, kCache: Float32Array, vCache
       for (let j = first; j < n; j++) {
         let s = 0;
         for (let d = 0; d < headDim; d++) s += q[qOff + d] * kCache[j * kvStride + kvOff + d];
-        scores[j] = s / Math.sqrt(headDim);
+        scores[j] = s * scale;
       }
       const m = Math.max(...scores);
       let sum = 0;

@@ -14,6 +14,8 @@ export interface EmbeddingArgs {
   tokens: GPUBuffer;  // [T] u32
   out: GPUBuffer;     // [T, dim]  rows of tokens outside this chunk are left as they are
   T: number;
+  /** Multiplies every gathered row (Gemma's embedding scale); default 1. */
+  scale?: number;
 }
 
 export async function prepareEmbedding(gpu: Gpu, a: EmbeddingArgs): Promise<KernelCall> {
@@ -28,18 +30,18 @@ export async function prepareEmbedding(gpu: Gpu, a: EmbeddingArgs): Promise<Kern
   requireDistinct(k, { out: a.out, table: a.table });
   requireDistinct(k, { out: a.out, tokens: a.tokens });
   const params = await createUniformBuffer(gpu, 'embedding params', packUniform([
-    { u32: a.T }, { u32: a.dim }, { u32: a.rowStart }, { u32: a.rowCount },
+    { u32: a.T }, { u32: a.dim }, { u32: a.rowStart }, { u32: a.rowCount }, { f32: a.scale ?? 1 },
   ]));
   return prepareCall(gpu, k, code, [a.table, a.tokens, a.out, params], grid1d(gpu, a.T * a.dim, 256));
 }
 
 /** CPU reference: `out` ([T, dim]) with the rows of tokens in [rowStart, rowStart + rowCount) replaced. */
 export function embeddingReference(table: Float32Array, rowStart: number, rowCount: number, dim: number,
-  tokens: Uint32Array, out: Float32Array): Float32Array {
+  tokens: Uint32Array, out: Float32Array, scale = 1): Float32Array {
   const y = out.slice();
   tokens.forEach((tok, t) => {
     if (tok < rowStart || tok >= rowStart + rowCount) return;
-    y.set(table.subarray((tok - rowStart) * dim, (tok - rowStart + 1) * dim), t * dim);
+    y.set(table.subarray((tok - rowStart) * dim, (tok - rowStart + 1) * dim).map((v) => v * scale), t * dim);
   });
   return y;
 }

@@ -8,11 +8,11 @@ import { expectWithin, upload, useGpu } from '../../../test/helpers/kernel-harne
 
 const gpu = useGpu();
 
-async function run(x: Float32Array, weight: Float32Array, T: number, dim: number, eps: number, lanes?: number): Promise<Float32Array> {
+async function run(x: Float32Array, weight: Float32Array, T: number, dim: number, eps: number, lanes?: number, weightOffset?: number): Promise<Float32Array> {
   const owned: GPUBuffer[] = [];
   const out = await upload(gpu(), 'out', new Float32Array(T * dim), owned);
   await runCalls(gpu(), [await prepareRmsNorm(gpu(), {
-    x: await upload(gpu(), 'x', x, owned), weight: await upload(gpu(), 'w', weight, owned), out, T, dim, eps, lanes,
+    x: await upload(gpu(), 'x', x, owned), weight: await upload(gpu(), 'w', weight, owned), out, T, dim, eps, lanes, weightOffset,
   })]);
   const got = await readF32(gpu(), out, T * dim);
   owned.forEach((b) => b.destroy());
@@ -20,13 +20,13 @@ async function run(x: Float32Array, weight: Float32Array, T: number, dim: number
 }
 
 describe('rms-norm kernel', () => {
-  it('matches the float64 reference on random rows (dims below, at and above the workgroup size; 1 and 64 lanes)', async () => {
+  it('matches the float64 reference on random rows (dims below, at and above the workgroup size; 1 and 64 lanes; LLaMA w and Gemma 1 + w)', async () => {
     const arb = fc.record({ T: fc.integer({ min: 1, max: 9 }), dim: fc.integer({ min: 1, max: 300 }),
-      eps: fc.constantFrom(1e-5, 1e-6, 0.1), lanes: fc.constantFrom(1, 64) })
+      eps: fc.constantFrom(1e-5, 1e-6, 0.1), lanes: fc.constantFrom(1, 64), offset: fc.constantFrom(0, 1) })
       .chain((s) => fc.record({ x: nonZeroF32Array(s.T * s.dim), w: nonZeroF32Array(s.dim) }).map((d) => ({ ...s, ...d })));
-    await fc.assert(fc.asyncProperty(arb, async ({ T, dim, eps, lanes, x, w }) => {
-      const ref = rmsNormReference(x, w, T, dim, eps);
-      expectWithin(await run(x, w, T, dim, eps, lanes), ref, ref.map((v) => 1e-5 * Math.abs(v) + 1e-6), 'out');
+    await fc.assert(fc.asyncProperty(arb, async ({ T, dim, eps, lanes, offset, x, w }) => {
+      const ref = rmsNormReference(x, w, T, dim, eps, offset);
+      expectWithin(await run(x, w, T, dim, eps, lanes, offset), ref, ref.map((v) => 1e-5 * Math.abs(v) + 1e-6), 'out');
     }), { numRuns: 25 });
   });
 

@@ -1,5 +1,5 @@
 // One line each for what distinguishes an architecture beyond its widths: its RoPE and its layer pattern
-// (NoPE layers, sliding-window layers, q/k norms). Shown on the studio's model card and by the CLI.
+// (NoPE layers, sliding-window layers, q/k norms, Gemma's norms, activation and soft-cap). Shown on the studio's model card and by the CLI.
 import { layerAttentionWindow, type ModelSpec } from './spec.ts';
 
 /** e.g. "llama3 (theta 500000, factor 32, original context 8192)", "default (theta 10000)". */
@@ -29,5 +29,13 @@ export function describeLayerPattern(spec: ModelSpec): string {
     l = end + 1;
   }
   const text = runs.length === 1 ? `all layers ${kind(0)}` : runs.join(' · ');
-  return spec.qkNorm ? `${text}; q/k norms` : text;
+  const extras = [
+    ...(spec.qkNorm ? ['q/k norms'] : []),
+    ...(spec.sandwichNorms ? ['pre + post norms around attention and MLP'] : []),
+    ...(spec.normUnitOffset ? ['(1 + w) norms'] : []),
+    ...(spec.mlpActivation === 'gelu_tanh' ? ['GeGLU (gelu tanh)'] : []),
+    ...(spec.slidingRope ? [`sliding layers RoPE theta ${spec.slidingRope.theta}`] : []),
+    ...(spec.finalLogitSoftcap ? [`logits soft-capped at ${spec.finalLogitSoftcap}`] : []),
+  ];
+  return [text, ...extras].join('; ');
 }

@@ -6,6 +6,7 @@ import { f32ToBf16Bits, f32ToF16Bits } from '../formats/float-codec.ts';
 import { specToHfConfig, type HfConfigLayout } from '../formats/hf-config.ts';
 import { safetensorsHeaderBytes } from '../formats/safetensors.ts';
 import { expectedShapes, type ModelSpec } from './spec.ts';
+import { fusedTensors, fuseTensorList } from './fused-tensors.ts';
 
 export interface RandomModelOptions {
   seed: number;
@@ -32,18 +33,19 @@ const TORCH_DTYPE = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' } as cons
 export function randomHfModel(spec: ModelSpec, opts: RandomModelOptions): RandomHfModel {
   const scale = opts.scale ?? 1;
   const shapes = [...expectedShapes(spec)];
-  const { header, offsets, dataLength } = safetensorsHeaderBytes(
-    shapes.map(([name, shape]) => ({ name, dtype: opts.dtype, shape })),
+  // Fused Hub tensors (Phi-3's qkv_proj, gate_up_proj) are their parts' bytes in order: one header entry each.
+  const { header, dataLength } = safetensorsHeaderBytes(
+    fuseTensorList(shapes.map(([name, shape]) => ({ name, dtype: opts.dtype, shape })), fusedTensors(spec)),
     { format: 'pt', generator: `prunelab random-model seed ${opts.seed}` },
   );
   const out = new Uint8Array(header.length + dataLength);
   out.set(header);
   const rng = xoroshiro128plus(opts.seed);
   const uniform = () => rng.next() / 0x80000000; // [-1, 1)
-  shapes.forEach(([name, shape], i) => {
+  let at = header.length; // header is 8-aligned and every tensor size is even: views are aligned
+  for (const [name, shape] of shapes) {
     const n = shape.reduce((a, b) => a * b, 1);
-    const at = header.length + offsets[i]; // header is 8-aligned and every tensor size is even: views are aligned
-    const { center, spread } = distribution(name, shape, scale);
+    const { center, spread } = distribution(name, shape, scale, spec);
     if (opts.dtype === 'F32') {
       const dst = new Float32Array(out.buffer, at, n);
       for (let j = 0; j < n; j++) dst[j] = center + spread * uniform();
@@ -52,14 +54,16 @@ export function randomHfModel(spec: ModelSpec, opts: RandomModelOptions): Random
       const enc = opts.dtype === 'F16' ? f32ToF16Bits : f32ToBf16Bits;
       for (let j = 0; j < n; j++) dst[j] = enc(center + spread * uniform());
     }
-  });
+    at += n * (opts.dtype === 'F32' ? 4 : 2);
+  }
   const layout = opts.layout ?? 'transformers4';
   const config = { ...specToHfConfig(spec, layout), [layout === 'transformers5' ? 'dtype' : 'torch_dtype']: TORCH_DTYPE[opts.dtype] };
   return { configJson: JSON.stringify(config, null, 2), safetensors: out };
 }
 
-function distribution(name: string, shape: number[], scale: number): { center: number; spread: number } {
-  if (name.endsWith('norm.weight')) return { center: 1, spread: 0.1 * scale };
+function distribution(name: string, shape: number[], scale: number, spec: ModelSpec): { center: number; spread: number } {
+  // Gemma's norms scale by (1 + w): stored weights near 0 give the same near-unit scales.
+  if (name.endsWith('norm.weight')) return { center: spec.normUnitOffset ? 0 : 1, spread: 0.1 * scale };
   if (name.endsWith('.bias')) return { center: 0, spread: 0.1 * scale };
   if (name === 'model.embed_tokens.weight') return { center: 0, spread: scale };
   return { center: 0, spread: scale * Math.sqrt(3 / shape[shape.length - 1]) };

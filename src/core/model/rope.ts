@@ -32,11 +32,13 @@ export interface RopeParams {
 /** The rotation of layer l, or null for a layer without RoPE (SmolLM3's no_rope_layers). */
 export function layerRope(spec: ModelSpec, l: number): RopeParams | null {
   if (spec.noRopeLayers?.includes(l)) return null;
+  // Gemma 3's sliding-window layers rotate with their own base (rope_local_base_freq) and no scaling.
+  const own = spec.slidingRope && spec.slidingLayers?.includes(l) ? spec.slidingRope : undefined;
   return {
-    theta: spec.ropeTheta,
+    theta: own ? own.theta : spec.ropeTheta,
     rotaryDim: spec.rotaryDim ?? spec.headDim,
     maxPositions: spec.maxPositions,
-    scaling: spec.ropeScaling ?? { type: 'default' },
+    scaling: (own ? own.scaling : spec.ropeScaling) ?? { type: 'default' },
   };
 }
 

@@ -5,7 +5,10 @@ import type { RopeScaling } from './rope.ts';
 export type Dtype = 'F32' | 'F16' | 'BF16' | 'Q8_0';
 export type ModelFormat = 'hf-safetensors' | 'llama2c-legacy' | 'llama2c-v1' | 'gguf';
 
-export type Architecture = 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'smollm3';
+export type Architecture = 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'smollm3' | 'gemma3_text' | 'phi3';
+
+/** The MLP's gate activation: SwiGLU's silu, or GeGLU's tanh-approximated gelu (gelu_pytorch_tanh). */
+export type MlpActivation = 'silu' | 'gelu_tanh';
 
 export interface ModelSpec {
   /** config.json model_type, or 'llama' for llama2.c / GGUF llama. */
@@ -34,6 +37,21 @@ export interface ModelSpec {
   slidingWindow?: number;
   /** The sliding-window layers (layer_types "sliding_attention"); the others attend to the whole context. */
   slidingLayers?: number[];
+  /** The RoPE of the sliding-window layers when it differs from the others' (Gemma 3's rope_local_base_freq). */
+  slidingRope?: { theta: number; scaling?: RopeScaling };
+  /** Every RMSNorm scales by (1 + w): the stored weights are offsets from one (Gemma). */
+  normUnitOffset?: boolean;
+  /** Gemma 2/3's norm placement: the attention and MLP outputs pass their own RMSNorm before the residual add
+   * (post_attention_layernorm, post_feedforward_layernorm) and the MLP's input norm is pre_feedforward_layernorm. */
+  sandwichNorms?: boolean;
+  /** The gated MLP's activation; absent = silu. */
+  mlpActivation?: MlpActivation;
+  /** Embeddings are multiplied by this (Gemma: sqrt(hidden_size) rounded to the embedding's dtype). */
+  embedScale?: number;
+  /** Attention scores are q.k times this; absent = 1 / sqrt(headDim) (Gemma: query_pre_attn_scalar ** -0.5). */
+  attentionScale?: number;
+  /** Logits become tanh(logits / c) * c (Gemma's final_logit_softcapping). */
+  finalLogitSoftcap?: number;
   tieWordEmbeddings: boolean;
   /** q/k/v projections carry biases (qwen2; llama with attention_bias). */
   attentionBias: boolean;
@@ -69,15 +87,20 @@ export function layerShape(spec: ModelSpec, l: number): { numHeads: number; numK
     : { numHeads: spec.numHeads, numKvHeads: spec.numKvHeads, intermediateSize: spec.intermediateSize };
 }
 
-/** Canonical (HF) tensor names. q/k rows are always in HF rotate_half RoPE order once decoded. */
+/** Canonical (HF) tensor names. q/k rows are always in HF rotate_half RoPE order once decoded. Fused Hub tensors
+ * (Phi-3's qkv_proj, gate_up_proj) are split into these on load and fused again on export (fused-tensors.ts).
+ * `sandwich`: Gemma's norm names (spec.sandwichNorms): the MLP's input norm is pre_feedforward_layernorm, and
+ * post_attention_layernorm / post_feedforward_layernorm normalise the attention and MLP outputs. */
 export const tensorNames = {
   embed: 'model.embed_tokens.weight',
   finalNorm: 'model.norm.weight',
   lmHead: 'lm_head.weight',
-  layer(i: number) {
+  layer(i: number, sandwich = false) {
     const p = `model.layers.${i}`;
     return {
       attnNorm: `${p}.input_layernorm.weight`,
+      attnOutNorm: `${p}.post_attention_layernorm.weight`,
+      mlpOutNorm: `${p}.post_feedforward_layernorm.weight`,
       q: `${p}.self_attn.q_proj.weight`,
       k: `${p}.self_attn.k_proj.weight`,
       v: `${p}.self_attn.v_proj.weight`,
@@ -91,7 +114,7 @@ export const tensorNames = {
       gateBias: `${p}.mlp.gate_proj.bias`,
       upBias: `${p}.mlp.up_proj.bias`,
       downBias: `${p}.mlp.down_proj.bias`,
-      mlpNorm: `${p}.post_attention_layernorm.weight`,
+      mlpNorm: sandwich ? `${p}.pre_feedforward_layernorm.weight` : `${p}.post_attention_layernorm.weight`,
       gate: `${p}.mlp.gate_proj.weight`,
       up: `${p}.mlp.up_proj.weight`,
       down: `${p}.mlp.down_proj.weight`,
@@ -107,7 +130,7 @@ export function expectedShapes(spec: ModelSpec): Map<string, number[]> {
   m.set(tensorNames.finalNorm, [d]);
   if (!spec.tieWordEmbeddings) m.set(tensorNames.lmHead, [v, d]);
   for (let i = 0; i < spec.numLayers; i++) {
-    const n = tensorNames.layer(i);
+    const n = tensorNames.layer(i, spec.sandwichNorms);
     const { numHeads: h, numKvHeads: kv, intermediateSize: f } = layerShape(spec, i);
     m.set(n.attnNorm, [d]);
     m.set(n.q, [h * hd, d]);
@@ -124,6 +147,7 @@ export function expectedShapes(spec: ModelSpec): Map<string, number[]> {
       m.set(n.qNorm, [hd]);
       m.set(n.kNorm, [hd]);
     }
+    if (spec.sandwichNorms) m.set(n.attnOutNorm, [d]);
     m.set(n.mlpNorm, [d]);
     m.set(n.gate, [f, d]);
     m.set(n.up, [f, d]);
@@ -133,6 +157,7 @@ export function expectedShapes(spec: ModelSpec): Map<string, number[]> {
       m.set(n.upBias, [f]);
       m.set(n.downBias, [d]);
     }
+    if (spec.sandwichNorms) m.set(n.mlpOutNorm, [d]);
   }
   return m;
 }
@@ -147,4 +172,17 @@ export function parameterCount(spec: ModelSpec): number {
   let n = 0;
   for (const shape of expectedShapes(spec).values()) n += shape.reduce((a, b) => a * b, 1);
   return n;
+}
+
+/** What makes a spec compute something a llama config cannot say (empty: it is llama with other names). */
+export function nonLlamaFeatures(spec: ModelSpec): string[] {
+  const out: string[] = [];
+  if (spec.qkNorm) out.push('q/k norms');
+  if (spec.noRopeLayers?.length) out.push('NoPE layers');
+  if (spec.slidingLayers?.length) out.push('sliding-window layers');
+  if (spec.rotaryDim !== undefined) out.push('partial rotary');
+  if (spec.normUnitOffset || spec.sandwichNorms) out.push("Gemma's norms");
+  if ((spec.mlpActivation ?? 'silu') !== 'silu') out.push(`${spec.mlpActivation} MLP`);
+  if (spec.embedScale !== undefined || spec.attentionScale !== undefined || spec.finalLogitSoftcap !== undefined) out.push('scaled embeddings / attention / logits');
+  return out;
 }

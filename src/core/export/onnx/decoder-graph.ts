@@ -48,6 +48,10 @@ export function ropeTables(positions: number, rope: RopeParams): { cos: Float32A
 /** Why the ONNX graph cannot express this model, or null. One cos/sin table of every position serves all layers,
  * so the rotation must be the same on every layer, cover whole heads and not depend on the sequence length. */
 export function onnxUnsupportedReason(spec: ModelSpec): string | null {
+  if (spec.normUnitOffset || spec.sandwichNorms || spec.mlpActivation === 'gelu_tanh' || spec.embedScale !== undefined ||
+    spec.attentionScale !== undefined || spec.finalLogitSoftcap !== undefined) {
+    return "Gemma's (1 + w) and post-attention / post-feedforward norms, GeGLU, scaled embeddings and logit soft-capping are not in the ONNX graph yet";
+  }
   if (spec.qkNorm) return 'q/k norms (qwen3) are not in the ONNX graph yet';
   if (spec.noRopeLayers?.length) return 'layers without RoPE are not in the ONNX graph yet';
   if (spec.slidingLayers?.length) return 'sliding-window attention is not in the ONNX graph yet';

@@ -1,0 +1,41 @@
+// Host for shaders/gated-activation.wgsl: a gated MLP's act(gate) * up (SwiGLU: silu; GeGLU: tanh-approximated gelu).
+import type { Gpu } from '../gpu/device.ts';
+import { createUniformBuffer, packUniform } from '../gpu/buffers.ts';
+import type { MlpActivation } from '../model/spec.ts';
+import code from '../../../shaders/gated-activation.wgsl?raw';
+import { prepareCall, type KernelCall } from './kernel-call.ts';
+import { grid1d } from './grid.ts';
+import { requireDistinct, requireElems, requireInt } from './guards.ts';
+
+export interface GatedActivationArgs {
+  gate: GPUBuffer;  // [n]
+  up: GPUBuffer;    // [n]
+  out: GPUBuffer;   // [n]  (not gate or up)
+  n: number;
+  activation?: MlpActivation;  // default silu
+}
+
+const ACT: Record<MlpActivation, number> = { silu: 0, gelu_tanh: 1 };
+
+export async function prepareGatedActivation(gpu: Gpu, a: GatedActivationArgs): Promise<KernelCall> {
+  const k = 'gated-activation';
+  requireInt(k, 'n', a.n);
+  requireElems(k, 'gate [n]', a.gate, a.n);
+  requireElems(k, 'up [n]', a.up, a.n);
+  requireElems(k, 'out [n]', a.out, a.n);
+  requireDistinct(k, { out: a.out, gate: a.gate });
+  requireDistinct(k, { out: a.out, up: a.up });
+  const params = await createUniformBuffer(gpu, 'gated-activation params', packUniform([{ u32: a.n }]));
+  return prepareCall(gpu, k, code, [a.gate, a.up, a.out, params], grid1d(gpu, a.n, 256), { ACT: ACT[a.activation ?? 'silu'] });
+}
+
+/** The activation in float64: silu, or gelu_pytorch_tanh (0.5 g (1 + tanh(sqrt(2 / pi) (g + 0.044715 g^3)))). */
+export function activationReference(g: number, activation: MlpActivation = 'silu'): number {
+  return activation === 'silu' ? g / (1 + Math.exp(-g))
+    : 0.5 * g * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (g + 0.044715 * g * g * g)));
+}
+
+/** CPU reference in float64. */
+export function gatedActivationReference(gate: Float32Array, up: Float32Array, activation: MlpActivation = 'silu'): Float64Array {
+  return Float64Array.from(gate, (g, i) => activationReference(g, activation) * up[i]);
+}
