@@ -19,6 +19,7 @@ import type { ModelSpec } from '../../src/core/model/spec.ts';
 import { BadModelFile, BadRequest } from '../../src/core/errors.ts';
 import type { KeptUnits } from '../../src/core/prune/compaction.ts';
 import { exportPrunedModel } from '../../src/core/export/export-model.ts';
+import { ARCH_SEQ, architectureCases } from '../helpers/architecture-cases.ts';
 import { buildExportReport, writeReportFiles } from '../../src/core/export/export-report.ts';
 
 const qwenSpec: ModelSpec = {
@@ -53,7 +54,21 @@ function maxAbsDiff(a: Float32Array, ref: Float64Array[]): { diff: number; scale
   return { diff, scale };
 }
 
-const ids = Array.from({ length: 23 }, (_, i) => (i * 37 + 5) % 97);
+const ids = Array.from({ length: 24 }, (_, i) => (i * 37 + 5) % 97);
+
+describe.each(architectureCases)('onnxruntime-node vs the float64 reference: %s', (_name, spec) => {
+  it('gives the reference\'s logits on a window longer than its sliding windows and original contexts, and on a short one', async () => {
+    const model = await randomModel(spec, 5);
+    const bytes = await onnxBytes(model);
+    const weights = await loadReferenceWeights(model);
+    for (const n of [ARCH_SEQ, 9]) { // 9: below every original context (longrope's short factors)
+      const window = ids.slice(0, n);
+      const { diff, scale } = maxAbsDiff(await ortLogits(bytes, window), referenceLogits(model.spec, weights, window));
+      expect(scale).toBeGreaterThan(0.5);
+      expect(diff, `${n} tokens: max |ORT - reference| ${diff} (max |logit| ${scale})`).toBeLessThan(1e-4 * Math.max(1, scale));
+    }
+  });
+});
 
 describe('onnxruntime-node vs the float64 reference', () => {
   it('qwen2 shapes: q/k/v biases, untied lm_head, three query heads on one kv head', async () => {

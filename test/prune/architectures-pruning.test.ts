@@ -1,13 +1,14 @@
 // Pruning and export on the architectures beyond llama / qwen2 (random Hub-layout models, transformers 5 configs):
 // Wanda 50% equals the float64 sequential oracle's perplexity and its masked export reloads to the same number;
 // Wanda-sp 30% keeps the oracle's heads and channels (Qwen3's shared q/k norms go with every kept head) and its
-// compact export, written back with the source's own config keys, reloads to the same number.
+// compact export, written back with the source's own config keys and tensor names, reloads to the same number.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { createGpu, type Gpu } from '../../src/core/gpu/device.ts';
 import { bytesSource } from '../../src/core/formats/byte-source.ts';
 import { loadModel } from '../../src/core/formats/load-model.ts';
+import { readSafetensorsHeader } from '../../src/core/formats/safetensors.ts';
 import { randomHfModel } from '../../src/core/model/random-model.ts';
 import type { ModelSpec } from '../../src/core/model/spec.ts';
 import { Engine } from '../../src/core/engine/engine.ts';
@@ -27,6 +28,11 @@ const cases: Array<[string, ModelSpec]> = [
   ['smollm3', { ...base, architecture: 'smollm3', noRopeLayers: [1], tieWordEmbeddings: true, ropeTheta: 2e6 }],
   ['llama 3.2 (llama3 RoPE)', { ...base, ropeTheta: 500000, ropeScaling: { type: 'llama3', factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 16 } }],
   ['mistral (sliding window 6)', { ...base, architecture: 'mistral', slidingWindow: 6, slidingLayers: [0, 1] }],
+  ['gemma3_text (sandwich (1 + w) norms, GeGLU, one sliding + one global layer, soft-capped logits)', { ...base, architecture: 'gemma3_text',
+    headDim: 16, ropeTheta: 1e6, slidingWindow: 6, slidingLayers: [0], slidingRope: { theta: 10000 }, qkNorm: true, normUnitOffset: true,
+    sandwichNorms: true, mlpActivation: 'gelu_tanh', embedScale: Math.fround(Math.sqrt(32)), attentionScale: 1 / 4, finalLogitSoftcap: 5,
+    tieWordEmbeddings: true }],
+  ['phi3 (fused qkv / gate_up, partial rotary)', { ...base, architecture: 'phi3', rmsNormEps: 1e-5, rotaryDim: 4 }],
 ];
 
 let gpu: Gpu;
@@ -54,8 +60,11 @@ describe.each(cases)('%s', (_name, spec) => {
     const dense = await loadReferenceWeights(model);
     const engine = await Engine.create(gpu, model);
     const pruner = await Pruner.create(engine, calib);
+    const sourceNames = [...(await readSafetensorsHeader(sources[1])).tensors.keys()].sort();
     const reload = async (target: MemoryTarget) => {
       const config = JSON.parse(new TextDecoder().decode(target.bytes('config.json')));
+      const written = await readSafetensorsHeader(bytesSource(target.bytes('model.safetensors'), 'model.safetensors'));
+      expect([...written.tensors.keys()].sort(), 'the source\'s own tensor names (Phi-3: fused qkv_proj / gate_up_proj)').toEqual(sourceNames);
       expect(config.rope_parameters, 'the source\'s transformers 5 keys are kept').toBeDefined();
       expect(config.rope_theta).toBeUndefined();
       const m = await loadModel([...target.files.keys()].map((n) => bytesSource(target.bytes(n), n)), { requireTokenizer: false });

@@ -108,9 +108,10 @@ export function ropeFrequencies(r: RopeParams, seqLen: number): { invFreq: Float
   }
 }
 
-/** cos/sin (times the attention scaling) of every (position, pair): [rows, rotaryDim/2] x (cos, sin). */
-export function ropeTableValues(r: RopeParams, rows: number): Float32Array {
-  const { invFreq, attentionScaling } = ropeFrequencies(r, rows);
+/** cos/sin (times the attention scaling) of every (position, pair): [rows, rotaryDim/2] x (cos, sin), for a forward
+ * over `seqLen` positions (default rows; dynamic and longrope depend on it). */
+export function ropeTableValues(r: RopeParams, rows: number, seqLen = rows): Float32Array {
+  const { invFreq, attentionScaling } = ropeFrequencies(r, seqLen);
   const half = invFreq.length;
   const table = new Float32Array(rows * half * 2);
   for (let p = 0; p < rows; p++) {

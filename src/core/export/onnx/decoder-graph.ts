@@ -1,14 +1,16 @@
-// The decoder (llama / mistral / qwen2) as an ONNX graph of standard opset-17 ops, the same math as the
-// engine's forward (engine/reference-forward.ts is the readable version):
-//   x = Gather(embed, input_ids); per layer: x += o(attn(rope(q(rms(x))), rope(k(rms(x))), v(rms(x))));
-//   x += down(silu(gate(rms(x))) * up(rms(x))); logits = lm_head(rms(x)).
-// RMSNorm = x / sqrt(ReduceMean(x*x) + eps) * w; RoPE (HF rotate_half) from precomputed cos/sin tables
-// [maxPositions, hd] sliced to the sequence length; causal mask built from Range/Greater/Where; GQA by
-// gathering each query head's kv head (per-layer head counts and kv maps after structured pruning);
-// SiLU = g * Sigmoid(g). Linear weights are stored transposed, [in, out], so each map is one MatMul.
+// The decoder of every architecture Prunelab runs as an ONNX graph of standard opset-17 ops, the same math as the
+// engine's forward (engine/reference-forward.ts is the readable version), with the architecture as data:
+//   x = Gather(embed, input_ids) (* embed scale); per layer: x += [norm](o(attn(rope(qknorm(q(rms(x)))), ...)));
+//   x += [norm](down(act(gate(rms(x))) * up(rms(x)))); logits = [softcap](lm_head(rms(x))).
+// RMSNorm = x / sqrt(ReduceMean(x*x) + eps) * w (Gemma: * (1 + w)); RoPE (HF rotate_half, optionally on the leading
+// rotary dims only) from precomputed cos/sin tables [maxPositions, rotaryDim], one per distinct RoPE, sliced to the
+// sequence length (longrope: both factor sets, chosen by the sequence length as transformers does); causal and
+// sliding-window masks built from Range/Greater/Where; GQA by gathering each query head's kv head (per-layer head
+// counts and kv maps after structured pruning); SiLU = g * Sigmoid(g), gelu_pytorch_tanh from Tanh. Linear weights
+// are stored transposed, [in, out], so each map is one MatMul.
 import type { ModelSpec } from '../../model/spec.ts';
-import { tensorNames } from '../../model/spec.ts';
-import { layerRope, ropeTableValues, type RopeParams } from '../../model/rope.ts';
+import { layerAttentionWindow, tensorNames } from '../../model/spec.ts';
+import { layerRope, ropeKey, ropeTableValues, type RopeParams } from '../../model/rope.ts';
 import { BadRequest } from '../../errors.ts';
 import { attr, GraphBuilder, tensorValueInfo } from './graph-builder.ts';
 import { DataType, type ValueInfoJson } from './onnx-schema.ts';
@@ -30,11 +32,11 @@ export function transpose(w: Float32Array, rows: number, cols: number): Float32A
   return t;
 }
 
-/** cos / sin tables [positions, hd] of HF's rotate_half RoPE: columns i and i + hd/2 share the angle (and attention
- * scaling) of frequency i, from the same table the engine uses. */
-export function ropeTables(positions: number, rope: RopeParams): { cos: Float32Array; sin: Float32Array } {
+/** cos / sin tables [positions, rotaryDim] of HF's rotate_half RoPE: columns i and i + rotaryDim/2 share the angle
+ * (and attention scaling) of frequency i, from the same table the engine uses, for a forward over `seqLen` positions. */
+export function ropeTables(positions: number, rope: RopeParams, seqLen = positions): { cos: Float32Array; sin: Float32Array } {
   const hd = rope.rotaryDim, half = hd / 2;
-  const values = ropeTableValues(rope, positions); // [positions, half] x (cos, sin)
+  const values = ropeTableValues(rope, positions, seqLen); // [positions, half] x (cos, sin)
   const cos = new Float32Array(positions * hd), sin = new Float32Array(positions * hd);
   for (let p = 0; p < positions; p++) {
     for (let i = 0; i < half; i++) {
@@ -45,21 +47,11 @@ export function ropeTables(positions: number, rope: RopeParams): { cos: Float32A
   return { cos, sin };
 }
 
-/** Why the ONNX graph cannot express this model, or null. One cos/sin table of every position serves all layers,
- * so the rotation must be the same on every layer, cover whole heads and not depend on the sequence length. */
+/** Why the ONNX graph cannot express this model, or null. Dynamic NTK needs nothing of its own: the tables cover
+ * max_position_embeddings, below which transformers keeps the initial frequencies. */
 export function onnxUnsupportedReason(spec: ModelSpec): string | null {
-  if (spec.normUnitOffset || spec.sandwichNorms || spec.mlpActivation === 'gelu_tanh' || spec.embedScale !== undefined ||
-    spec.attentionScale !== undefined || spec.finalLogitSoftcap !== undefined) {
-    return "Gemma's (1 + w) and post-attention / post-feedforward norms, GeGLU, scaled embeddings and logit soft-capping are not in the ONNX graph yet";
-  }
-  if (spec.qkNorm) return 'q/k norms (qwen3) are not in the ONNX graph yet';
-  if (spec.noRopeLayers?.length) return 'layers without RoPE are not in the ONNX graph yet';
-  if (spec.slidingLayers?.length) return 'sliding-window attention is not in the ONNX graph yet';
-  if (spec.rotaryDim !== undefined) return 'partial rotary embeddings are not in the ONNX graph yet';
   const s = spec.ropeScaling;
-  if (s?.type === 'longrope' && spec.maxPositions > s.originalMaxPositions) {
-    return 'longrope switches its frequencies with the sequence length, which one static ONNX table cannot do';
-  }
+  if (s?.type === 'dynamic' && !Number.isFinite(spec.maxPositions)) return 'dynamic NTK RoPE without max_position_embeddings';
   return null;
 }
 
@@ -67,7 +59,10 @@ class DecoderBuilder {
   readonly g = new GraphBuilder();
   private readonly spec: ModelSpec;
   private readonly eps: string;
-  private cos = ''; private sin = ''; private causal = '';   // set by prelude()
+  // Set by prelude(): the sequence length [1], the [S, 1] / [1, S] positions and the [S, S] "key in the future".
+  private seqLen = ''; private zero1 = ''; private queryPos = ''; private keyPos = ''; private future = '';
+  private readonly ropes = new Map<string, { cos: string; sin: string }>();   // by ropeKey: [S, rotaryDim]
+  private readonly masks = new Map<number, string>();                         // by window (0 = whole context): [S, S]
 
   constructor(private readonly w: PrunedWeights) {
     this.spec = w.spec;
@@ -86,31 +81,68 @@ class DecoderBuilder {
     return this.g.op('Add', [y, b], [], `${hint}_biased`);
   }
 
+  /** RMSNorm over the last axis (hidden rows, or each head's hd values for q/k norms). */
   private rmsNorm(x: string, weightName: string, hint: string): string {
     const sq = this.g.op('Mul', [x, x], [], `${hint}_sq`);
     const mean = this.g.op('ReduceMean', [sq], [attr.ints('axes', [-1]), attr.int('keepdims', 1)], `${hint}_mean`);
     const rms = this.g.op('Sqrt', [this.g.op('Add', [mean, this.eps], [], `${hint}_eps`)], [], `${hint}_rms`);
-    const w = this.g.weight(weightName, this.w.shapes.get(weightName)!, () => this.w.read(weightName));
+    let w = this.g.weight(weightName, this.w.shapes.get(weightName)!, () => this.w.read(weightName));
+    if (this.spec.normUnitOffset) w = this.g.op('Add', [w, this.g.float32(`${hint}_one`, [1], [])], [], `${hint}_one_plus_w`);
     return this.g.op('Mul', [this.g.op('Div', [x, rms], [], `${hint}_normed`), w], [], hint);
   }
 
-  /** Sequence-length-dependent tensors shared by all layers: RoPE cos/sin [S, hd] and the causal mask [S, S]. */
+  /** Sequence-length-dependent tensors shared by all layers. */
   prelude(ids: string): void {
-    const { headDim: hd, maxPositions: P } = this.spec;
     const shape = this.g.op('Shape', [ids], [], 'ids_shape');                                        // [2]
-    const seq1 = this.g.op('Slice', [shape, this.g.int64('one', [1]), this.g.int64('two', [2])], [], 'seq_len'); // [1]
-    const zero1 = this.g.int64('zero', [0]);
-    const { cos, sin } = ropeTables(P, layerRope(this.spec, 0)!); // one rotation for all layers (onnxUnsupportedReason)
-    const cosTable = this.g.float32('rope_cos', cos, [P, hd]);                                       // [P, hd]
-    const sinTable = this.g.float32('rope_sin', sin, [P, hd]);
-    this.cos = this.g.op('Slice', [cosTable, zero1, seq1, zero1], [], 'cos');                        // [S, hd]
-    this.sin = this.g.op('Slice', [sinTable, zero1, seq1, zero1], [], 'sin');
-    const seq = this.g.op('Squeeze', [seq1, zero1], [], 'seq_scalar');                               // []
+    this.seqLen = this.g.op('Slice', [shape, this.g.int64('one', [1]), this.g.int64('two', [2])], [], 'seq_len'); // [1]
+    this.zero1 = this.g.int64('zero', [0]);
+    const seq = this.g.op('Squeeze', [this.seqLen, this.zero1], [], 'seq_scalar');                  // []
     const pos = this.g.op('Range', [this.g.int64('start', [0], []), seq, this.g.int64('step', [1], [])], [], 'positions'); // [S]
-    const rows = this.g.op('Unsqueeze', [pos, this.g.int64('axis1', [1])], [], 'query_pos');        // [S, 1]
-    const cols = this.g.op('Unsqueeze', [pos, zero1], [], 'key_pos');                                // [1, S]
-    const future = this.g.op('Greater', [cols, rows], [], 'future');                                 // [S, S] bool
-    this.causal = this.g.op('Where', [future, this.g.float32('neg_inf', [-Infinity], []), this.g.float32('zero_f', [0], [])], [], 'causal_mask');
+    this.queryPos = this.g.op('Unsqueeze', [pos, this.g.int64('axis1', [1])], [], 'query_pos');     // [S, 1]
+    this.keyPos = this.g.op('Unsqueeze', [pos, this.zero1], [], 'key_pos');                          // [1, S]
+    this.future = this.g.op('Greater', [this.keyPos, this.queryPos], [], 'future');                 // [S, S] bool
+  }
+
+  /** Additive mask [S, S]: -inf on future keys, and on keys `window` or more positions back (sliding layers). */
+  private mask(window: number): string {
+    const have = this.masks.get(window);
+    if (have) return have;
+    let blocked = this.future;
+    if (window) {
+      const back = this.g.op('Sub', [this.queryPos, this.keyPos], [], `window${window}_back`);     // [S, S]
+      const tooFar = this.g.op('Greater', [back, this.g.int64(`window${window}_last`, [window - 1], [])], [], `window${window}_too_far`);
+      blocked = this.g.op('Or', [blocked, tooFar], [], `window${window}_blocked`);
+    }
+    const m = this.g.op('Where', [blocked, this.g.float32('neg_inf', [-Infinity], []), this.g.float32('zero_f', [0], [])], [],
+      window ? `sliding_mask_${window}` : 'causal_mask');
+    this.masks.set(window, m);
+    return m;
+  }
+
+  /** cos / sin [S, rotaryDim] of one RoPE (longrope past its original context: the table transformers would pick
+   * for this sequence length, chosen at run time). */
+  private ropeTable(r: RopeParams): { cos: string; sin: string } {
+    const key = ropeKey(r);
+    const have = this.ropes.get(key);
+    if (have) return have;
+    const P = this.spec.maxPositions, rd = r.rotaryDim, id = `rope${this.ropes.size}`;
+    const slice = (name: string, values: Float32Array) =>
+      this.g.op('Slice', [this.g.float32(name, values, [P, rd]), this.zero1, this.seqLen, this.zero1], [], `${name}_s`);
+    const s = r.scaling;
+    let out: { cos: string; sin: string };
+    if (s.type === 'longrope' && P > s.originalMaxPositions) {
+      const short = ropeTables(P, r, s.originalMaxPositions), long = ropeTables(P, r, P);
+      const isLong = this.g.op('Greater', [this.seqLen, this.g.int64(`${id}_original`, [s.originalMaxPositions])], [], `${id}_long`); // [1]
+      out = {
+        cos: this.g.op('Where', [isLong, slice(`${id}_cos_long`, long.cos), slice(`${id}_cos_short`, short.cos)], [], `${id}_cos`),
+        sin: this.g.op('Where', [isLong, slice(`${id}_sin_long`, long.sin), slice(`${id}_sin_short`, short.sin)], [], `${id}_sin`),
+      };
+    } else {
+      const t = ropeTables(P, r);
+      out = { cos: slice(`${id}_cos`, t.cos), sin: slice(`${id}_sin`, t.sin) };
+    }
+    this.ropes.set(key, out);
+    return out;
   }
 
   /** [B, S, n*hd] -> [B, n, S, hd] */
@@ -119,64 +151,98 @@ class DecoderBuilder {
     return this.g.op('Transpose', [r], [attr.ints('perm', [0, 2, 1, 3])], `${hint}_heads`);
   }
 
-  /** HF rotate_half RoPE on [B, n, S, hd]: t * cos + cat(-t2, t1) * sin. */
-  private rope(t: string, hint: string): string {
-    const half = this.spec.headDim / 2;
+  /** HF rotate_half RoPE on [B, n, S, hd] over the leading rotaryDim dims: t * cos + cat(-t2, t1) * sin. */
+  private rope(t: string, r: RopeParams, hint: string): string {
+    const { cos, sin } = this.ropeTable(r);
+    const hd = this.spec.headDim, rd = r.rotaryDim, half = rd / 2;
     const axis3 = this.g.int64(`${hint}_axis`, [3]);
-    const t1 = this.g.op('Slice', [t, this.g.int64(`${hint}_s0`, [0]), this.g.int64(`${hint}_e0`, [half]), axis3], [], `${hint}_lo`);
-    const t2 = this.g.op('Slice', [t, this.g.int64(`${hint}_s1`, [half]), this.g.int64(`${hint}_e1`, [2 * half]), axis3], [], `${hint}_hi`);
+    const part = (from: number, to: number, name: string) =>
+      this.g.op('Slice', [t, this.g.int64(`${name}_s`, [from]), this.g.int64(`${name}_e`, [to]), axis3], [], name);
+    const rot = rd === hd ? t : part(0, rd, `${hint}_rot_dims`);
+    const t1 = this.g.op('Slice', [rot, this.g.int64(`${hint}_s0`, [0]), this.g.int64(`${hint}_e0`, [half]), axis3], [], `${hint}_lo`);
+    const t2 = this.g.op('Slice', [rot, this.g.int64(`${hint}_s1`, [half]), this.g.int64(`${hint}_e1`, [rd]), axis3], [], `${hint}_hi`);
     const rotated = this.g.op('Concat', [this.g.op('Neg', [t2], [], `${hint}_neg`), t1], [attr.int('axis', -1)], `${hint}_rot`);
-    return this.g.op('Add', [this.g.op('Mul', [t, this.cos], [], `${hint}_c`), this.g.op('Mul', [rotated, this.sin], [], `${hint}_s`)], [], `${hint}_rope`);
+    const turned = this.g.op('Add', [this.g.op('Mul', [rot, cos], [], `${hint}_c`), this.g.op('Mul', [rotated, sin], [], `${hint}_s`)], [], `${hint}_rope`);
+    return rd === hd ? turned : this.g.op('Concat', [turned, part(rd, hd, `${hint}_pass`)], [attr.int('axis', -1)], `${hint}_partial`);
+  }
+
+  /** The gated MLP's activation: silu = g * sigmoid(g), or gelu_pytorch_tanh. */
+  private activation(g: string, hint: string): string {
+    if ((this.spec.mlpActivation ?? 'silu') === 'silu') return this.g.op('Mul', [g, this.g.op('Sigmoid', [g], [], `${hint}_sig`)], [], `${hint}_silu`);
+    const c = (name: string, v: number) => this.g.float32(`${hint}_${name}`, [v], []);
+    const cube = this.g.op('Mul', [g, this.g.op('Mul', [g, g], [], `${hint}_sq`)], [], `${hint}_cube`);
+    const inner = this.g.op('Mul', [c('k', Math.sqrt(2 / Math.PI)), this.g.op('Add', [g, this.g.op('Mul', [c('a', 0.044715), cube], [], `${hint}_ac`)], [], `${hint}_sum`)], [], `${hint}_inner`);
+    const onePlus = this.g.op('Add', [c('one', 1), this.g.op('Tanh', [inner], [], `${hint}_tanh`)], [], `${hint}_1pt`);
+    return this.g.op('Mul', [this.g.op('Mul', [c('half', 0.5), g], [], `${hint}_halfg`), onePlus], [], `${hint}_gelu`);
   }
 
   layer(x: string, l: number): string {
-    const n = tensorNames.layer(l);
-    const hd = this.spec.headDim;
+    const spec = this.spec;
+    const n = tensorNames.layer(l, spec.sandwichNorms);
+    const hd = spec.headDim;
     const H = this.w.shapes.get(n.q)![0] / hd, KV = this.w.shapes.get(n.k)![0] / hd;
-    const kvHeadOf = this.spec.layerWidths?.[l]?.kvHeadOf ?? Array.from({ length: H }, (_, h) => Math.floor(h / (H / KV)));
+    const kvHeadOf = spec.layerWidths?.[l]?.kvHeadOf ?? Array.from({ length: H }, (_, h) => Math.floor(h / (H / KV)));
     const p = `l${l}`;
+    const rotation = layerRope(spec, l);
     const xn = this.rmsNorm(x, n.attnNorm, `${p}_attn_norm`);
-    const q = this.rope(this.heads(this.linear(xn, n.q, `${p}_q`), H, `${p}_q`), `${p}_q`);        // [B, H, S, hd]
-    let k = this.rope(this.heads(this.linear(xn, n.k, `${p}_k`), KV, `${p}_k`), `${p}_k`);        // [B, KV, S, hd]
+    let q = this.heads(this.linear(xn, n.q, `${p}_q`), H, `${p}_q`);                                // [B, H, S, hd]
+    let k = this.heads(this.linear(xn, n.k, `${p}_k`), KV, `${p}_k`);                               // [B, KV, S, hd]
     let v = this.heads(this.linear(xn, n.v, `${p}_v`), KV, `${p}_v`);
+    if (spec.qkNorm) { q = this.rmsNorm(q, n.qNorm, `${p}_q_norm`); k = this.rmsNorm(k, n.kNorm, `${p}_k_norm`); }
+    if (rotation) { q = this.rope(q, rotation, `${p}_q`); k = this.rope(k, rotation, `${p}_k`); }
     if (H !== KV || kvHeadOf.some((g, h) => g !== h)) {
       const idx = this.g.int64(`${p}_kv_head_of`, kvHeadOf);                                      // [H]
       k = this.g.op('Gather', [k, idx], [attr.int('axis', 1)], `${p}_k_per_head`);                // [B, H, S, hd]
       v = this.g.op('Gather', [v, idx], [attr.int('axis', 1)], `${p}_v_per_head`);
     }
     const kT = this.g.op('Transpose', [k], [attr.ints('perm', [0, 1, 3, 2])], `${p}_kT`);         // [B, H, hd, S]
-    const scores = this.g.op('Div', [this.g.op('MatMul', [q, kT], [], `${p}_qk`), this.g.float32(`${p}_sqrt_hd`, [Math.sqrt(hd)], [])], [], `${p}_scores`);
-    const probs = this.g.op('Softmax', [this.g.op('Add', [scores, this.causal], [], `${p}_masked`)], [attr.int('axis', -1)], `${p}_probs`);
+    const qk = this.g.op('MatMul', [q, kT], [], `${p}_qk`);
+    const scores = spec.attentionScale === undefined
+      ? this.g.op('Div', [qk, this.g.float32(`${p}_sqrt_hd`, [Math.sqrt(hd)], [])], [], `${p}_scores`)
+      : this.g.op('Mul', [qk, this.g.float32(`${p}_scale`, [spec.attentionScale], [])], [], `${p}_scores`);
+    const mask = this.mask(layerAttentionWindow(spec, l) ?? 0);
+    const probs = this.g.op('Softmax', [this.g.op('Add', [scores, mask], [], `${p}_masked`)], [attr.int('axis', -1)], `${p}_probs`);
     const att = this.g.op('MatMul', [probs, v], [], `${p}_att`);                                     // [B, H, S, hd]
     const merged = this.g.op('Reshape', [
       this.g.op('Transpose', [att], [attr.ints('perm', [0, 2, 1, 3])], `${p}_att_t`),
       this.g.int64(`${p}_merge_shape`, [0, 0, H * hd]),
     ], [], `${p}_att_merged`);                                                                        // [B, S, H*hd]
-    const h1 = this.g.op('Add', [x, this.linear(merged, n.o, `${p}_o`)], [], `${p}_h1`);
+    let o = this.linear(merged, n.o, `${p}_o`);
+    if (spec.sandwichNorms) o = this.rmsNorm(o, n.attnOutNorm, `${p}_attn_out_norm`);
+    const h1 = this.g.op('Add', [x, o], [], `${p}_h1`);
     const hn = this.rmsNorm(h1, n.mlpNorm, `${p}_mlp_norm`);
     const gate = this.linear(hn, n.gate, `${p}_gate`);                                               // [B, S, F]
-    const silu = this.g.op('Mul', [gate, this.g.op('Sigmoid', [gate], [], `${p}_sig`)], [], `${p}_silu`);
-    const act = this.g.op('Mul', [silu, this.linear(hn, n.up, `${p}_up`)], [], `${p}_act`);
-    return this.g.op('Add', [h1, this.linear(act, n.down, `${p}_down`)], [], `${p}_out`);
+    const act = this.g.op('Mul', [this.activation(gate, `${p}_act`), this.linear(hn, n.up, `${p}_up`)], [], `${p}_act`);
+    let down = this.linear(act, n.down, `${p}_down`);
+    if (spec.sandwichNorms) down = this.rmsNorm(down, n.mlpOutNorm, `${p}_mlp_out_norm`);
+    return this.g.op('Add', [h1, down], [], `${p}_out`);
   }
 
   embed(ids: string): string {
     const name = tensorNames.embed;
     const table = this.g.weight(name, this.w.shapes.get(name)!, () => this.w.read(name));           // [V, d]
-    return this.g.op('Gather', [table, ids], [attr.int('axis', 0)], 'embedded');                     // [B, S, d]
+    const x = this.g.op('Gather', [table, ids], [attr.int('axis', 0)], 'embedded');                  // [B, S, d]
+    const scale = this.spec.embedScale;
+    return scale === undefined ? x : this.g.op('Mul', [x, this.g.float32('embed_scale', [scale], [])], [], 'embedded_scaled');
   }
 
   head(x: string, embedTable: string): string {
     const xn = this.rmsNorm(x, tensorNames.finalNorm, 'final_norm');
-    if (!this.spec.tieWordEmbeddings) return this.linearTo(xn, tensorNames.lmHead);
-    const headT = this.g.op('Transpose', [embedTable], [attr.ints('perm', [1, 0])], 'lm_head_t');   // [d, V] (folded by runtimes)
-    return this.g.op('MatMul', [xn, headT], [], LOGITS);
-  }
-
-  private linearTo(x: string, name: string): string {
-    const [out, inp] = this.w.shapes.get(name)!;
-    const wt = this.g.weight(name, [inp, out], async () => transpose(await this.w.read(name), out, inp), 'Hugging Face weight transposed to [in, out]');
-    return this.g.op('MatMul', [x, wt], [], LOGITS);
+    const cap = this.spec.finalLogitSoftcap;
+    const name = cap ? 'logits_uncapped' : LOGITS;
+    let logits: string;
+    if (!this.spec.tieWordEmbeddings) {
+      const [out, inp] = this.w.shapes.get(tensorNames.lmHead)!;
+      const wt = this.g.weight(tensorNames.lmHead, [inp, out], async () => transpose(await this.w.read(tensorNames.lmHead), out, inp),
+        'Hugging Face weight transposed to [in, out]');
+      logits = this.g.op('MatMul', [xn, wt], [], name);
+    } else {
+      const headT = this.g.op('Transpose', [embedTable], [attr.ints('perm', [1, 0])], 'lm_head_t');  // [d, V] (folded by runtimes)
+      logits = this.g.op('MatMul', [xn, headT], [], name);
+    }
+    if (!cap) return logits;
+    const c = this.g.float32('softcap', [cap], []);
+    return this.g.op('Mul', [this.g.op('Tanh', [this.g.op('Div', [logits, c], [], 'logits_over_cap')], [], 'logits_tanh'), c], [], LOGITS);
   }
 }
 
