@@ -16,7 +16,8 @@ import { loadReferenceWeights } from '../../src/core/engine/reference-weights.ts
 import { Pruner } from '../../src/core/prune/pruner.ts';
 import { MemoryTarget } from '../../src/core/export/byte-sink.ts';
 import { exportPrunedModel, keepMasksOf } from '../../src/core/export/export-model.ts';
-import { referencePerplexity, referenceSequentialPrune, referenceStructuredPrune } from './reference/index.ts';
+import { owlAllocation, referenceMrp, referencePerplexity, referenceSequentialPrune, referenceStructuredPrune } from './reference/index.ts';
+import { referenceSparseGptPrune } from './reference/sparsegpt.ts';
 
 const base: ModelSpec = {
   architecture: 'llama', hiddenSize: 32, intermediateSize: 48, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 8,
@@ -92,6 +93,41 @@ describe.each(cases)('%s', (_name, spec) => {
       const summary = await exportPrunedModel({ model, format: 'compact', target: compact, sources, kept: sp.kept });
       expect(summary.spec.architecture).toBe(spec.architecture);
       expect(Math.abs((await reload(compact)) / spPpl - 1)).toBeLessThan(1e-4);
+    } finally {
+      pruner.destroy();
+      engine.destroy();
+    }
+  });
+
+  it('SparseGPT 50%, magnitude 2:4, OWL, MRP and FLAP (with bias compensation) equal the float64 oracle', async () => {
+    const { configJson, safetensors } = randomHfModel(spec, { seed: 5, dtype: 'F32', layout: 'transformers5' });
+    const model = await loadModel([bytesSource(new TextEncoder().encode(configJson), 'config.json'), bytesSource(safetensors, 'model.safetensors')],
+      { requireTokenizer: false });
+    const dense = await loadReferenceWeights(model);
+    const engine = await Engine.create(gpu, model);
+    const pruner = await Pruner.create(engine, calib);
+    const close = (got: number, want: number, tol: number, what: string) =>
+      expect(Math.abs(got / want - 1), `${what}: GPU ${got} vs reference ${want}`).toBeLessThan(tol);
+    try {
+      await pruner.prune({ metric: 'sparsegpt', sparsity: 0.5, allocation: 'uniform' });
+      close(await nllPpl(engine, evalSet), referencePerplexity(spec, referenceSparseGptPrune(spec, dense, calib, [0.5, 0.5]).weights, evalSet), 0.01, 'SparseGPT 50%');
+
+      await pruner.prune({ metric: 'magnitude', sparsity: 0.5, allocation: 'uniform', nm: { n: 2, m: 4 } });
+      const refNm = referenceSequentialPrune(spec, dense, calib, [0.5, 0.5], 'magnitude', { n: 2, m: 4 });
+      close(await nllPpl(engine, evalSet), referencePerplexity(spec, refNm.weights, evalSet), 1e-3, 'magnitude 2:4');
+
+      const owl = await pruner.prune({ metric: 'wanda', sparsity: 0.5, allocation: 'owl' });
+      owl.allocation.forEach((v, l) => expect(v).toBeCloseTo(owlAllocation(spec, dense, calib, 0.5).sparsity[l], 3));
+
+      const mrp = await pruner.prune({ metric: 'wanda', sparsity: 0.5, allocation: 'mrp' });
+      const refMrp = referenceMrp(spec, dense, calib, 0.5, 'wanda');
+      mrp.allocation.forEach((v, l) => expect(v).toBeCloseTo(refMrp.allocation[l], 2));
+      close(await nllPpl(engine, evalSet), referencePerplexity(spec, refMrp.weights, evalSet), 0.01, 'MRP 50%');
+
+      const flap = await pruner.prune({ metric: 'wanda', structured: 'flap', sparsity: 0.25, allocation: 'uniform', biasCompensation: true });
+      const refFlap = referenceStructuredPrune(spec, dense, calib, [0.25, 0.25], 'flap', { biasCompensation: true });
+      flap.kept!.forEach((k, l) => expect({ heads: k.heads, channels: k.channels }).toEqual({ heads: refFlap.kept[l].heads, channels: refFlap.kept[l].channels }));
+      close(await nllPpl(engine, evalSet), referencePerplexity(refFlap.spec, refFlap.weights, evalSet), 0.01, 'FLAP 25%');
     } finally {
       pruner.destroy();
       engine.destroy();
