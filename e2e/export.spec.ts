@@ -6,65 +6,16 @@
 // the File System Access API (the picker is stubbed with the origin-private file system, which headless Chromium
 // grants). Screenshots of the export panel.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { unzipSync } from 'fflate';
-import type { Browser, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { STORIES_HF, TINYSTORIES_TEXT } from '../test/helpers/fixtures.ts';
 import { cliPerplexity } from './cli-reference.ts';
+import { downloadExport, pruneTo, reloadedPerplexity, removeExportDirs } from './export-flow.ts';
 import { expect, openWithModel, test } from './fixtures.ts';
 
 const PROTOCOL = { seqLen: 128, windows: 4, calibWindows: 4 };
-const dirs: string[] = [];
-test.afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
-
-/** Moves the keyboard-operated slider to `percent` (5% steps) and waits for that run's result. */
-async function pruneTo(page: Page, percent: number, structured: boolean): Promise<number> {
-  const slider = page.getByTestId('sparsity-slider');
-  await slider.focus();
-  const now = Number((await page.getByTestId('sparsity-value').textContent())!.replace('%', ''));
-  for (let v = now; v !== percent; v += percent > v ? 5 : -5) await page.keyboard.press(percent > v ? 'ArrowRight' : 'ArrowLeft');
-  const protocol = page.getByTestId('prune-protocol');
-  await expect(protocol).toContainText(`${structured ? 'heads + channels: ' : ''}${percent}% requested`, { timeout: 150_000 });
-  if (!structured) await expect(protocol).not.toContainText('heads + channels');
-  await expect(page.getByTestId('prune-progress')).toHaveCount(0);
-  return Number(await page.getByTestId('pruned-ppl').textContent());
-}
-
-/** Exports in `format` through the zip button; returns the unzipped folder and its entries. */
-async function downloadExport(page: Page, format: 'masked' | 'compact' | 'onnx', method: string): Promise<{ dir: string; names: string[]; report: { perplexity: { pruned: number }; export: { variant: string } } }> {
-  await page.getByTestId(`export-format-${format}`).check();
-  await expect(page.getByTestId('export-problem')).toHaveCount(0);
-  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), page.getByTestId('export-zip').click()]);
-  await expect(page.getByTestId('export-done')).toBeVisible({ timeout: 60_000 });
-  expect(download.suggestedFilename()).toMatch(new RegExp(`^[\\w.-]+-${method}-${format}\\.zip$`));
-  const entries = unzipSync(new Uint8Array(readFileSync(await download.path())));
-  const dir = mkdtempSync(join(tmpdir(), `prunelab-e2e-export-${format}-`));
-  dirs.push(dir);
-  for (const [name, bytes] of Object.entries(entries)) writeFileSync(join(dir, name), bytes);
-  const report = JSON.parse(new TextDecoder().decode(entries['prunelab-report.json']));
-  return { dir, names: Object.keys(entries).sort(), report };
-}
-
-/** Opens a fresh studio (new browser context: no cache, no saved work), drops `dir`, returns its dense perplexity. */
-async function reloadedPerplexity(browser: Browser, dir: string): Promise<{ ppl: number; nll: number }> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  try {
-    await openWithModel(page, dir, TINYSTORIES_TEXT, PROTOCOL);
-    await page.getByTestId('run-ppl').click();
-    await expect(page.getByTestId('ppl-value')).toBeVisible({ timeout: 120_000 });
-    const nll = Number((await page.getByTestId('ppl-nll').textContent())!.replace(' nats', ''));
-    const ppl = Number(await page.getByTestId('ppl-value').textContent());
-    expect(errors).toEqual([]);
-    return { ppl, nll };
-  } finally {
-    await context.close();
-  }
-}
+test.afterAll(removeExportDirs);
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
@@ -142,7 +93,7 @@ test('export downloads as a zip and reloads to the pruned perplexity (structured
   }
 
   for (const [name, shown, exp] of [['compact 30%', structuredPpl, compact], ['masked 50%', unstructuredPpl, masked]] as const) {
-    const reloaded = await reloadedPerplexity(browser, exp.dir);
+    const reloaded = await reloadedPerplexity(browser, exp.dir, TINYSTORIES_TEXT, PROTOCOL);
     const line = `${name}: studio showed ${shown}, report ${exp.report.perplexity.pruned}, reloaded ${reloaded.ppl} (exp NLL ${Math.exp(reloaded.nll)})`;
     test.info().annotations.push({ type: 'round trip', description: line });
     console.log(line);

@@ -4,6 +4,7 @@
 // pruned model next to the dense one.
 import { readFile } from 'node:fs/promises';
 import { BadRequest } from '../core/errors.ts';
+import { flapBiasRefusal } from '../core/export/export-biases.ts';
 import { evaluatePerplexity } from '../core/engine/perplexity.ts';
 import { evalWindows, tokenizeForEval } from '../core/engine/windows.ts';
 import { Pruner } from '../core/prune/pruner.ts';
@@ -68,6 +69,9 @@ export async function runPrune(values: CliValues): Promise<number> {
   const tty = process.stderr.isTTY;
   try {
     validateRequest(request, engine.spec.numLayers); // before minutes of evaluation, not after
+    const flapRefusal = exportOptions && exportOptions.format !== 'onnx' && request.structured === 'flap' && request.biasCompensation !== false
+      ? flapBiasRefusal(engine.spec) : null;
+    if (flapRefusal) throw new BadRequest(`--format ${exportOptions!.format}: ${flapRefusal}`);
     if (request.structured) {
       const { numLayers: L, numHeads, numKvHeads } = engine.spec;
       const a = request.allocation;

@@ -17,8 +17,19 @@ export interface BiasedSpec {
   notes: string[];
 }
 
-/** The dense spec as the export describes it: with o / MLP biases when some layer's pruning set them. */
-export function biasedSpec(spec: ModelSpec, kept: readonly KeptUnits[] | undefined): BiasedSpec {
+/** Why this spec's config cannot carry FLAP's compensated o_proj (o) / down_proj (down) biases, or null. */
+export function flapBiasRefusal(spec: ModelSpec, o = true, down = true): string | null {
+  if ((!o || O_BIAS_CONFIGS.has(spec.architecture)) && (!down || MLP_BIAS_CONFIGS.has(spec.architecture))) return null;
+  // Llama computes the same function only when nothing else distinguishes the source from it.
+  const differs = nonLlamaFeatures(spec);
+  return differs.length ? `FLAP's compensated ${o ? 'o_proj' : 'down_proj'} biases cannot be written in a ${spec.architecture} ` +
+    `config, nor as llama (its ${differs.join(', ')} are not llama): prune without bias compensation or export ONNX` : null;
+}
+
+/** The dense spec as the export describes it: with o / MLP biases when some layer's pruning set them. `forConfig`
+ * (safetensors exports): the biases must be expressible in a config.json, as the source's architecture or as llama;
+ * ONNX takes the biases as they are. */
+export function biasedSpec(spec: ModelSpec, kept: readonly KeptUnits[] | undefined, forConfig = true): BiasedSpec {
   const o = !!kept?.some((k) => k.oBias), down = !!kept?.some((k) => k.downBias);
   if (!o && !down) return { spec, notes: [] };
   const out: ModelSpec = { ...spec };
@@ -27,13 +38,9 @@ export function biasedSpec(spec: ModelSpec, kept: readonly KeptUnits[] | undefin
   if (down) out.mlpBias = true;
   notes.push(`FLAP bias compensation: o_proj${down ? ' and down_proj' : ''} biases written (config ${o ? 'attention_bias' : ''}` +
     `${o && down ? ' and ' : ''}${down ? 'mlp_bias' : ''} true; the q/k/v${down ? ', gate/up' : ''} biases the source lacks are written as zeros)`);
-  if ((o && !O_BIAS_CONFIGS.has(spec.architecture)) || (down && !MLP_BIAS_CONFIGS.has(spec.architecture))) {
-    // Llama computes the same function only when nothing else distinguishes the source from it.
-    const differs = nonLlamaFeatures(spec);
-    if (differs.length) {
-      throw new BadRequest(`FLAP's compensated ${o ? 'o_proj' : 'down_proj'} biases cannot be written in a ${spec.architecture} ` +
-        `config, nor as llama (its ${differs.join(', ')} are not llama): prune without bias compensation`);
-    }
+  if (forConfig && ((o && !O_BIAS_CONFIGS.has(spec.architecture)) || (down && !MLP_BIAS_CONFIGS.has(spec.architecture)))) {
+    const refusal = flapBiasRefusal(spec, o, down);
+    if (refusal) throw new BadRequest(refusal);
     out.architecture = 'llama';
     notes.push(`a ${spec.architecture} config cannot express o_proj / MLP biases: written as LlamaForCausalLM (model_type llama), ` +
       'which computes the same function');

@@ -171,7 +171,12 @@ async function exportOnnx(req: ExportRequest, start: number): Promise<ExportSumm
   const notes = [`ONNX opset 17, float32 weights (${written.nodes} nodes): input_ids [batch, sequence] int64 -> logits ` +
     '[batch, sequence, vocab] float32, no KV cache (each call runs the whole sequence)'];
   if (req.overrides) notes.push(overridesNote(req.overrides, new Set(['F32'])));
-  await writeConfigAndCompanions(req, written.spec, 'F32', files, notes);
+  // The graph holds FLAP's compensated biases itself; config.json (widths, token ids, for tokenizers and tools) keeps
+  // the source's bias flags, which its architecture can always say.
+  const { attentionBias, oProjBias, mlpBias } = req.model.spec;
+  const added = written.spec.oProjBias !== oProjBias || written.spec.mlpBias !== mlpBias;
+  if (added) notes.push('FLAP\'s compensated o_proj / down_proj biases are in model.onnx; config.json keeps the source\'s bias settings');
+  await writeConfigAndCompanions(req, added ? { ...written.spec, attentionBias, oProjBias, mlpBias } : written.spec, 'F32', files, notes);
   return {
     format: 'onnx', variant, dtype: 'F32', spec: written.spec, fingerprint: written.fingerprint, loaders: LOADERS[variant], notes,
     files, weightsFile: ONNX_FILE, parameters: written.parameters, zeroed: written.zeroed,

@@ -67,7 +67,7 @@ function compactWeights(model: LoadedModel, kept: KeptUnits[]): PrunedWeights {
       throw new BadRequest(`layer ${l}: the ONNX export does not know the kept units' ${extra.join(', ')}`);
     }
   });
-  const layout = compactLayout(biasedSpec(model.spec, kept).spec, kept);
+  const layout = compactLayout(biasedSpec(model.spec, kept, false).spec, kept);
   const fromMemory = biasValues(layout.spec, kept, (name) => model.tensors.has(name)); // compensated / zero biases
   const plan = compactGathers(model, kept);
   return {
