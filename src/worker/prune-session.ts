@@ -1,7 +1,8 @@
 // What the worker keeps per loaded model for pruning: tokenized texts (a 1 MB text takes seconds to
 // tokenize), the Pruner with its calibration windows (rebuilt only when the calibration changes) and the
 // dense perplexity per text + protocol (the slider compares every pruned number with it).
-import { BadRequest, Cancelled } from '../core/errors.ts';
+import { BadRequest } from '../core/errors.ts';
+import { accumulateNll } from '../core/engine/nll-accumulator.ts';
 import type { Engine } from '../core/engine/engine.ts';
 import { evalWindows, sha256Hex, tokenizeForEval } from '../core/engine/windows.ts';
 import { Pruner } from '../core/prune/pruner.ts';
@@ -10,8 +11,8 @@ import type { CalibrationSpec, PruneJobOptions } from './api.ts';
 export interface Tokenized { ids: number[]; hash: string }
 export interface WindowNll { ppl: number; nll: number; tokens: number; seconds: number }
 
-/** Files cross the worker boundary as copies, so they are recognised by name, size and date. */
-const textKey = (t: File | string) => (typeof t === 'string' ? `s:${t.length}:${t.slice(0, 64)}` : `f:${t.name}:${t.size}:${t.lastModified}`);
+/** Files cross the worker boundary as copies, so they are recognised by name, size and date; strings by their whole content. */
+const textKey = (t: File | string) => (typeof t === 'string' ? `s:${t}` : `f:${t.name}:${t.size}:${t.lastModified}`);
 
 export class PruneSession {
   private texts = new Map<string, Promise<Tokenized>>();
@@ -69,17 +70,9 @@ export class PruneSession {
 
   /** exp(mean NLL) over the windows, accumulated exactly as evaluatePerplexity does. */
   async evaluate(windows: number[][], signal: AbortSignal, onWindow?: (done: number, total: number) => void): Promise<WindowNll> {
-    const start = performance.now();
-    let sum = 0, count = 0;
-    for (let i = 0; i < windows.length; i++) {
-      if (signal.aborted) throw new Cancelled('evaluation');
-      const w = await this.engine.windowNll(windows[i]);
-      sum += w.sum;
-      count += w.count;
-      onWindow?.(i + 1, windows.length);
-    }
-    const nll = sum / count;
-    return { ppl: Math.exp(nll), nll, tokens: count, seconds: (performance.now() - start) / 1000 };
+    const { ppl, nll, count, seconds } = await accumulateNll(windows, (w) => this.engine.windowNll(w),
+      { signal, onProgress: onWindow, what: 'evaluation' });
+    return { ppl, nll, tokens: count, seconds };
   }
 
   /** Dense perplexity on these windows, computed once per text + protocol. */

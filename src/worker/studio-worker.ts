@@ -15,7 +15,7 @@ import type { DeviceLostInfo, ModelSummary, StudioWorkerApi } from './api.ts';
 import { exportJob } from './export-job.ts';
 import { summarizeModel } from './model-summary.ts';
 import { toErrorInfo } from './error-info.ts';
-import { cancelRunning, exclusive, isBusy } from './job-slot.ts';
+import { cancelRunning, exclusive, isBusy, type JobKind } from './job-slot.ts';
 import { PruneSession } from './prune-session.ts';
 import { pruneJob, scanJob } from './prune-jobs.ts';
 import { searchJob } from './search-job.ts';
@@ -116,6 +116,34 @@ async function withDownload<T>(kind: 'model' | 'text', fn: (signal: AbortSignal)
 /** The persistent Hub cache when asked for and this context has the Cache API (secure contexts only). */
 const hubCache = (use: boolean) => (use && typeof caches !== 'undefined' ? cacheStorageHubCache(caches) : null);
 
+/** What each GPU job says when no model is loaded. */
+const NEEDS_MODEL: Record<JobKind, string> = {
+  perplexity: 'load a model before evaluating perplexity',
+  generate: 'load a model before generating text',
+  prune: 'load a model before pruning',
+  scan: 'load a model before scanning',
+  allocations: 'load a model before computing allocations',
+  search: 'load a model before searching',
+  export: 'load and prune a model before exporting',
+};
+
+/** The one lifecycle of a GPU job: the loaded model's session, the job slot (cancel, supersede), failing fast on a
+ *  lost device, progress throttled to every `ms` and the page's callback released at the end; errors as {code, message}. */
+function gpuJob<A extends unknown[], T>(kind: JobKind, callback: ((...args: A) => unknown) | undefined, ms: number,
+  run: (s: PruneSession, signal: AbortSignal, report: (force: boolean, ...args: A) => void) => Promise<T>,
+  opts: { supersede?: boolean } = {}): Promise<T> {
+  return guarded(async () => {
+    try {
+      const s = session;
+      if (!s) throw new BadRequest(NEEDS_MODEL[kind]);
+      const report = throttled(callback, ms);
+      return await exclusive(kind, (signal) => raceDeviceLoss(s.engine.gpu, run(s, signal, report)), opts.supersede);
+    } finally {
+      release(callback);
+    }
+  });
+}
+
 const api: StudioWorkerApi = {
   init: () => guarded(async () => (await gpu()).adapter),
 
@@ -172,124 +200,61 @@ const api: StudioWorkerApi = {
     return action === 'clear' ? cache.clear() : cache.stats();
   }),
 
-  perplexity: (text, opts, onProgress) => guarded(async () => {
-    const report = throttled(onProgress, 0);
-    try {
-      if (!engine) throw new BadRequest('load a model before evaluating perplexity');
-      const e = engine;
-      return await exclusive('perplexity', async (signal) => {
-        session?.makeDense(); // this panel's number is the dense model's
-        const content = typeof text === 'string' ? text : await text.text();
-        if (content.trim().length === 0) throw new BadRequest('the evaluation text is empty');
-        return await raceDeviceLoss(e.gpu, evaluatePerplexity(e, content, {
-          seqLen: opts.seqLen,
-          maxWindows: opts.maxWindows,
-          signal,
-          onProgress: (done, total) => report(true, done, total),
-        }));
-      });
-    } finally {
-      release(onProgress);
-    }
+  perplexity: (text, opts, onProgress) => gpuJob('perplexity', onProgress, 0, async (s, signal, report) => {
+    s.makeDense(); // this panel's number is the dense model's
+    const content = typeof text === 'string' ? text : await text.text();
+    if (content.trim().length === 0) throw new BadRequest('the evaluation text is empty');
+    return evaluatePerplexity(s.engine, content, {
+      seqLen: opts.seqLen,
+      maxWindows: opts.maxWindows,
+      signal,
+      onProgress: (done, total) => report(true, done, total),
+    });
   }),
 
-  generate: (prompt, opts, onProgress) => guarded(async () => {
-    const report = throttled(onProgress, 50);
-    try {
-      if (!engine) throw new BadRequest('load a model before generating text');
-      const e = engine;
-      const s = session;
-      if (opts.prune && !s) throw new BadRequest('load a model before pruning');
-      return await exclusive('generate', async (signal) => {
-        if (opts.prune) await raceDeviceLoss(e.gpu, pruneForGeneration(s!, opts.prune, signal));
-        else session?.makeDense();
-        const start = performance.now();
-        const tok = e.model.tokenizer;
-        // Progress counts positions like `steps` does: BOS + prompt fill all but the last prompt position
-        // before the first new token (generateGreedy's loop starts there).
-        const promptIds = (tok.bosId !== null ? 1 : 0) + (prompt ? tok.encode(prompt).length : 0);
-        const total = Math.min(opts.steps, e.spec.maxPositions);
-        let done = Math.max(0, promptIds - 1);
-        report(true, done, total);
-        const pieces: string[] = [];
-        const result = await raceDeviceLoss(e.gpu, generateGreedy(e, {
-          prompt, steps: opts.steps, signal, onToken: (piece) => { pieces.push(piece); report(false, ++done, total); },
-        }));
-        // generateGreedy stops quietly on abort; the studio reports it like a cancelled evaluation.
-        if (signal.aborted) throw new Cancelled('generation');
-        report(true, done, total);
-        const seconds = (performance.now() - start) / 1000;
-        const tokens = result.ids.length;
-        return { text: result.text, tokens, seconds, tokensPerSecond: tokens / seconds, ids: result.ids, pieces };
-      });
-    } finally {
-      release(onProgress);
-    }
+  generate: (prompt, opts, onProgress) => gpuJob('generate', onProgress, 50, async (s, signal, report) => {
+    const e = s.engine;
+    if (opts.prune) await pruneForGeneration(s, opts.prune, signal);
+    else s.makeDense();
+    const start = performance.now();
+    const tok = e.model.tokenizer;
+    // Progress counts positions like `steps` does: BOS + prompt fill all but the last prompt position
+    // before the first new token (generateGreedy's loop starts there).
+    const promptIds = (tok.bosId !== null ? 1 : 0) + (prompt ? tok.encode(prompt).length : 0);
+    const total = Math.min(opts.steps, e.spec.maxPositions);
+    let done = Math.max(0, promptIds - 1);
+    report(true, done, total);
+    const pieces: string[] = [];
+    const result = await generateGreedy(e, {
+      prompt, steps: opts.steps, signal, onToken: (piece) => { pieces.push(piece); report(false, ++done, total); },
+    });
+    // generateGreedy stops quietly on abort; the studio reports it like a cancelled evaluation.
+    if (signal.aborted) throw new Cancelled('generation');
+    report(true, done, total);
+    const seconds = (performance.now() - start) / 1000;
+    const tokens = result.ids.length;
+    return { text: result.text, tokens, seconds, tokensPerSecond: tokens / seconds, ids: result.ids, pieces };
   }),
 
-  prune: (request, opts, onProgress) => guarded(async () => {
-    try {
-      const s = session;
-      if (!s) throw new BadRequest('load a model before pruning');
-      const report = throttled(onProgress, 50);
-      return await exclusive('prune', (signal) => raceDeviceLoss(s.engine.gpu, pruneJob(s, request, opts, signal,
-        (p) => report(p.done >= p.total, p))), true);
-    } finally {
-      release(onProgress);
-    }
-  }),
+  prune: (request, opts, onProgress) => gpuJob('prune', onProgress, 50,
+    (s, signal, report) => pruneJob(s, request, opts, signal, (p) => report(p.done >= p.total, p)), { supersede: true }),
 
-  scan: (req, opts, onCell) => guarded(async () => {
-    try {
-      const s = session;
-      if (!s) throw new BadRequest('load a model before scanning');
-      const report = throttled(onCell, 0);
-      return await exclusive('scan', (signal) => raceDeviceLoss(s.engine.gpu, scanJob(s, req, opts, signal,
-        (cell, done, total) => report(true, cell, done, total))));
-    } finally {
-      release(onCell);
-    }
-  }),
+  scan: (req, opts, onCell) => gpuJob('scan', onCell, 0,
+    (s, signal, report) => scanJob(s, req, opts, signal, (cell, done, total) => report(true, cell, done, total))),
 
-  allocations: (req, opts, onProgress) => guarded(async () => {
-    try {
-      const s = session;
-      if (!s) throw new BadRequest('load a model before computing allocations');
-      const report = throttled(onProgress, 50);
-      return await exclusive('allocations', (signal) => raceDeviceLoss(s.engine.gpu, allocationsJob(s, req, opts, signal,
-        (p) => report(p.done >= p.total, p))));
-    } finally {
-      release(onProgress);
-    }
-  }),
+  allocations: (req, opts, onProgress) => gpuJob('allocations', onProgress, 50,
+    (s, signal, report) => allocationsJob(s, req, opts, signal, (p) => report(p.done >= p.total, p))),
 
-  search: (req, opts, onEvent) => guarded(async () => {
-    try {
-      const s = session;
-      if (!s) throw new BadRequest('load a model before searching');
-      const report = throttled(onEvent, 0);
-      return await exclusive('search', (signal) => raceDeviceLoss(s.engine.gpu, searchJob(s, req, opts, signal,
-        (e) => report(true, e))));
-    } finally {
-      release(onEvent);
-    }
-  }),
+  search: (req, opts, onEvent) => gpuJob('search', onEvent, 0,
+    (s, signal, report) => searchJob(s, req, opts, signal, (e) => report(true, e))),
 
   cancel() {
     cancelRunning();
   },
 
-  exportModel: (req, onProgress) => guarded(async () => {
-    try {
-      const s = session;
-      if (!s || !loaded) throw new BadRequest('load and prune a model before exporting');
-      const { sources } = loaded;
-      const report = throttled(onProgress, 100);
-      return await exclusive('export', (signal) => raceDeviceLoss(s.engine.gpu, exportJob(s, sources, req, signal,
-        (p) => report(p.totalBytes !== null && p.bytes >= p.totalBytes, p))));
-    } finally {
-      release(onProgress);
-    }
+  exportModel: (req, onProgress) => gpuJob('export', onProgress, 100, (s, signal, report) => {
+    if (!loaded) throw new BadRequest(NEEDS_MODEL.export);
+    return exportJob(s, loaded.sources, req, signal, (p) => report(p.totalBytes !== null && p.bytes >= p.totalBytes, p));
   }),
 
   watchDevice(onLost) {

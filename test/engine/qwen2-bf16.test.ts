@@ -13,6 +13,7 @@ import { loadReferenceWeights } from '../../src/core/engine/reference-weights.ts
 import { AdapterLimitExceeded } from '../../src/core/errors.ts';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
+import { accumulateNll } from '../../src/core/engine/nll-accumulator.ts';
 
 const qwenSpec: ModelSpec = {
   architecture: 'qwen2', hiddenSize: 96, intermediateSize: 160, numLayers: 2, numHeads: 4, numKvHeads: 2,
@@ -43,9 +44,7 @@ async function referenceNll(model: Awaited<ReturnType<typeof loadRandom>>, windo
 }
 
 async function gpuNll(engine: Engine, windows: number[][]) {
-  let sum = 0, count = 0;
-  for (const w of windows) { const r = await engine.windowNll(w); sum += r.sum; count += r.count; }
-  return sum / count;
+  return (await accumulateNll(windows, (w) => engine.windowNll(w))).nll;
 }
 
 describe('Qwen2-shaped BF16 model', () => {

@@ -19,17 +19,14 @@ import { expectedShapes, tensorNames } from '../../src/core/model/spec.ts';
 import { Pruner, type PruneResult } from '../../src/core/prune/pruner.ts';
 import type { PruneRequest } from '../../src/core/prune/prune-options.ts';
 import { STORIES_HF, STORIES_LLAMA2C, TINYSTORIES_TEXT } from '../helpers/fixtures.ts';
+import { windowsPerplexity } from '../../src/core/engine/perplexity.ts';
 
 const SEQ = 128, CALIB = 4, EVAL = 4;
 const d = 64, f = 172, nH = 8, hd = 8, L = 5;
 let gpu: Gpu, model: LoadedModel, engine: Engine, pruner: Pruner, sources: ByteSource[];
 let calib: number[][], evalSet: number[][];
 
-async function perplexity(e: Engine, windows = evalSet): Promise<number> {
-  let sum = 0, count = 0;
-  for (const w of windows) { const r = await e.windowNll(w); sum += r.sum; count += r.count; }
-  return Math.exp(sum / count);
-}
+const perplexity = (e: Engine, windows = evalSet) => windowsPerplexity(e, windows);
 
 function windowsOf(m: LoadedModel) {
   const all = evalWindows(tokenizeForEval(m.tokenizer, readFileSync(TINYSTORIES_TEXT, 'utf8')), SEQ, CALIB + EVAL);

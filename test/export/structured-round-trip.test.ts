@@ -18,16 +18,13 @@ import type { LoadedModel } from '../../src/core/model/loaded-model.ts';
 import { expectedShapes, tensorNames } from '../../src/core/model/spec.ts';
 import { Pruner, type PruneResult } from '../../src/core/prune/pruner.ts';
 import { STORIES_HF, TINYSTORIES_TEXT } from '../helpers/fixtures.ts';
+import { windowsPerplexity } from '../../src/core/engine/perplexity.ts';
 
 const SEQ = 128, CALIB = 4, EVAL = 4, L = 5;
 let gpu: Gpu, model: LoadedModel, engine: Engine, pruner: Pruner, sources: ByteSource[];
 let calib: number[][], evalSet: number[][];
 
-async function perplexity(e: Engine): Promise<number> {
-  let sum = 0, count = 0;
-  for (const w of evalSet) { const r = await e.windowNll(w); sum += r.sum; count += r.count; }
-  return Math.exp(sum / count);
-}
+const perplexity = (e: Engine) => windowsPerplexity(e, evalSet);
 
 async function exportAndReload(result: PruneResult, format: ExportFormat) {
   const target = new MemoryTarget();

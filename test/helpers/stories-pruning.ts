@@ -33,9 +33,5 @@ export async function openStoriesPruning(o: { seq: number; calib: number; eval: 
   return { gpu, engine, pruner, model, dense, calib, evalSet: windows.slice(o.calib) };
 }
 
-/** exp(mean NLL) over the windows, as the engine evaluates them now. */
-export async function windowsPerplexity(engine: Engine, windows: number[][]): Promise<number> {
-  let sum = 0, count = 0;
-  for (const w of windows) { const r = await engine.windowNll(w); sum += r.sum; count += r.count; }
-  return Math.exp(sum / count);
-}
+/** exp(mean NLL) over the windows, as the engine evaluates them now (the product's one NLL loop). */
+export { windowsPerplexity } from '../../src/core/engine/perplexity.ts';

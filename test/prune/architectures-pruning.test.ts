@@ -21,6 +21,7 @@ import { windowNllFromLogits } from '../../src/core/export/onnx/onnx-perplexity.
 import { exportPrunedModel, keepMasksOf } from '../../src/core/export/export-model.ts';
 import { owlAllocation, referenceMrp, referencePerplexity, referenceSequentialPrune, referenceStructuredPrune } from './reference/index.ts';
 import { referenceSparseGptPrune } from './reference/sparsegpt.ts';
+import { windowsPerplexity } from '../../src/core/engine/perplexity.ts';
 
 const base: ModelSpec = {
   architecture: 'llama', hiddenSize: 32, intermediateSize: 48, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 8,
@@ -48,11 +49,6 @@ const windows = (count: number, seed: number) => {
   return Array.from({ length: count }, () => Array.from({ length: 20 }, () => uniformInt(rng, 0, base.vocabSize - 1)));
 };
 
-async function nllPpl(engine: Engine, set: number[][]): Promise<number> {
-  let sum = 0, count = 0;
-  for (const w of set) { const r = await engine.windowNll(w); sum += r.sum; count += r.count; }
-  return Math.exp(sum / count);
-}
 
 describe.each(cases)('%s', (_name, spec) => {
   const calib = windows(2, 1), evalSet = windows(2, 2);
@@ -73,11 +69,11 @@ describe.each(cases)('%s', (_name, spec) => {
       expect(config.rope_theta).toBeUndefined();
       const m = await loadModel([...target.files.keys()].map((n) => bytesSource(target.bytes(n), n)), { requireTokenizer: false });
       const e = await Engine.create(gpu, m, { matmulVariant: engine.matmulVariant });
-      try { return await nllPpl(e, evalSet); } finally { e.destroy(); }
+      try { return await windowsPerplexity(e, evalSet); } finally { e.destroy(); }
     };
     try {
       const wanda = await pruner.prune({ metric: 'wanda', sparsity: 0.5, allocation: 'uniform' });
-      const wandaPpl = await nllPpl(engine, evalSet);
+      const wandaPpl = await windowsPerplexity(engine, evalSet);
       const refWanda = referenceSequentialPrune(spec, dense, calib, [0.5, 0.5], 'wanda');
       const refWandaPpl = referencePerplexity(spec, refWanda.weights, evalSet);
       expect(Math.abs(wandaPpl / refWandaPpl - 1), `GPU ${wandaPpl} vs reference ${refWandaPpl}`).toBeLessThan(1e-3);
@@ -87,7 +83,7 @@ describe.each(cases)('%s', (_name, spec) => {
 
       const rates = [0.25, 0.5];
       const sp = await pruner.prune({ metric: 'wanda', structured: 'wanda-sp', sparsity: 0.375, allocation: rates });
-      const spPpl = await nllPpl(engine, evalSet);
+      const spPpl = await windowsPerplexity(engine, evalSet);
       const refSp = referenceStructuredPrune(spec, dense, calib, rates, 'wanda-sp');
       sp.kept!.forEach((k, l) => expect({ heads: k.heads, channels: k.channels }).toEqual({ heads: refSp.kept[l].heads, channels: refSp.kept[l].channels }));
       const refSpPpl = referencePerplexity(refSp.spec ?? spec, refSp.weights, evalSet);
@@ -113,11 +109,11 @@ describe.each(cases)('%s', (_name, spec) => {
       expect(Math.abs(got / want - 1), `${what}: GPU ${got} vs reference ${want}`).toBeLessThan(tol);
     try {
       await pruner.prune({ metric: 'sparsegpt', sparsity: 0.5, allocation: 'uniform' });
-      close(await nllPpl(engine, evalSet), referencePerplexity(spec, referenceSparseGptPrune(spec, dense, calib, [0.5, 0.5]).weights, evalSet), 0.01, 'SparseGPT 50%');
+      close(await windowsPerplexity(engine, evalSet), referencePerplexity(spec, referenceSparseGptPrune(spec, dense, calib, [0.5, 0.5]).weights, evalSet), 0.01, 'SparseGPT 50%');
 
       await pruner.prune({ metric: 'magnitude', sparsity: 0.5, allocation: 'uniform', nm: { n: 2, m: 4 } });
       const refNm = referenceSequentialPrune(spec, dense, calib, [0.5, 0.5], 'magnitude', { n: 2, m: 4 });
-      close(await nllPpl(engine, evalSet), referencePerplexity(spec, refNm.weights, evalSet), 1e-3, 'magnitude 2:4');
+      close(await windowsPerplexity(engine, evalSet), referencePerplexity(spec, refNm.weights, evalSet), 1e-3, 'magnitude 2:4');
 
       const owl = await pruner.prune({ metric: 'wanda', sparsity: 0.5, allocation: 'owl' });
       owl.allocation.forEach((v, l) => expect(v).toBeCloseTo(owlAllocation(spec, dense, calib, 0.5).sparsity[l], 3));
@@ -125,12 +121,12 @@ describe.each(cases)('%s', (_name, spec) => {
       const mrp = await pruner.prune({ metric: 'wanda', sparsity: 0.5, allocation: 'mrp' });
       const refMrp = referenceMrp(spec, dense, calib, 0.5, 'wanda');
       mrp.allocation.forEach((v, l) => expect(v).toBeCloseTo(refMrp.allocation[l], 2));
-      close(await nllPpl(engine, evalSet), referencePerplexity(spec, refMrp.weights, evalSet), 0.01, 'MRP 50%');
+      close(await windowsPerplexity(engine, evalSet), referencePerplexity(spec, refMrp.weights, evalSet), 0.01, 'MRP 50%');
 
       const flap = await pruner.prune({ metric: 'wanda', structured: 'flap', sparsity: 0.25, allocation: 'uniform', biasCompensation: true });
       const refFlap = referenceStructuredPrune(spec, dense, calib, [0.25, 0.25], 'flap', { biasCompensation: true });
       flap.kept!.forEach((k, l) => expect({ heads: k.heads, channels: k.channels }).toEqual({ heads: refFlap.kept[l].heads, channels: refFlap.kept[l].channels }));
-      const flapPpl = await nllPpl(engine, evalSet);
+      const flapPpl = await windowsPerplexity(engine, evalSet);
       close(flapPpl, referencePerplexity(refFlap.spec, refFlap.weights, evalSet), 0.01, 'FLAP 25%');
       // Safetensors needs a config that can say the biases (the source's or llama's); ONNX takes them as they are.
       const refusal = flapBiasRefusal(spec);

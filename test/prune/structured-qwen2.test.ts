@@ -15,6 +15,7 @@ import { Pruner } from '../../src/core/prune/pruner.ts';
 import { MemoryTarget } from '../../src/core/export/byte-sink.ts';
 import { exportPrunedModel } from '../../src/core/export/export-model.ts';
 import { referencePerplexity, referenceStructuredPrune } from './reference/index.ts';
+import { windowsPerplexity } from '../../src/core/engine/perplexity.ts';
 
 const qwen: ModelSpec = {
   architecture: 'qwen2', hiddenSize: 96, intermediateSize: 160, numLayers: 2, numHeads: 4, numKvHeads: 2,
@@ -49,9 +50,7 @@ describe('structured pruning on a Qwen2-shaped model (biases, GQA)', () => {
         expect(k).toEqual(ref.kept[l]);
         expect(new Set(k.heads.map((h) => Math.floor(h / 2))).size).toBe(2);
       });
-      let sum = 0, count = 0;
-      for (const w of evalSet) { const r = await engine.windowNll(w); sum += r.sum; count += r.count; }
-      const ppl = Math.exp(sum / count), refPpl = referencePerplexity(spec, ref.weights, evalSet);
+      const ppl = await windowsPerplexity(engine, evalSet), refPpl = referencePerplexity(spec, ref.weights, evalSet);
       expect(Math.abs(ppl / refPpl - 1), `GPU ${ppl} vs reference ${refPpl}`).toBeLessThan(0.01);
     } finally {
       pruner.destroy();
@@ -67,11 +66,7 @@ describe('structured pruning on a Qwen2-shaped model (biases, GQA)', () => {
     const calib = randomWindows(2, 48, 3), evalSet = randomWindows(2, 48, 4);
     const engine = await Engine.create(gpu, model);
     const pruner = await Pruner.create(engine, calib);
-    const ppl = async (e: Engine) => {
-      let sum = 0, count = 0;
-      for (const w of evalSet) { const r = await e.windowNll(w); sum += r.sum; count += r.count; }
-      return Math.exp(sum / count);
-    };
+    const ppl = (e: Engine) => windowsPerplexity(e, evalSet);
     try {
       const result = await pruner.prune({ metric: 'wanda', structured: 'flap', sparsity: 0.25, allocation: rates, kvGroups: true });
       const ref = referenceStructuredPrune(qwen, await loadReferenceWeights(model), calib, rates, 'flap', { kvGroups: true });

@@ -1,6 +1,6 @@
 // Perplexity exactly per the protocol in DESIGN.md (locuslab/wanda's eval_ppl): exp(mean NLL over all
 // predicted tokens of non-overlapping seqLen windows cut from the start of the tokenized text).
-import { Cancelled } from '../errors.ts';
+import { accumulateNll } from './nll-accumulator.ts';
 import { PRUNELAB_VERSION } from '../version.ts';
 import type { Engine } from './engine.ts';
 import type { PerplexityOptions, PerplexityReport } from './perplexity-report.ts';
@@ -9,21 +9,11 @@ import { evalWindows, sha256Hex, tokenizeForEval } from './windows.ts';
 export async function evaluatePerplexity(engine: Engine, text: string, opts: PerplexityOptions): Promise<PerplexityReport> {
   const ids = tokenizeForEval(engine.model.tokenizer, text);
   const windows = evalWindows(ids, opts.seqLen, opts.maxWindows);
-  const start = performance.now();
-  let sum = 0, count = 0;
-  opts.onProgress?.(0, windows.length);
-  for (let i = 0; i < windows.length; i++) {
-    if (opts.signal?.aborted) throw new Cancelled('perplexity evaluation');
-    const w = await engine.windowNll(windows[i]);
-    sum += w.sum;
-    count += w.count;
-    opts.onProgress?.(i + 1, windows.length);
-  }
-  const seconds = (performance.now() - start) / 1000;
-  const nll = sum / count;
+  const { nll, ppl, count, seconds } = await accumulateNll(windows, (w) => engine.windowNll(w),
+    { signal: opts.signal, onProgress: opts.onProgress, reportStart: true });
   const { vendor, architecture, description, isFallback } = engine.gpu.adapter;
   return {
-    ppl: Math.exp(nll),
+    ppl,
     nll,
     tokens: count,
     windows: windows.length,
@@ -43,12 +33,5 @@ export async function evaluatePerplexity(engine: Engine, text: string, opts: Per
 
 /** Perplexity over already-tokenized windows (a short slice: fitness, scan cells); exp(mean NLL). */
 export async function windowsPerplexity(engine: Engine, windows: number[][], signal?: AbortSignal): Promise<number> {
-  let sum = 0, count = 0;
-  for (const w of windows) {
-    if (signal?.aborted) throw new Cancelled('perplexity evaluation');
-    const r = await engine.windowNll(w);
-    sum += r.sum;
-    count += r.count;
-  }
-  return Math.exp(sum / count);
+  return (await accumulateNll(windows, (w) => engine.windowNll(w), { signal })).ppl;
 }

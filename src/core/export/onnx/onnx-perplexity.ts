@@ -2,7 +2,8 @@
 // browser) with exactly the engine's protocol: the same tokenization and windows (engine/windows.ts), NLL of
 // tokens 1..seqLen-1 of each window, exp(mean). The runtime is reached through one function, so the core never
 // imports a runtime. NLL is computed in float64 from the runtime's float32 logits.
-import { BadRequest, Cancelled } from '../../errors.ts';
+import { BadRequest } from '../../errors.ts';
+import { accumulateNll } from '../../engine/nll-accumulator.ts';
 import type { PerplexityOptions, PerplexityReport } from '../../engine/perplexity-report.ts';
 import { evalWindows, sha256Hex, tokenizeForEval } from '../../engine/windows.ts';
 import type { TextTokenizer } from '../../model/loaded-model.ts';
@@ -46,20 +47,11 @@ export async function evaluateOnnxPerplexity(run: OnnxLogitsRunner, tokenizer: T
   }
   const ids = tokenizeForEval(tokenizer, text);
   const windows = evalWindows(ids, opts.seqLen, opts.maxWindows);
-  const start = performance.now();
-  let sum = 0, count = 0;
-  opts.onProgress?.(0, windows.length);
-  for (let i = 0; i < windows.length; i++) {
-    if (opts.signal?.aborted) throw new Cancelled('perplexity evaluation');
-    const w = windowNllFromLogits(await run(windows[i]), windows[i], info.vocabSize);
-    sum += w.sum;
-    count += w.count;
-    opts.onProgress?.(i + 1, windows.length);
-  }
-  const seconds = (performance.now() - start) / 1000;
-  const nll = sum / count;
+  const { nll, ppl, count, seconds } = await accumulateNll(windows,
+    async (w) => windowNllFromLogits(await run(w), w, info.vocabSize),
+    { signal: opts.signal, onProgress: opts.onProgress, reportStart: true });
   return {
-    ppl: Math.exp(nll), nll, tokens: count, windows: windows.length, seqLen: opts.seqLen,
+    ppl, nll, tokens: count, windows: windows.length, seqLen: opts.seqLen,
     tokensPerSecond: (windows.length * opts.seqLen) / seconds, seconds,
     adapter: { vendor: info.vendor, architecture: info.architecture, description: info.description, isFallback: false },
     protocol: {
