@@ -1,7 +1,6 @@
 // A per-layer allocation vector typed in the studio ("0.2, 0.3, ..." or a JSON array): parsed here, then
-// checked by the core's own validateRequest, so the studio says exactly what `prunelab prune --alloc` says.
-import { BadRequest } from '../core/errors.ts';
-import { validateRequest } from '../core/prune/prune-options.ts';
+// checked by the core's own requestRefusal, so the studio says exactly what `prunelab prune --alloc` says.
+import { requestRefusal } from '../core/prune/prune-options.ts';
 
 export type ParsedVector = { vector: number[]; problem?: undefined } | { vector?: undefined; problem: string };
 
@@ -32,14 +31,9 @@ function entries(text: string): number[] | string {
 export function parseAllocationVector(text: string, layers: number): ParsedVector {
   const v = entries(text);
   if (typeof v === 'string') return { problem: v };
-  try {
-    // The metric and sparsity do not matter for the vector's own checks (length, each entry in [0, 1)).
-    validateRequest({ metric: 'wanda', sparsity: 0, allocation: v }, layers);
-  } catch (e) {
-    if (e instanceof BadRequest) return { problem: e.message };
-    throw e;
-  }
-  return { vector: v };
+  // The metric and sparsity do not matter for the vector's own checks (length, each entry in [0, 1)).
+  const problem = requestRefusal({ metric: 'wanda', sparsity: 0, allocation: v }, layers);
+  return problem === null ? { vector: v } : { problem };
 }
 
 /** How a vector is written back into the field: short decimals, comma-separated. */

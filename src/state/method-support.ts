@@ -1,18 +1,9 @@
 // Which method combinations the core accepts, asked of the core's own validateRequest (so the studio follows
 // the core: when MRP + SparseGPT becomes supported there, the studio offers it without a change here).
-import { BadRequest } from '../core/errors.ts';
-import { validateRequest, type PruneRequest } from '../core/prune/prune-options.ts';
+import { requestRefusal, type PruneRequest } from '../core/prune/prune-options.ts';
 
 /** The core's refusal of `req` (on a one-layer model), or null when it is accepted. */
-export function refusal(req: PruneRequest): string | null {
-  try {
-    validateRequest(req, 1);
-    return null;
-  } catch (e) {
-    if (e instanceof BadRequest) return e.message;
-    throw e;
-  }
-}
+export const refusal = (req: PruneRequest): string | null => requestRefusal(req, 1);
 
 /** Why MRP cannot run with SparseGPT, or null when the core accepts the pair. */
 export const mrpWithSparseGptRefusal = (): string | null => refusal({ metric: 'sparsegpt', sparsity: 0.5, allocation: 'mrp' });

@@ -1,14 +1,12 @@
 // The allocation overlay's job: OWL's and MRP's per-layer sparsities for a target, computed from the
 // calibration windows without evaluating perplexity. OWL needs the dense statistics and outlier ratios; MRP
 // runs its whole loop (sequential prunes, redundancy refreshes). Both leave the model dense afterwards.
-import { validateRequest, type PruneRequest } from '../core/prune/prune-options.ts';
+import { requestRefusal, type PruneRequest } from '../core/prune/prune-options.ts';
 import type { PruneProgress } from '../core/prune/pruner.ts';
 import type { AllocationsOutcome, PruneJobOptions } from './api.ts';
 import type { PruneSession } from './prune-session.ts';
 
-function mrpAccepts(metric: PruneRequest['metric']): boolean {
-  try { validateRequest({ metric, sparsity: 0.5, allocation: 'mrp' }, 1); return true; } catch { return false; }
-}
+const mrpAccepts = (metric: PruneRequest['metric']) => requestRefusal({ metric, sparsity: 0.5, allocation: 'mrp' }, 1) === null;
 
 export async function allocationsJob(session: PruneSession, req: { metric: PruneRequest['metric']; sparsity: number },
   opts: PruneJobOptions, signal: AbortSignal, onProgress: (p: PruneProgress) => void): Promise<AllocationsOutcome> {

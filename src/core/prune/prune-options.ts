@@ -49,39 +49,45 @@ export function parseNm(text: string): NmPattern {
   return nm;
 }
 
-export function validateRequest(req: PruneRequest, numLayers: number): void {
-  if (!(req.sparsity >= 0 && req.sparsity < 1)) throw new BadRequest(`sparsity ${req.sparsity} is outside [0, 1)`);
+/** Why the core refuses `req` on a model of `numLayers` layers (BadRequest's message), or null when it accepts it. */
+export function requestRefusal(req: PruneRequest, numLayers: number): string | null {
+  if (!(req.sparsity >= 0 && req.sparsity < 1)) return `sparsity ${req.sparsity} is outside [0, 1)`;
   if (req.nm && !(req.nm.n >= 1 && req.nm.n < req.nm.m)) {
-    throw new BadRequest(`N:M pattern ${req.nm.n}:${req.nm.m}: N must be at least 1 and below M`);
+    return `N:M pattern ${req.nm.n}:${req.nm.m}: N must be at least 1 and below M`;
   }
   const a = req.allocation;
   if (Array.isArray(a)) {
-    if (a.length !== numLayers) throw new BadRequest(`the allocation vector has ${a.length} entries but the model has ${numLayers} layers`);
-    a.forEach((s, i) => {
-      if (typeof s !== 'number' || !(s >= 0 && s < 1)) throw new BadRequest(`allocation[${i}] = ${s} is not a sparsity in [0, 1)`);
-    });
+    if (a.length !== numLayers) return `the allocation vector has ${a.length} entries but the model has ${numLayers} layers`;
+    const i = a.findIndex((s) => typeof s !== 'number' || !(s >= 0 && s < 1));
+    if (i >= 0) return `allocation[${i}] = ${a[i]} is not a sparsity in [0, 1)`;
   } else if (!['uniform', 'owl', 'mrp', 'alpha', 'flap-global'].includes(a)) {
-    throw new BadRequest(`unknown allocation "${String(a)}" (expected uniform, owl, mrp, alpha, flap-global or a per-layer vector)`);
+    return `unknown allocation "${String(a)}" (expected uniform, owl, mrp, alpha, flap-global or a per-layer vector)`;
   }
   if (a === 'flap-global' && (req.structured !== 'flap' || req.kvGroups)) {
-    throw new BadRequest('the flap-global allocation ranks FLAP\'s head and channel scores of all layers together: it needs ' +
-      '--structured flap (and removes query heads, not whole kv-groups)');
+    return 'the flap-global allocation ranks FLAP\'s head and channel scores of all layers together: it needs ' +
+      '--structured flap (and removes query heads, not whole kv-groups)';
   }
   if (req.structured !== undefined) {
     if (!STRUCTURED_METRICS.includes(req.structured)) {
-      throw new BadRequest(`unknown structured method "${String(req.structured)}" (expected ${STRUCTURED_METRICS.join(', ')})`);
+      return `unknown structured method "${String(req.structured)}" (expected ${STRUCTURED_METRICS.join(', ')})`;
     }
-    if (req.nm) throw new BadRequest('structured pruning removes whole heads and channels: it cannot be combined with N:M');
+    if (req.nm) return 'structured pruning removes whole heads and channels: it cannot be combined with N:M';
     if (!Array.isArray(a) && a !== 'uniform' && a !== 'flap-global') {
-      throw new BadRequest(`structured pruning supports uniform or explicit allocations, not ${a} (FLAP also takes flap-global)`);
+      return `structured pruning supports uniform or explicit allocations, not ${a} (FLAP also takes flap-global)`;
     }
   }
-  if (req.kvGroups && req.structured === undefined) throw new BadRequest('kvGroups (--kv-groups) needs structured pruning (--structured ...)');
+  if (req.kvGroups && req.structured === undefined) return 'kvGroups (--kv-groups) needs structured pruning (--structured ...)';
   if (req.biasCompensation !== undefined && req.structured !== 'flap') {
-    throw new BadRequest('bias compensation is part of FLAP (--structured flap); other methods leave the biases unchanged');
+    return 'bias compensation is part of FLAP (--structured flap); other methods leave the biases unchanged';
   }
-  if (req.nm && a !== 'uniform') throw new BadRequest('N:M patterns fix the sparsity of every layer: use --alloc uniform');
+  if (req.nm && a !== 'uniform') return 'N:M patterns fix the sparsity of every layer: use --alloc uniform';
   if (req.structured === undefined && !METRICS.includes(req.metric)) {
-    throw new BadRequest(`unknown method "${String(req.metric)}" (expected ${METRICS.join(', ')})`);
+    return `unknown method "${String(req.metric)}" (expected ${METRICS.join(', ')})`;
   }
+  return null;
+}
+
+export function validateRequest(req: PruneRequest, numLayers: number): void {
+  const why = requestRefusal(req, numLayers);
+  if (why !== null) throw new BadRequest(why);
 }

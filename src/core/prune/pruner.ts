@@ -242,4 +242,3 @@ export class Pruner {
   }
 }
 
-export { mean };
