@@ -5,7 +5,7 @@ import { BadRequest } from '../core/errors.ts';
 import type { ByteSource } from '../core/formats/byte-source.ts';
 import { sha256Hex } from '../core/engine/windows.ts';
 import type { PerplexityReport } from '../core/engine/perplexity-report.ts';
-import { exportPrunedModel, keepMasksOf, parseExportFormat, weightOverridesOf, type ExportFormat, type ExportSummary } from '../core/export/export-model.ts';
+import { exportInputsOf, exportPrunedModel, parseExportFormat, type ExportFormat, type ExportSummary } from '../core/export/export-model.ts';
 import { buildExportReport, writeReportFiles } from '../core/export/export-report.ts';
 import { nodeFolderTarget, prepareOutputFolder } from '../core/export/node-folder-target.ts';
 import type { PruneRequest } from '../core/prune/prune-options.ts';
@@ -54,9 +54,7 @@ export async function writeExport(opts: ExportOptions, ctx: ExportContext): Prom
   const target = nodeFolderTarget(opts.dir);
   const summary = await exportPrunedModel({
     model, format: opts.format, target, sources: ctx.sources,
-    masks: opts.format === 'masked' || (opts.format === 'onnx' && !ctx.result.kept) ? keepMasksOf(ctx.pruner, ctx.result) : undefined,
-    kept: opts.format === 'masked' ? undefined : ctx.result.kept,
-    overrides: weightOverridesOf(ctx.pruner, ctx.request), // SparseGPT's updated weights, if any
+    ...exportInputsOf(ctx.pruner, ctx.result, ctx.request, opts.format),
   });
   const onnx = opts.format === 'onnx'
     ? await onnxFilePerplexity(join(opts.dir, summary.weightsFile), ctx.evaluation.text, { seqLen: ctx.pruned.seqLen, maxWindows: ctx.evaluation.maxWindows })

@@ -8,7 +8,7 @@ import type { ByteSource } from '../core/formats/byte-source.ts';
 import { blobSink } from '../core/export/blob-sink.ts';
 import type { ExportTarget } from '../core/export/byte-sink.ts';
 import { directoryHandleTarget, freshSubfolder, type DirectoryTarget } from '../core/export/directory-handle-target.ts';
-import { exportPrunedModel, keepMasksOf, parseExportFormat, weightOverridesOf } from '../core/export/export-model.ts';
+import { exportInputsOf, exportPrunedModel, parseExportFormat } from '../core/export/export-model.ts';
 import { buildExportReport, writeReportFiles } from '../core/export/export-report.ts';
 import { progressTarget } from '../core/export/progress-target.ts';
 import { zipTarget, type ZipTarget } from '../core/export/zip-target.ts';
@@ -59,8 +59,7 @@ export async function exportJob(session: PruneSession, sources: ByteSource[], re
   try {
     const summary = await exportPrunedModel({
       model, format, target, sources,
-      masks: record.result.kept ? undefined : keepMasksOf(record.pruner, record.result), kept: record.result.kept,
-      overrides: weightOverridesOf(record.pruner, record.request), // SparseGPT's updated weights
+      ...exportInputsOf(record.pruner, record.result, record.request, format),
     });
     const weightSources = new Set([...model.tensors.values()].map((t) => t.source));
     const sourceWeightBytes = [...weightSources].reduce((s, src) => s + src.size, 0);

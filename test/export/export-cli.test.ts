@@ -58,6 +58,19 @@ describe('prunelab prune --out', () => {
     expect(Math.abs(reloaded.ppl / json.ppl - 1)).toBeLessThan(1e-4);
   }, 600_000); // two GPU CLI runs (~1 min each alone; several on a loaded 2-core machine)
 
+  it('structured FLAP 30% --format masked: dense shapes with the compensated biases, prunelab ppl of the folder gives the same perplexity', async () => {
+    const out = join(tmp, 'flap-masked');
+    const r = await run([...base, '--structured', 'flap', '--sparsity', '0.3', '--out', out, '--format', 'masked', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const json = last(r.stdout);
+    expect(json.export).toMatchObject({ format: 'masked', variant: 'masked' });
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ num_attention_heads: 8, intermediate_size: 172, attention_bias: true, mlp_bias: true });
+    const ppl = await run(['ppl', '--model', out, '--text', TINYSTORIES_TEXT, '--seq-len', '128', '--windows', '4', '--json']);
+    expect(ppl.code, ppl.stderr).toBe(0);
+    expect(Math.abs(last(ppl.stdout).ppl / json.ppl - 1), `reloaded ${last(ppl.stdout).ppl} vs pruned ${json.ppl}`).toBeLessThan(1e-4);
+  }, 600_000);
+
   it.runIf(hasPython)('apply_masks.py is valid Python for every variant', () => {
     for (const variant of ['masked', 'compact-hf', 'compact-prunelab'] as const) {
       const code = applyMasksScript(variant, 0.25);

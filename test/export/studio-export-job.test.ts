@@ -1,7 +1,7 @@
 // The studio's export job on the GPU in Node (stories260K, Wanda 50% unstructured): after the slider's prune a
 // dense evaluation resets the masks; the export notices, re-applies the same prune, and the zip it returns
 // unzips to a model whose perplexity equals the studio's pruned number (1e-4 relative). Cancel stops it with
-// Cancelled; exporting before any prune is refused with a clear message.
+// Cancelled; exporting before any prune is refused with a clear message. A structured run exports masked too.
 import { readFileSync } from 'node:fs';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,6 +69,23 @@ describe('studio export job', () => {
     const weights = unzipSync(new Uint8Array(await again.blob!.arrayBuffer()))['model.safetensors'];
     expect(weights.byteLength).toBe(entries['model.safetensors'].byteLength);
     expect(Buffer.from(weights).equals(Buffer.from(entries['model.safetensors']))).toBe(true);
+  });
+
+  it('a structured run (FLAP 30% with bias compensation) exports masked: dense shapes, removed heads and channels zero, compensated biases; it reloads to the pruned perplexity', async () => {
+    const request = { metric: 'wanda', structured: 'flap', sparsity: 0.3, allocation: 'uniform' } as const;
+    const outcome = await exclusive('prune', (signal) => pruneJob(session, request, opts, signal, () => {}));
+    const result = await exclusive('export', (signal) => exportJob(session, sources, zip('stories-flap-30pct-masked'), signal, () => {}));
+    const entries = unzipSync(new Uint8Array(await result.blob!.arrayBuffer()));
+    const reloaded = await loadModel(Object.entries(entries).map(([n, b]) => bytesSource(b, n)));
+    expect(reloaded.spec).toMatchObject({ numHeads: engine.spec.numHeads, intermediateSize: engine.spec.intermediateSize, oProjBias: true, mlpBias: true });
+    expect(result.summary.zeroed).toBeGreaterThan(0);
+    const e2 = await Engine.create(gpu, reloaded, { matmulVariant: engine.matmulVariant });
+    const s2 = new PruneSession(e2);
+    try {
+      const { evaluation } = await s2.windows(opts);
+      const ppl = (await s2.evaluate(evaluation, new AbortController().signal)).ppl;
+      expect(rel(ppl, outcome.ppl), `reloaded ${ppl} vs studio ${outcome.ppl}`).toBeLessThan(1e-4);
+    } finally { s2.destroy(); e2.destroy(); }
   });
 
   it('cancel stops the export with Cancelled', async () => {

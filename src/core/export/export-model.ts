@@ -64,12 +64,25 @@ export function weightOverridesOf(pruner: Pruner, request: Pick<PruneRequest, 'm
   return gpuWeightOverrides(pruner.engine.gpu, buffers, 'sparsegpt');
 }
 
+/** What an export in `format` takes from a finished prune, the same for the CLI and the studio: the kept-weight masks
+ * for masked files (a structured run's removed heads and channels as zero rows and columns) and unstructured ONNX;
+ * a structured run's kept units (compact files and ONNX, and FLAP's compensated biases in masked files); SparseGPT's
+ * updated weights. */
+export function exportInputsOf(pruner: Pruner, result: PruneResult, request: Pick<PruneRequest, 'metric' | 'structured'>,
+  format: ExportFormat): Pick<ExportRequest, 'masks' | 'kept' | 'overrides'> {
+  return {
+    masks: format === 'masked' || (format === 'onnx' && !result.kept) ? keepMasksOf(pruner, result) : undefined,
+    kept: result.kept,
+    overrides: weightOverridesOf(pruner, request),
+  };
+}
+
 export interface ExportRequest {
   model: LoadedModel;
   format: ExportFormat;
-  /** masked (and onnx of an unstructured prune): which weights are kept. */
+  /** masked (and onnx of an unstructured prune): which weights are kept (exportInputsOf). */
   masks?: KeepMasks;
-  /** compact (and onnx of a structured prune): kept heads and channels per layer (a structured PruneResult's `kept`). */
+  /** A structured prune's kept heads and channels per layer: compact and ONNX shapes, FLAP's biases in masked files. */
   kept?: KeptUnits[];
   /** masked / onnx: updated weights written instead of the source tensors they replace (weightOverridesOf). */
   overrides?: WeightOverrides;
