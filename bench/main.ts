@@ -20,8 +20,9 @@ import { onnxSpeedBench } from './onnx-speed.ts';
 import { sparseGptSolverBench } from './sparsegpt.ts';
 import { DEFAULT_SETTINGS } from '../src/state/run-settings.ts';
 import { DEFAULT_METHOD } from '../src/state/prune-settings.ts';
+import { allocationBench } from './allocation.ts';
 
-const fixtures = resolve(import.meta.dirname, '../../shared/fixtures');
+const fixtures = resolve(import.meta.dirname, '..', process.env.PRUNELAB_FIXTURES ?? '../shared/fixtures');
 const SMOLLM_LAYERS = Number(process.env.BENCH_SMOLLM_LAYERS ?? 4);
 
 const smolSpec: ModelSpec = {
@@ -106,6 +107,15 @@ async function main() {
     console.log(`structured pruning (Wanda-sp, 50% heads/channels, compacted) vs dense evaluation, ${r.model}: ` +
       `${r['structured 50% eval s']} s vs ${r['dense (alternating) s']} s, median ratio of 3 alternating rounds ` +
       `${r['structured / dense']}x`);
+  }
+  console.log('');
+
+  // MRP vs OWL at 70% (the issue's case) with the studio's calibration windows.
+  const allocRows = [await allocationBench(gpu, 'stories260K (studio calibration)', stories, studioWindows.slice(maxWindows), 0.7)];
+  printTable('allocation: OWL vs MRP at the same target, then MRP again (cached), same pruner (same run)', allocRows);
+  for (const r of allocRows) {
+    console.log(`MRP / OWL time, ${r.model} at ${r.target}: ${r['MRP s']} s vs ${r['OWL s']} s = ${r['MRP / OWL']}x ` +
+      `(${r['MRP / uniform']}x one uniform sequential prune); the same target again (cached): ${r['cached MRP / OWL']}x OWL`);
   }
   console.log('');
 

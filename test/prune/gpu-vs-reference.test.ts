@@ -80,4 +80,17 @@ describe('GPU pruning vs the float64 reference on stories260K', () => {
     const refPpl = referencePerplexity(model.spec, ref.weights, evalSet);
     expect(Math.abs((await gpuPerplexity()) / refPpl - 1)).toBeLessThan(0.01);
   });
+
+  it('MRP at the same target again reuses its loop: the same allocation, redundancies, masks and perplexity', async () => {
+    const req = { metric: 'magnitude', sparsity: 0.4, allocation: 'mrp' } as const;
+    const first = await pruner.prune(req);
+    const ppl = await gpuPerplexity();
+    await pruner.prune({ metric: 'magnitude', sparsity: 0.2, allocation: 'uniform' }); // other masks in between
+    const phases = new Set<string>();
+    const again = await pruner.prune(req, { onProgress: (p) => phases.add(p.phase) });
+    expect([...phases]).toEqual(['sequential prune']); // no MRP step ran: only the final sequential prune
+    expect(again.trajectory).toEqual(first.trajectory);
+    expect({ ...again, seconds: 0 }).toEqual({ ...first, seconds: 0 });
+    expect(await gpuPerplexity()).toBe(ppl);
+  });
 });

@@ -62,6 +62,29 @@ export async function readBuffer(gpu: Gpu, src: GPUBuffer, bytes: number, offset
   return out;
 }
 
+/** Reads several buffers (each from offset 0) with one copy pass and one map: each readback round trip costs far
+ * more than its bytes on small buffers. Returns one ArrayBuffer per part, `bytes` long. */
+export async function readBuffers(gpu: Gpu, parts: Array<{ buffer: GPUBuffer; bytes: number }>): Promise<ArrayBuffer[]> {
+  const U = STORAGE();
+  const M = (globalThis as unknown as { GPUMapMode: typeof GPUMapMode }).GPUMapMode;
+  const offsets: number[] = [];
+  let size = 0;
+  for (const p of parts) { offsets.push(size); size += Math.ceil(p.bytes / 4) * 4; }
+  const staging = gpu.device.createBuffer({ label: 'readback (batched)', size: Math.max(4, size), usage: U.MAP_READ | U.COPY_DST });
+  const enc = gpu.device.createCommandEncoder();
+  parts.forEach((p, i) => enc.copyBufferToBuffer(p.buffer, 0, staging, offsets[i], Math.ceil(p.bytes / 4) * 4));
+  gpu.device.queue.submit([enc.finish()]);
+  try {
+    await Promise.race([staging.mapAsync(M.READ), gpu.lost.then((e) => { throw e; })]);
+    const all = staging.getMappedRange();
+    const out = parts.map((p, i) => all.slice(offsets[i], offsets[i] + p.bytes));
+    staging.unmap();
+    return out;
+  } finally {
+    staging.destroy();
+  }
+}
+
 export async function readF32(gpu: Gpu, src: GPUBuffer, count: number, offsetElems = 0): Promise<Float32Array> {
   return new Float32Array(await readBuffer(gpu, src, count * 4, offsetElems * 4));
 }

@@ -1,7 +1,7 @@
 // Pruning masks of every linear map, as GPU bitsets rewritten in place: changing the sparsity recomputes the
 // bits and never touches (or re-uploads) a weight.  mask: [N, ceil(K/32)] u32, bit 1 = kept.
 import type { Gpu } from '../gpu/device.ts';
-import { createStorageBuffer, createUniformBuffer, packUniform, readBuffer } from '../gpu/buffers.ts';
+import { createStorageBuffer, createUniformBuffer, packUniform, readBuffers } from '../gpu/buffers.ts';
 import { countKept } from '../kernels/prune-mask.ts';
 import type { ModelSpec } from '../model/spec.ts';
 import { layerMaps, type LinearMap, type Module } from './linear-maps.ts';
@@ -12,6 +12,9 @@ export interface MaskEntry {
   pruneCount: GPUBuffer; // uniform { k: u32 }: weights pruned per row
   words: number;         // ceil(K / 32)
 }
+
+/** Weights an unstructured mask prunes in each row of K at `sparsity`: floor(K * s) (+1e-9: MRP sums 0.01 steps). */
+export const prunedPerRow = (K: number, sparsity: number) => Math.floor(K * sparsity + 1e-9);
 
 export class MaskSet {
   /** Name -> bitset, for Engine.setMasks and forward plans (one stable map, so plans are not rebuilt). */
@@ -61,7 +64,7 @@ export class MaskSet {
   setSparsity(l: number, sparsity: number, only?: Module): void {
     for (const e of this.layers[l]) {
       const s = only && e.map.module !== only ? 0 : sparsity;
-      this.gpu.device.queue.writeBuffer(e.pruneCount, 0, Uint32Array.of(Math.floor(e.map.K * s + 1e-9), 0, 0, 0));
+      this.gpu.device.queue.writeBuffer(e.pruneCount, 0, Uint32Array.of(prunedPerRow(e.map.K, s), 0, 0, 0));
     }
   }
 
@@ -69,12 +72,12 @@ export class MaskSet {
   async keptPerLayer(): Promise<Array<{ kept: number; total: number }>> {
     const out: Array<{ kept: number; total: number }> = [];
     for (const row of this.layers) {
+      const bits = await readBuffers(this.gpu, row.map((e) => ({ buffer: e.mask, bytes: e.map.N * e.words * 4 })));
       let kept = 0, total = 0;
-      for (const e of row) {
-        const bits = new Uint32Array(await readBuffer(this.gpu, e.mask, e.map.N * e.words * 4));
-        kept += countKept(bits, e.map.N, e.map.K).reduce((a, b) => a + b, 0);
+      row.forEach((e, i) => {
+        kept += countKept(new Uint32Array(bits[i]), e.map.N, e.map.K).reduce((a, b) => a + b, 0);
         total += e.map.N * e.map.K;
-      }
+      });
       out.push({ kept, total });
     }
     return out;

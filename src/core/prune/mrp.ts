@@ -16,8 +16,8 @@ export interface MrpHooks {
   sequential(alloc: number[]): Promise<void>;
   /** Re-mask layer l at s from its dense weights with its current statistics. */
   pruneLayer(l: number, s: number): Promise<void>;
-  /** Redundancy R_l under the current statistics and masks. */
-  redundancy(l: number): Promise<number>;
+  /** Redundancy R_l under the current statistics with layer l masked at s (its masks are as pruneLayer left them). */
+  redundancy(l: number, s: number): Promise<number>;
   signal?: AbortSignal;
   onStep?: (step: MrpStep, meanSparsity: number) => void;
 }
@@ -34,7 +34,7 @@ export async function runMrp(L: number, S: number, p: MrpParams, hooks: MrpHooks
   if (!(s0 >= 0 && s0 <= S)) throw new BadRequest(`MRP start sparsity s0 = ${s0} must lie in [0, S = ${S}]`);
   if (S > p.sMax) throw new BadRequest(`MRP target ${S} exceeds the per-layer cap sMax = ${p.sMax}`);
   const s = new Array(L).fill(s0);
-  const refreshAll = async () => { const R: number[] = []; for (let l = 0; l < L; l++) R.push(await hooks.redundancy(l)); return R; };
+  const refreshAll = async () => { const R: number[] = []; for (let l = 0; l < L; l++) R.push(await hooks.redundancy(l, s[l])); return R; };
   await hooks.sequential(s);
   let R = await refreshAll();
   const redundancyBefore = R.slice();
@@ -52,7 +52,7 @@ export async function runMrp(L: number, S: number, p: MrpParams, hooks: MrpHooks
     const inc = Math.min(p.step, p.sMax - s[best], (S - mean(s)) * L);
     s[best] += inc;
     await hooks.pruneLayer(best, s[best]);
-    R[best] = await hooks.redundancy(best);
+    R[best] = await hooks.redundancy(best, s[best]);
     const idx = refreshIndex();
     if (idx > lastRefresh && mean(s) < S - EPS) {
       await hooks.sequential(s);

@@ -46,6 +46,8 @@ export class Pruner {
   private compacted: CompactedLayers | null = null;
   /** SparseGPT's updated weights of the last prune (the engine reads them instead of the dense ones), else null. */
   private sparseGpt: SparseGptLayers | null = null;
+  /** MRP's results on this pruner's calibration, by metric, target and parameters (see prune()). */
+  private mrpResults = new Map<string, Omit<PruneResult, 'achievedSparsity' | 'seconds'>>();
   /** Where SparseGPT's column sweep runs; 'cpu' (the float64 solver) only for tests and the benchmark. */
   sparseGptSolver: SparseGptSolver = 'gpu';
 
@@ -110,19 +112,34 @@ export class Pruner {
       } finally { counter.destroy(); }
     } else {
       const params = { ...DEFAULT_MRP, ...req.mrp };
-      // SparseGPT keeps every layer's inverse-Hessian factors while MRP runs: re-prunes and scores read them.
-      if (req.metric === 'sparsegpt') gpt = await this.attachSparseGpt(req, true);
-      const counter = new OutlierCounter(gpu, weights, this.masks, gpt?.scoreDenominators ?? this.calib.stats, req.metric, params.M);
-      try {
-        const mrp = await runMrp(L, req.sparsity, params, {
-          sequential: (alloc) => sequential(alloc, 'MRP re-propagation'),
-          pruneLayer: (l, s) => (gpt ? gpt.reprune(l, s) : masker.prune(l, s)),
-          redundancy: async (l) => redundancy(await counter.count(l)),
-          signal: opts.signal,
-          onStep: (_, m) => opts.onProgress?.({ phase: 'MRP', done: m, total: req.sparsity }),
-        });
-        Object.assign(result, mrp, { spreadBefore: spread(mrp.redundancyBefore), spreadAfter: spread(mrp.redundancyAfter) });
-      } finally { counter.destroy(); }
+      // MRP's loop depends only on the calibration (this pruner's), the metric, the target and its parameters: a
+      // second request for the same (the overlay then the slider, a re-run) reuses it and only re-prunes at its
+      // allocation, exactly MRP's own final step. SparseGPT's run keeps GPU factors while looping: not cached.
+      const key = JSON.stringify({ metric: req.metric, sparsity: req.sparsity, params });
+      const cached = req.metric === 'sparsegpt' ? undefined : this.mrpResults.get(key);
+      if (cached) {
+        Object.assign(result, structuredClone(cached));
+        await sequential(result.allocation);
+      } else {
+        // SparseGPT keeps every layer's inverse-Hessian factors while MRP runs: re-prunes and scores read them.
+        if (req.metric === 'sparsegpt') gpt = await this.attachSparseGpt(req, true);
+        const counter = new OutlierCounter(gpu, weights, this.masks, gpt?.scoreDenominators ?? this.calib.stats, req.metric, params.M);
+        try {
+          const mrp = await runMrp(L, req.sparsity, params, {
+            sequential: async (alloc) => { await sequential(alloc, 'MRP re-propagation'); counter.statisticsChanged(); },
+            // Between refreshes nothing reads the step's masks but R_l: the unstructured masker's R_l at s follows
+            // from the layer's per-row outlier counts (OutlierCounter.countAt), so only SparseGPT (whose re-prune
+            // updates weights and picks its own masks) re-masks and counts on the GPU per step.
+            pruneLayer: async (l, s) => { if (gpt) await gpt.reprune(l, s); },
+            redundancy: async (l, s) => redundancy(gpt ? await counter.count(l) : await counter.countAt(l, s)),
+            signal: opts.signal,
+            onStep: (_, m) => opts.onProgress?.({ phase: 'MRP', done: m, total: req.sparsity }),
+          });
+          const found = { ...mrp, spreadBefore: spread(mrp.redundancyBefore), spreadAfter: spread(mrp.redundancyAfter) };
+          if (req.metric !== 'sparsegpt') this.mrpResults.set(key, structuredClone(found));
+          Object.assign(result, found);
+        } finally { counter.destroy(); }
+      }
     }
     if (req.metric === 'sparsegpt' && !gpt) gpt = await this.attachSparseGpt(req);
     if (a !== 'mrp') await sequential(result.allocation);
