@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: typecheck, unit/property tests (vitest, Node WebGPU), end-to-end (Playwright, Chromium).
-# WebGPU runs on SwiftShader's Vulkan from Debian's chromium package when there is no GPU (see DESIGN.md).
+# WebGPU runs on SwiftShader's Vulkan from Debian's chromium package when there is no GPU (docs/design.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,6 +36,13 @@ step() {
   "$@"
   echo "== $name passed in $((SECONDS - t0)) s"
 }
+
+FIXTURES=${PRUNELAB_FIXTURES:-../shared/fixtures}
+if [[ ! -f "$FIXTURES/models/stories260K/model.safetensors" ]]; then
+  echo "error: the test fixtures are not in $FIXTURES (set PRUNELAB_FIXTURES to their folder)." >&2
+  echo "       bash scripts/fetch-fixtures.sh fetches the public ones and says which are missing (README: Test data)." >&2
+  exit 1
+fi
 
 t_all=$SECONDS
 step typecheck npx tsc --noEmit -p .

@@ -1,10 +1,11 @@
-// Paths into ../shared/fixtures (read in place, never copied into the repo).
+// Paths into the fixtures folder ($PRUNELAB_FIXTURES, default ../shared/fixtures; read in place, never copied into
+// the repo; scripts/fetch-fixtures.sh fetches and checks them).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const fixturesDir = resolve(repoRoot, '../shared/fixtures');
+export const fixturesDir = resolve(repoRoot, process.env.PRUNELAB_FIXTURES ?? '../shared/fixtures');
 export const fixture = (...parts: string[]) => resolve(fixturesDir, ...parts);
 
 export const STORIES_HF = fixture('models/stories260K');
