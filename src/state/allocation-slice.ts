@@ -3,13 +3,12 @@
 // protocol, so going back to a target shows its allocations at once.
 import type { PruneProgress } from '../core/prune/pruner.ts';
 import type { AllocationsOutcome, WorkerErrorInfo } from '../worker/api.ts';
-import type { StudioClient } from '../worker/client.ts';
-import { toErrorInfo } from '../worker/error-info.ts';
+import { createJob, needsModel, needsText, refuse, refuseIf, type JobDeps, type JobStatus } from './job-slice.ts';
 import { methodProblem } from './prune-settings.ts';
-import { isGpuBusy, type StudioState } from './studio-store.ts';
+import type { StudioState } from './studio-store.ts';
 
 export interface AllocationSlice {
-  status: 'idle' | 'running' | 'done' | 'cancelled' | 'error';
+  status: JobStatus;
   progress: PruneProgress | null;
   /** Target of the run in flight (or last run). */
   sparsity: number | null;
@@ -38,48 +37,34 @@ export function allocationKey(s: StudioState, sparsity = s.prune.sparsity): stri
 
 export const cachedAllocations = (s: StudioState): AllocationsOutcome | null => s.allocations.cache[allocationKey(s)] ?? null;
 
-type Set = (fn: (s: StudioState) => Partial<StudioState>) => void;
+export function allocationActions(deps: JobDeps): AllocationActions {
+  const job = createJob(deps, 'allocations', { ended: () => ({ progress: null }) });
 
-export function allocationActions(set: Set, get: () => StudioState, client: StudioClient): AllocationActions {
-  const patch = (fn: (p: AllocationSlice) => Partial<AllocationSlice>) => set((s) => ({ allocations: { ...s.allocations, ...fn(s.allocations) } }));
-  const fail = (code: string, message: string) => patch(() => ({ status: 'error', progress: null, error: { code, message } }));
+  const run = job.action((s) => {
+    const sparsity = s.prune.sparsity;
+    const key = allocationKey(s);
+    if (s.allocations.cache[key]) {
+      job.patch(() => ({ status: 'done', sparsity, error: null }));
+      return null;
+    }
+    needsModel(s);
+    const text = needsText(s, 'Choose an evaluation text file first (OWL and MRP need calibration statistics).');
+    if (!(sparsity > 0)) refuse('BadRequest', 'Move the slider to a sparsity above 0% first.');
+    const { seqLen, maxWindows } = s.ppl.settings;
+    const { method, calibFile } = s.prune;
+    refuseIf(methodProblem(method, maxWindows, calibFile !== null));
+    return {
+      start: (a) => ({ ...a, progress: null, sparsity }),
+      work: (r) => deps.client.allocations({ metric: method.metric, sparsity }, {
+        text, calibText: calibFile ?? undefined, seqLen, evalWindows: maxWindows, calibWindows: method.calibWindows,
+      }, (progress) => r.patch(() => ({ progress }))),
+      done: (a, outcome) => ({ progress: null, cache: { ...a.cache, [key]: outcome } }),
+    };
+  });
 
   return {
-    async computeAllocations() {
-      const s = get();
-      if (isGpuBusy(s)) return;
-      const sparsity = s.prune.sparsity;
-      const key = allocationKey(s);
-      if (s.allocations.cache[key]) return patch(() => ({ status: 'done', sparsity, error: null }));
-      if (s.gpu.status !== 'ready') return fail('WebGPUUnavailable', 'No GPU device is available in this browser.');
-      if (s.model.status !== 'ready' || !s.model.summary) return fail('BadRequest', 'Load a model first.');
-      if (!s.text.file) return fail('BadRequest', 'Choose an evaluation text file first (OWL and MRP need calibration statistics).');
-      if (!(sparsity > 0)) return fail('BadRequest', 'Move the slider to a sparsity above 0% first.');
-      const { seqLen, maxWindows } = s.ppl.settings;
-      const { method, calibFile } = s.prune;
-      const problem = methodProblem(method, maxWindows, calibFile !== null);
-      if (problem) return fail('BadRequest', problem);
-
-      patch(() => ({ status: 'running', progress: null, sparsity, error: null }));
-      try {
-        const outcome = await client.allocations({ metric: method.metric, sparsity }, {
-          text: s.text.file, calibText: calibFile ?? undefined, seqLen, evalWindows: maxWindows, calibWindows: method.calibWindows,
-        }, (progress) => { if (get().allocations.status === 'running') patch(() => ({ progress })); });
-        patch((a) => ({ status: 'done', progress: null, cache: { ...a.cache, [key]: outcome } }));
-      } catch (e) {
-        const error = toErrorInfo(e);
-        const status = error.code === 'Cancelled' ? 'cancelled' : 'error';
-        patch(() => ({ status, progress: null, error: status === 'error' ? error : null }));
-      }
-    },
-
-    async cancelAllocations() {
-      if (get().allocations.status !== 'running') return;
-      try { await client.cancel(); } catch (e) { patch(() => ({ status: 'error', error: toErrorInfo(e) })); }
-    },
-
-    dismissAllocationError() {
-      patch((p) => (p.status === 'error' ? { status: 'idle', error: null } : {}));
-    },
+    async computeAllocations() { await run(); },
+    cancelAllocations: job.cancel,
+    dismissAllocationError: job.dismissError,
   };
 }

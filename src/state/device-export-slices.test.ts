@@ -14,6 +14,7 @@ const summary = { name: 'llama model', layers: 5, heads: 8, kvHeads: 4, maxPosit
 
 function outcome(sparsity: number, ppl: number, structured = false): PruneOutcome {
   return {
+    pruneId: `run-${sparsity}`,
     request: { metric: 'wanda', sparsity, allocation: 'uniform', ...(structured ? { structured: 'wanda-sp' as const } : {}) },
     result: { allocation: Array(5).fill(sparsity), achievedSparsity: Array(5).fill(sparsity), seconds: 0.1 },
     ppl, nll: Math.log(ppl), densePpl: 4, tokens: 508, windows: 4, seqLen: 128,
@@ -100,7 +101,7 @@ describe('export slice', () => {
     await store.getState().commitSparsity(0.3);
     store.getState().setExportFormat('compact');
     const result = await store.getState().runExport({ kind: 'zip' });
-    expect(asked).toEqual([{ format: 'compact', delivery: { kind: 'zip' }, name: 'stories260K-wanda-sp-30pct-compact' }]);
+    expect(asked).toEqual([{ pruneId: 'run-0.3', format: 'compact', delivery: { kind: 'zip' }, name: 'stories260K-wanda-sp-30pct-compact' }]);
     expect(seen).toEqual([3, 2]); // 1 s for 25 % -> 3 s left; 2 s for 50 % -> 2 s left
     expect(result?.blob).toBeInstanceOf(Blob);
     expect(store.getState().exportJob).toMatchObject({ status: 'done', delivery: 'zip', result: { location: 'stories260K-wanda-sp-30pct-compact.zip' } });

@@ -4,16 +4,14 @@
 import { LOADERS, parseExportFormat } from '../core/export/export-model.ts';
 import type { PruneRequest } from '../core/prune/prune-options.ts';
 import type { ExportDelivery, ExportJobOutcome, ExportJobProgress, PruneOutcome, WorkerErrorInfo } from '../worker/api.ts';
-import type { StudioClient } from '../worker/client.ts';
-import { toErrorInfo } from '../worker/error-info.ts';
 import { etaSeconds } from './eta.ts';
-import type { StudioState } from './studio-store.ts';
+import { ANOTHER_JOB, createJob, refuse, refuseIf, type JobDeps, type JobStatus } from './job-slice.ts';
 
 export type ExportFormatChoice = 'masked' | 'compact' | 'onnx';
 
 export interface ExportSlice {
   format: ExportFormatChoice;
-  status: 'idle' | 'running' | 'done' | 'cancelled' | 'error';
+  status: JobStatus;
   /** How the running (or last) export is delivered. */
   delivery: ExportDelivery['kind'] | null;
   progress: ExportJobProgress | null;
@@ -67,55 +65,33 @@ export function exportName(modelLabel: string, outcome: PruneOutcome, format: Ex
   return `${base}-${method}-${Math.round(r.sparsity * 100)}pct-${format}`;
 }
 
-type Set = (fn: (s: StudioState) => Partial<StudioState>) => void;
+export function exportActions(deps: JobDeps): ExportActions {
+  const { set, get, client } = deps;
+  const job = createJob(deps, 'exportJob', { checksOtherJobs: true, ended: () => ({ progress: null, etaSeconds: null }) });
 
-export function exportActions(set: Set, get: () => StudioState, client: StudioClient, now: () => number): ExportActions {
-  const patch = (fn: (e: ExportSlice) => Partial<ExportSlice>) => set((s) => ({ exportJob: { ...s.exportJob, ...fn(s.exportJob) } }));
-  const fail = (code: string, message: string) => { patch(() => ({ status: 'error', progress: null, error: { code, message } })); return null; };
+  const run = job.action((s, delivery: ExportDelivery) => {
+    const outcome = s.prune.outcome;
+    if (s.gpu.status !== 'ready') refuse('WebGPUUnavailable', 'No GPU device is available: the export reads the masks from the GPU.');
+    if (!outcome || s.prune.status !== 'done' || !s.model.summary) refuse('BadRequest', 'Prune the model first: the export writes the run the sparsity panel shows.');
+    refuseIf(s.gpuJob !== null && ANOTHER_JOB);
+    const format = s.exportJob.format;
+    refuseIf(exportFormatProblem(format, outcome.request));
+
+    const name = exportName(s.model.sourceLabel ?? s.model.summary.name, outcome, format);
+    return {
+      start: (e) => ({ ...idleExport(e.format), delivery: delivery.kind, runFor: outcome }),
+      work: (r) => client.exportModel({ pruneId: outcome.pruneId, format, delivery, name }, (progress) => r.patch(() => ({
+        progress, etaSeconds: progress.totalBytes ? etaSeconds(r.seconds(), progress.bytes, progress.totalBytes) : null,
+      }))),
+      done: (_, result) => ({ progress: null, etaSeconds: 0, result }),
+    };
+  });
 
   return {
-    setExportFormat(format) { patch(() => ({ format })); },
-
-    async runExport(delivery) {
-      const s = get();
-      if (s.exportJob.status === 'running') return null;
-      const outcome = s.prune.outcome;
-      if (s.gpu.status !== 'ready') return fail('WebGPUUnavailable', 'No GPU device is available: the export reads the masks from the GPU.');
-      if (!outcome || s.prune.status !== 'done' || !s.model.summary) return fail('BadRequest', 'Prune the model first: the export writes the run the sparsity panel shows.');
-      if (s.ppl.status === 'running' || s.gen.status === 'running' || s.scan.status === 'running' || s.search.status === 'running') {
-        return fail('BadRequest', 'Another GPU job is running; wait for it or cancel it first.');
-      }
-      const format = s.exportJob.format;
-      const problem = exportFormatProblem(format, outcome.request);
-      if (problem) return fail('BadRequest', problem);
-
-      const started = now();
-      const name = exportName(s.model.sourceLabel ?? s.model.summary.name, outcome, format);
-      set((st) => ({ exportJob: { ...idleExport(st.exportJob.format), status: 'running', delivery: delivery.kind, runFor: outcome } }));
-      try {
-        const result = await client.exportModel({ format, delivery, name }, (progress) => {
-          if (get().exportJob.status !== 'running') return;
-          const eta = progress.totalBytes ? etaSeconds((now() - started) / 1000, progress.bytes, progress.totalBytes) : null;
-          patch(() => ({ progress, etaSeconds: eta }));
-        });
-        patch(() => ({ status: 'done', progress: null, etaSeconds: 0, result }));
-        return result;
-      } catch (e) {
-        const error = toErrorInfo(e);
-        const cancelled = error.code === 'Cancelled';
-        patch(() => ({ status: cancelled ? 'cancelled' : 'error', progress: null, etaSeconds: null, error: cancelled ? null : error }));
-        return null;
-      }
-    },
-
-    async cancelExport() {
-      if (get().exportJob.status !== 'running') return;
-      try { await client.cancel(); } catch (e) { patch(() => ({ status: 'error', error: toErrorInfo(e) })); }
-    },
-
-    dismissExportError() {
-      patch((e) => (e.status === 'error' ? { status: 'idle', error: null } : {}));
-    },
+    setExportFormat(format) { job.patch(() => ({ format })); },
+    runExport: run,
+    cancelExport: job.cancel,
+    dismissExportError: job.dismissError,
 
     forgetStaleExport() {
       const s = get();

@@ -5,7 +5,7 @@ import type { PruneOutcome } from '../worker/api.ts';
 import { scanFromRecord, type ScanBy } from './scan-slice.ts';
 import { isResumable, type RunRecord, type SavedWork, type ScanRecord, type SearchRecord } from './persistence.ts';
 import type { CurvePoint } from './prune-slice.ts';
-import type { StudioState } from './studio-store.ts';
+import { isGpuBusy, type StudioState } from './studio-store.ts';
 
 /** What the restore notice offers; each part goes once used. */
 export interface RestoreOffer { scan: ScanRecord | null; runs: RunRecord[] | null; search: SearchRecord | null; moduleScan?: ScanRecord | null }
@@ -46,9 +46,6 @@ export const idleHistory = (fingerprint: string | null = null): HistorySlice => 
 });
 
 type Set = (fn: (s: StudioState) => Partial<StudioState>) => void;
-
-const busy = (s: StudioState) => s.ppl.status === 'running' || s.gen.status === 'running' || s.prune.status === 'running'
-  || s.scan.status === 'running' || s.search.status === 'running';
 
 /** The curve of `runs` (any order): per method label, the dense point and every sparsity; the newest wins a tie. */
 export function curveOf(runs: RunRecord[]): CurvePoint[] {
@@ -121,7 +118,7 @@ export function historyActions(set: Set, get: () => StudioState): HistoryActions
     async resumeSavedSearch() {
       const s = get();
       const saved = s.history.offer?.search;
-      if (!saved || busy(s)) return;
+      if (!saved || isGpuBusy(s)) return;
       set((st) => ({
         ppl: { ...st.ppl, settings: { ...saved.ppl } },
         prune: { ...st.prune, method: { ...st.prune.method, calibWindows: saved.calibWindows } },

@@ -22,6 +22,7 @@ const adapter = { vendor: 'google', architecture: 'swiftshader', description: ''
 
 function outcome(sparsity: number, ppl: number, fingerprint = FP): PruneOutcome {
   return {
+    pruneId: `run-${sparsity}`,
     request: { metric: 'wanda', sparsity, allocation: 'uniform' },
     result: { allocation: Array(5).fill(sparsity), achievedSparsity: Array(5).fill(sparsity), seconds: 0.1 },
     ppl, nll: Math.log(ppl), densePpl: 4, tokens: 508, windows: 4, seqLen: 128,

@@ -11,6 +11,7 @@ import { createStudioStore } from './studio-store.ts';
 const adapter = { vendor: 'google', architecture: 'swiftshader', description: '', isFallback: true, maxBindingBytes: 2 ** 30, maxBufferBytes: 2 ** 30 };
 
 const outcome = (sparsity: number): PruneOutcome => ({
+  pruneId: 'run-1',
   request: { metric: 'wanda', sparsity, allocation: 'uniform' },
   result: { allocation: Array(5).fill(sparsity), achievedSparsity: Array(5).fill(sparsity), seconds: 0.1 },
   ppl: 10, nll: 2.3, densePpl: 4, tokens: 508, windows: 4, seqLen: 128,
@@ -44,18 +45,17 @@ describe('dense vs pruned preview', () => {
     expect(firstDivergence([5], [6])).toBe(0);
   });
 
-  it('decodes dense, then pruned with the slider\'s request; a slider step only makes it stale', async () => {
+  it('decodes dense, then pruned as the slider\'s shown run (its prune id); a slider step only makes it stale', async () => {
     const calls: GenerateJobOptions[] = [];
     const store = await readyStore({
-      generate: async (_prompt: string, opts: GenerateJobOptions) => { calls.push(structuredClone(opts)); return generation(opts.prune ? [1, 2, 9, 9] : [1, 2, 3, 4]); },
+      generate: async (_prompt: string, opts: GenerateJobOptions) => { calls.push(structuredClone(opts)); return generation(opts.pruneId ? [1, 2, 9, 9] : [1, 2, 3, 4]); },
     });
     store.getState().setGenerateSettings({ prompt: 'Once', steps: 40 });
     await store.getState().commitSparsity(0.5);
     await store.getState().runPreview();
     expect(calls).toHaveLength(2);
     expect(calls[0]).toEqual({ steps: 40 });
-    expect(calls[1].prune?.request).toEqual({ metric: 'wanda', sparsity: 0.5, allocation: 'uniform', nm: undefined });
-    expect(calls[1].prune?.job).toMatchObject({ seqLen: 128, evalWindows: 4, calibWindows: 4 });
+    expect(calls[1]).toEqual({ steps: 40, pruneId: store.getState().prune.outcome!.pruneId }); // the slider's shown run
     const p = store.getState().preview;
     expect(p).toMatchObject({ status: 'done', prompt: 'Once', steps: 40, prunedLabel: 'Wanda · UNIFORM 50%' });
     expect(firstDivergence(p.dense!.ids!, p.pruned!.ids!)).toBe(2);

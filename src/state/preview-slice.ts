@@ -1,15 +1,14 @@
 // The dense-vs-pruned greedy preview: the Generate panel's prompt and steps, decoded greedily by the dense
-// model and by the model pruned as the slider last pruned it (method, sparsity or applied vector). It runs
-// on demand only: a slider step marks the shown pair as stale instead of regenerating.
+// model and by the model as the slider's shown run pruned it (named by its prune id: the worker re-applies it when
+// another job changed the masks). It runs on demand only: a slider step marks the shown pair as stale.
 import type { GenerationResult, WorkerErrorInfo } from '../worker/api.ts';
-import type { StudioClient } from '../worker/client.ts';
-import { toErrorInfo } from '../worker/error-info.ts';
 import { generateSettingsProblem } from './generate-settings.ts';
-import { methodLabel, methodProblem, toPruneRequest } from './prune-settings.ts';
-import { isGpuBusy, type StudioState } from './studio-store.ts';
+import { createJob, needsModel, needsText, refuse, refuseIf, type JobDeps, type JobStatus } from './job-slice.ts';
+import { methodLabel, toPruneRequest } from './prune-settings.ts';
+import type { StudioState } from './studio-store.ts';
 
 export interface PreviewSlice {
-  status: 'idle' | 'running' | 'done' | 'cancelled' | 'error';
+  status: JobStatus;
   /** Which column is being decoded. */
   phase: 'dense' | 'pruned' | null;
   done: number;
@@ -52,50 +51,34 @@ export function firstDivergence(a: number[], b: number[]): number | null {
   return a.length === b.length ? null : n;
 }
 
-type Set = (fn: (s: StudioState) => Partial<StudioState>) => void;
+export function previewActions(deps: JobDeps): PreviewActions {
+  const { client } = deps;
+  const job = createJob(deps, 'preview', { ended: () => ({ phase: null }) });
 
-export function previewActions(set: Set, get: () => StudioState, client: StudioClient): PreviewActions {
-  const patch = (fn: (p: PreviewSlice) => Partial<PreviewSlice>) => set((s) => ({ preview: { ...s.preview, ...fn(s.preview) } }));
-  const fail = (code: string, message: string) => patch(() => ({ status: 'error', phase: null, error: { code, message } }));
+  const run = job.action((s) => {
+    const summary = needsModel(s);
+    needsText(s, 'Choose an evaluation text file first (the pruned model is calibrated on it).');
+    refuseIf(generateSettingsProblem(s.gen.settings, summary.maxPositions));
+    const outcome = s.prune.status === 'done' ? s.prune.outcome : null;
+    if (!outcome) refuse('BadRequest', 'Prune the model first (move the sparsity slider and release it): the pruned column is the run the sparsity panel shows.');
+
+    const { prompt, steps } = s.gen.settings;
+    const { label, key } = sliderPruning(s);
+    return {
+      start: () => ({ ...idlePreview(), phase: 'dense', prompt, steps, prunedLabel: label, pruneKey: key }),
+      work: async (r) => {
+        const progress = (done: number, total: number) => r.patch(() => ({ done, total }));
+        const dense = await client.generate(prompt, { steps }, progress);
+        r.patch(() => ({ dense, phase: 'pruned', done: 0, total: 0 }));
+        return client.generate(prompt, { steps, pruneId: outcome.pruneId }, progress);
+      },
+      done: (_, pruned) => ({ pruned, phase: null }),
+    };
+  });
 
   return {
-    async runPreview() {
-      const s = get();
-      if (isGpuBusy(s)) return;
-      if (s.gpu.status !== 'ready') return fail('WebGPUUnavailable', 'No GPU device is available in this browser.');
-      if (s.model.status !== 'ready' || !s.model.summary) return fail('BadRequest', 'Load a model first.');
-      if (!s.text.file) return fail('BadRequest', 'Choose an evaluation text file first (the pruned model is calibrated on it).');
-      const settingsProblem = generateSettingsProblem(s.gen.settings, s.model.summary.maxPositions);
-      if (settingsProblem) return fail('BadRequest', settingsProblem);
-      const { seqLen, maxWindows } = s.ppl.settings;
-      const problem = methodProblem(s.prune.method, maxWindows, s.prune.calibFile !== null);
-      if (problem) return fail('BadRequest', problem);
-
-      const { prompt, steps } = s.gen.settings;
-      const { request, label, key } = sliderPruning(s);
-      const job = { text: s.text.file, calibText: s.prune.calibFile ?? undefined, seqLen, evalWindows: maxWindows,
-        calibWindows: s.prune.method.calibWindows };
-      set(() => ({ preview: { ...idlePreview(), status: 'running', phase: 'dense', prompt, steps, prunedLabel: label, pruneKey: key } }));
-      const progress = (done: number, total: number) => { if (get().preview.status === 'running') patch(() => ({ done, total })); };
-      try {
-        const dense = await client.generate(prompt, { steps }, progress);
-        patch(() => ({ dense, phase: 'pruned', done: 0, total: 0 }));
-        const pruned = await client.generate(prompt, { steps, prune: { request, job } }, progress);
-        patch(() => ({ pruned, status: 'done', phase: null }));
-      } catch (e) {
-        const error = toErrorInfo(e);
-        const status = error.code === 'Cancelled' ? 'cancelled' : 'error';
-        patch(() => ({ status, phase: null, error: status === 'error' ? error : null }));
-      }
-    },
-
-    async cancelPreview() {
-      if (get().preview.status !== 'running') return;
-      try { await client.cancel(); } catch (e) { patch(() => ({ status: 'error', error: toErrorInfo(e) })); }
-    },
-
-    dismissPreviewError() {
-      patch((p) => (p.status === 'error' ? { status: 'idle', error: null } : {}));
-    },
+    async runPreview() { await run(); },
+    cancelPreview: job.cancel,
+    dismissPreviewError: job.dismissError,
   };
 }

@@ -13,6 +13,7 @@ const summary = { layers: 5, maxPositions: 512 } as ModelSummary;
 
 function outcome(sparsity: number, ppl: number): PruneOutcome {
   return {
+    pruneId: `run-${sparsity}`,
     request: { metric: 'wanda', sparsity, allocation: 'uniform' },
     result: { allocation: Array(5).fill(sparsity), achievedSparsity: Array(5).fill(sparsity), seconds: 0.1 },
     ppl, nll: Math.log(ppl), densePpl: 4, tokens: 508, windows: 4, seqLen: 128,
@@ -117,7 +118,7 @@ describe('sparsity slider slice', () => {
   it('refuses a slider step while an export (or any other GPU job) runs, before calling the worker', async () => {
     let calls = 0;
     const store = await readyStore(fakeClient({ prune: async () => { calls++; throw new Error('unused'); } }));
-    store.setState((s) => ({ exportJob: { ...s.exportJob, status: 'running' } }));
+    store.setState((s) => ({ gpuJob: 'exportJob', exportJob: { ...s.exportJob, status: 'running' } }));
     await store.getState().commitSparsity(0.5);
     expect(store.getState().prune.error?.message).toMatch(/Another GPU job/);
     expect(calls).toBe(0);

@@ -3,10 +3,9 @@
 // newest request's answer (or failure) reaches the state; the worker aborts the older one.
 import type { PruneProgress } from '../core/prune/pruner.ts';
 import type { PruneOutcome, WorkerErrorInfo } from '../worker/api.ts';
-import type { StudioClient } from '../worker/client.ts';
-import { toErrorInfo } from '../worker/error-info.ts';
+import { ANOTHER_JOB, createJob, needsModel, needsText, refuseIf, type JobDeps, type JobStatus } from './job-slice.ts';
 import { DEFAULT_METHOD, methodLabel, methodProblem, prunesDifferently, toPruneRequest, type MethodSettings, type VectorOrigin } from './prune-settings.ts';
-import { isOtherGpuJobThanPrune, type StudioState } from './studio-store.ts';
+import { isOtherGpuJobThanPrune } from './studio-store.ts';
 
 export interface CurvePoint { method: string; sparsity: number; ppl: number }
 
@@ -16,7 +15,7 @@ export interface PruneSlice {
   calibFile: File | null;
   /** The last released slider value (what the shown result is for once it is done). */
   sparsity: number;
-  status: 'idle' | 'running' | 'done' | 'cancelled' | 'error';
+  status: JobStatus;
   progress: PruneProgress | null;
   outcome: PruneOutcome | null;
   error: WorkerErrorInfo | null;
@@ -48,63 +47,46 @@ export const idlePrune = (method: MethodSettings = DEFAULT_METHOD, calibFile: Fi
   explicit: null, explicitOrigin: 'evolved',
 });
 
-type Set = (fn: (s: StudioState) => Partial<StudioState>) => void;
-
 /** Adds a point, replacing an earlier one of the same method and sparsity; sorted by sparsity. */
 function withPoint(points: CurvePoint[], p: CurvePoint): CurvePoint[] {
   const rest = points.filter((q) => !(q.method === p.method && q.sparsity === p.sparsity));
   return [...rest, p].sort((a, b) => a.sparsity - b.sparsity);
 }
 
-export function pruneActions(set: Set, get: () => StudioState, client: StudioClient): PruneActions {
-  let latest = 0; // id of the newest commitSparsity; older answers are dropped
-  const patch = (fn: (p: PruneSlice) => Partial<PruneSlice>) => set((s) => ({ prune: { ...s.prune, ...fn(s.prune) } }));
-  const fail = (code: string, message: string) => patch(() => ({ status: 'error', progress: null, error: { code, message } }));
+export function pruneActions(deps: JobDeps): PruneActions {
+  const { get, client } = deps;
+  const job = createJob(deps, 'prune', {
+    supersedes: true, checksOtherJobs: true, refusedFrom: (p) => ({ ...p, progress: null }), ended: () => ({ progress: null }),
+  });
 
   /** Prunes to `sparsity` (allocation from the method, or `explicit` per layer) and evaluates; newest wins. */
-  async function run(sparsity: number, explicit: number[] | null, origin: VectorOrigin = 'evolved'): Promise<void> {
-    const s = get();
-    const id = ++latest;
-    patch(() => ({ sparsity, explicit, explicitOrigin: origin }));
-    if (isOtherGpuJobThanPrune(s)) {
-      return fail('BadRequest', 'Another GPU job is running; wait for it or cancel it first.');
-    }
-    if (s.gpu.status !== 'ready') return fail('WebGPUUnavailable', 'No GPU device is available in this browser.');
-    if (s.model.status !== 'ready' || !s.model.summary) return fail('BadRequest', 'Load a model first.');
-    if (!s.text.file) return fail('BadRequest', 'Choose an evaluation text file first.');
+  const run = job.action((s, sparsity: number, explicit: number[] | null, origin: VectorOrigin = 'evolved') => {
+    job.patch(() => ({ sparsity, explicit, explicitOrigin: origin }));
+    refuseIf(isOtherGpuJobThanPrune(s) && ANOTHER_JOB);
+    needsModel(s);
+    const text = needsText(s);
     const { seqLen, maxWindows } = s.ppl.settings;
     const { method, calibFile } = s.prune;
-    const problem = methodProblem(method, maxWindows, calibFile !== null);
-    if (problem) return fail('BadRequest', problem);
-
-    patch(() => ({ status: 'running', progress: null, error: null }));
-    try {
-      const outcome = await client.prune(toPruneRequest(method, sparsity, explicit ?? undefined), {
-        text: s.text.file, calibText: calibFile ?? undefined, seqLen, evalWindows: maxWindows, calibWindows: method.calibWindows,
-      }, (progress) => { if (id === latest) patch(() => ({ progress })); });
-      if (id !== latest) return;
-      const protocol = `${outcome.modelHash}/${outcome.textHash}/${outcome.windows}x${outcome.seqLen}/${JSON.stringify(outcome.calibration)}`;
-      const label = methodLabel(method, explicit !== null && origin);
-      patch((p) => {
+    refuseIf(methodProblem(method, maxWindows, calibFile !== null));
+    return {
+      start: (p) => ({ ...p, progress: null }),
+      work: (r) => client.prune(toPruneRequest(method, sparsity, explicit ?? undefined), {
+        text, calibText: calibFile ?? undefined, seqLen, evalWindows: maxWindows, calibWindows: method.calibWindows,
+      }, (progress) => r.patch(() => ({ progress }))),
+      done: (p, outcome) => {
+        const protocol = `${outcome.modelHash}/${outcome.textHash}/${outcome.windows}x${outcome.seqLen}/${JSON.stringify(outcome.calibration)}`;
+        const label = methodLabel(method, explicit !== null && origin);
         const base = p.pointsProtocol === protocol ? p.points : [];
         const dense = withPoint(base, { method: label, sparsity: 0, ppl: outcome.densePpl });
-        return { status: 'done', progress: null, outcome, pointsProtocol: protocol,
-          points: withPoint(dense, { method: label, sparsity, ppl: outcome.ppl }) };
-      });
-    } catch (e) {
-      if (id !== latest) return; // superseded: the newer request owns the state
-      const error = toErrorInfo(e);
-      if (error.code === 'Cancelled') return patch(() => ({ status: 'cancelled', progress: null }));
-      set((st) => ({
-        prune: { ...st.prune, status: 'error', progress: null, error },
-      }));
-    }
-  }
+        return { progress: null, outcome, pointsProtocol: protocol, points: withPoint(dense, { method: label, sparsity, ppl: outcome.ppl }) };
+      },
+    };
+  });
 
   return {
     setMethod(m) {
       const before = get().prune;
-      patch((p) => ({ method: { ...p.method, ...m } }));
+      job.patch((p) => ({ method: { ...p.method, ...m } }));
       const after = get().prune.method;
       const changed = prunesDifferently(before.method, after);
       // Calibration size edits do not re-run: each keystroke would rebuild the calibration.
@@ -112,20 +94,13 @@ export function pruneActions(set: Set, get: () => StudioState, client: StudioCli
     },
 
     async applyVector(rates, pattern, metric, origin = 'evolved', structured) {
-      patch((p) => ({ method: { ...p.method, nm: pattern, metric, ...structured } }));
+      job.patch((p) => ({ method: { ...p.method, nm: pattern, metric, ...structured } }));
       await run(rates.reduce((a, b) => a + b, 0) / rates.length, rates, origin);
     },
-    setCalibFile(file) { patch(() => ({ calibFile: file })); },
+    setCalibFile(file) { job.patch(() => ({ calibFile: file })); },
 
-    commitSparsity: (sparsity) => run(sparsity, null),
-
-    async cancelPrune() {
-      if (get().prune.status !== 'running') return;
-      try { await client.cancel(); } catch (e) { patch(() => ({ status: 'error', error: toErrorInfo(e) })); }
-    },
-
-    dismissPruneError() {
-      patch((p) => (p.status === 'error' ? { status: 'idle', error: null } : {}));
-    },
+    async commitSparsity(sparsity) { await run(sparsity, null); },
+    cancelPrune: job.cancel,
+    dismissPruneError: job.dismissError,
   };
 }

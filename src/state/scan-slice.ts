@@ -5,9 +5,8 @@
 import type { ScanCell } from '../core/prune/sensitivity-scan.ts';
 import type { ScanRecord } from './persistence.ts';
 import type { WorkerErrorInfo } from '../worker/api.ts';
-import type { StudioClient } from '../worker/client.ts';
-import { toErrorInfo } from '../worker/error-info.ts';
 import { etaSeconds } from './eta.ts';
+import { createJob, needsModel, needsText, refuse, refuseIf, type JobDeps, type JobStatus } from './job-slice.ts';
 import { DEFAULT_SCAN, methodProblem, parseLevels, type ScanSettings } from './prune-settings.ts';
 import type { StudioState } from './studio-store.ts';
 
@@ -16,7 +15,7 @@ export type ScanBy = 'layer' | 'module';
 /** One view's grid as measured. */
 export interface ScanGrid {
   by: ScanBy;
-  status: 'idle' | 'running' | 'done' | 'cancelled' | 'error';
+  status: JobStatus;
   /** The run's grid: layers x levels (levels ascending), per module when by = 'module'. */
   layers: number;
   levels: number[];
@@ -85,77 +84,56 @@ export function scanFromRecord(current: ScanSlice, r: ScanRecord): ScanSlice {
   return { ...current, ...grid, other, error: null, etaSeconds: null };
 }
 
-type Set = (fn: (s: StudioState) => Partial<StudioState>) => void;
+export function scanActions(deps: JobDeps): ScanActions {
+  const { get, client } = deps;
+  const job = createJob(deps, 'scan', {
+    refusedFrom: (sc) => ({ ...idleScan(sc.settings, sc.by), other: sc.other }), ended: () => ({ etaSeconds: null }),
+  });
 
-export function scanActions(set: Set, get: () => StudioState, client: StudioClient, now: () => number): ScanActions {
-  const patch = (fn: (p: ScanSlice) => Partial<ScanSlice>) => set((s) => ({ scan: { ...s.scan, ...fn(s.scan) } }));
-  const fail = (code: string, message: string) =>
-    set((s) => ({ scan: { ...idleScan(s.scan.settings, s.scan.by), other: s.scan.other, status: 'error', error: { code, message } } }));
+  const run = job.action((s, opts: { resume?: boolean } = {}) => {
+    const resume = opts.resume === true && canResumeScan(s);
+    const { layers } = needsModel(s);
+    const text = needsText(s);
+    const levels = resume ? s.scan.levels : parseLevels(s.scan.settings.levelsText);
+    if (typeof levels === 'string') refuse('BadRequest', levels);
+    const { windows } = s.scan.settings;
+    if (!Number.isInteger(windows) || windows < 1) refuse('BadRequest', `scan windows must be a whole number of at least 1 (got ${windows})`);
+    const { seqLen, maxWindows } = s.ppl.settings;
+    const { method, calibFile } = s.prune;
+    refuseIf(methodProblem(method, maxWindows, calibFile !== null));
+    if (method.metric === 'sparsegpt') {
+      refuse('BadRequest', 'the sensitivity scan supports Wanda and magnitude scores: pick one of them in the method panel');
+    }
+
+    const by = s.scan.by;
+    const total = layers * levels.length * (by === 'module' ? SCAN_MODULES : 1);
+    const kept = resume ? s.scan.cells : [];
+    return {
+      start: (sc, st) => ({ ...idleScan(sc.settings, by), other: sc.other, layers, levels, total,
+        cells: kept, done: kept.length, densePpl: resume ? sc.densePpl : null, protocol: protocolOf(st, levels) }),
+      work: (r) => client.scan({ metric: method.metric, levels, by, ...(resume ? { done: kept } : {}) }, {
+        text, calibText: calibFile ?? undefined, seqLen, evalWindows: maxWindows,
+        calibWindows: method.calibWindows, scanWindows: windows,
+      }, (cell, done, doneTotal) => r.patch((p) => ({
+        // The ETA counts this run's cells only (a resumed run starts with the kept ones).
+        cells: [...p.cells, cell], done, total: doneTotal, etaSeconds: etaSeconds(r.seconds(), done - kept.length, doneTotal - kept.length),
+      }))),
+      done: (_, result) => ({ cells: result.cells, done: result.cells.length, densePpl: result.densePpl, etaSeconds: 0 }),
+    };
+  });
 
   return {
-    setScanSettings(p) { patch((s) => ({ settings: { ...s.settings, ...p } })); },
+    setScanSettings(p) { job.patch((s) => ({ settings: { ...s.settings, ...p } })); },
 
     setScanView(by) {
       const s = get().scan;
       if (s.by === by || s.status === 'running') return;
       const shown = s.other?.by === by ? s.other : idleGrid(by);
-      patch(() => ({ ...shown, other: gridOf(s), error: null, etaSeconds: null }));
+      job.patch(() => ({ ...shown, other: gridOf(s), error: null, etaSeconds: null }));
     },
 
-    async runScan(opts = {}) {
-      const s = get();
-      if (s.ppl.status === 'running' || s.gen.status === 'running' || s.prune.status === 'running' || s.scan.status === 'running'
-        || s.search.status === 'running') return;
-      const resume = opts.resume === true && canResumeScan(s);
-      if (s.gpu.status !== 'ready') return fail('WebGPUUnavailable', 'No GPU device is available in this browser.');
-      if (s.model.status !== 'ready' || !s.model.summary) return fail('BadRequest', 'Load a model first.');
-      if (!s.text.file) return fail('BadRequest', 'Choose an evaluation text file first.');
-      const levels = resume ? s.scan.levels : parseLevels(s.scan.settings.levelsText);
-      if (typeof levels === 'string') return fail('BadRequest', levels);
-      const { windows } = s.scan.settings;
-      if (!Number.isInteger(windows) || windows < 1) return fail('BadRequest', `scan windows must be a whole number of at least 1 (got ${windows})`);
-      const { seqLen, maxWindows } = s.ppl.settings;
-      const { method, calibFile } = s.prune;
-      const problem = methodProblem(method, maxWindows, calibFile !== null);
-      if (problem) return fail('BadRequest', problem);
-      if (method.metric === 'sparsegpt') {
-        return fail('BadRequest', 'the sensitivity scan supports Wanda and magnitude scores: pick one of them in the method panel');
-      }
-
-      const by = s.scan.by;
-      const layers = s.model.summary.layers;
-      const total = layers * levels.length * (by === 'module' ? SCAN_MODULES : 1);
-      const kept = resume ? s.scan.cells : [];
-      const started = now();
-      set((st) => ({ scan: { ...idleScan(st.scan.settings, by), other: st.scan.other, status: 'running', layers, levels, total,
-        cells: kept, done: kept.length, densePpl: resume ? st.scan.densePpl : null, protocol: protocolOf(st, levels) } }));
-      try {
-        const result = await client.scan({ metric: method.metric, levels, by, ...(resume ? { done: kept } : {}) }, {
-          text: s.text.file, calibText: calibFile ?? undefined, seqLen, evalWindows: maxWindows,
-          calibWindows: method.calibWindows, scanWindows: windows,
-        }, (cell, done, doneTotal) => {
-          if (get().scan.status !== 'running') return;
-          // The ETA counts this run's cells only (a resumed run starts with the kept ones).
-          const eta = etaSeconds((now() - started) / 1000, done - kept.length, doneTotal - kept.length);
-          patch((p) => ({ cells: [...p.cells, cell], done, total: doneTotal, etaSeconds: eta }));
-        });
-        patch(() => ({ status: 'done', cells: result.cells, done: result.cells.length, densePpl: result.densePpl, etaSeconds: 0 }));
-      } catch (e) {
-        const error = toErrorInfo(e);
-        const status = error.code === 'Cancelled' ? 'cancelled' : 'error';
-        set((st) => ({
-          scan: { ...st.scan, status, error: status === 'error' ? error : null, etaSeconds: null },
-        }));
-      }
-    },
-
-    async cancelScan() {
-      if (get().scan.status !== 'running') return;
-      try { await client.cancel(); } catch (e) { patch(() => ({ status: 'error', error: toErrorInfo(e) })); }
-    },
-
-    dismissScanError() {
-      patch((p) => (p.status === 'error' ? { status: 'idle', error: null } : {}));
-    },
+    async runScan(opts) { await run(opts); },
+    cancelScan: job.cancel,
+    dismissScanError: job.dismissError,
   };
 }

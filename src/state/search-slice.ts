@@ -4,13 +4,11 @@
 import type { Evaluation, GenerationSummary, OperatorName, SearchConfig, SearchState } from '../core/search/search-types.ts';
 import { bestOf, plannedEvaluations } from '../core/search/search.ts';
 import type { WorkerErrorInfo } from '../worker/api.ts';
-import type { StudioClient } from '../worker/client.ts';
-import { toErrorInfo } from '../worker/error-info.ts';
 import { sensitivityAt } from '../core/search/model-description.ts';
 import { etaSeconds } from './eta.ts';
+import { createJob, needsModel, needsText, refuseIf, type JobDeps, type JobStatus } from './job-slice.ts';
 import { methodProblem } from './prune-settings.ts';
 import { DEFAULT_SEARCH, searchSettingsProblem, toSearchRequest, type SearchSettings } from './search-settings.ts';
-import type { StudioState } from './studio-store.ts';
 
 /** One evaluated individual as the scatter draws it. */
 export interface SearchPoint { id: number; generation: number; fitness: number; operator: OperatorName; cached: boolean; rates: number[] }
@@ -23,7 +21,7 @@ export interface SearchSlice {
   /** The pruning method of the run shown (the settings may have been edited since). */
   ranMethod: SearchSettings['method'] | null;
   apiKey: string;
-  status: 'idle' | 'running' | 'done' | 'cancelled' | 'error';
+  status: JobStatus;
   config: SearchConfig | null;
   points: SearchPoint[];
   summaries: GenerationSummary[];
@@ -59,84 +57,67 @@ export const idleSearch = (settings: SearchSettings = DEFAULT_SEARCH, apiKey = '
   done: 0, total: 0, etaSeconds: null, llmNotes: [], resumable: false, error: null,
 });
 
-type Set = (fn: (s: StudioState) => Partial<StudioState>) => void;
-
-export function searchActions(set: Set, get: () => StudioState, client: StudioClient, now: () => number): SearchActions {
-  const patch = (fn: (p: SearchSlice) => Partial<SearchSlice>) => set((s) => ({ search: { ...s.search, ...fn(s.search) } }));
-  const fail = (code: string, message: string) => patch(() => ({ status: 'error', error: { code, message } }));
+export function searchActions(deps: JobDeps): SearchActions {
+  const { get, client } = deps;
   // The last checkpoint stays out of the reactive state (it grows with every evaluation).
   let checkpoint: SearchState | null = null;
   const watchers = new Set<(state: SearchState) => void>();
   const saved = (state: SearchState) => { checkpoint = state; for (const w of watchers) w(state); };
+  const job = createJob(deps, 'search', {
+    ended: () => ({ etaSeconds: null, resumable: checkpoint !== null && !checkpoint.done }),
+  });
 
-  return {
-    setSearchSettings(p) { patch((s) => ({ settings: { ...s.settings, ...p } })); },
-    setLlmKey(apiKey) { patch(() => ({ apiKey })); },
-
-    async runSearch(opts = {}) {
-      const s = get();
-      if (s.ppl.status === 'running' || s.gen.status === 'running' || s.prune.status === 'running'
-        || s.scan.status === 'running' || s.search.status === 'running') return;
-      if (s.gpu.status !== 'ready') return fail('WebGPUUnavailable', 'No GPU device is available in this browser.');
-      if (s.model.status !== 'ready' || !s.model.summary) return fail('BadRequest', 'Load a model first.');
-      if (!s.text.file) return fail('BadRequest', 'Choose an evaluation text file first.');
-      const { settings, apiKey } = s.search;
-      const problem = searchSettingsProblem(settings, s.model.summary.heads, s.model.summary.kvHeads)
-        ?? methodProblem(s.prune.method, s.ppl.settings.maxWindows, s.prune.calibFile !== null);
-      if (problem) return fail('BadRequest', problem);
-      const resume = opts.resume && checkpoint ? checkpoint : undefined;
-      const started = now();
-      let startedDone = 0;
-      set((st) => ({
-        search: resume ? { ...st.search, status: 'running', error: null, etaSeconds: null, resumable: false }
-          : { ...idleSearch(st.search.settings, st.search.apiKey), status: 'running', ranMethod: settings.method },
-      }));
-      const { seqLen, maxWindows } = s.ppl.settings;
-      try {
+  const run = job.action((s, opts: { resume?: boolean } = {}) => {
+    const summary = needsModel(s);
+    const text = needsText(s);
+    const { settings, apiKey } = s.search;
+    refuseIf(searchSettingsProblem(settings, summary.heads, summary.kvHeads)
+      ?? methodProblem(s.prune.method, s.ppl.settings.maxWindows, s.prune.calibFile !== null));
+    const resume = opts.resume && checkpoint ? checkpoint : undefined;
+    let startedDone = 0;
+    const { seqLen, maxWindows } = s.ppl.settings;
+    return {
+      start: (p) => (resume ? { ...p, etaSeconds: null, resumable: false }
+        : { ...idleSearch(p.settings, p.apiKey), ranMethod: settings.method }),
+      work: async (r) => {
         // A finished (or partial but complete at one level) layer scan shapes one individual and informs the LLM.
-        const sensitivity = sensitivityAt(s.scan.cells, s.model.summary.layers, settings.target) ?? undefined;
+        const sensitivity = sensitivityAt(s.scan.cells, summary.layers, settings.target) ?? undefined;
         const outcome = await client.search({ ...toSearchRequest(settings, apiKey), sensitivity, resume }, {
-          text: s.text.file, calibText: s.prune.calibFile ?? undefined, seqLen, evalWindows: maxWindows,
+          text, calibText: s.prune.calibFile ?? undefined, seqLen, evalWindows: maxWindows,
           calibWindows: s.prune.method.calibWindows,
         }, (e) => {
-          if (get().search.status !== 'running') return;
+          if (!r.live()) return;
           if (e.kind === 'started') {
             startedDone = resume?.history.length ?? 0;
-            patch(() => ({ config: e.config, densePpl: e.densePpl, total: e.total, done: startedDone }));
+            r.patch(() => ({ config: e.config, densePpl: e.densePpl, total: e.total, done: startedDone }));
           } else if (e.kind === 'evaluation') {
-            const eta = etaSeconds((now() - started) / 1000, e.done - startedDone, e.total - startedDone);
-            patch((p) => ({ points: [...p.points, toPoint(e.evaluation, e.id)], done: e.done, total: e.total, etaSeconds: eta }));
+            const eta = etaSeconds(r.seconds(), e.done - startedDone, e.total - startedDone);
+            r.patch((p) => ({ points: [...p.points, toPoint(e.evaluation, e.id)], done: e.done, total: e.total, etaSeconds: eta }));
           } else if (e.kind === 'generation') {
-            patch((p) => ({ summaries: [...p.summaries, e.summary], best: e.best }));
+            r.patch((p) => ({ summaries: [...p.summaries, e.summary], best: e.best }));
           } else if (e.kind === 'checkpoint') {
             saved(e.state);
           } else {
-            patch((p) => ({ llmNotes: [...p.llmNotes, e.message].slice(-5) }));
+            r.patch((p) => ({ llmNotes: [...p.llmNotes, e.message].slice(-5) }));
           }
         });
         saved(outcome.state);
-        patch(() => ({
-          status: 'done', best: outcome.best, uniformPpl: outcome.uniformPpl, densePpl: outcome.densePpl,
-          summaries: outcome.state.summaries, etaSeconds: 0, resumable: false,
-          points: outcome.state.history.map(toPoint),
-        }));
-      } catch (e) {
-        const error = toErrorInfo(e);
-        const status = error.code === 'Cancelled' ? 'cancelled' : 'error';
-        set((st) => ({
-          search: { ...st.search, status, error: status === 'error' ? error : null, etaSeconds: null, resumable: checkpoint !== null && !checkpoint.done },
-        }));
-      }
-    },
+        return outcome;
+      },
+      done: (_, outcome) => ({
+        best: outcome.best, uniformPpl: outcome.uniformPpl, densePpl: outcome.densePpl,
+        summaries: outcome.state.summaries, etaSeconds: 0, resumable: false,
+        points: outcome.state.history.map(toPoint),
+      }),
+    };
+  });
 
-    async cancelSearch() {
-      if (get().search.status !== 'running') return;
-      try { await client.cancel(); } catch (e) { patch(() => ({ status: 'error', error: toErrorInfo(e) })); }
-    },
-
-    dismissSearchError() {
-      patch((p) => (p.status === 'error' ? { status: 'idle', error: null } : {}));
-    },
+  return {
+    setSearchSettings(p) { job.patch((s) => ({ settings: { ...s.settings, ...p } })); },
+    setLlmKey(apiKey) { job.patch(() => ({ apiKey })); },
+    async runSearch(opts) { await run(opts); },
+    cancelSearch: job.cancel,
+    dismissSearchError: job.dismissError,
 
     getSearchCheckpoint: () => checkpoint,
     watchSearchCheckpoints(listener) {
@@ -148,7 +129,7 @@ export function searchActions(set: Set, get: () => StudioState, client: StudioCl
       if (get().search.status === 'running') return;
       checkpoint = state;
       const best = state.history.length > 0 ? bestOf(state) : null;
-      patch(() => ({
+      job.patch(() => ({
         status: 'cancelled', error: null, etaSeconds: null, config: state.config, summaries: state.summaries,
         best: best ? { rates: best.rates, ppl: best.fitness } : null, uniformPpl: null,
         points: state.history.map(toPoint),

@@ -1,7 +1,7 @@
 // The share link's slice: the configuration the page was opened with (applied to every panel at once), why a
 // link could not be opened (nothing on screen changes then), whether the loaded model and text are the link's,
 // and the link's sparsity still to be run once they are loaded (the slider's commit, once).
-import type { StudioState } from './studio-store.ts';
+import { isGpuBusy, type StudioState } from './studio-store.ts';
 import {
   checkFingerprint, decodeConfig, describeIssues, payloadFromHash, shareUrl, SharedConfigSchema, type FingerprintCheck,
   type SharedConfig,
@@ -139,9 +139,7 @@ export function shareActions(set: Set, get: () => StudioState): ShareActions {
       const pending = s.share.pending;
       if (pending === null || !s.text.file || s.gpu.status !== 'ready') return;
       if (link.text?.hash && hashFor(s.share.textHash, s.text.file) === undefined) return; // wait for the text's hash
-      const busy = s.ppl.status === 'running' || s.gen.status === 'running' || s.prune.status === 'running'
-        || s.scan.status === 'running' || s.search.status === 'running';
-      if (busy) return;
+      if (isGpuBusy(s)) return;
       patch({ pending: null });
       if (check.status === 'mismatch') {
         // Another model: the slider shows the link's value, but nothing runs by itself.

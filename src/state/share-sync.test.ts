@@ -16,6 +16,7 @@ const summaryOf = (fingerprint: string) => ({ name: 'llama model', layers: 5, he
 
 function outcome(sparsity: number): PruneOutcome {
   return {
+    pruneId: `run-${sparsity}`,
     request: { metric: 'wanda', sparsity, allocation: 'uniform' },
     result: { allocation: Array(5).fill(sparsity), achievedSparsity: Array(5).fill(sparsity), seconds: 0.1 },
     ppl: 10 + sparsity, nll: 2, densePpl: 4, tokens: 508, windows: 4, seqLen: 128,

@@ -50,8 +50,8 @@ export interface GenerationResult {
   pieces?: string[];
 }
 
-/** A generation's options: `prune` generates with the model pruned by this request (calibration per `job`). */
-export interface GenerateJobOptions { steps: number; prune?: { request: PruneRequest; job: PruneJobOptions } }
+/** A generation's options: `pruneId` generates with the model as that prune left it (PruneOutcome.pruneId). */
+export interface GenerateJobOptions { steps: number; pruneId?: string }
 
 /** The protocol of a prune or scan: evaluation windows from the start of `text`; calibration windows from
  * `calibText` when given, else from `text` right after the evaluation windows. */
@@ -74,6 +74,8 @@ export interface CalibrationSpec {
 }
 
 export interface PruneOutcome {
+  /** This run in the worker that pruned it: the preview and the export name the run they mean by it. */
+  pruneId: string;
   request: PruneRequest;
   result: Omit<PruneResult, 'trajectory' | 'kept'>;
   ppl: number;
@@ -169,6 +171,8 @@ export interface HubTextJob {
 export type ExportDelivery = { kind: 'zip' } | { kind: 'folder'; handle: DirectoryHandleLike };
 
 export interface ExportJobRequest {
+  /** The run to export (PruneOutcome.pruneId): refused unless it is the worker's last prune. */
+  pruneId: string;
   /** Checked by the core's parseExportFormat (onnx needs a build with the ONNX writer). */
   format: ExportFormat | 'onnx';
   delivery: ExportDelivery;

@@ -1,33 +1,23 @@
 // The UI thread's one typed client of the studio worker. Rebuilds worker errors as StudioError (code +
 // message) and fails pending calls if the worker itself crashes instead of leaving them hanging.
 import * as Comlink from 'comlink';
-import type { PerplexityReport } from '../core/engine/perplexity-report.ts';
-import type { AdapterSummary } from '../core/gpu/device.ts';
-import type { GenerateJobOptions, GenerationResult, ModelSummary, StudioWorkerApi } from './api.ts';
+import type { StudioWorkerApi } from './api.ts';
 import { StudioError, toStudioError } from './error-info.ts';
 
-export interface StudioClient {
-  init(): Promise<AdapterSummary>;
-  loadModel(files: File[], onProgress?: (fraction: number, label: string) => void): Promise<ModelSummary>;
-  perplexity(text: File | string, opts: { seqLen: number; maxWindows?: number },
-    onProgress?: (done: number, total: number) => void): Promise<PerplexityReport>;
-  generate(prompt: string, opts: GenerateJobOptions,
-    onProgress?: (done: number, total: number) => void): Promise<GenerationResult>;
-  prune: StudioWorkerApi['prune'];
-  scan: StudioWorkerApi['scan'];
-  allocations: StudioWorkerApi['allocations'];
-  search: StudioWorkerApi['search'];
-  cancel(): Promise<void>;
-  loadHubModel: StudioWorkerApi['loadHubModel'];
-  fetchHubText: StudioWorkerApi['fetchHubText'];
-  cancelDownloads(kind?: 'model' | 'text'): Promise<void>;
-  hubCache: StudioWorkerApi['hubCache'];
-  exportModel: StudioWorkerApi['exportModel'];
-  watchDevice(onLost: Parameters<StudioWorkerApi['watchDevice']>[0]): Promise<void>;
-  reloadModel: StudioWorkerApi['reloadModel'];
-  loseDeviceForTest: StudioWorkerApi['loseDeviceForTest'];
+/** Every StudioWorkerApi method as the page calls it: the same parameters (callbacks are proxied), a Promise of its result. */
+export type StudioClient = {
+  [K in keyof StudioWorkerApi]: (...args: Parameters<StudioWorkerApi[K]>) => Promise<Awaited<ReturnType<StudioWorkerApi[K]>>>;
+} & {
+  /** Ends the worker. */
   dispose(): void;
-}
+};
+
+/** The worker's methods by name (the compiler checks the list against StudioWorkerApi). */
+const METHODS = {
+  init: true, loadModel: true, perplexity: true, generate: true, prune: true, scan: true, allocations: true, search: true,
+  cancel: true, loadHubModel: true, fetchHubText: true, cancelDownloads: true, hubCache: true, exportModel: true,
+  watchDevice: true, reloadModel: true, loseDeviceForTest: true,
+} satisfies Record<keyof StudioWorkerApi, true>;
 
 /** `testHooks`: name the worker so it accepts loseDeviceForTest (the page's ?test-hooks flag; e2e only). */
 export function createStudioClient(opts: { testHooks?: boolean } = {}): StudioClient {
@@ -53,29 +43,14 @@ export function createStudioClient(opts: { testHooks?: boolean } = {}): StudioCl
     }
   }
 
+  // Function arguments (progress, events, device loss) go as proxies: the worker calls back into the page.
+  const method = (name: keyof StudioWorkerApi) => (...args: unknown[]) => {
+    const remoteMethod = remote[name] as unknown as (...a: unknown[]) => Promise<unknown>;
+    return call(remoteMethod(...args.map((a) => (typeof a === 'function' ? Comlink.proxy(a) : a))));
+  };
+  const client = Object.fromEntries(Object.keys(METHODS).map((name) => [name, method(name as keyof StudioWorkerApi)]));
   return {
-    init: () => call(remote.init()),
-    loadModel: (files, onProgress) =>
-      call(remote.loadModel(files, onProgress ? Comlink.proxy(onProgress) : undefined)),
-    perplexity: (text, opts, onProgress) =>
-      call(remote.perplexity(text, opts, onProgress ? Comlink.proxy(onProgress) : undefined)),
-    generate: (prompt, opts, onProgress) =>
-      call(remote.generate(prompt, opts, onProgress ? Comlink.proxy(onProgress) : undefined)),
-    prune: (request, opts, onProgress) =>
-      call(remote.prune(request, opts, onProgress ? Comlink.proxy(onProgress) : undefined)),
-    scan: (req, opts, onCell) => call(remote.scan(req, opts, onCell ? Comlink.proxy(onCell) : undefined)),
-    allocations: (req, opts, onProgress) => call(remote.allocations(req, opts, onProgress ? Comlink.proxy(onProgress) : undefined)),
-    search: (req, opts, onEvent) => call(remote.search(req, opts, onEvent ? Comlink.proxy(onEvent) : undefined)),
-    cancel: () => call(remote.cancel()),
-    loadHubModel: (job, onDownload, onProgress) => call(remote.loadHubModel(job,
-      onDownload ? Comlink.proxy(onDownload) : undefined, onProgress ? Comlink.proxy(onProgress) : undefined)),
-    fetchHubText: (job, onDownload) => call(remote.fetchHubText(job, onDownload ? Comlink.proxy(onDownload) : undefined)),
-    cancelDownloads: (kind) => call(remote.cancelDownloads(kind)),
-    hubCache: (action) => call(remote.hubCache(action)),
-    exportModel: (req, onProgress) => call(remote.exportModel(req, onProgress ? Comlink.proxy(onProgress) : undefined)),
-    watchDevice: (onLost) => call(remote.watchDevice(Comlink.proxy(onLost))),
-    reloadModel: (onProgress) => call(remote.reloadModel(onProgress ? Comlink.proxy(onProgress) : undefined)),
-    loseDeviceForTest: () => call(remote.loseDeviceForTest()),
+    ...(client as Omit<StudioClient, 'dispose'>),
     dispose() {
       remote[Comlink.releaseProxy]();
       worker.terminate();

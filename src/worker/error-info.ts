@@ -24,11 +24,6 @@ export function toErrorInfo(e: unknown): WorkerErrorInfo {
   return { code: 'InternalError', message: String(e) };
 }
 
-export function isErrorInfo(e: unknown): e is WorkerErrorInfo {
-  return !!e && typeof e === 'object' && typeof (e as WorkerErrorInfo).code === 'string'
-    && typeof (e as WorkerErrorInfo).message === 'string';
-}
-
 /** Rebuilds a thrown value from the worker into a StudioError. */
 export function toStudioError(e: unknown): StudioError {
   if (e instanceof StudioError) return e;

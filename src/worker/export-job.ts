@@ -3,7 +3,6 @@
 // folder the user picked (File System Access). The exporter reads the source one tensor at a time, so neither
 // path ever holds the model twice; progress is in bytes and cancel stops at the next chunk. A SparseGPT run's
 // updated weights are read back from the GPU one tensor at a time, like the masks.
-import { BadRequest } from '../core/errors.ts';
 import type { ByteSource } from '../core/formats/byte-source.ts';
 import { blobSink } from '../core/export/blob-sink.ts';
 import type { ExportTarget } from '../core/export/byte-sink.ts';
@@ -13,31 +12,18 @@ import { buildExportReport, writeReportFiles } from '../core/export/export-repor
 import { progressTarget } from '../core/export/progress-target.ts';
 import { zipTarget, type ZipTarget } from '../core/export/zip-target.ts';
 import type { ExportJobRequest, ExportJobOutcome, ExportJobProgress } from './api.ts';
-import { lastPrune, markReapplied, masksAreCurrent, type LastPrune } from './last-prune.ts';
+import { applyPrune, pruneRecord, type PruneRecord } from './current-prune.ts';
 import type { PruneSession } from './prune-session.ts';
-
-/** The last prune, with its masks back on the GPU when another job has run since (unstructured exports read them). */
-async function currentPrune(session: PruneSession, signal: AbortSignal, onProgress: (p: ExportJobProgress) => void): Promise<{ record: LastPrune; reapplied: boolean }> {
-  const record = lastPrune(session);
-  if (!record) throw new BadRequest('nothing to export yet: prune the model first (move the sparsity slider and release it)');
-  if (masksAreCurrent(record) || record.result.kept) return { record, reapplied: false }; // kept lists live on the CPU
-  onProgress({ phase: 'pruning', file: null, bytes: 0, totalBytes: null });
-  const { calibration, spec } = await session.windows(record.opts);
-  const pruner = await session.pruner(calibration, spec);
-  const again = await pruner.prune(record.request, { signal });
-  // Same request and calibration must give the same masks; a difference would export something never evaluated.
-  if (again.achievedSparsity.some((s, l) => s !== record.result.achievedSparsity[l])) {
-    throw new BadRequest('re-applying the last prune gave different masks than the evaluated run; prune again, then export');
-  }
-  markReapplied(session, record, pruner);
-  return { record: { ...record, pruner }, reapplied: true };
-}
 
 export async function exportJob(session: PruneSession, sources: ByteSource[], req: ExportJobRequest, signal: AbortSignal,
   onProgress: (p: ExportJobProgress) => void): Promise<ExportJobOutcome> {
   const start = performance.now();
-  const format = parseExportFormat(req.format, lastPrune(session)?.request ?? {});
-  const { record, reapplied } = await currentPrune(session, signal, onProgress);
+  const format = parseExportFormat(req.format, pruneRecord(session, req.pruneId).request);
+  // Kept heads and channels live on the CPU; masks and SparseGPT's weights must be back on the GPU.
+  const { record, reapplied } = await applyPrune(session, req.pruneId, signal, {
+    gpuState: !pruneRecord(session, req.pruneId).result.kept,
+    onReapply: () => onProgress({ phase: 'pruning', file: null, bytes: 0, totalBytes: null }),
+  });
   const model = session.engine.model;
 
   let zip: ZipTarget | null = null;
@@ -63,7 +49,7 @@ export async function exportJob(session: PruneSession, sources: ByteSource[], re
     });
     const weightSources = new Set([...model.tensors.values()].map((t) => t.source));
     const sourceWeightBytes = [...weightSources].reduce((s, src) => s + src.size, 0);
-    const numbers = (w: LastPrune['dense']) => ({ ppl: w.ppl, nll: w.nll, tokens: w.tokens, seconds: w.seconds });
+    const numbers = (w: PruneRecord['dense']) => ({ ppl: w.ppl, nll: w.nll, tokens: w.tokens, seconds: w.seconds });
     const c = record.calibration;
     const report = buildExportReport({
       model, request: record.request, result: record.result, exported: summary,

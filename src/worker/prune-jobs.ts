@@ -6,7 +6,7 @@ import type { PruneProgress } from '../core/prune/pruner.ts';
 import { sensitivityScan, type ScanCell } from '../core/prune/sensitivity-scan.ts';
 import type { PruneJobOptions, PruneOutcome, ScanJobRequest, ScanOutcome } from './api.ts';
 import type { PruneSession } from './prune-session.ts';
-import { rememberPrune } from './last-prune.ts';
+import { rememberPrune } from './current-prune.ts';
 
 export async function pruneJob(session: PruneSession, request: PruneRequest, opts: PruneJobOptions, signal: AbortSignal,
   onProgress: (p: PruneProgress) => void): Promise<PruneOutcome> {
@@ -19,9 +19,9 @@ export async function pruneJob(session: PruneSession, request: PruneRequest, opt
   const { trajectory: _t, kept, ...result } = full;
   const pruned = await session.evaluate(evaluation, signal,
     (done, total) => onProgress({ phase: 'evaluation', done, total }));
-  rememberPrune(session, { request, opts, pruner, result: full, dense, pruned, text, calibration: spec, windows: evaluation.length });
+  const pruneId = rememberPrune(session, { request, opts, pruner, result: full, dense, pruned, text, calibration: spec, windows: evaluation.length });
   return {
-    request, result, ppl: pruned.ppl, nll: pruned.nll, densePpl: dense.ppl, tokens: pruned.tokens,
+    pruneId, request, result, ppl: pruned.ppl, nll: pruned.nll, densePpl: dense.ppl, tokens: pruned.tokens,
     windows: evaluation.length, seqLen: opts.seqLen, calibration: spec, modelHash: session.engine.model.fingerprint,
     textHash: text.hash, seconds: (performance.now() - start) / 1000, evalSeconds: pruned.seconds,
     ...(kept ? { keptHeads: kept.map((k) => k.heads.length), keptChannels: kept.map((k) => k.channels.length) } : {}),

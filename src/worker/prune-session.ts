@@ -3,6 +3,7 @@
 // dense perplexity per text + protocol (the slider compares every pruned number with it).
 import { BadRequest } from '../core/errors.ts';
 import { accumulateNll } from '../core/engine/nll-accumulator.ts';
+import { forgetApplied } from './current-prune.ts';
 import type { Engine } from '../core/engine/engine.ts';
 import { evalWindows, sha256Hex, tokenizeForEval } from '../core/engine/windows.ts';
 import { Pruner } from '../core/prune/pruner.ts';
@@ -88,6 +89,7 @@ export class PruneSession {
 
   /** Back to the dense model (the dense perplexity panel and generation evaluate the unpruned weights). */
   makeDense(): void {
+    forgetApplied(this);
     this.current?.pruner.reset();
   }
 

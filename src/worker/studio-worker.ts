@@ -19,7 +19,7 @@ import { cancelRunning, exclusive, isBusy, type JobKind } from './job-slot.ts';
 import { PruneSession } from './prune-session.ts';
 import { pruneJob, scanJob } from './prune-jobs.ts';
 import { searchJob } from './search-job.ts';
-import { pruneForGeneration } from './preview-prune.ts';
+import { applyPrune, forgetApplied } from './current-prune.ts';
 import { allocationsJob } from './allocation-job.ts';
 
 let gpuPromise: Promise<Gpu> | null = null;
@@ -137,7 +137,11 @@ function gpuJob<A extends unknown[], T>(kind: JobKind, callback: ((...args: A) =
       const s = session;
       if (!s) throw new BadRequest(NEEDS_MODEL[kind]);
       const report = throttled(callback, ms);
-      return await exclusive(kind, (signal) => raceDeviceLoss(s.engine.gpu, run(s, signal, report)), opts.supersede);
+      return await exclusive(kind, (signal) => {
+        // Every job but these two may change the masks or weights; they re-apply the run they name when needed.
+        if (kind !== 'export' && kind !== 'generate') forgetApplied(s);
+        return raceDeviceLoss(s.engine.gpu, run(s, signal, report));
+      }, opts.supersede);
     } finally {
       release(callback);
     }
@@ -214,7 +218,7 @@ const api: StudioWorkerApi = {
 
   generate: (prompt, opts, onProgress) => gpuJob('generate', onProgress, 50, async (s, signal, report) => {
     const e = s.engine;
-    if (opts.prune) await pruneForGeneration(s, opts.prune, signal);
+    if (opts.pruneId !== undefined) await applyPrune(s, opts.pruneId, signal, { gpuState: true });
     else s.makeDense();
     const start = performance.now();
     const tok = e.model.tokenizer;

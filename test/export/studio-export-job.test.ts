@@ -19,7 +19,7 @@ import { STORIES_HF, TINYSTORIES_TEXT } from '../helpers/fixtures.ts';
 
 let gpu: Gpu, engine: Engine, session: PruneSession, sources: ByteSource[];
 const opts: PruneJobOptions = { text: readFileSync(TINYSTORIES_TEXT, 'utf8'), seqLen: 128, evalWindows: 2, calibWindows: 2 };
-const zip = (name: string): ExportJobRequest => ({ format: 'masked', delivery: { kind: 'zip' }, name });
+const zip = (name: string, pruneId: string): ExportJobRequest => ({ pruneId, format: 'masked', delivery: { kind: 'zip' }, name });
 const rel = (a: number, b: number) => Math.abs(a / b - 1);
 
 beforeAll(async () => {
@@ -32,7 +32,7 @@ afterAll(() => { session?.destroy(); engine?.destroy(); gpu?.destroy(); });
 
 describe('studio export job', () => {
   it('refuses to export before anything was pruned', async () => {
-    await expect(exclusive('export', (signal) => exportJob(session, sources, zip('x'), signal, () => {})))
+    await expect(exclusive('export', (signal) => exportJob(session, sources, zip('x', 'no-run'), signal, () => {})))
       .rejects.toMatchObject({ code: 'BadRequest', message: expect.stringMatching(/prune the model first/) });
   });
 
@@ -42,7 +42,7 @@ describe('studio export job', () => {
     await exclusive('perplexity', async () => session.makeDense());
     const phases: string[] = [];
     let last = { bytes: 0, totalBytes: null as number | null };
-    const result = await exclusive('export', (signal) => exportJob(session, sources, zip('stories-wanda-50pct-masked'), signal,
+    const result = await exclusive('export', (signal) => exportJob(session, sources, zip('stories-wanda-50pct-masked', outcome.pruneId), signal,
       (p) => { if (phases.at(-1) !== p.phase) phases.push(p.phase); last = p; }));
     expect(result.reapplied).toBe(true);
     expect(phases).toEqual(['pruning', 'writing']);
@@ -64,7 +64,7 @@ describe('studio export job', () => {
     } finally { s2.destroy(); e2.destroy(); }
 
     // Right after an export nothing else ran: a second export uses the masks as they are, to the same bytes.
-    const again = await exclusive('export', (signal) => exportJob(session, sources, zip('again'), signal, () => {}));
+    const again = await exclusive('export', (signal) => exportJob(session, sources, zip('again', outcome.pruneId), signal, () => {}));
     expect(again.reapplied).toBe(false);
     const weights = unzipSync(new Uint8Array(await again.blob!.arrayBuffer()))['model.safetensors'];
     expect(weights.byteLength).toBe(entries['model.safetensors'].byteLength);
@@ -74,7 +74,7 @@ describe('studio export job', () => {
   it('a structured run (FLAP 30% with bias compensation) exports masked: dense shapes, removed heads and channels zero, compensated biases; it reloads to the pruned perplexity', async () => {
     const request = { metric: 'wanda', structured: 'flap', sparsity: 0.3, allocation: 'uniform' } as const;
     const outcome = await exclusive('prune', (signal) => pruneJob(session, request, opts, signal, () => {}));
-    const result = await exclusive('export', (signal) => exportJob(session, sources, zip('stories-flap-30pct-masked'), signal, () => {}));
+    const result = await exclusive('export', (signal) => exportJob(session, sources, zip('stories-flap-30pct-masked', outcome.pruneId), signal, () => {}));
     const entries = unzipSync(new Uint8Array(await result.blob!.arrayBuffer()));
     const reloaded = await loadModel(Object.entries(entries).map(([n, b]) => bytesSource(b, n)));
     expect(reloaded.spec).toMatchObject({ numHeads: engine.spec.numHeads, intermediateSize: engine.spec.intermediateSize, oProjBias: true, mlpBias: true });
@@ -88,8 +88,16 @@ describe('studio export job', () => {
     } finally { s2.destroy(); e2.destroy(); }
   });
 
+  it('refuses a run that is not the last prune (a restored or older run), naming why', async () => {
+    const older = await exclusive('prune', (signal) => pruneJob(session, { metric: 'magnitude', sparsity: 0.3, allocation: 'uniform' }, opts, signal, () => {}));
+    await exclusive('prune', (signal) => pruneJob(session, { metric: 'magnitude', sparsity: 0.4, allocation: 'uniform' }, opts, signal, () => {}));
+    await expect(exclusive('export', (signal) => exportJob(session, sources, zip('x', older.pruneId), signal, () => {})))
+      .rejects.toMatchObject({ code: 'BadRequest', message: expect.stringMatching(/not the model's last prune/) });
+  });
+
   it('cancel stops the export with Cancelled', async () => {
-    const run = exclusive('export', (signal) => exportJob(session, sources, zip('x'), signal,
+    const outcome = await exclusive('prune', (signal) => pruneJob(session, { metric: 'magnitude', sparsity: 0.3, allocation: 'uniform' }, opts, signal, () => {}));
+    const run = exclusive('export', (signal) => exportJob(session, sources, zip('x', outcome.pruneId), signal,
       (p) => { if (p.phase === 'writing') cancelRunning(); }));
     await expect(run).rejects.toMatchObject({ code: 'Cancelled' });
   });

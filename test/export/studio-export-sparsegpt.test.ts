@@ -16,7 +16,7 @@ import type { PruneRequest } from '../../src/core/prune/prune-options.ts';
 import type { ExportJobRequest, PruneJobOptions } from '../../src/worker/api.ts';
 import { exportJob } from '../../src/worker/export-job.ts';
 import { exclusive } from '../../src/worker/job-slot.ts';
-import { lastPrune } from '../../src/worker/last-prune.ts';
+import { pruneRecord } from '../../src/worker/current-prune.ts';
 import { pruneJob } from '../../src/worker/prune-jobs.ts';
 import { PruneSession } from '../../src/worker/prune-session.ts';
 import { STORIES_HF, TINYSTORIES_TEXT } from '../helpers/fixtures.ts';
@@ -24,7 +24,7 @@ import { STORIES_HF, TINYSTORIES_TEXT } from '../helpers/fixtures.ts';
 let gpu: Gpu, engine: Engine, session: PruneSession, sources: ByteSource[];
 const opts: PruneJobOptions = { text: readFileSync(TINYSTORIES_TEXT, 'utf8'), seqLen: 128, evalWindows: 2, calibWindows: 2 };
 const request: PruneRequest = { metric: 'sparsegpt', sparsity: 0.5, allocation: 'uniform' };
-const zip = (name: string): ExportJobRequest => ({ format: 'masked', delivery: { kind: 'zip' }, name });
+const zip = (name: string, pruneId: string): ExportJobRequest => ({ pruneId, format: 'masked', delivery: { kind: 'zip' }, name });
 const rel = (a: number, b: number) => Math.abs(a / b - 1);
 
 beforeAll(async () => {
@@ -40,10 +40,10 @@ describe('studio export job, SparseGPT', () => {
     const outcome = await exclusive('prune', (signal) => pruneJob(session, request, opts, signal, () => {}));
     await exclusive('perplexity', async () => session.makeDense());   // the perplexity panel: back to dense
     // The record's pruner no longer holds SparseGPT's weights: exporting from it directly is refused.
-    expect(() => weightOverridesOf(lastPrune(session)!.pruner, request)).toThrow(/updated weights are no longer on the GPU/);
+    expect(() => weightOverridesOf(pruneRecord(session, outcome.pruneId).pruner, request)).toThrow(/updated weights are no longer on the GPU/);
 
     const phases: string[] = [];
-    const result = await exclusive('export', (signal) => exportJob(session, sources, zip('stories-sparsegpt-50pct-masked'), signal,
+    const result = await exclusive('export', (signal) => exportJob(session, sources, zip('stories-sparsegpt-50pct-masked', outcome.pruneId), signal,
       (p) => { if (phases.at(-1) !== p.phase) phases.push(p.phase); }));
     expect(result.reapplied).toBe(true);
     expect(phases).toEqual(['pruning', 'writing']);
