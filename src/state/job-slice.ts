@@ -49,6 +49,15 @@ export function needsModel(s: StudioState): ModelSummary {
   return s.model.summary;
 }
 
+/** What a panel that prunes still needs, in words ("Load a model first.", "Pick an evaluation text first.", or
+ * both), or null when the GPU, a model and a text are there. */
+export function missingForPruning(s: StudioState): string | null {
+  if (s.gpu.status !== 'ready') return NO_GPU;
+  const model = s.model.status === 'ready', text = !!s.text.file;
+  if (model && text) return null;
+  return !model && !text ? 'Load a model and pick an evaluation text first.' : !model ? 'Load a model first.' : 'Pick an evaluation text first.';
+}
+
 /** The evaluation text; `message` when the panel says why it is needed. */
 export function needsText(s: StudioState, message = TEXT_FIRST): File {
   if (!s.text.file) refuse('BadRequest', message);

@@ -78,7 +78,7 @@ export function RunHistoryPanel() {
         <div className="history__scroll">
           <table className="history">
             <thead>
-              <tr><th aria-label="Compare" /><th>When</th><th>Method</th><th className="num">Sparsity</th><th className="num">Perplexity</th><th className="num">Dense</th></tr>
+              <tr><th aria-label="Compare" /><th>When</th><th>Method</th><th className="num" title="requested (achieved, counted from the masks)">Sparsity (achieved)</th><th className="num">Perplexity</th><th className="num">Dense</th></tr>
             </thead>
             <tbody>
               {runs.map((r) => {
@@ -91,8 +91,8 @@ export function RunHistoryPanel() {
                         aria-label={`Compare ${r.label} at ${pct(o.request.sparsity)}`} />
                     </td>
                     <td className="small muted">{when(r.savedAt)}</td>
-                    <td>{r.label}</td>
-                    <td className="num">{pct(o.request.sparsity)}</td>
+                    <td className="history__method">{r.label}</td>
+                    <td className="num">{pct(o.request.sparsity)} <span className="muted small">({pct(mean(o.result.achievedSparsity))})</span></td>
                     <td className="num">{o.ppl.toFixed(3)}</td>
                     <td className="num muted">{o.densePpl.toFixed(3)}</td>
                   </tr>

@@ -3,12 +3,12 @@
 // sensitive); empty cells wait for the stream; hover shows the numbers.
 import { interpolateYlOrRd } from 'd3-scale-chromatic';
 import type { ScanCell } from '../core/prune/sensitivity-scan.ts';
+import { formatDelta } from './format.ts';
 
 const CELL_W = 56, CELL_H = 30, LEFT = 64, TOP = 26;
 
 /** 0..1 position of a perplexity increase on the log(1 + Δ) scale whose top is `max`. */
 const position = (delta: number, max: number) => (max > 0 ? Math.log1p(Math.max(0, delta)) / Math.log1p(max) : 0);
-const fmtDelta = (d: number) => (Math.abs(d) >= 100 ? d.toFixed(0) : Math.abs(d) >= 10 ? d.toFixed(1) : d.toFixed(2));
 export const levelLabel = (level: number) => `${+(level * 100).toFixed(1)}%`;
 
 export interface HeatmapColumn { key: string; label: string }
@@ -49,7 +49,7 @@ export function SensitivityHeatmap({ layers, columns, cellAt, scaleCells, denseP
                     <title>{`${cellName(c)}: perplexity ${c.ppl.toFixed(3)} (${c.deltaPpl >= 0 ? '+' : ''}${c.deltaPpl.toFixed(3)} over dense${densePpl !== null ? ` ${densePpl.toFixed(3)}` : ''})`}</title>
                   </rect>
                   <text className="heatmap__value" x={x + CELL_W / 2} y={y + CELL_H / 2 + 4} textAnchor="middle"
-                    fill={t > 0.55 ? '#ffffff' : '#1f1300'} pointerEvents="none">{fmtDelta(c.deltaPpl)}</text>
+                    fill={t > 0.55 ? '#ffffff' : '#1f1300'} pointerEvents="none">{formatDelta(c.deltaPpl)}</text>
                 </g>
               );
             })}
@@ -72,7 +72,7 @@ function HeatmapLegend({ max, testId }: { max: number; testId: string }) {
     <div className="legend" data-testid={testId}>
       <div className="legend__bar" style={{ background: `linear-gradient(to right, ${stops.map((t) => interpolateYlOrRd(0.05 + 0.9 * t)).join(', ')})` }} />
       <div className="legend__ticks">
-        {ticks.map(({ t, v }) => <span key={t} style={{ left: `${t * 100}%` }}>{fmtDelta(v)}</span>)}
+        {ticks.map(({ t, v }) => <span key={t} style={{ left: `${t * 100}%` }}>{formatDelta(v)}</span>)}
       </div>
       <div className="legend__caption">perplexity increase over dense (Δ ppl, log(1 + Δ) colour scale)</div>
     </div>

@@ -1,5 +1,6 @@
 // The live sparsity slider: release to prune + evaluate; pruned vs dense perplexity, the per-layer
 // allocation, MRP's redundancy, and the perplexity-vs-sparsity curve explored so far.
+import { missingForPruning } from '../state/job-slice.ts';
 import type { PruneOutcome } from '../worker/api.ts';
 import { useStudio } from './studio-context.tsx';
 import { AllocationChart } from './AllocationChart.tsx';
@@ -54,7 +55,8 @@ function Outcome({ outcome, stale }: { outcome: PruneOutcome; stale: boolean }) 
 
 export function SparsityPanel() {
   const prune = useStudio((s) => s.prune);
-  const ready = useStudio((s) => s.gpu.status === 'ready' && s.model.status === 'ready' && !!s.text.file);
+  const missing = useStudio(missingForPruning);
+  const ready = missing === null;
   const otherJob = useStudio(isOtherGpuJobThanPrune);
   const commitSparsity = useStudio((s) => s.commitSparsity);
   const cancelPrune = useStudio((s) => s.cancelPrune);
@@ -83,8 +85,7 @@ export function SparsityPanel() {
       {prune.outcome && <Outcome outcome={prune.outcome} stale={running} />}
       {!prune.outcome && !running && prune.status !== 'error' && (
         <p className="muted small" data-testid="prune-hint">
-          {ready ? 'Move the slider and release it: the model is pruned on the GPU and evaluated on the perplexity panel’s windows.'
-            : 'Load a model and pick a text first.'}
+          {missing ?? 'Move the slider and release it: the model is pruned on the GPU and evaluated on the perplexity panel’s windows.'}
         </p>
       )}
       {prune.points.length > 0 && <PplCurveChart points={prune.points} />}

@@ -1,6 +1,7 @@
 // Dense vs pruned, side by side: the Generate panel's prompt and steps decoded greedily by the dense model and
 // by the model as the slider last pruned it. Tokens from the first divergence on are highlighted in both
 // columns. Runs on demand: moving the slider only marks the pair as made with another pruning.
+import { missingForPruning } from '../state/job-slice.ts';
 import { firstDivergence, sliderPruning } from '../state/preview-slice.ts';
 import { isGpuBusy } from '../state/studio-store.ts';
 import type { GenerationResult } from '../worker/api.ts';
@@ -45,7 +46,8 @@ function Column({ title, testId, prompt, result, at }: {
 
 export function TextPreviewPanel() {
   const preview = useStudio((s) => s.preview);
-  const ready = useStudio((s) => s.gpu.status === 'ready' && s.model.status === 'ready' && !!s.text.file);
+  const missing = useStudio(missingForPruning);
+  const ready = missing === null;
   const busy = useStudio(isGpuBusy);
   const current = useStudio((s) => sliderPruning(s).label);
   const currentKey = useStudio((s) => sliderPruning(s).key);
@@ -101,8 +103,8 @@ export function TextPreviewPanel() {
         </>
       )}
       {!shown && !running && preview.status !== 'error' && (
-        <p className="muted small">{ready ? 'Release the slider at a sparsity, then generate: the same prompt decoded by the dense and the pruned model.'
-          : 'Load a model and pick a text first (the pruned model is calibrated on it).'}</p>
+        <p className="muted small">{missing === null ? 'Release the slider at a sparsity, then generate: the same prompt decoded by the dense and the pruned model.'
+          : `${missing} (The pruned model is calibrated on the text.)`}</p>
       )}
     </section>
   );

@@ -36,3 +36,25 @@ export const FORMAT_NAMES: Record<string, string> = {
   'llama2c-v1': 'llama2.c (v1)',
   gguf: 'GGUF',
 };
+
+/** A signed perplexity difference with 2, 1 or 0 decimals by magnitude; values that round to zero print "0.00",
+ * never "-0.00". */
+export function formatDelta(d: number): string {
+  const digits = Math.abs(d) >= 100 ? 0 : Math.abs(d) >= 10 ? 1 : 2;
+  const rounded = Number(d.toFixed(digits));
+  return (rounded === 0 ? 0 : rounded).toFixed(digits);
+}
+
+/** Evenly spaced axis ticks at a "nice" step (1, 2 or 5 x 10^k) covering [min, max] with about `count` ticks, and
+ * the domain they span (charts zoomed onto a narrow range otherwise get uneven ticks at odd values). */
+export function niceTicks(min: number, max: number, count = 5): { domain: [number, number]; ticks: number[]; digits: number } {
+  if (!(max > min)) { const pad = Math.abs(min) * 0.01 || 0.01; min -= pad; max += pad; }
+  const raw = (max - min) / Math.max(1, count - 1);
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
+  const lo = Math.floor(min / step + 1e-9) * step, hi = Math.ceil(max / step - 1e-9) * step;
+  const digits = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  const ticks: number[] = [];
+  for (let v = lo; v <= hi + step / 2; v += step) ticks.push(Number(v.toFixed(digits)));
+  return { domain: [ticks[0], ticks[ticks.length - 1]], ticks, digits };
+}
