@@ -78,5 +78,13 @@ test('uniform, OWL, MRP and evolved overlaid at the target, each averaging to it
   await card.screenshot({ path: 'e2e/screenshots/panels-allocation-overlay-dark.png' });
   await page.emulateMedia({ colorScheme: 'light' });
   await page.screenshot({ path: 'e2e/screenshots/panels-studio-full.png', fullPage: true });
+  // The README's picture: the method and sparsity panels side by side, settled (copied to docs/images/studio.png by hand).
+  await expect(page.getByTestId('cancel-prune')).toHaveCount(0, { timeout: 180_000 });
+  const row = await page.locator('.prune-row').evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    return { x: r.x + window.scrollX, y: r.y + window.scrollY, width: r.width, height: r.height };
+  });
+  await page.screenshot({ path: 'e2e/screenshots/readme-studio.png', fullPage: true,
+    clip: { x: row.x, y: row.y, width: row.width, height: Math.min(row.height, 1100) } });
   expect(problems.consoleErrors, 'console errors').toEqual([]);
 });
