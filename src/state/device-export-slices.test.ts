@@ -123,6 +123,11 @@ describe('export slice', () => {
     const nm = { ...outcome(0.5, 9), request: { metric: 'magnitude' as const, sparsity: 0.5, allocation: 'owl' as const, nm: { n: 2, m: 4 } } };
     expect(exportName('HuggingFaceTB/SmolLM2-135M', nm, 'masked')).toBe('SmolLM2-135M-magnitude-2of4-50pct-masked');
     expect(exportName('my model (copy)', outcome(0.25, 9), 'masked')).toBe('my-model-copy-wanda-25pct-masked');
+    const vector = { ...outcome(0.3, 9), request: { metric: 'wanda' as const, sparsity: 0.3, allocation: [0.2, 0.4] } };
+    expect(exportName('m', vector, 'compact', 'evolved')).toBe('m-wanda-evolved-30pct-compact');
+    expect(exportName('m', vector, 'masked', 'explicit')).toBe('m-wanda-vector-30pct-masked');
+    const owl = { ...outcome(0.7, 9), request: { metric: 'wanda' as const, sparsity: 0.7, allocation: 'owl' as const } };
+    expect(exportName('m', owl, 'masked')).toBe('m-wanda-owl-70pct-masked');
   });
 });
 

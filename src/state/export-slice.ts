@@ -6,6 +6,7 @@ import type { PruneRequest } from '../core/prune/prune-options.ts';
 import type { ExportDelivery, ExportJobOutcome, ExportJobProgress, PruneOutcome, WorkerErrorInfo } from '../worker/api.ts';
 import { etaSeconds } from './eta.ts';
 import { ANOTHER_JOB, createJob, refuse, refuseIf, type JobDeps, type JobStatus } from './job-slice.ts';
+import type { VectorOrigin } from './prune-settings.ts';
 
 export type ExportFormatChoice = 'masked' | 'compact' | 'onnx';
 
@@ -57,12 +58,16 @@ export function loadersOf(format: ExportFormatChoice): Array<{ variant: string; 
 }
 
 /** A file-system-safe name for the export: model, method, sparsity, format (e.g. stories260K-wanda-sp-30pct-compact). */
-export function exportName(modelLabel: string, outcome: PruneOutcome, format: ExportFormatChoice): string {
+/** The export's base name: model, method, the allocation when it is not uniform ("evolved" for the search's
+ * vector, "vector" for a typed one), sparsity and format. */
+export function exportName(modelLabel: string, outcome: PruneOutcome, format: ExportFormatChoice, origin?: VectorOrigin): string {
   const r = outcome.request;
   const method = r.structured ?? (r.nm ? `${r.metric}-${r.nm.n}of${r.nm.m}` : r.metric);
+  const a = r.allocation;
+  const allocation = r.nm || a === 'uniform' ? '' : Array.isArray(a) ? `-${origin === 'evolved' ? 'evolved' : 'vector'}` : `-${a}`;
   const safe = (x: string) => x.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
   const base = safe(modelLabel.split('/').filter(Boolean).pop() ?? '') || 'model';
-  return `${base}-${method}-${Math.round(r.sparsity * 100)}pct-${format}`;
+  return `${base}-${method}${allocation}-${Math.round(r.sparsity * 100)}pct-${format}`;
 }
 
 export function exportActions(deps: JobDeps): ExportActions {
@@ -77,7 +82,7 @@ export function exportActions(deps: JobDeps): ExportActions {
     const format = s.exportJob.format;
     refuseIf(exportFormatProblem(format, outcome.request));
 
-    const name = exportName(s.model.sourceLabel ?? s.model.summary.name, outcome, format);
+    const name = exportName(s.model.sourceLabel ?? s.model.summary.name, outcome, format, s.prune.explicit ? s.prune.explicitOrigin : undefined);
     return {
       start: (e) => ({ ...idleExport(e.format), delivery: delivery.kind, runFor: outcome }),
       work: (r) => client.exportModel({ pruneId: outcome.pruneId, format, delivery, name }, (progress) => r.patch(() => ({

@@ -4,7 +4,7 @@
 import type { PruneOutcome } from '../worker/api.ts';
 import { scanFromRecord, type ScanBy } from './scan-slice.ts';
 import { isResumable, type RunRecord, type SavedWork, type ScanRecord, type SearchRecord } from './persistence.ts';
-import type { CurvePoint } from './prune-slice.ts';
+import { achievedOf, type CurvePoint } from './prune-slice.ts';
 import { isGpuBusy, type StudioState } from './studio-store.ts';
 
 /** What the restore notice offers; each part goes once used. */
@@ -52,7 +52,8 @@ export function curveOf(runs: RunRecord[]): CurvePoint[] {
   const points = new Map<string, CurvePoint>();
   for (const r of [...runs].sort((a, b) => a.savedAt - b.savedAt)) {
     points.set(`${r.label}@0`, { method: r.label, sparsity: 0, ppl: r.outcome.densePpl });
-    points.set(`${r.label}@${r.outcome.request.sparsity}`, { method: r.label, sparsity: r.outcome.request.sparsity, ppl: r.outcome.ppl });
+    const achieved = achievedOf(r.outcome);
+    points.set(`${r.label}@${achieved}`, { method: r.label, sparsity: achieved, ppl: r.outcome.ppl });
   }
   return [...points.values()].sort((a, b) => a.sparsity - b.sparsity);
 }

@@ -60,6 +60,16 @@ async function readyStore(client: StudioClient) {
 }
 
 describe('sparsity slider slice', () => {
+  it('plots a run at the sparsity it achieved, not the one requested (fair comparison of methods)', async () => {
+    const store = await readyStore(fakeClient({
+      prune: async (req) => ({ ...outcome(req.sparsity, 9), result: { allocation: Array(5).fill(req.sparsity), achievedSparsity: [0.28, 0.29, 0.3, 0.29, 0.29], seconds: 0.1 } }),
+    }));
+    await store.getState().commitSparsity(0.3);
+    const point = store.getState().prune.points.find((q) => q.sparsity > 0)!;
+    expect(point.sparsity).toBeCloseTo(0.29, 12);
+    expect(point.ppl).toBe(9);
+  });
+
   it('shows only the newest release when an older prune answers late', async () => {
     const first = deferred<PruneOutcome>();
     const calls: number[] = [];

@@ -7,7 +7,13 @@ import { ANOTHER_JOB, createJob, needsModel, needsText, refuseIf, type JobDeps, 
 import { DEFAULT_METHOD, methodLabel, methodProblem, prunesDifferently, toPruneRequest, type MethodSettings, type VectorOrigin } from './prune-settings.ts';
 import { isOtherGpuJobThanPrune } from './studio-store.ts';
 
+/** A curve point: `sparsity` is the ACHIEVED share of linear-layer weights removed (counted from the masks, or the
+ * removed heads' and channels' parameters), so unstructured, structured and non-uniform runs compare fairly. */
 export interface CurvePoint { method: string; sparsity: number; ppl: number }
+
+/** The share of the linear layers' weights a run removed (its layers are equally large: the mean of the layers). */
+export const achievedOf = (o: PruneOutcome) =>
+  o.result.achievedSparsity.reduce((a, b) => a + b, 0) / Math.max(1, o.result.achievedSparsity.length);
 
 export interface PruneSlice {
   method: MethodSettings;
@@ -78,7 +84,7 @@ export function pruneActions(deps: JobDeps): PruneActions {
         const label = methodLabel(method, explicit !== null && origin);
         const base = p.pointsProtocol === protocol ? p.points : [];
         const dense = withPoint(base, { method: label, sparsity: 0, ppl: outcome.densePpl });
-        return { progress: null, outcome, pointsProtocol: protocol, points: withPoint(dense, { method: label, sparsity, ppl: outcome.ppl }) };
+        return { progress: null, outcome, pointsProtocol: protocol, points: withPoint(dense, { method: label, sparsity: achievedOf(outcome), ppl: outcome.ppl }) };
       },
     };
   });

@@ -20,11 +20,11 @@ export function PplCurveChart({ points }: { points: CurvePoint[] }) {
         <LineChart margin={{ top: 8, right: 12, bottom: 22, left: 8 }}>
           <CartesianGrid />
           <XAxis type="number" dataKey="sparsity" domain={[0, 90]} ticks={[0, 15, 30, 45, 60, 75, 90]}
-            label={{ value: 'sparsity (%)', position: 'insideBottom', offset: -12 }} />
+            label={{ value: 'removed, achieved (% of linear-layer weights)', position: 'insideBottom', offset: -12 }} />
           <YAxis type="number" scale={log ? 'log' : 'linear'} domain={domain} width={56} allowDataOverflow
             tickFormatter={(v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1))}
             label={{ value: 'perplexity', angle: -90, position: 'insideLeft', offset: 4, style: { textAnchor: 'middle' } }} />
-          <Tooltip formatter={(v) => Number(v).toFixed(4)} labelFormatter={(l) => `${l}% sparsity`} />
+          <Tooltip formatter={(v) => Number(v).toFixed(4)} labelFormatter={(l) => `${l}% of the weights removed`} />
           <Legend verticalAlign="top" height={24} />
           {methods.map((m, i) => (
             <Line key={m} name={m} dataKey="ppl" stroke={SERIES[i % SERIES.length]} strokeWidth={2} isAnimationActive={false}
