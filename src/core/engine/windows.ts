@@ -1,11 +1,22 @@
-// The perplexity protocol's tokenization (DESIGN.md; locuslab/wanda eval_ppl): tokenize the whole text once,
+// The perplexity protocol's tokenization (docs/algorithms.md §1; locuslab/wanda eval_ppl): tokenize the whole text once,
 // BOS first when the tokenizer config says so, cut non-overlapping windows of seqLen from the start, drop the tail.
 import { BadRequest } from '../errors.ts';
 import type { TextTokenizer } from '../model/loaded-model.ts';
 
+// A 1 MB text takes seconds to tokenize, and one command evaluates the same text several times (dense, pruned,
+// calibration from the same file): the last few texts are kept per tokenizer. Callers must not mutate the ids.
+const recent = new WeakMap<TextTokenizer, Map<string, number[]>>();
+const KEEP = 2;
+
 export function tokenizeForEval(tokenizer: TextTokenizer, text: string): number[] {
+  let cache = recent.get(tokenizer);
+  if (!cache) recent.set(tokenizer, cache = new Map());
+  const hit = cache.get(text);
+  if (hit) return hit;
   const ids = tokenizer.encode(text);
   if (tokenizer.addBos && tokenizer.bosId !== null) ids.unshift(tokenizer.bosId);
+  cache.set(text, ids);
+  if (cache.size > KEEP) cache.delete(cache.keys().next().value!);
   return ids;
 }
 
