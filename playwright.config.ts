@@ -1,5 +1,5 @@
 // End-to-end tests: the production build served by `vite preview` on 127.0.0.1 (a secure context), in
-// Debian's Chromium with SwiftShader's Vulkan (see DESIGN.md, "Running WebGPU without a GPU").
+// Debian's Chromium with SwiftShader's Vulkan (docs/design.md, WebGPU without a GPU).
 import { defineConfig } from '@playwright/test';
 
 const PORT = Number(process.env.PRUNELAB_E2E_PORT ?? 4173);

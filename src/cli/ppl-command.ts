@@ -1,4 +1,4 @@
-// prunelab ppl: perplexity of a model on a text file, per the protocol in DESIGN.md. A .onnx model is evaluated
+// prunelab ppl: perplexity of a model on a text file, per the protocol in docs/algorithms.md §1. A .onnx model is evaluated
 // through onnxruntime-node instead of the WebGPU engine (same windows, same report).
 import { readFile } from 'node:fs/promises';
 import { BadRequest } from '../core/errors.ts';

@@ -1,4 +1,4 @@
-// Perplexity exactly per the protocol in DESIGN.md (locuslab/wanda's eval_ppl): exp(mean NLL over all
+// Perplexity exactly per the protocol in docs/algorithms.md §1 (locuslab/wanda's eval_ppl): exp(mean NLL over all
 // predicted tokens of non-overlapping seqLen windows cut from the start of the tokenized text).
 import { accumulateNll } from './nll-accumulator.ts';
 import { PRUNELAB_VERSION } from '../version.ts';

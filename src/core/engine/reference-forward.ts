@@ -62,7 +62,7 @@ function headNorm(spec: ModelSpec, v: Float64Array, heads: number, w: Float64Arr
   return out;
 }
 
-/** The four distinct inputs of a layer's linear maps (ALGORITHMS.md, calibration statistics). */
+/** The four distinct inputs of a layer's linear maps (docs/algorithms.md §2.2). */
 export type LinearInput = 'attnIn' | 'oIn' | 'mlpIn' | 'downIn';
 /** Observes the rows ([T][width]) entering a layer's linear maps. */
 export type InputHook = (input: LinearInput, rows: Float64Array[]) => void;

@@ -14,7 +14,7 @@ import type { ExportSummary } from './export-model.ts';
 export const REPORT_FILE = 'prunelab-report.json';
 export const REPORT_VERSION = 1;
 
-/** SparseGPT's damping: percDamp x mean(diag H) added to H's diagonal (the solver's default, ALGORITHMS.md). */
+/** SparseGPT's damping: percDamp x mean(diag H) added to H's diagonal (the solver's default, docs/algorithms.md §5). */
 const SPARSEGPT_PERC_DAMP = 0.01;
 
 export interface EvaluationNumbers { ppl: number; nll: number; tokens: number; seconds: number }

@@ -1,4 +1,4 @@
-// Layerwise sparsity allocations whose mean is the target S (ALGORITHMS.md): uniform and OWL here, MRP in mrp.ts.
+// Layerwise sparsity allocations whose mean is the target S (docs/algorithms.md §7-§8): uniform and OWL here, MRP in mrp.ts.
 import { DEFAULT_OWL } from './prune-options.ts';
 
 export const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
@@ -22,7 +22,7 @@ export function owlAllocation(D: number[], S: number, lambda = DEFAULT_OWL.lambd
 
 /**
  * Clip to [lo, hi], then shift the unclipped entries so the mean is `target`; repeat until both hold
- * (ALGORITHMS.md's repair rule, also used by the evolutionary search). Throws if the target is unreachable.
+ * (docs/algorithms.md §7.1, the repair rule, also used by the evolutionary search). Throws if the target is unreachable.
  */
 export function repairToMean(v: number[], target: number, lo: number, hi: number): number[] {
   if (!(target >= lo && target <= hi)) throw new RangeError(`mean ${target} cannot lie in [${lo}, ${hi}]`);

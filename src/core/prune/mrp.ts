@@ -1,4 +1,4 @@
-// Maximum Redundancy Pruning (Gao et al. 2025) exactly as ALGORITHMS.md states it:
+// Maximum Redundancy Pruning (Gao et al. 2025) exactly as docs/algorithms.md §9 states it:
 //  1. uniform s0 (= S/2), sequential prune, R_l for every layer;
 //  2. repeatedly raise the most redundant layer (argmax R_l, lowest index on ties, only layers below sMax) by
 //     `step` (the last step partial so the mean lands exactly on S), re-mask it from its dense weights with the

@@ -1,4 +1,4 @@
-// Layerwise pruning sensitivity (ALGORITHMS.md, LPS): prune ONLY layer l (all seven maps, or one module at a
+// Layerwise pruning sensitivity (docs/algorithms.md §11, LPS): prune ONLY layer l (all seven maps, or one module at a
 // time) at each level, from dense statistics, and measure the perplexity increase over dense on a short slice.
 // Cells stream out as they finish; a scan given the cells it already has skips them (resume), and stops
 // between cells when its signal aborts.

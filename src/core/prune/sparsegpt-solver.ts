@@ -10,7 +10,7 @@
 //   after the block, the columns right of it -= Err * U[block, right].
 // Deliberate differences from the reference code: it prunes `tmp <= sorted[int(numel * s)]` (one weight more
 // than numel * s, even at s = 0); we prune exactly floor(numel * s). Its N:M prunes `prunen` (= N for 2:4, 4:8);
-// we keep N of M as ALGORITHMS.md says, and a trailing group of g < M columns keeps min(N, g).
+// we keep N of M as docs/algorithms.md §6 says, and a trailing group of g < M columns keeps min(N, g).
 import { PrunelabError } from '../errors.ts';
 import type { NmPattern } from './prune-options.ts';
 

@@ -1,4 +1,4 @@
-// SparseGPT (ALGORITHMS.md) layer by layer, as the sequential pruner drives it. The dense weights on the GPU are
+// SparseGPT (docs/algorithms.md §5) layer by layer, as the sequential pruner drives it. The dense weights on the GPU are
 // never modified: every linear map gets an override buffer (same shape) that the forward plans read instead, and
 // the masks (bitsets) still record what is pruned, so sparsity is counted as for Wanda. Per layer l:
 //   begin(l):  overrides of layer l <- dense (a GPU copy: layer l is measured unpruned), Hessians zeroed;

@@ -1,4 +1,4 @@
-// Structured pruning (ALGORITHMS.md "Structured pruning"): per-column scores of o_proj / down_proj (computed on
+// Structured pruning (docs/algorithms.md §12): per-column scores of o_proj / down_proj (computed on
 // the GPU by kernels/column-scores.ts; columnScores here is its float64 reference), head and channel scores from
 // them, and which heads / kv-groups / channels a layer keeps (CPU: a sort of nH + f numbers per layer).
 import { BadRequest } from '../errors.ts';

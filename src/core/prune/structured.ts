@@ -1,4 +1,4 @@
-// Structured pruning (Wanda-sp / magnitude-sp / FLAP, ALGORITHMS.md), sequential like Wanda: for each layer, its
+// Structured pruning (Wanda-sp / magnitude-sp / FLAP, docs/algorithms.md §12), sequential like Wanda: for each layer, its
 // statistics come from the calibration stream with the layers before it already pruned; its o / down columns are
 // scored on the GPU, and heads (or whole kv-groups) and channels selected on the CPU from those scores; the
 // selection is written as masks (zero rows of q / k / v / gate / up, zero columns of o / down, which computes the

@@ -1,5 +1,5 @@
 // The built-in optimizer (no LLM): seeded initial population, tournament selection, blend / one-point crossover,
-// Gaussian mutation of a few layers (ALGORITHMS.md, Self-Pruner, built-in operators).
+// Gaussian mutation of a few layers (docs/algorithms.md §13, built-in operators).
 import { repairToMean } from '../prune/allocation.ts';
 import type { Optimizer, Proposal, Scored, SearchContext, Selection } from './operators.ts';
 

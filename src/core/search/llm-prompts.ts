@@ -1,4 +1,4 @@
-// Prompts of the LLM optimizer (ALGORITHMS.md, Self-Pruner): each step describes the model, the target and the
+// Prompts of the LLM optimizer (docs/algorithms.md §13): each step describes the model, the target and the
 // constraints, shows what the search knows (sensitivity scan, population with fitness) and asks for JSON only in
 // the format the strict parser in llm-reply.ts accepts.
 import type { Scored, SearchContext } from './operators.ts';

@@ -1,5 +1,5 @@
 // What a Self-Pruner search is asked to do, what it records, and the JSON state it resumes from
-// (ALGORITHMS.md, "Self-Pruner evolutionary search").
+// (docs/algorithms.md §13, "Self-Pruner evolutionary search").
 
 export interface SearchConfig {
   numLayers: number;

@@ -1,4 +1,4 @@
-// The Self-Pruner evolutionary loop (ALGORITHMS.md): initial population, then per generation parent selection,
+// The Self-Pruner evolutionary loop (docs/algorithms.md §13): initial population, then per generation parent selection,
 // crossovers and mutations, repair to mean = target, deduplication through the fitness cache, elitist survivors.
 // All progress lives in a JSON-serializable SearchState: children are proposed (consuming the generator and any
 // LLM calls) and stored as pending before they are evaluated, so a run cancelled anywhere and resumed from its

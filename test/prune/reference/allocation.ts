@@ -26,7 +26,7 @@ export interface OwlAllocation {
 }
 
 /**
- * OWL exactly as ALGORITHMS.md writes it, on the DENSE model with Wanda scores. Interpretations: when every
+ * OWL exactly as docs/algorithms.md §8 writes it, on the DENSE model with Wanda scores. Interpretations: when every
  * D_l is equal (max D = min D) the normalised D' is all zeros, i.e. uniform; s_l is not clipped to [0, 1].
  */
 export function owlAllocation(spec: ModelSpec, w: ReferenceWeights, windows: number[][], S: number,

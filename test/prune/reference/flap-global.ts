@@ -1,4 +1,4 @@
-// Float64 oracle of FLAP's global allocation ("AL-AM", ALGORITHMS.md structured pruning: global thresholds over
+// Float64 oracle of FLAP's global allocation ("AL-AM", docs/algorithms.md §12: global thresholds over
 // standardized scores), independent of src/core/prune/flap-global.ts: scores of every head and channel on the
 // dense model, z-scored within (layer, kind) with the n - 1 standard deviation, ranked over all layers (ties: layer,
 // heads before channels, index); units are taken lowest first while the removed weights stay within half a unit

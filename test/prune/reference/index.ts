@@ -1,4 +1,4 @@
-// Float64 CPU oracle for unstructured pruning (ALGORITHMS.md): plain loops, independent of src/core/prune.
+// Float64 CPU oracle for unstructured pruning (docs/algorithms.md §3-§8): plain loops, independent of src/core/prune.
 export { MAP_INPUT, MAP_NAMES, mapShape, mapTensorName, layerWeightCount, type MapName, type MapShape } from './maps.ts';
 export { referenceCalibrationStats, type InputStats, type LayerStats } from './stats.ts';
 export {

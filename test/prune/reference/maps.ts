@@ -6,7 +6,7 @@ import type { LinearInput, ReferenceWeights } from '../../../src/core/engine/ref
 export type MapName = 'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down';
 export const MAP_NAMES: readonly MapName[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
 
-/** ALGORITHMS.md: q,k,v and gate,up see the RMS-normed stream; o the heads; down silu(gate)*up. */
+/** docs/algorithms.md §2.2: q,k,v and gate,up see the RMS-normed stream; o the heads; down silu(gate)*up. */
 export const MAP_INPUT: Record<MapName, LinearInput> = {
   q: 'attnIn', k: 'attnIn', v: 'attnIn', o: 'oIn', gate: 'mlpIn', up: 'mlpIn', down: 'downIn',
 };

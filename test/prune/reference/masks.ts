@@ -75,7 +75,7 @@ export function applyMask(W: Float64Array, keep: Uint8Array): Float64Array {
 }
 
 /**
- * k for a row of `cols` inputs at sparsity s: floor(cols * s) (ALGORITHMS.md). The 1e-9 slack keeps sparsities
+ * k for a row of `cols` inputs at sparsity s: floor(cols * s) (docs/algorithms.md §3). The 1e-9 slack keeps sparsities
  * built by adding steps (0.12 + 13 * 0.01 = 0.24999999999999997) from losing a whole weight per row.
  */
 export function prunedPerRow(cols: number, s: number): number {

@@ -1,4 +1,4 @@
-// MRP (Gao et al. 2025) as ALGORITHMS.md states it: greedily add sparsity to the layer that is most redundant
+// MRP (Gao et al. 2025) as docs/algorithms.md §9 states it: greedily add sparsity to the layer that is most redundant
 // now, so that redundancy evens out across layers.
 //
 // Interpretations this oracle makes (the GPU implementation must make the same ones):

@@ -1,4 +1,4 @@
-// Wanda's sequential procedure (ALGORITHMS.md): layer l is measured on calibration inputs that went through the
+// Wanda's sequential procedure (docs/algorithms.md §4.2): layer l is measured on calibration inputs that went through the
 // already-pruned layers < l (layer l itself dense while measured), its seven maps are pruned, and its outputs are
 // recomputed with the pruned weights to become layer l+1's inputs.
 import type { ModelSpec } from '../../../src/core/model/spec.ts';

@@ -1,4 +1,4 @@
-// SparseGPT oracle in float64 (ALGORITHMS.md + IST-DASLab/sparsegpt's `fasterprune`), written independently of
+// SparseGPT oracle in float64 (docs/algorithms.md §5 + IST-DASLab/sparsegpt's `fasterprune`), written independently of
 // src/core/prune/sparsegpt-solver.ts: the Hessian comes from float64 activations, H^-1 from a Gauss-Jordan
 // inversion (not Cholesky), and the block loop follows the Python structure (W1 / Q1 / Err1 per block).
 // Project conventions shared with the GPU path: exactly floor(rows * cols * s) pruned per block (the reference

@@ -1,5 +1,5 @@
 // Calibration statistics: per layer and per linear-map input, the column sums and squared column norms
-// sq[j] = sum over all calibration tokens of x_j^2 (ALGORITHMS.md), accumulated in float64.
+// sq[j] = sum over all calibration tokens of x_j^2 (docs/algorithms.md §2.3), accumulated in float64.
 import type { ModelSpec } from '../../../src/core/model/spec.ts';
 import {
   referenceEmbed, referenceLayer, type LinearInput, type ReferenceWeights,

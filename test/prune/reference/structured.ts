@@ -1,4 +1,4 @@
-// Float64 oracle for structured pruning (ALGORITHMS.md "Structured pruning"), independent of src/core/prune:
+// Float64 oracle for structured pruning (docs/algorithms.md §12), independent of src/core/prune:
 // removing a head = zeroing its rows of q (and bias) and its columns of o; removing a kv-group also zeroes its
 // rows of k and v; removing an MLP channel = zeroing its rows of gate and up and its column of down. FLAP adds
 // the bias compensation W[:, removed] @ mean(x_removed) to o / down biases. Sequential like Wanda: layer l is scored on calibration inputs that
