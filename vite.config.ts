@@ -8,7 +8,7 @@ const isolation = {
 };
 
 const FAST_TIER = ['src/**/*.test.ts', 'test/formats/*.test.ts', 'test/search/search.test.ts', 'test/search/llm-*.test.ts',
-  'test/hub/hub-*.test.ts', 'test/engine/architectures.test.ts', 'test/export/onnx-graph.test.ts', 'test/export/errors.test.ts',
+  'test/hub/hub-*.test.ts', 'test/engine/architectures.test.ts', 'test/engine/hf-reference.test.ts', 'test/export/onnx-graph.test.ts', 'test/export/errors.test.ts',
   'test/export/dtypes.test.ts', 'test/export/updated-weights.test.ts', 'test/export/delivery-targets.test.ts'];
 
 export default defineConfig({

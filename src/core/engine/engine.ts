@@ -10,6 +10,7 @@ import { createKvCache, type KvCache } from './kv-cache.ts';
 import { readLogitRows } from './logit-slices.ts';
 import { uploadWeights, type GpuWeights } from './gpu-weights.ts';
 import { perLayerCompactLayers, type CompactLayer } from './compact-layer.ts';
+import { ropeDiffersByLength } from '../model/rope.ts';
 
 export interface EngineOptions {
   onProgress?: (loadedBytes: number, totalBytes: number) => void;
@@ -49,7 +50,12 @@ export class Engine {
     if (rows > this.spec.maxPositions) {
       throw new BadRequest(`${rows} positions exceed the model's maximum of ${this.spec.maxPositions}`);
     }
-    if (!this.cache || this.cache.rows < rows) {
+    // The cache's RoPE tables are built for a forward over its rows: a longer cache is reused unless the RoPE
+    // depends on the length (longrope: short factors up to the original context, long ones past it), as in
+    // transformers, where a 12-token generation rotates with the short factors whatever ran before.
+    const lengthMatters = this.cache !== null && this.cache.rows !== rows
+      && this.cache.rope.some((t) => t !== null && ropeDiffersByLength(t.rope, this.cache!.rows, rows));
+    if (!this.cache || this.cache.rows < rows || lengthMatters) {
       this.dropPlans();
       this.cache?.destroy();
       this.cache = await createKvCache(this.gpu, this.spec, rows);

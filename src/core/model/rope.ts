@@ -108,6 +108,14 @@ export function ropeFrequencies(r: RopeParams, seqLen: number): { invFreq: Float
   }
 }
 
+/** Whether forwards over `a` and over `b` positions rotate with different frequencies (longrope across its original
+ * context; dynamic NTK past max_position_embeddings): a table built for one is wrong for the other. */
+export function ropeDiffersByLength(r: RopeParams, a: number, b: number): boolean {
+  if (a === b) return false;
+  const x = ropeFrequencies(r, a), y = ropeFrequencies(r, b);
+  return x.attentionScaling !== y.attentionScaling || x.invFreq.some((f, i) => f !== y.invFreq[i]);
+}
+
 /** cos/sin (times the attention scaling) of every (position, pair): [rows, rotaryDim/2] x (cos, sin), for a forward
  * over `seqLen` positions (default rows; dynamic and longrope depend on it). */
 export function ropeTableValues(r: RopeParams, rows: number, seqLen = rows): Float32Array {
