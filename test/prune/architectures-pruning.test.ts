@@ -22,6 +22,8 @@ import { exportPrunedModel, keepMasksOf } from '../../src/core/export/export-mod
 import { owlAllocation, referenceMrp, referencePerplexity, referenceSequentialPrune, referenceStructuredPrune } from './reference/index.ts';
 import { referenceSparseGptPrune } from './reference/sparsegpt.ts';
 import { windowsPerplexity } from '../../src/core/engine/perplexity.ts';
+import { sensitivityScan } from '../../src/core/prune/sensitivity-scan.ts';
+import { PruningFitness } from '../../src/core/search/pruning-fitness.ts';
 
 const base: ModelSpec = {
   architecture: 'llama', hiddenSize: 32, intermediateSize: 48, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 8,
@@ -150,5 +152,24 @@ describe.each(cases)('%s', (_name, spec) => {
       pruner.destroy();
       engine.destroy();
     }
+  });
+  it('the sensitivity scan and the search fitness run on it: a scan cell is the perplexity of that layer alone pruned, a fitness is the pruned model\'s perplexity', async () => {
+    const { configJson, safetensors } = randomHfModel(spec, { seed: 3, dtype: 'F32', layout: 'transformers5' });
+    const model = await loadModel([bytesSource(new TextEncoder().encode(configJson), 'config.json'), bytesSource(safetensors, 'model.safetensors')],
+      { requireTokenizer: false });
+    const engine = await Engine.create(gpu, model);
+    const pruner = await Pruner.create(engine, calib);
+    try {
+      const { cells } = await sensitivityScan(pruner, { metric: 'wanda', levels: [0.5], by: 'layer', windows: evalSet });
+      expect(cells).toHaveLength(spec.numLayers);
+      for (const c of cells) {
+        await pruner.prune({ metric: 'wanda', sparsity: 0.25, allocation: Array.from({ length: spec.numLayers }, (_, l) => (l === c.layer ? 0.5 : 0)) });
+        expect(c.ppl, `layer ${c.layer}`).toBe(await windowsPerplexity(engine, evalSet));
+      }
+      const vector = Array.from({ length: spec.numLayers }, (_, l) => 0.2 + 0.2 * l);
+      const fitness = await new PruningFitness(pruner, { metric: 'wanda', structured: 'wanda-sp' }, evalSet).evaluate(vector);
+      await pruner.prune({ metric: 'wanda', structured: 'wanda-sp', sparsity: 0.3, allocation: vector });
+      expect(fitness).toBe(await windowsPerplexity(engine, evalSet));
+    } finally { pruner.destroy(); engine.destroy(); }
   });
 });
