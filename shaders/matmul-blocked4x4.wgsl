@@ -11,6 +11,7 @@ struct Params { M: u32, N: u32, K: u32, ldy: u32, yColOffset: u32, hasBias: u32 
 fn wrow(n: u32) -> u32 { return min(n, p.N - 1u) * (p.K / 4u); }
 fn xrow(m: u32) -> u32 { return min(m, p.M - 1u) * (p.K / 4u); }
 
+// store(): shaders/lib/matmul-store.wgsl, prepended by the host.
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let n0 = gid.x * 4u;
@@ -26,13 +27,4 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     a0 += x[x0 + k] * W; a1 += x[x1 + k] * W; a2 += x[x2 + k] * W; a3 += x[x3 + k] * W;
   }
   store(m0, n0, a0); store(m0 + 1u, n0, a1); store(m0 + 2u, n0, a2); store(m0 + 3u, n0, a3);
-}
-
-fn store(m: u32, n0: u32, v: vec4<f32>) {
-  if (m >= p.M) { return; }
-  let base = m * p.ldy + p.yColOffset + n0;
-  for (var j = 0u; j < 4u; j++) {
-    let n = n0 + j;
-    if (n < p.N) { y[base + j] = v[j] + select(0.0, bias[n], p.hasBias != 0u); }
-  }
 }

@@ -17,6 +17,7 @@ fn mrow(n: u32) -> u32 { return min(n, p.N - 1u) * p.words; }
 // The 4 weights w[n, 4k4 .. 4k4+3] with pruned ones zeroed (select, so a pruned Inf/NaN cannot reach the sum).
 fn kept(v: vec4<f32>, nibble: u32) -> vec4<f32> { return select(vec4<f32>(0.0), v, (vec4<u32>(nibble) & LANES) != vec4<u32>(0u)); }
 
+// store(): shaders/lib/matmul-store.wgsl, prepended by the host.
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let n0 = gid.x * 4u;
@@ -38,13 +39,4 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
   }
   store(m0, n0, a0); store(m0 + 1u, n0, a1); store(m0 + 2u, n0, a2); store(m0 + 3u, n0, a3);
-}
-
-fn store(m: u32, n0: u32, v: vec4<f32>) {
-  if (m >= p.M) { return; }
-  let base = m * p.ldy + p.yColOffset + n0;
-  for (var j = 0u; j < 4u; j++) {
-    let n = n0 + j;
-    if (n < p.N) { y[base + j] = v[j] + select(0.0, bias[n], p.hasBias != 0u); }
-  }
 }

@@ -14,6 +14,7 @@ fn wrow(n: u32) -> u32 { return min(n, p.N - 1u) * p.K; }
 fn xrow(m: u32) -> u32 { return min(m, p.M - 1u) * p.K; }
 fn mrow(n: u32) -> u32 { return min(n, p.N - 1u) * p.words; }
 
+// store(): shaders/lib/matmul-store.wgsl, prepended by the host.
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let n0 = gid.x * 4u;
@@ -35,13 +36,4 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
   }
   store(m0, n0, a0); store(m0 + 1u, n0, a1); store(m0 + 2u, n0, a2); store(m0 + 3u, n0, a3);
-}
-
-fn store(m: u32, n0: u32, v: vec4<f32>) {
-  if (m >= p.M) { return; }
-  let base = m * p.ldy + p.yColOffset + n0;
-  for (var j = 0u; j < 4u; j++) {
-    let n = n0 + j;
-    if (n < p.N) { y[base + j] = v[j] + select(0.0, bias[n], p.hasBias != 0u); }
-  }
 }

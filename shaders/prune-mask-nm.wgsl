@@ -9,13 +9,6 @@ struct Params { N: u32, K: u32, words: u32, useSq: u32, n: u32, m: u32 }
 @group(0) @binding(2) var<storage, read_write> mask: array<u32>;     // [N, words] bitset, 1 = kept
 @group(0) @binding(3) var<uniform> p: Params;
 
-fn key(row: u32, j: u32) -> u32 {
-  var s = abs(w[row * p.K + j]);
-  if (p.useSq != 0u) { s = s * sqrt(sq[j]); }
-  let b = bitcast<u32>(s) & 0x7fffffffu;
-  return select(b, 0xffffffffu, b > 0x7f800000u);
-}
-
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let idx = gid.x + gid.y * nwg.x * 64u;

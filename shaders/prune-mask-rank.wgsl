@@ -14,13 +14,6 @@ struct Count { k: u32 }
 @group(0) @binding(3) var<uniform> p: Params;
 @group(0) @binding(4) var<uniform> count: Count;                     // weights to prune per row (clamped to K)
 
-fn key(row: u32, j: u32) -> u32 {
-  var s = abs(w[row * p.K + j]);
-  if (p.useSq != 0u) { s = s * sqrt(sq[j]); }
-  let b = bitcast<u32>(s) & 0x7fffffffu;
-  return select(b, 0xffffffffu, b > 0x7f800000u);
-}
-
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let idx = gid.x + gid.y * nwg.x * 64u;

@@ -17,17 +17,9 @@ struct Count { k: u32 }
 @group(0) @binding(4) var<uniform> count: Count;                     // weights to prune per row (clamped to K)
 
 const WG = 64u;
-var<workgroup> hist: array<atomic<u32>, 256>;   // keys per digit value, among keys matching prefix
-var<workgroup> tiesBefore: array<u32, WG>;      // keys equal to t in each invocation's words, then exclusive scan
-var<workgroup> prefix: u32;                     // the high digits of t decided so far (all of t at the end)
-var<workgroup> remaining: u32;                  // keys matching prefix that still have to be pruned
-
-fn key(row: u32, j: u32) -> u32 {
-  var s = abs(w[row * p.K + j]);
-  if (p.useSq != 0u) { s = s * sqrt(sq[j]); }
-  let b = bitcast<u32>(s) & 0x7fffffffu;        // -0 (e.g. |w| * sqrt(-0)) becomes 0
-  return select(b, 0xffffffffu, b > 0x7f800000u);
-}
+var<private> selRow: u32;                      // the row this workgroup masks (selectKey's row)
+fn selectKey(j: u32) -> u32 { return key(selRow, j); }
+// key(): shaders/lib/row-score-key.wgsl; radixSelect, tiesBeforeLane: shaders/lib/radix-select.wgsl.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
@@ -36,37 +28,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   if (row >= p.N) { return; }
   let k = min(count.k, p.K);
   let partial = k > 0u && k < p.K;               // k == 0 keeps all, k == K prunes all: no select needed
-  if (lid.x == 0u) { prefix = 0u; remaining = k; }
-  if (partial) {
-    // Radix select, most significant digit first.
-    for (var digit = 0u; digit < 4u; digit++) {
-      let shift = 24u - 8u * digit;
-      for (var b = lid.x; b < 256u; b += WG) { atomicStore(&hist[b], 0u); }
-      workgroupBarrier();
-      let pre = prefix;
-      let highMask = select(0xffffffffu << (shift + 8u), 0u, digit == 0u);
-      for (var j = lid.x; j < p.K; j += WG) {
-        let kj = key(row, j);
-        if ((kj & highMask) == pre) { atomicAdd(&hist[(kj >> shift) & 255u], 1u); }
-      }
-      workgroupBarrier();
-      if (lid.x == 0u) {
-        // The digit of the remaining-th smallest key: skip whole bins while they hold fewer than `remaining`.
-        var below = 0u;
-        var b = 0u;
-        loop {
-          let h = atomicLoad(&hist[b]);
-          if (below + h >= remaining || b == 255u) { break; }
-          below += h;
-          b++;
-        }
-        prefix = pre | (b << shift);
-        remaining -= below;
-      }
-      workgroupBarrier();
-    }
-  }
-  workgroupBarrier();
+  selRow = row;
+  radixSelect(lid.x, k, p.K, partial);
   let t = prefix;
   let ties = remaining;                          // keys equal to t to prune, lowest columns first
   let per = (p.words + WG - 1u) / WG;            // mask words per invocation
@@ -76,14 +39,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let c1 = min(p.K, w1 * 32u);                   // this invocation's columns [c0, c1)
   var own = 0u;
   if (partial) { for (var j = c0; j < c1; j++) { own += select(0u, 1u, key(row, j) == t); } }
-  tiesBefore[lid.x] = own;
-  workgroupBarrier();
-  if (lid.x == 0u) {
-    var run = 0u;
-    for (var i = 0u; i < WG; i++) { let c = tiesBefore[i]; tiesBefore[i] = run; run += c; }
-  }
-  workgroupBarrier();
-  var seen = tiesBefore[lid.x];
+  var seen = tiesBeforeLane(lid.x, own);
   for (var wd = w0; wd < w1; wd++) {
     var bits = 0u;
     if (k == 0u) { bits = select(0xffffffffu, (1u << (p.K & 31u)) - 1u, wd == p.words - 1u && (p.K & 31u) != 0u); }

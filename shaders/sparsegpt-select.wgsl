@@ -17,19 +17,16 @@ struct BlockParams { i1: u32, i2: u32, block: u32, first: u32 }
 @group(0) @binding(6) var<uniform> b: BlockParams;
 
 const WG = 256u;
-var<workgroup> hist: array<atomic<u32>, 256>;   // keys per digit value, among keys matching prefix
-var<workgroup> tiesBefore: array<u32, WG>;      // keys equal to t in each invocation's run, then exclusive scan
-var<workgroup> prefix: u32;                     // the high digits of t decided so far (all of t at the end)
-var<workgroup> remaining: u32;                  // keys matching prefix that still have to be pruned
+// radixSelect, tiesBeforeLane: shaders/lib/radix-select.wgsl; scoreBits: shaders/lib/score-bits.wgsl.
 
 fn key(idx: u32) -> u32 {
   let cnt = b.i2 - b.i1;
   let col = b.i1 + idx % cnt;
   // A dead column's weights count as 0 (the sweep zeroes them, but only after this first selection).
   let q = select(w[(idx / cnt) * p.K + col], 0.0, dead[col] != 0u) / u[col * p.Kp + col];
-  let bits = bitcast<u32>(q * q) & 0x7fffffffu;
-  return select(bits, 0xffffffffu, bits > 0x7f800000u);
+  return scoreBits(q * q);
 }
+fn selectKey(i: u32) -> u32 { return key(i); }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
@@ -37,36 +34,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
   let total = p.N * cnt;
   let k = min(counts[b.block], total);
   let partial = k > 0u && k < total;             // k == 0 prunes nothing, k == total everything: no select needed
-  if (lid.x == 0u) { prefix = 0u; remaining = k; }
-  if (partial) {
-    for (var digit = 0u; digit < 4u; digit++) {
-      let shift = 24u - 8u * digit;
-      for (var h = lid.x; h < 256u; h += WG) { atomicStore(&hist[h], 0u); }
-      workgroupBarrier();
-      let pre = prefix;
-      let highMask = select(0xffffffffu << (shift + 8u), 0u, digit == 0u);
-      for (var i = lid.x; i < total; i += WG) {
-        let ki = key(i);
-        if ((ki & highMask) == pre) { atomicAdd(&hist[(ki >> shift) & 255u], 1u); }
-      }
-      workgroupBarrier();
-      if (lid.x == 0u) {
-        // The digit of the remaining-th smallest key: skip whole bins while they hold fewer than `remaining`.
-        var below = 0u;
-        var h = 0u;
-        loop {
-          let c = atomicLoad(&hist[h]);
-          if (below + c >= remaining || h == 255u) { break; }
-          below += c;
-          h++;
-        }
-        prefix = pre | (h << shift);
-        remaining -= below;
-      }
-      workgroupBarrier();
-    }
-  }
-  workgroupBarrier();
+  radixSelect(lid.x, k, total, partial);
   let t = prefix;
   let ties = remaining;                          // keys equal to t to prune, lowest row-major index first
   let per = (total + WG - 1u) / WG;
@@ -74,14 +42,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
   let iEnd = min(total, i0 + per);
   var own = 0u;
   if (partial) { for (var i = i0; i < iEnd; i++) { own += select(0u, 1u, key(i) == t); } }
-  tiesBefore[lid.x] = own;
-  workgroupBarrier();
-  if (lid.x == 0u) {
-    var run = 0u;
-    for (var i = 0u; i < WG; i++) { let c = tiesBefore[i]; tiesBefore[i] = run; run += c; }
-  }
-  workgroupBarrier();
-  var seen = tiesBefore[lid.x];
+  var seen = tiesBeforeLane(lid.x, own);
   for (var i = i0; i < iEnd; i++) {
     var prune = k == total;
     if (partial) {

@@ -14,12 +14,20 @@
 import type { Gpu } from '../gpu/device.ts';
 import { createStorageBuffer, createUniformBuffer, packUniform } from '../gpu/buffers.ts';
 import { timeCalls } from '../gpu/timing.ts';
-import blocked4x4Code from '../../../shaders/matmul-blocked4x4.wgsl?raw';
-import blocked4x4ScalarCode from '../../../shaders/matmul-blocked4x4-scalar.wgsl?raw';
+import blocked4x4Kernel from '../../../shaders/matmul-blocked4x4.wgsl?raw';
+import blocked4x4ScalarKernel from '../../../shaders/matmul-blocked4x4-scalar.wgsl?raw';
 import blocked16x16Code from '../../../shaders/matmul-blocked16x16.wgsl?raw';
 import tiled16Code from '../../../shaders/matmul-tiled16.wgsl?raw';
-import maskedCode from '../../../shaders/matmul-masked.wgsl?raw';
-import maskedVec4Code from '../../../shaders/matmul-masked-vec4.wgsl?raw';
+import maskedMatmulKernel from '../../../shaders/matmul-masked.wgsl?raw';
+import maskedVec4Kernel from '../../../shaders/matmul-masked-vec4.wgsl?raw';
+import storeLib from '../../../shaders/lib/matmul-store.wgsl?raw';
+import { withLibs } from './shader-source.ts';
+
+// The 4x4-blocked kernels share their output store (shaders/lib/matmul-store.wgsl).
+const blocked4x4Code = withLibs(blocked4x4Kernel, storeLib);
+const blocked4x4ScalarCode = withLibs(blocked4x4ScalarKernel, storeLib);
+const maskedCode = withLibs(maskedMatmulKernel, storeLib);
+const maskedVec4Code = withLibs(maskedVec4Kernel, storeLib);
 import { prepareCall, type Binding, type KernelCall } from './kernel-call.ts';
 import { KernelShapeError, requireDistinct, requireElems, requireInt } from './guards.ts';
 

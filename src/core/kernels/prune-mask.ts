@@ -4,9 +4,18 @@
 // bits past K are 0. The kernels write every word, so a mask buffer never needs clearing. Scores: prune-score.ts.
 import type { Gpu } from '../gpu/device.ts';
 import { createUniformBuffer, packUniform } from '../gpu/buffers.ts';
-import code from '../../../shaders/prune-mask.wgsl?raw';
-import nmCode from '../../../shaders/prune-mask-nm.wgsl?raw';
-import rankCode from '../../../shaders/prune-mask-rank.wgsl?raw';
+import radixKernel from '../../../shaders/prune-mask.wgsl?raw';
+import nmKernel from '../../../shaders/prune-mask-nm.wgsl?raw';
+import rankKernel from '../../../shaders/prune-mask-rank.wgsl?raw';
+import scoreBitsLib from '../../../shaders/lib/score-bits.wgsl?raw';
+import rowKeyLib from '../../../shaders/lib/row-score-key.wgsl?raw';
+import radixSelectLib from '../../../shaders/lib/radix-select.wgsl?raw';
+import { withLibs } from './shader-source.ts';
+
+// The three mask kernels order scores by the same key; the radix one selects with the shared radix select.
+const code = withLibs(radixKernel, scoreBitsLib, rowKeyLib, radixSelectLib);
+const nmCode = withLibs(nmKernel, scoreBitsLib, rowKeyLib);
+const rankCode = withLibs(rankKernel, scoreBitsLib, rowKeyLib);
 import { prepareCall, type KernelCall } from './kernel-call.ts';
 import { grid1d } from './grid.ts';
 import { KernelShapeError, requireDistinct, requireElems, requireInt } from './guards.ts';

@@ -6,12 +6,18 @@
 // the float64 CPU solver (src/core/prune/sparsegpt-solver.ts), which is the reference in the tests.
 import type { Gpu } from '../gpu/device.ts';
 import { createUniformBuffer, packUniform } from '../gpu/buffers.ts';
-import selectCode from '../../../shaders/sparsegpt-select.wgsl?raw';
+import selectKernel from '../../../shaders/sparsegpt-select.wgsl?raw';
+import scoreBitsLib from '../../../shaders/lib/score-bits.wgsl?raw';
+import radixSelectLib from '../../../shaders/lib/radix-select.wgsl?raw';
+import { withLibs } from './shader-source.ts';
 import sweepCode from '../../../shaders/sparsegpt-sweep.wgsl?raw';
 import propagateCode from '../../../shaders/sparsegpt-propagate.wgsl?raw';
 import { prepareCall, type KernelCall } from './kernel-call.ts';
 import { grid1d } from './grid.ts';
 import { KernelShapeError, requireDistinct, requireElems, requireInt } from './guards.ts';
+
+// The block's selection shares the radix select and score key of prune-mask.wgsl (shaders/lib).
+const selectCode = withLibs(selectKernel, scoreBitsLib, radixSelectLib);
 
 export const SPARSEGPT_BLOCK = 128;
 
