@@ -9,8 +9,9 @@ export class PrunelabError extends Error {
 
 /** No WebGPU in this runtime, or no adapter was granted. */
 export class WebGPUUnavailable extends PrunelabError {
-  constructor(detail: string) {
-    super('WebGPUUnavailable', `WebGPU is not available: ${detail}. Use Chrome/Edge 113+ (or Chromium with --enable-unsafe-webgpu) served over https or localhost.`);
+  /** `hint`: what to do in this runtime; the browser's advice by default. */
+  constructor(detail: string, hint = 'Use Chrome/Edge 113+ (or Chromium with --enable-unsafe-webgpu) served over https or localhost.') {
+    super('WebGPUUnavailable', `WebGPU is not available: ${detail}. ${hint}`);
   }
 }
 

@@ -9,6 +9,7 @@ import type { Metric } from '../core/prune/prune-options.ts';
 import type { AllocationChoice, NmChoice } from './prune-settings.ts';
 import { parseLevels } from './scan-levels.ts';
 import type { SearchMethod } from './search-settings.ts';
+import { quote } from '../core/quote.ts';
 
 export const SHARE_VERSION = 1;
 /** The hash parameter that holds the payload: `#c=...`. */
@@ -179,7 +180,7 @@ export function decodeConfig(payload: string): DecodeResult {
   if (v !== SHARE_VERSION) {
     const message = typeof v === 'number' && Number.isInteger(v) && v > SHARE_VERSION
       ? `This link was made by a newer Prunelab (link version ${v}; this studio reads version ${SHARE_VERSION}). Open it in an up-to-date studio.`
-      : `This link has an unknown version (${JSON.stringify(v) ?? 'none'}; this studio reads version ${SHARE_VERSION}).`;
+      : `This link has an unknown version (${v === undefined ? 'none' : quote(v)}; this studio reads version ${SHARE_VERSION}).`;
     return { ok: false, reason: 'version', message };
   }
   const parsed = SharedConfigSchema.safeParse(data);

@@ -12,7 +12,8 @@ import { corruptCases } from '../helpers/corrupt-models.ts';
 import { goldenGreedyText, STORIES_HF, STORIES_LLAMA2C, TINYSTORIES_TEXT } from '../helpers/fixtures.ts';
 
 const bin = resolve(__dirname, '../../bin/prunelab.mjs');
-const spawnCli = (args: string[]) => promisify(execFile)('node', [bin, ...args], { timeout: 60_000 })
+const spawnCli = (args: string[], env: Record<string, string> = {}) =>
+  promisify(execFile)('node', [bin, ...args], { timeout: 60_000, env: { ...process.env, ...env } })
   .then((r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }))
   .catch((e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string, killed: e.killed as boolean }));
 
@@ -55,6 +56,15 @@ describe('prunelab CLI', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/--model is required/);
+  });
+
+  it('without a usable Vulkan driver, says what Node needs (not the browser advice)', async () => {
+    const r = await spawnCli(['ppl', '--model', STORIES_HF, '--text', TINYSTORIES_TEXT], { VK_ICD_FILENAMES: '/nonexistent/icd.json' });
+    expect(r.code).not.toBe(0);
+    // The Vulkan loader may print its own warning first; ours is one line of its own.
+    expect(r.stderr).toMatch(/^prunelab: WebGPUUnavailable: .*no Vulkan adapter was found \(VK_ICD_FILENAMES=\/nonexistent\/icd.json\)/m);
+    expect(r.stderr).toMatch(/apt-get install -y chromium libvulkan1/);
+    expect(r.stderr).not.toMatch(/Chrome\/Edge/);
   });
 
   describe('corrupt models give one typed line on stderr, non-zero exit, no stack, no hang', () => {

@@ -116,3 +116,17 @@ describe('encodeSafetensors', () => {
     expect(() => encodeSafetensors([{ name: 'a', dtype: 'F32', shape: [2], data: new Uint8Array(4) }])).toThrow(/needs 8 bytes, got 4/);
   });
 });
+
+describe('untrusted headers (fuzzing found the error path itself throwing)', () => {
+  it('a shape nested 100,000 deep is a BadModelFile with a short message, not a RangeError', async () => {
+    const header = new TextEncoder().encode(`{"a":{"dtype":"F32","shape":${'['.repeat(100_000)}${']'.repeat(100_000)},"data_offsets":[0,4]}}`);
+    const bytes = new Uint8Array(8 + header.length + 4);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(header.length), true);
+    bytes.set(header, 8);
+    const e = await readSafetensorsHeader(bytesSource(bytes, 'model.safetensors')).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(BadModelFile);
+    expect((e as Error).message).toMatch(/tensor "a": shape \[\[\[\[\[…\]\]\]\]\] is not a list/);
+    expect((e as Error).message.length).toBeLessThan(200);
+  });
+});
+

@@ -78,3 +78,15 @@ describe('parseSelectionReply', () => {
     expect(parseSelectionReply('{"mutate": [1, 2]}', 4, 1, 2)).toEqual(fail('pairs is missing, expected a list of pairs [i, j]'));
   });
 });
+
+describe('untrusted reply sizes (fuzzing found a reply of 40,000 "{" taking 83 s)', () => {
+  it('a reply of 40,000 unbalanced brackets is refused in bounded time', () => {
+    const r = extractJson('{'.repeat(40_000));
+    expect(r.ok).toBe(false);
+  }, 10_000);
+
+  it('a reply over the length bound is refused with its length', () => {
+    const r = extractJson(`{"rates": [${'0.5, '.repeat(60_000)}0.5]}`);
+    expect(r).toMatchObject({ ok: false, error: expect.stringMatching(/^the reply is \d+ characters long, over the 200000/) });
+  });
+});

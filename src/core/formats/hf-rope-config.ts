@@ -4,6 +4,7 @@
 // under either name is used, never a default; the two names disagreeing is an error, not a guess.
 import { BadModelFile, UnsupportedArchitecture } from '../errors.ts';
 import { ROPE_TYPES, type RopeScaling, type RopeType } from '../model/rope.ts';
+import { quote } from '../quote.ts';
 
 export interface HfRope {
   ropeTheta: number;
@@ -23,11 +24,7 @@ const KEYS: Record<RopeType, readonly string[]> = {
 };
 
 /** A short, bounded rendering of a config value for an error message. */
-export function quoteConfigValue(v: unknown): string {
-  let s: string;
-  try { s = JSON.stringify(v) ?? String(v); } catch { s = Object.prototype.toString.call(v); }
-  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
-}
+export const quoteConfigValue = (v: unknown): string => quote(v);
 
 /** Config-class quirks: legacy rope type names it maps (Phi-3: "su" / "yarn" are longrope), and the original
  *  context when no key gives it (Phi3Config: 4096; otherwise max_position_embeddings). */

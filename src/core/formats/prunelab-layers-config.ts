@@ -10,6 +10,7 @@
 // smaller tensors (size mismatch), so only Prunelab loads such a folder.
 import { BadModelFile } from '../errors.ts';
 import type { LayerWidths } from '../model/spec.ts';
+import { quote } from '../quote.ts';
 
 export const PRUNELAB_CONFIG_VERSION = 1;
 
@@ -21,10 +22,10 @@ export function parseLayerWidths(raw: unknown, bounds: Bounds, file = 'config.js
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) bad('', 'is not an object');
   const { version, layers } = raw as { version?: unknown; layers?: unknown };
   if (version !== PRUNELAB_CONFIG_VERSION) {
-    bad('.version', `is ${JSON.stringify(version)}; this Prunelab reads version ${PRUNELAB_CONFIG_VERSION} (a newer Prunelab wrote it?)`);
+    bad('.version', `is ${quote(version)}; this Prunelab reads version ${PRUNELAB_CONFIG_VERSION} (a newer Prunelab wrote it?)`);
   }
   if (!Array.isArray(layers) || layers.length !== bounds.numLayers) {
-    bad('.layers', `must list one entry per layer (${bounds.numLayers}), got ${Array.isArray(layers) ? layers.length : JSON.stringify(layers)}`);
+    bad('.layers', `must list one entry per layer (${bounds.numLayers}), got ${Array.isArray(layers) ? layers.length : quote(layers)}`);
   }
   return (layers as unknown[]).map((entry, l) => {
     const at = `.layers[${l}]`;
@@ -33,7 +34,7 @@ export function parseLayerWidths(raw: unknown, bounds: Bounds, file = 'config.js
     const int = (key: string, max: number): number => {
       const v = e[key];
       if (!Number.isSafeInteger(v) || (v as number) < 1 || (v as number) > max) {
-        bad(`${at}.${key}`, `must be an integer in [1, ${max}], got ${JSON.stringify(v)}`);
+        bad(`${at}.${key}`, `must be an integer in [1, ${max}], got ${quote(v)}`);
       }
       return v as number;
     };
@@ -42,11 +43,11 @@ export function parseLayerWidths(raw: unknown, bounds: Bounds, file = 'config.js
     const numKvHeads = e.num_key_value_heads === undefined ? bounds.numKvHeads : int('num_key_value_heads', bounds.numKvHeads);
     const kv = e.kv_head_of;
     if (!Array.isArray(kv) || kv.length !== numHeads) {
-      bad(`${at}.kv_head_of`, `must list the kv head of each of the layer's ${numHeads} query heads, got ${JSON.stringify(kv)}`);
+      bad(`${at}.kv_head_of`, `must list the kv head of each of the layer's ${numHeads} query heads, got ${quote(kv)}`);
     }
     (kv as unknown[]).forEach((k, i) => {
       if (!Number.isSafeInteger(k) || (k as number) < 0 || (k as number) >= numKvHeads) {
-        bad(`${at}.kv_head_of[${i}]`, `must be a kv head in [0, ${numKvHeads}), got ${JSON.stringify(k)}`);
+        bad(`${at}.kv_head_of[${i}]`, `must be a kv head in [0, ${numKvHeads}), got ${quote(k)}`);
       }
     });
     return { numHeads, ...(numKvHeads !== bounds.numKvHeads ? { numKvHeads } : {}), kvHeadOf: (kv as number[]).slice(), intermediateSize };

@@ -3,6 +3,7 @@
 // relative to the data section. Only the header is read here; tensor bytes stay in the source.
 import { BadModelFile, BadRequest } from '../errors.ts';
 import type { ByteSource } from './byte-source.ts';
+import { quote } from '../quote.ts';
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
 const BYTES_PER_ELEMENT: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2 };
@@ -73,9 +74,9 @@ export async function readSafetensorsHeader(source: ByteSource): Promise<Safeten
     const { dtype, shape, data_offsets: offsets } = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof dtype !== 'string') bad('missing dtype');
     if (!Object.hasOwn(BYTES_PER_ELEMENT, dtype as string)) bad(`dtype ${String(dtype)} is not supported (supported: F32, F16, BF16)`);
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) bad(`shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) bad(`shape ${quote(shape)} is not a list of non-negative integers`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
-      bad(`data_offsets ${JSON.stringify(offsets)} is not a pair of non-negative integers`);
+      bad(`data_offsets ${quote(offsets)} is not a pair of non-negative integers`);
     }
     const [begin, end] = offsets as number[];
     if (begin > end) bad(`data_offsets [${begin}, ${end}] begin after end`);

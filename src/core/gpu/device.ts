@@ -44,7 +44,13 @@ const keepAlive: unknown[] = [];
 export async function createGpu(): Promise<Gpu> {
   const entry = await findGpuEntry();
   const adapter = await entry.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) throw new WebGPUUnavailable('no GPU adapter was granted');
+  if (!adapter) {
+    const node = typeof process !== 'undefined' && !!process.versions?.node && !(globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+    throw node ? new WebGPUUnavailable(`no Vulkan adapter was found (VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES ?? 'unset'})`,
+      'In Node, Prunelab runs WebGPU on Vulkan: install a GPU\'s Vulkan driver and point VK_ICD_FILENAMES at its ICD json, or, ' +
+      'without a GPU, install Debian\'s chromium and libvulkan1 (apt-get install -y chromium libvulkan1) for SwiftShader at ' +
+      '/usr/lib/chromium/vk_swiftshader_icd.json') : new WebGPUUnavailable('no GPU adapter was granted');
+  }
   const info = adapter.info;
   const hasTimestamps = adapter.features.has('timestamp-query');
   // Ask for the adapter's own limits: the defaults cap bindings at 128 MiB.

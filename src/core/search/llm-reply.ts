@@ -43,8 +43,17 @@ function balancedEnd(text: string, start: number): number {
   return -1;
 }
 
+/** Replies longer than this are refused (the largest real answer, 30 vectors of 100 layers, is ~20 KB). */
+export const MAX_REPLY_CHARS = 200_000;
+/** Bracketed spans in prose that fail to balance or parse before the search gives up: each one is a scan of the
+ *  rest of the reply, so unbounded they make a reply of 40,000 '{' take minutes. */
+const MAX_FAILED_SPANS = 64;
+
 /** The JSON value in a reply: whole text, then fenced blocks, then the first balanced span that parses. */
 export function extractJson(reply: string): Parsed<unknown> {
+  if (reply.length > MAX_REPLY_CHARS) {
+    return { ok: false, error: `the reply is ${reply.length} characters long, over the ${MAX_REPLY_CHARS} this optimizer reads` };
+  }
   const text = reply.trim();
   if (text === '') return { ok: false, error: 'the reply is empty' };
   const whole = tryParse(text);
@@ -60,11 +69,13 @@ export function extractJson(reply: string): Parsed<unknown> {
   // Objects win over arrays: prose often quotes a lone vector before giving the full answer. A span that fails to
   // parse is skipped whole, so a fragment of a broken answer is never taken for the answer.
   let firstArray: unknown;
-  for (let i = 0; i < text.length; i++) {
+  let failed = 0;
+  for (let i = 0; i < text.length && failed < MAX_FAILED_SPANS; i++) {
     if (text[i] !== '{' && text[i] !== '[') continue;
     const end = balancedEnd(text, i);
-    if (end < 0) continue;
+    if (end < 0) { failed++; continue; }
     const r = tryParse(text.slice(i, end));
+    if (!('value' in r)) failed++;
     if ('value' in r) {
       if (!Array.isArray(r.value)) return { ok: true, value: r.value };
       firstArray ??= r.value;

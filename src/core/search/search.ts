@@ -7,6 +7,7 @@ import { BadRequest, Cancelled } from '../errors.ts';
 import { mean, repairToMean } from '../prune/allocation.ts';
 import type { KnownShapes, ModelDescription, Optimizer, Proposal, Scored, SearchContext } from './operators.ts';
 import { SearchRng } from './rng.ts';
+import { quote } from '../quote.ts';
 import {
   SEARCH_DEFAULTS, type Evaluation, type GenerationSummary, type PendingChild, type SearchConfig, type SearchState,
 } from './search-types.ts';
@@ -58,7 +59,7 @@ export function newSearchState(config: Partial<SearchConfig> & Pick<SearchConfig
 /** Clip to [0, p_max] and shift to mean = target; throws on NaN or a wrong length (operators must not send those). */
 export function repairRates(rates: number[], c: SearchConfig): number[] {
   if (rates.length !== c.numLayers || rates.some((x) => typeof x !== 'number' || !Number.isFinite(x))) {
-    throw new BadRequest(`a proposed vector is not ${c.numLayers} finite numbers: ${JSON.stringify(rates)}`);
+    throw new BadRequest(`a proposed vector is not ${c.numLayers} finite numbers: ${quote(rates)}`);
   }
   return repairToMean(rates, c.target, 0, c.pMax);
 }
