@@ -188,6 +188,26 @@ describe('GGUF errors', () => {
     expect((await error(file({ tensors: ts }))).message).toMatch(/tensor "model.layers.1.self_attn.v_proj.weight" has shape \[64, 32\], expected \[32, 64\]/);
   });
 
+  it('refuses values fuzzing found accepted or crashing: infinite eps / rope base, 64-bit score arrays, a huge block_count', async () => {
+    const eps = { key: 'llama.attention.layer_norm_rms_epsilon', type: GGUF.F32, value: Infinity };
+    expect((await error(file({ kvs: llamaKvs({ 'llama.attention.layer_norm_rms_epsilon': eps }) }))).message)
+      .toMatch(/layer_norm_rms_epsilon must be a positive finite number, got Infinity/);
+    const base = { key: 'llama.rope.freq_base', type: GGUF.F32, value: Infinity };
+    expect((await error(file({ kvs: llamaKvs({ 'llama.rope.freq_base': base }) }))).message).toMatch(/freq_base must be a positive finite number/);
+    const v = vocabulary(spec.vocabSize);
+    const scores = { key: 'tokenizer.ggml.scores', type: GGUF.ARRAY, itemType: GGUF.I64, value: v.scores.map((x, i) => (i === 0 ? 2n ** 62n : BigInt(Math.round(x)))) };
+    const e = await error(file({ kvs: llamaKvs({ 'tokenizer.ggml.scores': scores }) }));
+    expect(e).toBeInstanceOf(BadModelFile);
+    expect(e.message).toMatch(/tokenizer.ggml.scores\[0\] is -?\d+n, not a finite number/);
+    const bos = { key: 'tokenizer.ggml.bos_token_id', type: GGUF.U32, value: 900 };
+    expect((await error(file({ kvs: llamaKvs({ 'tokenizer.ggml.bos_token_id': bos }) }))).message)
+      .toMatch(new RegExp(`BOS id 900 is outside the model's vocabulary \\[0, ${spec.vocabSize}\\)`));
+    const blocks = { key: 'llama.block_count', type: GGUF.U32, value: 1_000_000 };
+    const t0 = performance.now();
+    expect(await error(file({ kvs: llamaKvs({ 'llama.block_count': blocks }) }))).toBeInstanceOf(BadModelFile);
+    expect(performance.now() - t0).toBeLessThan(5_000); // 1e6 layers built every expected tensor first (31 s)
+  });
+
   it('never throws anything but typed errors on random corruption of the header', async () => {
     const valid = writeGguf({ kvs: llamaKvs().slice(0, 9), tensors: tensors.slice(0, 3), alignment: 64 });
     const headerEnd = valid.length - tensors.slice(0, 3).reduce((n, t) => n + t.data.length, 0);

@@ -122,4 +122,10 @@ describe('unknown file sets', () => {
     expect(e.message).toMatch(/could not recognise a model in: weights.npz, notes.txt. Expected one of: a Hugging Face folder \(config.json/);
     await expect(loadModel([])).rejects.toThrow(/\(no files\)/);
   });
+  it('refuses a tokenizer whose vocabulary reaches past the embedding, with both numbers', async () => {
+    const { configJson, tensors } = await tensorsOf(spec); // 40 embedding rows
+    const tok = [await readFile(resolve(STORIES_HF, 'tokenizer.json')), await readFile(resolve(STORIES_HF, 'tokenizer_config.json'))];
+    const files = (config: string) => folder(config, tensors, [bytesSource(tok[0], 'tokenizer.json'), bytesSource(tok[1], 'tokenizer_config.json')]);
+    await expect(loadModel(files(configJson))).rejects.toThrow(/the tokenizer's vocabulary has 512 tokens but the model's embedding has 40 rows/);
+  });
 });

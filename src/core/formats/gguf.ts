@@ -7,6 +7,7 @@ import { type ModelSpec, tensorNames } from '../model/spec.ts';
 import type { ByteSource } from './byte-source.ts';
 import { type GgufFile, type GgufValue, readGguf } from './gguf-parse.ts';
 import { ScoreBpeTokenizer } from './score-bpe-tokenizer.ts';
+import { quote } from '../quote.ts';
 
 export interface GgufModel {
   spec: ModelSpec;
@@ -64,7 +65,7 @@ function ggufSpec(f: GgufFile, fileName: string): ModelSpec {
   };
   const num = (key: string, fallback: number): number => {
     const v = md.get(key) ?? fallback;
-    if (typeof v !== 'number' || !(v > 0)) throw new BadModelFile(fileName, `${key} must be a positive number, got ${String(v)}`);
+    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new BadModelFile(fileName, `${key} must be a positive finite number, got ${quote(v)}`);
     return shortestF32Decimal(v);
   };
   const scaling = md.get('llama.rope.scaling.type');
@@ -130,10 +131,16 @@ function ggufTokenizer(f: GgufFile, fileName: string): TextTokenizer {
   }
   const tokens = md.get('tokenizer.ggml.tokens');
   if (!Array.isArray(tokens) || !tokens.every((t) => typeof t === 'string')) throw new BadModelFile(fileName, 'tokenizer.ggml.tokens is missing or not a string array');
-  const rawScores = md.get('tokenizer.ggml.scores');
-  const scores = Array.isArray(rawScores) && rawScores.length === tokens.length ? (rawScores as number[]) : tokens.map(() => 0);
-  const rawTypes = md.get('tokenizer.ggml.token_type');
-  const types = Array.isArray(rawTypes) && rawTypes.length === tokens.length ? (rawTypes as number[]) : null;
+  // Scores and types must be plain numbers: a 64-bit array arrives as bigint and breaks every comparison later.
+  const numbers = (key: string): number[] | null => {
+    const raw = md.get(key);
+    if (!Array.isArray(raw) || raw.length !== tokens.length) return null;
+    const bad = raw.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
+    if (bad >= 0) throw new BadModelFile(fileName, `${key}[${bad}] is ${quote(raw[bad])}, not a finite number (a 64-bit array?)`);
+    return raw as number[];
+  };
+  const scores = numbers('tokenizer.ggml.scores') ?? tokens.map(() => 0);
+  const types = numbers('tokenizer.ggml.token_type');
   const bosId = optionalId(md.get('tokenizer.ggml.bos_token_id'));
   const eosId = optionalId(md.get('tokenizer.ggml.eos_token_id'));
   const unkId = optionalId(md.get('tokenizer.ggml.unknown_token_id')) ?? 0;

@@ -9,6 +9,7 @@ type Json = Record<string, unknown>;
 
 export class HfTokenizer implements TextTokenizer {
   readonly vocabSize: number;
+  readonly baseVocabSize: number;
   readonly bosId: number | null;
   readonly eosId: number | null;
   readonly addBos: boolean;
@@ -26,6 +27,10 @@ export class HfTokenizer implements TextTokenizer {
     let maxId = -1;
     for (const id of vocab.values()) maxId = Math.max(maxId, id);
     this.vocabSize = maxId + 1;
+    const added = new Set(((tokenizerJson.added_tokens ?? []) as { id: number }[]).map((t) => t.id));
+    let maxBase = -1;
+    for (const id of vocab.values()) if (!added.has(id)) maxBase = Math.max(maxBase, id);
+    this.baseVocabSize = maxBase + 1;
 
     const template = bosFromTemplate(tokenizerJson.post_processor);
     this.bosId = this.tokenId(tokenizerConfig.bos_token) ?? template ?? fallbackBos;

@@ -87,6 +87,7 @@ export async function loadModel(sources: ByteSource[], options: LoadModelOptions
 }
 
 async function finish(format: ModelFormat, spec: ModelSpec, tensors: Map<string, TensorEntry>, tokenizer: TextTokenizer, files: string[]): Promise<LoadedModel> {
+  checkTokenizerFits(tokenizer, spec, files[files.length > 1 ? files.length - 1 : 0]);
   return { format, spec, tensors, tokenizer, dtype: dominantDtype(tensors.values()), files, fingerprint: await modelFingerprint(spec, tensors.values()) };
 }
 
@@ -98,4 +99,20 @@ export function dominantDtype(tensors: Iterable<TensorEntry>): Dtype {
   let most = -1;
   for (const [d, n] of count) if (n > most) { best = d; most = n; }
   return best;
+}
+
+/** A tokenizer whose ids reach past the embedding would make the GPU read out of bounds: refused with both numbers. */
+function checkTokenizerFits(tokenizer: TextTokenizer, spec: ModelSpec, file: string): void {
+  const V = spec.vocabSize;
+  // Added special tokens past the embedding are tolerated (some checkpoints ship them; the engine refuses such an
+  // id if text ever produces it); a vocabulary proper larger than the embedding is the wrong tokenizer.
+  const base = tokenizer.baseVocabSize ?? tokenizer.vocabSize;
+  if (base > V) {
+    throw new BadModelFile(file, `the tokenizer's vocabulary has ${base} tokens but the model's embedding has ${V} rows (a tokenizer of another model?)`);
+  }
+  for (const [what, id] of [['BOS', tokenizer.bosId], ['EOS', tokenizer.eosId]] as const) {
+    if (id !== null && !(Number.isInteger(id) && id >= 0 && id < V)) {
+      throw new BadModelFile(file, `the tokenizer's ${what} id ${id} is outside the model's vocabulary [0, ${V})`);
+    }
+  }
 }

@@ -8,8 +8,12 @@ import { expectedShapes, type ModelSpec } from '../model/spec.ts';
  * Extra tensors (e.g. old checkpoints' rotary_emb.inv_freq) are ignored.
  */
 export function checkTensors(spec: ModelSpec, tensors: Map<string, TensorEntry>, file: string): Map<string, TensorEntry> {
+  // A config claiming far more layers than the weights hold (fuzzed: 1e6) must not build millions of expected
+  // entries first: check up to the first absent layer, which reports its first missing tensor as the full check would.
+  const present = layersPresent(tensors);
+  const checked = spec.numLayers > present ? { ...spec, numLayers: present + 1 } : spec;
   const out = new Map<string, TensorEntry>();
-  for (const [name, shape] of expectedShapes(spec)) {
+  for (const [name, shape] of expectedShapes(checked)) {
     const t = tensors.get(name);
     if (!t) throw new BadModelFile(file, `missing tensor "${name}" (expected shape [${shape.join(', ')}])`);
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
@@ -17,5 +21,18 @@ export function checkTensors(spec: ModelSpec, tensors: Map<string, TensorEntry>,
     }
     out.set(name, t);
   }
+  if (checked !== spec) throw new BadModelFile(file, `the model config has ${spec.numLayers} layers but the weights hold ${present}`);
   return out;
+}
+
+/** Layers 0..n-1 with at least one tensor each (the count up to the first absent index). */
+function layersPresent(tensors: Map<string, TensorEntry>): number {
+  const seen = new Set<number>();
+  for (const name of tensors.keys()) {
+    const m = /^model\.layers\.(\d+)\./.exec(name);
+    if (m) seen.add(Number(m[1]));
+  }
+  let n = 0;
+  while (seen.has(n)) n++;
+  return n;
 }

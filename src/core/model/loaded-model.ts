@@ -18,6 +18,8 @@ export interface TensorEntry {
 
 export interface TextTokenizer {
   readonly vocabSize: number;
+  /** Ids of the vocabulary proper, without added special tokens (Hugging Face tokenizers), when it differs. */
+  readonly baseVocabSize?: number;
   readonly bosId: number | null;
   readonly eosId: number | null;
   /** Whether the model's tokenizer config asks for BOS at the start of a text. */
