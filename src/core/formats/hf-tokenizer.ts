@@ -3,6 +3,7 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import { BadModelFile } from '../errors.ts';
 import type { TextTokenizer } from '../model/loaded-model.ts';
+import { checkTokenizerJson } from './tokenizer-json-check.ts';
 import { byteLevelPieceBytes, cachedPieces, decodeIds, sentencePieceBytes } from './piece-decoder.ts';
 
 type Json = Record<string, unknown>;
@@ -18,10 +19,13 @@ export class HfTokenizer implements TextTokenizer {
 
   /** `fallbackBos` / `fallbackEos`: config.json's ids, used when tokenizer_config.json names none. */
   constructor(tokenizerJson: Json, tokenizerConfig: Json, fallbackBos: number | null, fallbackEos: number | null) {
+    checkTokenizerJson(tokenizerJson);
     try {
       this.tok = new Tokenizer(tokenizerJson, tokenizerConfig);
+      // Parts the library only reads when encoding fail here, at load, not on the user's text later.
+      this.tok.encode('Hello, world 123', { add_special_tokens: false });
     } catch (e) {
-      throw new BadModelFile('tokenizer.json', `@huggingface/tokenizers cannot load it (${(e as Error).message})`);
+      throw new BadModelFile('tokenizer.json', `@huggingface/tokenizers cannot load it (${String((e as Error)?.message ?? e).slice(0, 200)})`);
     }
     const vocab = this.tok.get_vocab(true);
     let maxId = -1;
@@ -50,7 +54,11 @@ export class HfTokenizer implements TextTokenizer {
   }
 
   encode(text: string): number[] {
-    return this.tok.encode(text, { add_special_tokens: false }).ids;
+    try {
+      return this.tok.encode(text, { add_special_tokens: false }).ids;
+    } catch (e) {
+      throw new BadModelFile('tokenizer.json', `@huggingface/tokenizers failed to encode the text (${String((e as Error)?.message ?? e).slice(0, 200)})`);
+    }
   }
 
   decode(ids: number[], previousId?: number): string {
