@@ -4,8 +4,6 @@
 // argmax at every step. The windows are longer than the sliding windows and the longrope / llama3 original
 // contexts, so those code paths are exercised, not skipped.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { createGpu, type Gpu } from '../../src/core/gpu/device.ts';
 import { bytesSource } from '../../src/core/formats/byte-source.ts';
 import { loadModel } from '../../src/core/formats/load-model.ts';
@@ -13,7 +11,7 @@ import { parseHfConfig } from '../../src/core/formats/hf-config.ts';
 import { randomHfModel } from '../../src/core/model/random-model.ts';
 import type { LoadedModel } from '../../src/core/model/loaded-model.ts';
 import type { ModelSpec } from '../../src/core/model/spec.ts';
-import { ARCH_SEQ as SEQ, architectureCases as cases, tinyLlama as base } from '../helpers/architecture-cases.ts';
+import { ARCH_SEQ as SEQ, architectureCases as cases, tinyLlama as base, argmax, randomTokens } from '../helpers/architecture-cases.ts';
 
 const GREEDY = 12;     // prompt + generated positions
 import { Engine } from '../../src/core/engine/engine.ts';
@@ -24,10 +22,6 @@ let gpu: Gpu;
 beforeAll(async () => { gpu = await createGpu(); });
 afterAll(() => gpu?.destroy());
 
-function randomTokens(n: number, vocab: number, seed: number): number[] {
-  const rng = xoroshiro128plus(seed);
-  return Array.from({ length: n }, () => uniformInt(rng, 0, vocab - 1));
-}
 
 async function loadRandom(spec: ModelSpec, layout: 'transformers4' | 'transformers5', seed = 11): Promise<LoadedModel> {
   const { configJson, safetensors } = randomHfModel(spec, { seed, dtype: 'F32', layout });
@@ -48,7 +42,6 @@ async function perplexities(model: LoadedModel, windows: number[][]): Promise<{ 
   } finally { engine.destroy(); }
 }
 
-const argmax = (row: ArrayLike<number>) => { let b = 0; for (let i = 1; i < row.length; i++) if (row[i] > row[b]) b = i; return b; };
 
 describe.each(cases)('%s', (_name, spec, layout) => {
   const windows = [randomTokens(SEQ, spec.vocabSize, 1), randomTokens(SEQ, spec.vocabSize, 2)];

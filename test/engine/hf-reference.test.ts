@@ -6,8 +6,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { createGpu, type Gpu } from '../../src/core/gpu/device.ts';
 import { bytesSource } from '../../src/core/formats/byte-source.ts';
 import { loadModel } from '../../src/core/formats/load-model.ts';
@@ -15,7 +13,7 @@ import { pathSources } from '../../src/core/formats/node-file-source.ts';
 import { randomHfModel } from '../../src/core/model/random-model.ts';
 import { Engine } from '../../src/core/engine/engine.ts';
 import { evalWindows, tokenizeForEval } from '../../src/core/engine/windows.ts';
-import { ARCH_SEQ, architectureCases } from '../helpers/architecture-cases.ts';
+import { ARCH_SEQ, architectureCases, argmax, randomTokens } from '../helpers/architecture-cases.ts';
 import { STORIES_HF, TINYSTORIES_TEXT } from '../helpers/fixtures.ts';
 import { hfLogits, hfWindowNll, readHubTensors, type HubTensor } from '../helpers/hf-reference/models.ts';
 
@@ -25,12 +23,7 @@ let gpu: Gpu;
 beforeAll(async () => { gpu = await createGpu(); });
 afterAll(() => gpu?.destroy());
 
-function randomTokens(n: number, vocab: number, seed: number): number[] {
-  const rng = xoroshiro128plus(seed);
-  return Array.from({ length: n }, () => uniformInt(rng, 0, vocab - 1));
-}
 
-const argmax = (row: ArrayLike<number>) => { let b = 0; for (let i = 1; i < row.length; i++) if (row[i] > row[b]) b = i; return b; };
 
 interface Subject { config: Record<string, unknown>; tensors: Map<string, HubTensor>; engine: Engine }
 

@@ -1,7 +1,18 @@
 // The architectures Prunelab runs, as tiny specs for seeded random Hub-layout models (randomHfModel), each with the
 // config layout it is written in. Windows of 24 tokens are longer than every sliding window and every longrope /
 // llama3 original context below, so those code paths run. Shared by the engine, ONNX and pruning tests.
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import type { ModelSpec } from '../../src/core/model/spec.ts';
+
+/** `n` seeded random token ids in [0, vocab). */
+export function randomTokens(n: number, vocab: number, seed: number): number[] {
+  const rng = xoroshiro128plus(seed);
+  return Array.from({ length: n }, () => uniformInt(rng, 0, vocab - 1));
+}
+
+/** Index of the largest entry (the first on ties). */
+export const argmax = (row: ArrayLike<number>) => { let b = 0; for (let i = 1; i < row.length; i++) if (row[i] > row[b]) b = i; return b; };
 
 export const tinyLlama: ModelSpec = {
   architecture: 'llama', hiddenSize: 32, intermediateSize: 48, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 8,
