@@ -2,15 +2,10 @@
 // y[m*ldy + yColOffset + n] = sum_k x[m,k] * w[n,k] + (hasBias ? bias[n] : 0)
 // The fastest shape on CPU-backed adapters (SwiftShader): each vec4 load feeds 16 dot products. Rows and
 // columns past M / N are clamped on load (recomputing the last row/column) and masked on store.
-struct Params { M: u32, N: u32, K: u32, ldy: u32, yColOffset: u32, hasBias: u32 }
-@group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;        // [M, K/4]  activations
-@group(0) @binding(1) var<storage, read> w: array<vec4<f32>>;        // [N, K/4]  weight, Linear layout [out, in]
-@group(0) @binding(2) var<storage, read> bias: array<f32>;           // [N]       (any buffer when hasBias == 0)
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;        // [M, ldy]  output rows, column slice
-@group(0) @binding(4) var<uniform> p: Params;
-
-fn wrow(n: u32) -> u32 { return min(n, p.N - 1u) * (p.K / 4u); }
-fn xrow(m: u32) -> u32 { return min(m, p.M - 1u) * (p.K / 4u); }
+alias XW = vec4<f32>;   // x, w: 4 consecutive k per element
+const XW_WIDTH = 4u;
+// Bindings: shaders/lib/matmul-bindings.wgsl; wrow, xrow: lib/matmul-rows.wgsl; store (4 per store16):
+// lib/matmul-store.wgsl.
 
 @compute @workgroup_size(4, 4)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -62,30 +57,25 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     { let v = x[x14 + k]; a14_0 += v * W0; a14_1 += v * W1; a14_2 += v * W2; a14_3 += v * W3; }
     { let v = x[x15 + k]; a15_0 += v * W0; a15_1 += v * W1; a15_2 += v * W2; a15_3 += v * W3; }
   }
-  store(m0 + 0u, n0, a0_0, a0_1, a0_2, a0_3);
-  store(m0 + 1u, n0, a1_0, a1_1, a1_2, a1_3);
-  store(m0 + 2u, n0, a2_0, a2_1, a2_2, a2_3);
-  store(m0 + 3u, n0, a3_0, a3_1, a3_2, a3_3);
-  store(m0 + 4u, n0, a4_0, a4_1, a4_2, a4_3);
-  store(m0 + 5u, n0, a5_0, a5_1, a5_2, a5_3);
-  store(m0 + 6u, n0, a6_0, a6_1, a6_2, a6_3);
-  store(m0 + 7u, n0, a7_0, a7_1, a7_2, a7_3);
-  store(m0 + 8u, n0, a8_0, a8_1, a8_2, a8_3);
-  store(m0 + 9u, n0, a9_0, a9_1, a9_2, a9_3);
-  store(m0 + 10u, n0, a10_0, a10_1, a10_2, a10_3);
-  store(m0 + 11u, n0, a11_0, a11_1, a11_2, a11_3);
-  store(m0 + 12u, n0, a12_0, a12_1, a12_2, a12_3);
-  store(m0 + 13u, n0, a13_0, a13_1, a13_2, a13_3);
-  store(m0 + 14u, n0, a14_0, a14_1, a14_2, a14_3);
-  store(m0 + 15u, n0, a15_0, a15_1, a15_2, a15_3);
+  store16(m0 + 0u, n0, a0_0, a0_1, a0_2, a0_3);
+  store16(m0 + 1u, n0, a1_0, a1_1, a1_2, a1_3);
+  store16(m0 + 2u, n0, a2_0, a2_1, a2_2, a2_3);
+  store16(m0 + 3u, n0, a3_0, a3_1, a3_2, a3_3);
+  store16(m0 + 4u, n0, a4_0, a4_1, a4_2, a4_3);
+  store16(m0 + 5u, n0, a5_0, a5_1, a5_2, a5_3);
+  store16(m0 + 6u, n0, a6_0, a6_1, a6_2, a6_3);
+  store16(m0 + 7u, n0, a7_0, a7_1, a7_2, a7_3);
+  store16(m0 + 8u, n0, a8_0, a8_1, a8_2, a8_3);
+  store16(m0 + 9u, n0, a9_0, a9_1, a9_2, a9_3);
+  store16(m0 + 10u, n0, a10_0, a10_1, a10_2, a10_3);
+  store16(m0 + 11u, n0, a11_0, a11_1, a11_2, a11_3);
+  store16(m0 + 12u, n0, a12_0, a12_1, a12_2, a12_3);
+  store16(m0 + 13u, n0, a13_0, a13_1, a13_2, a13_3);
+  store16(m0 + 14u, n0, a14_0, a14_1, a14_2, a14_3);
+  store16(m0 + 15u, n0, a15_0, a15_1, a15_2, a15_3);
 }
 
-fn store(m: u32, n0: u32, v0: vec4<f32>, v1: vec4<f32>, v2: vec4<f32>, v3: vec4<f32>) {
-  if (m >= p.M) { return; }
-  let base = m * p.ldy + p.yColOffset + n0;
-  let row = array<vec4<f32>, 4>(v0, v1, v2, v3);
-  for (var j = 0u; j < 16u; j++) {
-    let n = n0 + j;
-    if (n < p.N) { y[base + j] = row[j / 4u][j % 4u] + select(0.0, bias[n], p.hasBias != 0u); }
-  }
+// The 16 outputs (m, n0..n0+15) of one row of accumulators.
+fn store16(m: u32, n0: u32, v0: vec4<f32>, v1: vec4<f32>, v2: vec4<f32>, v3: vec4<f32>) {
+  store(m, n0, v0); store(m, n0 + 4u, v1); store(m, n0 + 8u, v2); store(m, n0 + 12u, v3);
 }

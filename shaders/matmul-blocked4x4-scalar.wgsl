@@ -1,17 +1,10 @@
 // Register-blocked matmul, 4x4 outputs per invocation, no workgroup memory; scalar loads (any K).
 // y[m*ldy + yColOffset + n] = sum_k x[m,k] * w[n,k] + (hasBias ? bias[n] : 0)
 // Rows/columns past M / N are clamped on load (recomputing the last row/column) and masked on store.
-struct Params { M: u32, N: u32, K: u32, ldy: u32, yColOffset: u32, hasBias: u32 }
-@group(0) @binding(0) var<storage, read> x: array<f32>;              // [M, K]    activations
-@group(0) @binding(1) var<storage, read> w: array<f32>;              // [N, K]    weight, Linear layout [out, in]
-@group(0) @binding(2) var<storage, read> bias: array<f32>;           // [N]       (any buffer when hasBias == 0)
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;        // [M, ldy]  output rows, column slice
-@group(0) @binding(4) var<uniform> p: Params;
+alias XW = f32;
+const XW_WIDTH = 1u;
+// Bindings: shaders/lib/matmul-bindings.wgsl; wrow, xrow: lib/matmul-rows.wgsl; store: lib/matmul-store.wgsl.
 
-fn wrow(n: u32) -> u32 { return min(n, p.N - 1u) * p.K; }
-fn xrow(m: u32) -> u32 { return min(m, p.M - 1u) * p.K; }
-
-// store(): shaders/lib/matmul-store.wgsl, prepended by the host.
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let n0 = gid.x * 4u;

@@ -1,12 +1,7 @@
 // Tiled matmul: 16x16 workgroups, one output per invocation, 16x16 tiles of x and w staged in workgroup
 // memory (each element loaded from global memory once per workgroup). The fast shape on real GPUs.
 // y[m*ldy + yColOffset + n] = sum_k x[m,k] * w[n,k] + (hasBias ? bias[n] : 0)     Any M, N, K.
-struct Params { M: u32, N: u32, K: u32, ldy: u32, yColOffset: u32, hasBias: u32 }
-@group(0) @binding(0) var<storage, read> x: array<f32>;              // [M, K]    activations
-@group(0) @binding(1) var<storage, read> w: array<f32>;              // [N, K]    weight, Linear layout [out, in]
-@group(0) @binding(2) var<storage, read> bias: array<f32>;           // [N]       (any buffer when hasBias == 0)
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;        // [M, ldy]  output rows, column slice
-@group(0) @binding(4) var<uniform> p: Params;
+alias XW = f32;   // bindings: shaders/lib/matmul-bindings.wgsl
 
 var<workgroup> xs: array<array<f32, 17>, 16>;   // [row in tile][k in tile], padded against bank conflicts
 var<workgroup> ws: array<array<f32, 17>, 16>;   // [column in tile][k in tile]

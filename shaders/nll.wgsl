@@ -10,7 +10,7 @@ struct Params { T: u32, cols: u32, colStart: u32, first: u32 }
 @group(0) @binding(4) var<uniform> params: Params;
 
 override WG: u32 = 256u;   // lanes per row, a power of two (1 on CPU-backed adapters: no barrier cost)
-var<workgroup> red: array<f32, WG>;
+// reduceMax, reduceSum: shaders/lib/workgroup-reduce.wgsl.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
@@ -20,28 +20,17 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let base = row * params.cols;
   var m = -3.0e38;
   for (var j = lid.x; j < params.cols; j += WG) { m = max(m, logits[base + j]); }
-  red[lid.x] = m;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
-    if (lid.x < stride) { red[lid.x] = max(red[lid.x], red[lid.x + stride]); }
-    workgroupBarrier();
-  }
-  let sliceMax = red[0];
-  workgroupBarrier();
+  let sliceMax = reduceMax(lid.x, m);
+  workgroupBarrier();                            // every lane has read the max before reduceSum reuses red
   var s = 0.0;
   for (var j = lid.x; j < params.cols; j += WG) { s += exp(logits[base + j] - sliceMax); }
-  red[lid.x] = s;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
-    if (lid.x < stride) { red[lid.x] += red[lid.x + stride]; }
-    workgroupBarrier();
-  }
+  let sliceSum = reduceSum(lid.x, s);
   if (lid.x == 0u) {
-    var st = vec4<f32>(sliceMax, red[0], 0.0, 0.0);
+    var st = vec4<f32>(sliceMax, sliceSum, 0.0, 0.0);
     if (params.first == 0u) {
       let prev = state[row];
       let mNew = max(prev.x, sliceMax);
-      st = vec4<f32>(mNew, prev.y * exp(prev.x - mNew) + red[0] * exp(sliceMax - mNew), prev.z, 0.0);
+      st = vec4<f32>(mNew, prev.y * exp(prev.x - mNew) + sliceSum * exp(sliceMax - mNew), prev.z, 0.0);
     }
     let tgt = targets[row];
     if (tgt >= params.colStart && tgt - params.colStart < params.cols) { st.z = logits[base + tgt - params.colStart]; }

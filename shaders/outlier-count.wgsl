@@ -10,6 +10,7 @@ struct Threshold { t: f32 }
 @group(0) @binding(5) var<uniform> threshold: Threshold;
 
 const WG = 64u;
+// score(): shaders/lib/weight-score.wgsl.
 var<workgroup> cntAll: array<u32, WG>;
 var<workgroup> cntKept: array<u32, WG>;
 
@@ -21,9 +22,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   var a = 0u;
   var b = 0u;
   for (var j = lid.x; j < p.K; j += WG) {
-    var v = abs(w[row * p.K + j]);
-    if (p.mode == 1u) { v = v * sqrt(sq[j]); }
-    else if (p.mode == 2u) { let q = w[row * p.K + j] / sq[j]; v = q * q; }
+    let v = score(row, j);
     if (v > threshold.t) {
       a++;
       let isKept = p.hasMask == 0u || ((mask[row * p.words + j / 32u] >> (j & 31u)) & 1u) == 1u;

@@ -8,6 +8,7 @@ struct Params { N: u32, K: u32, words: u32, useSq: u32, n: u32, m: u32 }
 @group(0) @binding(1) var<storage, read> sq: array<f32>;             // [K] (any buffer when useSq == 0)
 @group(0) @binding(2) var<storage, read_write> mask: array<u32>;     // [N, words] bitset, 1 = kept
 @group(0) @binding(3) var<uniform> p: Params;
+// key(): shaders/lib/row-score-key.wgsl.
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

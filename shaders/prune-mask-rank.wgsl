@@ -6,13 +6,7 @@
 // so the host picks this kernel only for short rows (K <= RANK_SELECT_MAX_K); there it beats the radix select on
 // CPU-backed adapters, which pay for every workgroup barrier (stories260K's maps: K = 64 and 172).
 // Keys as in prune-mask.wgsl: f32 bits with the sign cleared (-0 == 0; NaN above +Inf, the highest score).
-struct Params { N: u32, K: u32, words: u32, useSq: u32 }
-struct Count { k: u32 }
-@group(0) @binding(0) var<storage, read> w: array<f32>;              // [N, K]
-@group(0) @binding(1) var<storage, read> sq: array<f32>;             // [K] sums of squared inputs (any buffer when useSq == 0)
-@group(0) @binding(2) var<storage, read_write> mask: array<u32>;     // [N, words] bitset, 1 = kept, padding bits 0
-@group(0) @binding(3) var<uniform> p: Params;
-@group(0) @binding(4) var<uniform> count: Count;                     // weights to prune per row (clamped to K)
+// Bindings: shaders/lib/prune-mask-bindings.wgsl; key(): lib/row-score-key.wgsl.
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -8,18 +8,12 @@
 // WG = 64, not 256: barriers are costly on CPU-backed adapters (SwiftShader suspends and resumes every group of
 // invocations at each one), and 64 per row measured 4x faster there than 256; two warps per row still keep a GPU's
 // loads coalesced.
-struct Params { N: u32, K: u32, words: u32, useSq: u32 }
-struct Count { k: u32 }
-@group(0) @binding(0) var<storage, read> w: array<f32>;              // [N, K]
-@group(0) @binding(1) var<storage, read> sq: array<f32>;             // [K] sums of squared inputs (any buffer when useSq == 0)
-@group(0) @binding(2) var<storage, read_write> mask: array<u32>;     // [N, words] bitset, 1 = kept, padding bits 0
-@group(0) @binding(3) var<uniform> p: Params;
-@group(0) @binding(4) var<uniform> count: Count;                     // weights to prune per row (clamped to K)
+// Bindings: shaders/lib/prune-mask-bindings.wgsl; key(): lib/row-score-key.wgsl; radixSelect, tiesBeforeLane:
+// lib/radix-select.wgsl.
 
 const WG = 64u;
 var<private> selRow: u32;                      // the row this workgroup masks (selectKey's row)
 fn selectKey(j: u32) -> u32 { return key(selRow, j); }
-// key(): shaders/lib/row-score-key.wgsl; radixSelect, tiesBeforeLane: shaders/lib/radix-select.wgsl.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,

@@ -7,7 +7,7 @@ struct Params { T: u32, dim: u32, eps: f32, offset: f32 }
 @group(0) @binding(3) var<uniform> params: Params;
 
 override WG: u32 = 64u;   // lanes per row, a power of two (1 on CPU-backed adapters: no barrier cost)
-var<workgroup> partial: array<f32, WG>;   // per-invocation sums of squares, then the tree reduction
+// reduceSum: shaders/lib/workgroup-reduce.wgsl.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
@@ -17,12 +17,6 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let base = row * params.dim;
   var sum = 0.0;
   for (var j = lid.x; j < params.dim; j += WG) { let v = x[base + j]; sum += v * v; }
-  partial[lid.x] = sum;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
-    if (lid.x < stride) { partial[lid.x] += partial[lid.x + stride]; }
-    workgroupBarrier();
-  }
-  let inv = inverseSqrt(partial[0] / f32(params.dim) + params.eps);
+  let inv = inverseSqrt(reduceSum(lid.x, sum) / f32(params.dim) + params.eps);
   for (var j = lid.x; j < params.dim; j += WG) { out[base + j] = x[base + j] * inv * (weight[j] + params.offset); }
 }

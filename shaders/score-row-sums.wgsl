@@ -8,7 +8,7 @@ struct Params { N: u32, K: u32, mode: u32 }
 @group(0) @binding(3) var<uniform> p: Params;
 
 const WG = 64u;
-var<workgroup> red: array<f32, WG>;
+// score(): shaders/lib/weight-score.wgsl; reduceSum: lib/workgroup-reduce.wgsl.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
@@ -16,17 +16,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let row = wid.x + wid.y * nwg.x;
   if (row >= p.N) { return; }
   var s = 0.0;
-  for (var j = lid.x; j < p.K; j += WG) {
-    var v = abs(w[row * p.K + j]);
-    if (p.mode == 1u) { v = v * sqrt(sq[j]); }
-    else if (p.mode == 2u) { let q = w[row * p.K + j] / sq[j]; v = q * q; }
-    s += v;
-  }
-  red[lid.x] = s;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
-    if (lid.x < stride) { red[lid.x] += red[lid.x + stride]; }
-    workgroupBarrier();
-  }
-  if (lid.x == 0u) { out[row] = red[0]; }
+  for (var j = lid.x; j < p.K; j += WG) { s += score(row, j); }
+  let total = reduceSum(lid.x, s);
+  if (lid.x == 0u) { out[row] = total; }
 }

@@ -1,13 +1,23 @@
 // Host for shaders/attention.wgsl: causal grouped-query attention of T new rows against the KV cache.
 import type { Gpu } from '../gpu/device.ts';
 import { createStorageBuffer, createUniformBuffer, packUniform } from '../gpu/buffers.ts';
-import code from '../../../shaders/attention.wgsl?raw';
-import serialCode from '../../../shaders/attention-serial.wgsl?raw';
+import workgroupKernel from '../../../shaders/attention.wgsl?raw';
+import serialKernel from '../../../shaders/attention-serial.wgsl?raw';
+import bindingsLib from '../../../shaders/lib/attention-bindings.wgsl?raw';
+import keysLib from '../../../shaders/lib/attention-keys.wgsl?raw';
+import reduceLib from '../../../shaders/lib/workgroup-reduce.wgsl?raw';
+import { withLibs } from './shader-source.ts';
 import { prepareCall, type KernelCall } from './kernel-call.ts';
 import { grid1d } from './grid.ts';
 import { KernelShapeError, requireDistinct, requireElems, requireInt, requirePosition } from './guards.ts';
 
-/** The shader keeps a query and 4 output dimensions per lane (64 lanes) in fixed-size arrays. */
+// Both kernels share their bindings and which keys a row sees (shaders/lib); the workgroup one reduces with the
+// shared tree.
+const code = withLibs(workgroupKernel, bindingsLib, keysLib, reduceLib);
+const serialCode = withLibs(serialKernel, bindingsLib, keysLib);
+
+/** The shader keeps a query and 4 output dimensions per lane (64 lanes) in fixed-size arrays (MAX_HEAD_DIM in
+ * shaders/lib/attention-bindings.wgsl). */
 export const MAX_ATTENTION_HEAD_DIM = 256;
 
 /** 'workgroup': 64 lanes per (row, head) with chunked online softmax (GPUs); 'serial': one lane per (row, head),

@@ -16,18 +16,25 @@ import { createStorageBuffer, createUniformBuffer, packUniform } from '../gpu/bu
 import { timeCalls } from '../gpu/timing.ts';
 import blocked4x4Kernel from '../../../shaders/matmul-blocked4x4.wgsl?raw';
 import blocked4x4ScalarKernel from '../../../shaders/matmul-blocked4x4-scalar.wgsl?raw';
-import blocked16x16Code from '../../../shaders/matmul-blocked16x16.wgsl?raw';
-import tiled16Code from '../../../shaders/matmul-tiled16.wgsl?raw';
+import blocked16x16Kernel from '../../../shaders/matmul-blocked16x16.wgsl?raw';
+import tiled16Kernel from '../../../shaders/matmul-tiled16.wgsl?raw';
 import maskedMatmulKernel from '../../../shaders/matmul-masked.wgsl?raw';
 import maskedVec4Kernel from '../../../shaders/matmul-masked-vec4.wgsl?raw';
+import bindingsLib from '../../../shaders/lib/matmul-bindings.wgsl?raw';
+import rowsLib from '../../../shaders/lib/matmul-rows.wgsl?raw';
+import maskLib from '../../../shaders/lib/matmul-mask.wgsl?raw';
 import storeLib from '../../../shaders/lib/matmul-store.wgsl?raw';
 import { withLibs } from './shader-source.ts';
 
-// The 4x4-blocked kernels share their output store (shaders/lib/matmul-store.wgsl).
-const blocked4x4Code = withLibs(blocked4x4Kernel, storeLib);
-const blocked4x4ScalarCode = withLibs(blocked4x4ScalarKernel, storeLib);
-const maskedCode = withLibs(maskedMatmulKernel, storeLib);
-const maskedVec4Code = withLibs(maskedVec4Kernel, storeLib);
+// Every matmul kernel declares its bindings through shaders/lib/matmul-bindings.wgsl (the list prepareMatmul binds);
+// the register-blocked ones share the clamped row starts and the output store, the masked ones the mask.
+const blocked = (kernel: string) => withLibs(kernel, bindingsLib, rowsLib, storeLib);
+const blocked4x4Code = blocked(blocked4x4Kernel);
+const blocked4x4ScalarCode = blocked(blocked4x4ScalarKernel);
+const blocked16x16Code = blocked(blocked16x16Kernel);
+const tiled16Code = withLibs(tiled16Kernel, bindingsLib);
+const maskedCode = withLibs(blocked(maskedMatmulKernel), maskLib);
+const maskedVec4Code = withLibs(blocked(maskedVec4Kernel), maskLib);
 import { prepareCall, type Binding, type KernelCall } from './kernel-call.ts';
 import { KernelShapeError, requireDistinct, requireElems, requireInt } from './guards.ts';
 

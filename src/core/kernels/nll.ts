@@ -1,10 +1,14 @@
 // Host for shaders/nll.wgsl: per-row next-token negative log-likelihood from logits held in column slices.
 import type { Gpu } from '../gpu/device.ts';
 import { createStorageBuffer, createUniformBuffer, packUniform } from '../gpu/buffers.ts';
-import code from '../../../shaders/nll.wgsl?raw';
+import kernel from '../../../shaders/nll.wgsl?raw';
+import reduceLib from '../../../shaders/lib/workgroup-reduce.wgsl?raw';
+import { withLibs } from './shader-source.ts';
 import { prepareCall, type KernelCall } from './kernel-call.ts';
 import { grid1d, rowReductionLanes } from './grid.ts';
 import { KernelShapeError, requireDistinct, requireElems, requireInt } from './guards.ts';
+
+const code = withLibs(kernel, reduceLib);
 
 /** Logits columns colStart .. colStart+cols-1 of every row.  buffer: [T, cols] */
 export interface LogitSlice { buffer: GPUBuffer; colStart: number; cols: number }

@@ -10,12 +10,14 @@ import rankKernel from '../../../shaders/prune-mask-rank.wgsl?raw';
 import scoreBitsLib from '../../../shaders/lib/score-bits.wgsl?raw';
 import rowKeyLib from '../../../shaders/lib/row-score-key.wgsl?raw';
 import radixSelectLib from '../../../shaders/lib/radix-select.wgsl?raw';
+import unstructuredBindingsLib from '../../../shaders/lib/prune-mask-bindings.wgsl?raw';
 import { withLibs } from './shader-source.ts';
 
-// The three mask kernels order scores by the same key; the radix one selects with the shared radix select.
-const code = withLibs(radixKernel, scoreBitsLib, rowKeyLib, radixSelectLib);
+// The three mask kernels order scores by the same key; the two unstructured ones share their bindings, and the
+// radix one selects with the shared radix select.
+const code = withLibs(radixKernel, unstructuredBindingsLib, scoreBitsLib, rowKeyLib, radixSelectLib);
 const nmCode = withLibs(nmKernel, scoreBitsLib, rowKeyLib);
-const rankCode = withLibs(rankKernel, scoreBitsLib, rowKeyLib);
+const rankCode = withLibs(rankKernel, unstructuredBindingsLib, scoreBitsLib, rowKeyLib);
 import { prepareCall, type KernelCall } from './kernel-call.ts';
 import { grid1d } from './grid.ts';
 import { KernelShapeError, requireDistinct, requireElems, requireInt } from './guards.ts';

@@ -1,10 +1,14 @@
 // Host for shaders/rms-norm.wgsl: RMSNorm (LLaMA's, or Gemma's (1 + w)), one workgroup per row.
 import type { Gpu } from '../gpu/device.ts';
 import { createUniformBuffer, packUniform } from '../gpu/buffers.ts';
-import code from '../../../shaders/rms-norm.wgsl?raw';
+import kernel from '../../../shaders/rms-norm.wgsl?raw';
+import reduceLib from '../../../shaders/lib/workgroup-reduce.wgsl?raw';
+import { withLibs } from './shader-source.ts';
 import { prepareCall, type KernelCall } from './kernel-call.ts';
 import { grid1d, rowReductionLanes } from './grid.ts';
 import { requireDistinct, requireElems, requireInt } from './guards.ts';
+
+const code = withLibs(kernel, reduceLib);
 
 export interface RmsNormArgs {
   x: GPUBuffer;       // [T, dim]

@@ -3,13 +3,20 @@
 // writes it into its own uniform, so re-counting after a re-prune rewrites 4 bytes and reuses both calls.
 import type { Gpu } from '../gpu/device.ts';
 import { createUniformBuffer, packUniform } from '../gpu/buffers.ts';
-import sumsCode from '../../../shaders/score-row-sums.wgsl?raw';
-import countCode from '../../../shaders/outlier-count.wgsl?raw';
+import sumsKernel from '../../../shaders/score-row-sums.wgsl?raw';
+import countKernel from '../../../shaders/outlier-count.wgsl?raw';
+import scoreLib from '../../../shaders/lib/weight-score.wgsl?raw';
+import reduceLib from '../../../shaders/lib/workgroup-reduce.wgsl?raw';
+import { withLibs } from './shader-source.ts';
 import { prepareCall, type KernelCall } from './kernel-call.ts';
 import { grid1d } from './grid.ts';
 import { KernelShapeError, requireDistinct, requireElems, requireInt } from './guards.ts';
 import { requireCallerUniform } from './caller-uniform.ts';
 import { pruneScoreF32, sparseGptScoreF32 } from './prune-score.ts';
+
+// Both kernels score weights alike (shaders/lib/weight-score.wgsl); the row sums reduce with the shared tree.
+const sumsCode = withLibs(sumsKernel, scoreLib, reduceLib);
+const countCode = withLibs(countKernel, scoreLib);
 
 interface ScoreArgs {
   w: GPUBuffer;      // [N, K] f32
