@@ -28,3 +28,20 @@ export function quote(v: unknown, max = 80): string {
   walk(v, 0);
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
+
+/** Names (files, keys) for a message as `a, b, c`, cut at `max` characters with the count of those left out. */
+export function quoteList(items: readonly string[], max = 400): string {
+  let s = '';
+  for (let i = 0; i < items.length; i++) {
+    const item = clip(items[i], max);
+    const next = i === 0 ? item : `${s}, ${item}`;
+    if (next.length > max) return `${s}${s ? ', ' : ''}… (${items.length - i} more)`;
+    s = next;
+  }
+  return s;
+}
+
+/** A string cut to `max` characters (an ellipsis marks the cut), for messages that put their own quotes around it. */
+export function clip(s: string, max = 80): string {
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}

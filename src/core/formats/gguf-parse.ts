@@ -5,6 +5,7 @@ import type { Dtype } from '../model/spec.ts';
 import type { ByteSource } from './byte-source.ts';
 import { ByteCursor } from './byte-cursor.ts';
 import { Q8_0_BLOCK, Q8_0_BLOCK_BYTES } from './decode-tensor.ts';
+import { clip, quote } from '../quote.ts';
 
 export type GgufValue = number | bigint | boolean | string | GgufValue[];
 
@@ -56,19 +57,20 @@ export async function readGguf(source: ByteSource): Promise<GgufFile> {
   const metadata = new Map<string, GgufValue>();
   for (let i = 0; i < kvCount; i++) {
     const key = await c.string('metadata key');
-    await c.ensure(4, `type of ${key}`);
-    metadata.set(key, await readValue(c, c.u32(), key, 0));
+    await c.ensure(4, `type of ${clip(key)}`);
+    metadata.set(key, await readValue(c, c.u32(), clip(key), 0));
   }
 
   const rawAlignment = metadata.get('general.alignment') ?? 32;
   if (typeof rawAlignment !== 'number' || rawAlignment < 1 || (rawAlignment & (rawAlignment - 1)) !== 0) {
-    c.fail(`general.alignment ${String(rawAlignment)} is not a power of two`);
+    c.fail(`general.alignment ${quote(rawAlignment)} is not a power of two`);
   }
   const alignment = rawAlignment as number;
   const infos: { name: string; dims: number[]; ggmlType: number; offset: number; at: number }[] = [];
   for (let i = 0; i < tensorCount; i++) {
     const at = c.pos;
-    const name = await c.string('tensor name');
+    const fullName = await c.string('tensor name');
+    const name = clip(fullName); // for messages
     await c.ensure(4, `n_dims of ${name}`);
     const nDims = c.u32();
     if (nDims < 1 || nDims > 4) c.fail(`tensor ${name} has ${nDims} dimensions (GGML allows 1..4)`, at);
@@ -77,11 +79,12 @@ export async function readGguf(source: ByteSource): Promise<GgufFile> {
     await c.ensure(4, `type of ${name}`);
     const ggmlType = c.u32();
     const offset = await c.size(`data offset of ${name}`, source.size);
-    infos.push({ name, dims, ggmlType, offset, at });
+    infos.push({ name: fullName, dims, ggmlType, offset, at });
   }
 
   const dataStart = Math.ceil(c.pos / alignment) * alignment;
-  const tensors = infos.map(({ name, dims, ggmlType, offset, at }): GgufTensorInfo => {
+  const tensors = infos.map(({ name: fullName, dims, ggmlType, offset, at }): GgufTensorInfo => {
+    const name = clip(fullName);
     const dtype = SUPPORTED[ggmlType];
     if (!dtype) {
       c.fail(`tensor ${name} has ggml type ${TYPE_NAMES[ggmlType] ?? 'unknown'} (${ggmlType}); Prunelab decodes F32, F16, BF16 and Q8_0`, at);
@@ -94,12 +97,12 @@ export async function readGguf(source: ByteSource): Promise<GgufFile> {
     if (byteOffset + byteLength > source.size) {
       c.fail(`tensor ${name} (${byteLength} bytes at ${byteOffset}) runs past the end of the ${source.size}-byte file (truncated?)`, at);
     }
-    return { name, dims, ggmlType, dtype, byteOffset, byteLength };
+    return { name: fullName, dims, ggmlType, dtype, byteOffset, byteLength };
   });
   const sorted = [...tensors].filter((t) => t.byteLength > 0).sort((a, b) => a.byteOffset - b.byteOffset);
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i].byteOffset < sorted[i - 1].byteOffset + sorted[i - 1].byteLength) {
-      c.fail(`tensors ${sorted[i - 1].name} and ${sorted[i].name} overlap`, sorted[i].byteOffset);
+      c.fail(`tensors ${clip(sorted[i - 1].name)} and ${clip(sorted[i].name)} overlap`, sorted[i].byteOffset);
     }
   }
   return { version, metadata, tensors, alignment, dataStart };

@@ -7,7 +7,8 @@ import { type ModelSpec, tensorNames } from '../model/spec.ts';
 import type { ByteSource } from './byte-source.ts';
 import { type GgufFile, type GgufValue, readGguf } from './gguf-parse.ts';
 import { ScoreBpeTokenizer } from './score-bpe-tokenizer.ts';
-import { quote } from '../quote.ts';
+import { clip, quote } from '../quote.ts';
+import { MAX_LAYERS } from './tensor-check.ts';
 
 export interface GgufModel {
   spec: ModelSpec;
@@ -27,7 +28,7 @@ const GLOBAL_NAMES: Record<string, string> = {
 export async function loadGguf(source: ByteSource): Promise<GgufModel> {
   const file = await readGguf(source);
   const arch = file.metadata.get('general.architecture');
-  if (arch !== 'llama') throw new UnsupportedArchitecture(typeof arch === 'string' ? arch : 'gguf (no general.architecture)', 'GGUF files must have general.architecture "llama"');
+  if (arch !== 'llama') throw new UnsupportedArchitecture(typeof arch === 'string' ? clip(arch) : 'gguf (no general.architecture)', 'GGUF files must have general.architecture "llama"');
   const spec = ggufSpec(file, source.name);
   const tensors = new Map<string, TensorEntry>();
   for (const t of file.tensors) {
@@ -57,10 +58,12 @@ export async function loadGguf(source: ByteSource): Promise<GgufModel> {
 
 function ggufSpec(f: GgufFile, fileName: string): ModelSpec {
   const md = f.metadata;
-  const int = (key: string, fallback?: number): number => {
+  const int = (key: string, fallback?: number, max = Number.MAX_SAFE_INTEGER): number => {
     const v = md.get(key) ?? fallback;
     if (v === undefined) throw new BadModelFile(fileName, `missing metadata key ${key}`);
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new BadModelFile(fileName, `${key} must be a positive integer, got ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1 || v > max) {
+      throw new BadModelFile(fileName, `${key} must be a positive integer${max < Number.MAX_SAFE_INTEGER ? ` up to ${max}` : ''}, got ${quote(v)}`);
+    }
     return v;
   };
   const num = (key: string, fallback: number): number => {
@@ -70,7 +73,7 @@ function ggufSpec(f: GgufFile, fileName: string): ModelSpec {
   };
   const scaling = md.get('llama.rope.scaling.type');
   if (scaling !== undefined && scaling !== 'none') {
-    throw new UnsupportedArchitecture('llama', `GGUF rope scaling "${String(scaling)}" is not implemented (only plain RoPE)`);
+    throw new UnsupportedArchitecture('llama', `GGUF rope scaling ${quote(scaling)} is not implemented (only plain RoPE)`);
   }
   const hidden = int('llama.embedding_length');
   const heads = int('llama.attention.head_count');
@@ -79,14 +82,14 @@ function ggufSpec(f: GgufFile, fileName: string): ModelSpec {
   const headDim = int('llama.attention.key_length', hidden % heads === 0 ? hidden / heads : undefined);
   const ropeDims = md.get('llama.rope.dimension_count');
   if (ropeDims !== undefined && ropeDims !== headDim) {
-    throw new UnsupportedArchitecture('llama', `partial rotary embeddings (rope.dimension_count ${String(ropeDims)} of head size ${headDim})`);
+    throw new UnsupportedArchitecture('llama', `partial rotary embeddings (rope.dimension_count ${quote(ropeDims)} of head size ${headDim})`);
   }
   const tokens = md.get('tokenizer.ggml.tokens');
   return {
     architecture: 'llama',
     hiddenSize: hidden,
     intermediateSize: int('llama.feed_forward_length'),
-    numLayers: int('llama.block_count'),
+    numLayers: int('llama.block_count', undefined, MAX_LAYERS),
     numHeads: heads,
     numKvHeads: kvHeads,
     headDim,
@@ -127,7 +130,7 @@ function ggufTokenizer(f: GgufFile, fileName: string): TextTokenizer {
   const md = f.metadata;
   const model = md.get('tokenizer.ggml.model');
   if (model !== 'llama') {
-    throw new UnsupportedArchitecture('llama', `GGUF tokenizer model "${String(model)}" (only sentencepiece-style "llama" vocabularies are supported)`);
+    throw new UnsupportedArchitecture('llama', `GGUF tokenizer model ${quote(model)} (only sentencepiece-style "llama" vocabularies are supported)`);
   }
   const tokens = md.get('tokenizer.ggml.tokens');
   if (!Array.isArray(tokens) || !tokens.every((t) => typeof t === 'string')) throw new BadModelFile(fileName, 'tokenizer.ggml.tokens is missing or not a string array');

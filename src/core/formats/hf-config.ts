@@ -5,6 +5,9 @@ import type { Architecture, MlpActivation, ModelSpec } from '../model/spec.ts';
 import { layerWidthsToConfig, parseLayerWidths } from './prunelab-layers-config.ts';
 import { hfRopeKeys, quoteConfigValue, readHfRope, type HfRope } from './hf-rope-config.ts';
 import { bf16BitsToF32, f16BitsToF32, f32ToBf16Bits, f32ToF16Bits } from './float-codec.ts';
+import { parseJsonFile } from './bounded-json.ts';
+import { MAX_LAYERS } from './tensor-check.ts';
+import { clip } from '../quote.ts';
 
 type Arch = Architecture;
 
@@ -43,26 +46,21 @@ function impliedTraits(arch: Arch): Pick<ModelSpec, 'qkNorm' | 'normUnitOffset' 
 }
 
 export function parseHfConfig(text: string, file = 'config.json'): ModelSpec {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new BadModelFile(file, `not valid JSON (${(e as Error).message})`);
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new BadModelFile(file, 'top level is not a JSON object');
-  return hfConfigToSpec(raw as Record<string, unknown>, file);
+  return hfConfigToSpec(parseJsonFile(text, file) as Record<string, unknown>, file);
 }
 
 export function hfConfigToSpec(c: Record<string, unknown>, file = 'config.json'): ModelSpec {
   const modelType = c.model_type;
   if (typeof modelType !== 'string') throw new BadModelFile(file, 'missing required key "model_type"');
-  if (!ARCHITECTURES.includes(modelType as Arch)) throw new UnsupportedArchitecture(modelType);
+  if (!ARCHITECTURES.includes(modelType as Arch)) throw new UnsupportedArchitecture(clip(modelType));
   const arch = modelType as Arch;
 
-  const int = (key: string, fallback?: number, min = 1): number => {
+  const int = (key: string, fallback?: number, min = 1, max?: number): number => {
     const v = c[key] ?? fallback;
     if (v === undefined) throw new BadModelFile(file, `missing required key "${key}"`);
-    if (!Number.isSafeInteger(v) || (v as number) < min) throw new BadModelFile(file, `"${key}" must be an integer >= ${min}, got ${quoteConfigValue(v)}`);
+    if (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > (max ?? Infinity)) {
+      throw new BadModelFile(file, `"${key}" must be an integer >= ${min}${max === undefined ? '' : ` and <= ${max}`}, got ${quoteConfigValue(v)}`);
+    }
     return v as number;
   };
   const num = (key: string, fallback: number): number => {
@@ -73,7 +71,7 @@ export function hfConfigToSpec(c: Record<string, unknown>, file = 'config.json')
 
   const hiddenSize = int('hidden_size');
   const intermediateSize = int('intermediate_size');
-  const numLayers = int('num_hidden_layers');
+  const numLayers = int('num_hidden_layers', undefined, 1, MAX_LAYERS); // per-layer lists are built below
   const numHeads = int('num_attention_heads');
   const vocabSize = int('vocab_size');
   const numKvHeads = int('num_key_value_heads', numHeads);

@@ -9,6 +9,8 @@ import { parseHfConfig } from './hf-config.ts';
 import { HfTokenizer } from './hf-tokenizer.ts';
 import { llama2cTokenizer, readLlama2cVocab } from './llama2c-tokenizer.ts';
 import { readSafetensorsHeader } from './safetensors.ts';
+import { parseJsonFile } from './bounded-json.ts';
+import { quote, quoteList } from '../quote.ts';
 import { checkTensors } from './tensor-check.ts';
 import { splitFusedEntries } from '../model/fused-tensors.ts';
 
@@ -30,8 +32,9 @@ export async function loadHfFolder(byName: Map<string, ByteSource>): Promise<HfF
   // Many small models say tie_word_embeddings false (or inherit it) yet ship no lm_head.weight; transformers
   // would then leave lm_head randomly initialised, which is never what the author meant, so treat them as tied.
   if (!spec.tieWordEmbeddings && !all.has(tensorNames.lmHead)) spec.tieWordEmbeddings = true;
-  splitFusedEntries(spec, all, files.join(', '));
-  const tensors = checkTensors(spec, all, files.join(', '));
+  const where = quoteList(files);
+  splitFusedEntries(spec, all, where);
+  const tensors = checkTensors(spec, all, where);
 
   let tokenizer: TextTokenizer | null = null;
   const tokJson = byName.get('tokenizer.json');
@@ -80,18 +83,18 @@ async function readWeights(byName: Map<string, ByteSource>): Promise<{ all: Map<
     if (typeof map !== 'object' || map === null || Array.isArray(map)) throw new BadModelFile(INDEX, 'has no "weight_map" object');
     const byShard = new Map<string, Set<string>>();
     for (const [tensor, shard] of Object.entries(map as Record<string, unknown>)) {
-      if (typeof shard !== 'string') throw new BadModelFile(INDEX, `weight_map entry for "${tensor}" is not a file name`);
+      if (typeof shard !== 'string') throw new BadModelFile(INDEX, `weight_map entry for ${quote(tensor)} is not a file name, got ${quote(shard)}`);
       if (!byShard.has(shard)) byShard.set(shard, new Set());
       byShard.get(shard)!.add(tensor);
     }
     for (const [shard, names] of byShard) {
       const src = byName.get(shard) ?? byName.get(shard.split('/').pop()!);
       if (!src) {
-        throw new BadModelFile(INDEX, `weight_map points at shard "${shard}" (${names.size} tensors) but that file was not provided; got: ${[...byName.keys()].join(', ')}`);
+        throw new BadModelFile(INDEX, `weight_map points at shard ${quote(shard)} (${names.size} tensors) but that file was not provided; got: ${listing(byName)}`);
       }
       await add(src, names);
       for (const n of names) {
-        if (!all.has(n)) throw new BadModelFile(src.name, `${INDEX} says tensor "${n}" is in this shard but its header does not list it`);
+        if (!all.has(n)) throw new BadModelFile(src.name, `${INDEX} says tensor ${quote(n)} is in this shard but its header does not list it`);
       }
     }
     return { all, files: [indexSrc.name, ...byShard.keys()] };
@@ -106,17 +109,13 @@ async function readWeights(byName: Map<string, ByteSource>): Promise<{ all: Map<
     'config.json',
     `found a config but no weights: expected model.safetensors or ${INDEX} with its shards` +
       (torch ? ' (PyTorch .bin/.pt checkpoints are not supported: re-save with safetensors)' : '') +
-      `; got: ${[...byName.keys()].join(', ')}`,
+      `; got: ${listing(byName)}`,
   );
 }
 
+/** The files given, for a message (a folder of thousands of files is cut short). */
+const listing = (byName: Map<string, ByteSource>) => quoteList([...byName.keys()]);
+
 async function readJson(src: ByteSource): Promise<Record<string, unknown>> {
-  let v: unknown;
-  try {
-    v = JSON.parse(await readText(src));
-  } catch (e) {
-    throw new BadModelFile(src.name, `not valid JSON (${(e as Error).message})`);
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new BadModelFile(src.name, 'top level is not a JSON object');
-  return v as Record<string, unknown>;
+  return parseJsonFile(await readText(src), src.name) as Record<string, unknown>;
 }

@@ -11,6 +11,7 @@ import { loadHfFolder } from './hf-folder.ts';
 import { type Llama2cHeader, llama2cSpec, llama2cTensors, readLlama2cHeader } from './llama2c.ts';
 import { type Llama2cVocab, llama2cTokenizer, readLlama2cVocab } from './llama2c-tokenizer.ts';
 import { checkTensors } from './tensor-check.ts';
+import { quoteList } from '../quote.ts';
 
 export interface LoadModelOptions {
   /**
@@ -28,7 +29,7 @@ const EXPECTED =
 export async function loadModel(sources: ByteSource[], options: LoadModelOptions = {}): Promise<LoadedModel> {
   const requireTokenizer = options.requireTokenizer ?? true;
   const byName = new Map(sources.map((s) => [s.name.split('/').pop()!, s]));
-  const listing = sources.map((s) => s.name).join(', ') || '(no files)';
+  const listing = quoteList(sources.map((s) => s.name)) || '(no files)';
   const needTokenizer = (t: TextTokenizer | null, file: string, spec: ModelSpec): TextTokenizer => {
     if (t) return t;
     if (!requireTokenizer) return new ByteTokenizer(spec.vocabSize);
@@ -41,7 +42,7 @@ export async function loadModel(sources: ByteSource[], options: LoadModelOptions
   }
 
   const ggufs = sources.filter((s) => s.name.toLowerCase().endsWith('.gguf'));
-  if (ggufs.length > 1) throw new BadModelFile(ggufs[1].name, `several .gguf files given (${ggufs.map((g) => g.name).join(', ')}); give one (split GGUFs are not supported)`);
+  if (ggufs.length > 1) throw new BadModelFile(ggufs[1].name, `several .gguf files given (${quoteList(ggufs.map((g) => g.name))}); give one (split GGUFs are not supported)`);
   if (ggufs.length === 1) {
     const m = await loadGguf(ggufs[0]);
     return finish('gguf', m.spec, checkTensors(m.spec, m.tensors, ggufs[0].name), m.tokenizer, [ggufs[0].name]);
@@ -66,7 +67,7 @@ export async function loadModel(sources: ByteSource[], options: LoadModelOptions
     if (vocab) vocabs.push({ src, vocab });
     else if (mismatch) throw mismatch;
   }
-  if (checkpoints.length > 1) throw new BadModelFile(checkpoints[1].src.name, `several llama2.c checkpoints given (${checkpoints.map((c) => c.src.name).join(', ')}); give one`);
+  if (checkpoints.length > 1) throw new BadModelFile(checkpoints[1].src.name, `several llama2.c checkpoints given (${quoteList(checkpoints.map((c) => c.src.name))}); give one`);
   if (checkpoints.length === 1) {
     const { src, header } = checkpoints[0];
     const spec = llama2cSpec(header);
@@ -74,7 +75,7 @@ export async function loadModel(sources: ByteSource[], options: LoadModelOptions
     let tokenizer: TextTokenizer | null = null;
     if (match) tokenizer = llama2cTokenizer(match.vocab, match.src.name, header.vocabSize);
     else if (vocabs.length > 0 && requireTokenizer) {
-      throw new BadModelFile(src.name, `needs a tokenizer with ${header.vocabSize} tokens; ${vocabs.map((v) => `${v.src.name} has ${v.vocab.pieces.length}`).join(', ')}`);
+      throw new BadModelFile(src.name, `needs a tokenizer with ${header.vocabSize} tokens; ${quoteList(vocabs.map((v) => `${v.src.name} has ${v.vocab.pieces.length}`))}`);
     }
     const tensors = checkTensors(spec, llama2cTensors(header, src), src.name);
     if (!tokenizer && requireTokenizer) {

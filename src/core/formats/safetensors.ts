@@ -4,6 +4,7 @@
 import { BadModelFile, BadRequest } from '../errors.ts';
 import type { ByteSource } from './byte-source.ts';
 import { quote } from '../quote.ts';
+import { parseJsonBounded } from './bounded-json.ts';
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
 const BYTES_PER_ELEMENT: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2 };
@@ -46,12 +47,9 @@ export async function readSafetensorsHeader(source: ByteSource): Promise<Safeten
   } catch {
     throw new BadModelFile(file, 'header is not valid UTF-8', 8);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new BadModelFile(file, `header is not valid JSON (${(e as Error).message})`, 8);
-  }
+  const parsed = parseJsonBounded(text);
+  if ('error' in parsed) throw new BadModelFile(file, `header ${parsed.error.replace(/^not valid JSON/, 'is not valid JSON')}`, 8);
+  const json = parsed.value;
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new BadModelFile(file, 'header JSON is not an object', 8);
   }
@@ -66,14 +64,17 @@ export async function readSafetensorsHeader(source: ByteSource): Promise<Safeten
   };
   for (const [name, value] of Object.entries(json as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (typeof value === 'object' && value !== null) metadata = value as Record<string, string>;
+      // str -> str by the format; other values are dropped rather than carried (a deep or huge value would travel on).
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+        metadata = Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string'));
+      }
       continue;
     }
-    const bad = (problem: string): never => { throw new BadModelFile(file, `tensor "${name}": ${problem}`, keyOffset(name)); };
+    const bad = (problem: string): never => { throw new BadModelFile(file, `tensor ${quote(name)}: ${problem}`, keyOffset(name)); };
     if (typeof value !== 'object' || value === null) bad('entry is not an object');
     const { dtype, shape, data_offsets: offsets } = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof dtype !== 'string') bad('missing dtype');
-    if (!Object.hasOwn(BYTES_PER_ELEMENT, dtype as string)) bad(`dtype ${String(dtype)} is not supported (supported: F32, F16, BF16)`);
+    if (!Object.hasOwn(BYTES_PER_ELEMENT, dtype as string)) bad(`dtype ${quote(dtype)} is not supported (supported: F32, F16, BF16)`);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) bad(`shape ${quote(shape)} is not a list of non-negative integers`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
       bad(`data_offsets ${quote(offsets)} is not a pair of non-negative integers`);
@@ -83,7 +84,7 @@ export async function readSafetensorsHeader(source: ByteSource): Promise<Safeten
     if (end > dataSize) bad(`data_offsets [${begin}, ${end}] run past the ${dataSize}-byte data section (truncated file?)`);
     const dims = shape as number[];
     const expected = dims.reduce((a, b) => a * b, 1) * BYTES_PER_ELEMENT[dtype as SafetensorsDtype];
-    if (expected !== end - begin) bad(`${dtype}[${dims.join(', ')}] needs ${expected} bytes but data_offsets span ${end - begin}`);
+    if (expected !== end - begin) bad(`${dtype}${dims.length > 8 ? quote(dims) : `[${dims.join(', ')}]`} needs ${expected} bytes but data_offsets span ${end - begin}`);
     tensors.set(name, { name, dtype: dtype as SafetensorsDtype, shape: dims, byteOffset: dataStart + begin, byteLength: end - begin });
   }
   checkNoOverlap(file, [...tensors.values()]);
@@ -96,7 +97,7 @@ function checkNoOverlap(file: string, infos: SafetensorsTensorInfo[]): void {
     const prev = sorted[i - 1];
     const cur = sorted[i];
     if (cur.byteOffset < prev.byteOffset + prev.byteLength) {
-      throw new BadModelFile(file, `tensors "${prev.name}" and "${cur.name}" overlap in the data section`, cur.byteOffset);
+      throw new BadModelFile(file, `tensors ${quote(prev.name)} and ${quote(cur.name)} overlap in the data section`, cur.byteOffset);
     }
   }
 }

@@ -1,7 +1,11 @@
 // Checks that a format's tensor table holds every tensor the spec needs, with the shape the engine expects.
 import { BadModelFile } from '../errors.ts';
 import type { TensorEntry } from '../model/loaded-model.ts';
-import { expectedShapes, type ModelSpec } from '../model/spec.ts';
+import { expectedShapes, layersPresent, type ModelSpec } from '../model/spec.ts';
+
+/** More layers than any model has (the largest published ones have a few hundred): a config or header claiming
+ *  more is refused before anything per layer is built (fuzzed: 1e9 layers ran out of memory building the spec). */
+export const MAX_LAYERS = 1 << 16;
 
 /**
  * Returns only the tensors the engine reads (canonical names), in expectedShapes order.
@@ -10,7 +14,7 @@ import { expectedShapes, type ModelSpec } from '../model/spec.ts';
 export function checkTensors(spec: ModelSpec, tensors: Map<string, TensorEntry>, file: string): Map<string, TensorEntry> {
   // A config claiming far more layers than the weights hold (fuzzed: 1e6) must not build millions of expected
   // entries first: check up to the first absent layer, which reports its first missing tensor as the full check would.
-  const present = layersPresent(tensors);
+  const present = layersPresent(tensors.keys());
   const checked = spec.numLayers > present ? { ...spec, numLayers: present + 1 } : spec;
   const out = new Map<string, TensorEntry>();
   for (const [name, shape] of expectedShapes(checked)) {
@@ -23,16 +27,4 @@ export function checkTensors(spec: ModelSpec, tensors: Map<string, TensorEntry>,
   }
   if (checked !== spec) throw new BadModelFile(file, `the model config has ${spec.numLayers} layers but the weights hold ${present}`);
   return out;
-}
-
-/** Layers 0..n-1 with at least one tensor each (the count up to the first absent index). */
-function layersPresent(tensors: Map<string, TensorEntry>): number {
-  const seen = new Set<number>();
-  for (const name of tensors.keys()) {
-    const m = /^model\.layers\.(\d+)\./.exec(name);
-    if (m) seen.add(Number(m[1]));
-  }
-  let n = 0;
-  while (seen.has(n)) n++;
-  return n;
 }

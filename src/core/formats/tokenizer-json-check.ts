@@ -58,9 +58,12 @@ function checkPatterns(v: unknown, at: string, depth = 0): void {
   }
 }
 
-/** Whether a group that contains a quantifier is itself quantified, e.g. (a+)+, (?:\s*x)*, (a|b+){2,}. */
+/**
+ * Whether a group that contains a quantifier or an alternation is itself quantified, e.g. (a+)+, (?:\s*x)*,
+ * (a|b+){2,}, (\s|\p{Z})*: the shapes whose backtracking is exponential ((a|a)*$ takes 8 s on 27 characters).
+ */
 export function hasNestedQuantifier(pattern: string): boolean {
-  const groups: boolean[] = []; // per open group: does its body hold a quantifier?
+  const groups: boolean[] = []; // per open group: does its body hold a quantifier (or an alternation)?
   let inClass = false;
   const quantifierAt = (i: number) => pattern[i] === '+' || pattern[i] === '*' || (pattern[i] === '{' && /^\{\d+(,\d*)?\}/.test(pattern.slice(i, i + 12)));
   for (let i = 0; i < pattern.length; i++) {
@@ -69,6 +72,7 @@ export function hasNestedQuantifier(pattern: string): boolean {
     if (inClass) { if (c === ']') inClass = false; continue; }
     if (c === '[') { inClass = true; continue; }
     if (c === '(') { groups.push(false); continue; }
+    if (c === '|' && groups.length) { groups[groups.length - 1] = true; continue; }
     if (c === ')') {
       const inner = groups.pop() ?? false;
       if (inner && quantifierAt(i + 1)) return true;

@@ -122,6 +122,18 @@ export const tensorNames = {
   },
 };
 
+/** Layers 0..n-1 with at least one tensor each among `names` (canonical names; the count up to the first absent index). */
+export function layersPresent(names: Iterable<string>): number {
+  const seen = new Set<number>();
+  for (const name of names) {
+    const m = /^model\.layers\.(\d+)\./.exec(name);
+    if (m) seen.add(Number(m[1]));
+  }
+  let n = 0;
+  while (seen.has(n)) n++;
+  return n;
+}
+
 /** Expected shape of every tensor the engine reads, [out, in] for linear maps. */
 export function expectedShapes(spec: ModelSpec): Map<string, number[]> {
   const m = new Map<string, number[]>();

@@ -3,6 +3,8 @@
 // Every failure is an LlmError with a short, key-free message (the optimizer shows it to the LLM in the retry and
 // records it as the fallback reason); an abort by the caller is Cancelled instead, so the search stops.
 import { Cancelled, PrunelabError } from '../errors.ts';
+import { parseJsonBounded } from '../formats/bounded-json.ts';
+import { MAX_REPLY_CHARS } from './llm-reply.ts';
 
 export interface LlmEndpoint {
   /** e.g. "http://127.0.0.1:8080", "http://localhost:11434/v1" or "https://api.example.com/v1/". */
@@ -75,12 +77,9 @@ export async function chatCompletion(endpoint: LlmEndpoint, apiKey: string | und
     throw fail(`request to ${url} failed${status ? ` (HTTP ${status})` : ''}: ${e instanceof Error ? e.message : String(e)}${cause}`);
   }
 
-  let reply: unknown;
-  try {
-    reply = JSON.parse(body);
-  } catch {
-    throw fail(`reply from ${url} is not JSON: ${snippet(body)}`);
-  }
+  const parsed = parseJsonBounded(body);
+  if ('error' in parsed) throw fail(`reply from ${url} ${parsed.error.startsWith('not valid JSON') ? 'is not JSON' : parsed.error}: ${snippet(body)}`);
+  const reply = parsed.value;
   const message = (reply as { choices?: Array<{ message?: { content?: unknown; refusal?: unknown } }> })
     ?.choices?.[0]?.message;
   if (typeof message?.refusal === 'string' && message.refusal.trim() !== '') {
@@ -88,6 +87,9 @@ export async function chatCompletion(endpoint: LlmEndpoint, apiKey: string | und
   }
   if (typeof message?.content !== 'string' || message.content.trim() === '') {
     throw fail('reply has no choices[0].message.content');
+  }
+  if (message.content.length > MAX_REPLY_CHARS) {
+    throw fail(`reply from ${url} is ${message.content.length} characters long, over the ${MAX_REPLY_CHARS} the optimizer reads`);
   }
   return message.content;
 }
