@@ -2,6 +2,7 @@
 // Defaults are the paper's (population 30, 10 crossovers + 10 mutations, 20 generations; structured Wanda-sp).
 import type { SearchJobRequest } from '../worker/api.ts';
 import { isHttpUrl } from '../core/search/llm-client.ts';
+import type { MethodSettings } from './prune-settings.ts';
 export { plannedEvaluations as plannedEvaluationsOf } from '../core/search/search.ts';
 
 export type SearchMethod = 'wanda-sp' | 'magnitude-sp' | 'flap' | 'wanda' | 'magnitude';
@@ -26,6 +27,19 @@ export const DEFAULT_SEARCH: SearchSettings = {
   target: 0.3, method: 'wanda-sp', population: 30, generations: 20, crossovers: 10, mutations: 10, seed: 0,
   operator: 'ga', llmUrl: 'http://127.0.0.1:8080', llmModel: '', llmTemperature: 0.7, llmTimeoutSeconds: 120,
 };
+
+/** The paper's budget, and a quick one (minutes on a small model) to see the search work before the long run. */
+export const PAPER_PRESET = { population: 30, generations: 20, crossovers: 10, mutations: 10 } as const;
+export const QUICK_PRESET = { population: 8, generations: 3, crossovers: 4, mutations: 4 } as const;
+
+/** The method panel's pruning as the search's: its score and pattern (SparseGPT searches with Wanda scores: the
+ *  search prunes once per individual) and the slider's sparsity as the target when one is set. */
+export function searchFromMethodPanel(m: MethodSettings, sparsity: number): Partial<SearchSettings> {
+  const method: SearchMethod = m.nm === 'heads'
+    ? (m.flap ? 'flap' : m.metric === 'magnitude' ? 'magnitude-sp' : 'wanda-sp')
+    : m.metric === 'magnitude' ? 'magnitude' : 'wanda';
+  return sparsity > 0 ? { method, target: sparsity } : { method };
+}
 
 export const isStructured = (m: SearchMethod) => m === 'wanda-sp' || m === 'magnitude-sp' || m === 'flap';
 

@@ -1,7 +1,7 @@
 // The Self-Pruner search: method, target, GA sizes, optimizer (built-in or an OpenAI-compatible LLM), a live
 // generations chart, the best vector's per-layer rates, progress with an ETA, cancel and resume.
 import type { SearchMethod } from '../state/search-settings.ts';
-import { isStructured, maxTarget, plannedEvaluationsOf } from '../state/search-settings.ts';
+import { isStructured, maxTarget, PAPER_PRESET, plannedEvaluationsOf, QUICK_PRESET, searchFromMethodPanel } from '../state/search-settings.ts';
 import { isGpuBusy } from '../state/studio-store.ts';
 import { ChoiceGroup } from './ChoiceGroup.tsx';
 import { ErrorBox } from './ErrorBox.tsx';
@@ -38,6 +38,8 @@ export function SearchPanel() {
   const cancel = useStudio((s) => s.cancelSearch);
   const dismiss = useStudio((s) => s.dismissSearchError);
   const applyVector = useStudio((s) => s.applyVector);
+  const methodPanel = useStudio((s) => s.prune.method);
+  const sliderSparsity = useStudio((s) => s.prune.sparsity);
   const st = search.settings;
   const running = search.status === 'running';
   const pMax = model ? maxTarget(st.method, model.heads, model.kvHeads) : 0.95;
@@ -74,6 +76,17 @@ export function SearchPanel() {
           hint="children per generation" onChange={(mutations) => set({ mutations })} />
         <NumberField label="Seed" value={st.seed} min={0} testId="search-seed" disabled={busy}
           hint="same seed, same run" onChange={(seed) => set({ seed })} />
+      </div>
+      <div className="search-presets">
+        <button type="button" className="btn btn--small" data-testid="search-from-method" disabled={busy}
+          title="the method panel's score and pattern, and the slider's sparsity as the target"
+          onClick={() => set(searchFromMethodPanel(methodPanel, sliderSparsity))}>Use the method panel&apos;s pruning</button>
+        <button type="button" className="btn btn--small" data-testid="search-preset-quick" disabled={busy}
+          title="population 8, 3 generations, 4 crossovers and 4 mutations: minutes on a small model"
+          onClick={() => set(QUICK_PRESET)}>Quick preset</button>
+        <button type="button" className="btn btn--small" data-testid="search-preset-paper" disabled={busy}
+          title="population 30, 20 generations, 10 crossovers and 10 mutations (the paper's)"
+          onClick={() => set(PAPER_PRESET)}>Paper&apos;s preset</button>
       </div>
       <ChoiceGroup legend="Optimizer" name="search-operator" testId="search-operator" value={st.operator} choices={OPERATORS}
         disabled={busy} onChange={(operator) => set({ operator })} />
