@@ -19,6 +19,7 @@ function parseLevels(text: string | undefined): number[] {
 
 /** Rows = layers; columns = levels (by layer) or modules (one table per level, by module). */
 function table(cells: ScanCell[], by: 'layer' | 'module', levels: number[], L: number): string {
+  const modules = MODULES.filter((m) => cells.some((c) => c.module === m));
   const fmt = (v: number | undefined) => (v === undefined ? '' : v.toFixed(3)).padStart(9);
   const find = (l: number, m: string, s: number) => cells.find((c) => c.layer === l && c.module === m && c.level === s)?.deltaPpl;
   const lines: string[] = [];
@@ -27,8 +28,8 @@ function table(cells: ScanCell[], by: 'layer' | 'module', levels: number[], L: n
     for (let l = 0; l < L; l++) lines.push(`${String(l).padStart(5)} ${levels.map((s) => fmt(find(l, 'all', s))).join('')}`);
   } else {
     for (const s of levels) {
-      lines.push(`sparsity ${s}`, `layer ${MODULES.map((m) => m.padStart(9)).join('')}`);
-      for (let l = 0; l < L; l++) lines.push(`${String(l).padStart(5)} ${MODULES.map((m) => fmt(find(l, m, s))).join('')}`);
+      lines.push(`sparsity ${s}`, `layer ${modules.map((m) => m.padStart(9)).join('')}`);
+      for (let l = 0; l < L; l++) lines.push(`${String(l).padStart(5)} ${modules.map((m) => fmt(find(l, m, s))).join('')}`);
     }
   }
   return lines.join('\n');

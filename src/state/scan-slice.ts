@@ -4,7 +4,8 @@
 // the top level are the shown view's grid; the other view's grid waits in `other` until the view flips back.
 import type { ScanCell } from '../core/prune/sensitivity-scan.ts';
 import type { ScanRecord } from './persistence.ts';
-import type { WorkerErrorInfo } from '../worker/api.ts';
+import type { ModelSummary, WorkerErrorInfo } from '../worker/api.ts';
+import { MODULES } from '../core/prune/linear-maps.ts';
 import { etaSeconds } from './eta.ts';
 import { createJob, needsModel, needsText, refuse, refuseIf, type JobDeps, type JobStatus } from './job-slice.ts';
 import { DEFAULT_SCAN, methodProblem, parseLevels, type ScanSettings } from './prune-settings.ts';
@@ -57,8 +58,9 @@ const gridOf = (s: ScanSlice): ScanGrid => ({
   total: s.total, densePpl: s.densePpl, protocol: s.protocol,
 });
 
-/** Modules per layer in a 'module' scan (q, k, v, o, gate, up, down). */
-export const SCAN_MODULES = 7;
+/** Modules per layer in a 'module' scan: the model's linear maps (q, k, v, o, gate, up, down; no gate in an
+ * ungated MLP). */
+export const scanModules = (summary: Pick<ModelSummary, 'modules'> | null | undefined): string[] => summary?.modules ?? [...MODULES];
 
 /** Everything a cell's value depends on besides its own layer / module / level. */
 function protocolOf(s: StudioState, levels: number[]): string {
@@ -92,7 +94,7 @@ export function scanActions(deps: JobDeps): ScanActions {
 
   const run = job.action((s, opts: { resume?: boolean } = {}) => {
     const resume = opts.resume === true && canResumeScan(s);
-    const { layers } = needsModel(s);
+    const summary = needsModel(s), { layers } = summary;
     const text = needsText(s);
     const levels = resume ? s.scan.levels : parseLevels(s.scan.settings.levelsText);
     if (typeof levels === 'string') refuse('BadRequest', levels);
@@ -106,7 +108,7 @@ export function scanActions(deps: JobDeps): ScanActions {
     }
 
     const by = s.scan.by;
-    const total = layers * levels.length * (by === 'module' ? SCAN_MODULES : 1);
+    const total = layers * levels.length * (by === 'module' ? scanModules(summary).length : 1);
     const kept = resume ? s.scan.cells : [];
     return {
       start: (sc, st) => ({ ...idleScan(sc.settings, by), other: sc.other, layers, levels, total,

@@ -2,9 +2,8 @@
 // perplexity increase; cells stream into the heatmap; progress with ETA; cancel keeps what was measured and
 // resume measures only the missing cells.
 import { useState } from 'react';
-import { MODULES } from '../core/prune/linear-maps.ts';
 import { parseLevels } from '../state/prune-settings.ts';
-import { canResumeScan, SCAN_MODULES, type ScanBy } from '../state/scan-slice.ts';
+import { canResumeScan, scanModules, type ScanBy } from '../state/scan-slice.ts';
 import { isGpuBusy } from '../state/studio-store.ts';
 import { ErrorBox } from './ErrorBox.tsx';
 import { NumberField } from './NumberField.tsx';
@@ -26,6 +25,7 @@ function ModuleGrid() {
   const [picked, setPicked] = useState<number | null>(null);
   const level = picked !== null && scan.levels.includes(picked) ? picked : scan.levels[0];
   const byKey = new Map(scan.cells.map((c) => [`${c.layer}/${c.module}/${c.level}`, c]));
+  const modules = useStudio((s) => scanModules(s.model.summary));
   return (
     <>
       {scan.levels.length > 1 && (
@@ -35,7 +35,7 @@ function ModuleGrid() {
             options={scan.levels.map((l) => ({ value: String(l), label: levelLabel(l) }))} onChange={(v) => setPicked(Number(v))} />
         </div>
       )}
-      <SensitivityHeatmap layers={scan.layers} columns={MODULES.map((m) => ({ key: m, label: m }))} scaleCells={scan.cells}
+      <SensitivityHeatmap layers={scan.layers} columns={modules.map((m) => ({ key: m, label: m }))} scaleCells={scan.cells}
         cellAt={(l, m) => byKey.get(`${l}/${m}/${level}`)} densePpl={scan.densePpl} testId="module-heatmap"
         axisTitle={`linear map pruned alone at ${levelLabel(level)}`} />
     </>
@@ -47,6 +47,7 @@ export function HeatmapPanel() {
   const metric = useStudio((s) => s.prune.method.metric);
   const ready = useStudio((s) => s.gpu.status === 'ready' && s.model.status === 'ready' && !!s.text.file);
   const layers = useStudio((s) => s.model.summary?.layers ?? 0);
+  const moduleCount = useStudio((s) => scanModules(s.model.summary).length);
   const busy = useStudio(isGpuBusy);
   const resumable = useStudio(canResumeScan);
   const setScanSettings = useStudio((s) => s.setScanSettings);
@@ -57,7 +58,7 @@ export function HeatmapPanel() {
   const running = scan.status === 'running';
   const byModule = scan.by === 'module';
   const typed = parseLevels(scan.settings.levelsText);
-  const planned = typeof typed === 'string' || layers === 0 ? null : layers * typed.length * (byModule ? SCAN_MODULES : 1);
+  const planned = typeof typed === 'string' || layers === 0 ? null : layers * typed.length * (byModule ? moduleCount : 1);
   const byLevel = new Map(scan.cells.map((c) => [`${c.layer}/${c.level}`, c]));
 
   return (
@@ -98,7 +99,7 @@ export function HeatmapPanel() {
       </div>
       {planned !== null && !running && (
         <p className="small muted scan-plan" data-testid="scan-plan">
-          {planned} cells: {layers} layers{byModule ? ' × 7 linear maps' : ''} × {planned / layers / (byModule ? SCAN_MODULES : 1)} level{planned === layers * (byModule ? SCAN_MODULES : 1) ? '' : 's'}
+          {planned} cells: {layers} layers{byModule ? ` × ${moduleCount} linear maps` : ''} × {planned / layers / (byModule ? moduleCount : 1)} level{planned === layers * (byModule ? moduleCount : 1) ? '' : 's'}
         </p>
       )}
       {running && (

@@ -29,6 +29,9 @@ export interface ModelSummary {
   /** describeRope / describeLayerPattern (absent in summaries saved before they existed). */
   rope?: string;
   layerPattern?: string;
+  /** The linear maps of each layer (q k v o gate up down; no gate in an ungated MLP). Absent in summaries saved
+   * before it existed: all seven. */
+  modules?: string[];
   dtype: string;
   fingerprint: string;
   files: string[];

@@ -1,4 +1,5 @@
 // What the studio shows about a loaded model: plain data, safe to send across the worker boundary.
+import { modulesOf } from '../core/prune/linear-maps.ts';
 import type { LoadedModel } from '../core/model/loaded-model.ts';
 import { parameterCount } from '../core/model/spec.ts';
 import { describeLayerPattern, describeRope } from '../core/model/describe-architecture.ts';
@@ -28,6 +29,7 @@ export function summarizeModel(model: LoadedModel, loadSeconds: number): ModelSu
     maxPositions: s.maxPositions,
     rope: describeRope(s),
     layerPattern: describeLayerPattern(s),
+    modules: modulesOf(s),
     dtype: model.dtype,
     fingerprint: model.fingerprint,
     files: [...model.files],

@@ -29,6 +29,14 @@ const gemma3: ModelSpec = { ...base, architecture: 'gemma3_text', numLayers: 3, 
   normUnitOffset: true, sandwichNorms: true, mlpActivation: 'gelu_tanh', embedScale: Math.fround(Math.sqrt(32)), attentionScale: 1 / Math.sqrt(24),
   finalLogitSoftcap: 3, tieWordEmbeddings: true };
 
+// GPT-2 and OPT: LayerNorms, learned positions (OPT's offset 2), ungated MLPs, biases everywhere; GPT-2's Conv1D
+// tensors with the fused c_attn, with and without the "transformer." prefix.
+export const tinyGpt2: ModelSpec = { ...base, architecture: 'gpt2', numKvHeads: 4, rmsNormEps: 1e-5, learnedPositions: { offset: 0 },
+  layerNorm: true, plainMlp: true, mlpActivation: 'gelu_tanh', tieWordEmbeddings: true, attentionBias: true, oProjBias: true, mlpBias: true,
+  hubPrefix: '' };
+export const tinyOpt: ModelSpec = { ...tinyGpt2, architecture: 'opt', mlpActivation: 'relu', learnedPositions: { offset: 2 },
+  hubPrefix: 'model.decoder.' };
+
 export const architectureCases: Array<[string, ModelSpec, 'transformers4' | 'transformers5']> = [
   ['llama 3.2 (llama3 RoPE, tied, transformers 5 config)', { ...base, ropeTheta: 500000, tieWordEmbeddings: true, headDim: 16,
     ropeScaling: { type: 'llama3', factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 16 } }, 'transformers5'],
@@ -52,5 +60,9 @@ export const architectureCases: Array<[string, ModelSpec, 'transformers4' | 'tra
     rotaryDim: 4, ropeScaling: { type: 'longrope', shortFactor: [1, 1.5], longFactor: [2, 5], factor: 4, originalMaxPositions: 16 } }, 'transformers4'],
   ['phi3 (sliding window 6 on every layer, transformers 5 config)', { ...base, architecture: 'phi3', numKvHeads: 4, slidingWindow: 6,
     slidingLayers: [0, 1] }, 'transformers5'],
+  ['gpt2 (Conv1D weights, fused c_attn, learned positions, LayerNorms, gelu_new, tied)', tinyGpt2, 'transformers4'],
+  ['gpt2 ("transformer." names, untied lm_head, unscaled attention scores)', { ...tinyGpt2, hubPrefix: 'transformer.',
+    tieWordEmbeddings: false, attentionScale: 1 }, 'transformers5'],
+  ['opt (positions offset by 2, relu MLP, "model.decoder." names)', tinyOpt, 'transformers4'],
 ];
 

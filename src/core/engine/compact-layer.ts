@@ -25,7 +25,7 @@ export interface CompactLayer {
   kv?: CompactKv;
   o: GPUBuffer;          // [d, nHeads*hd]   kept columns of o_proj
   oBias?: GPUBuffer;     // [d]              o_proj's bias (llama attention_bias, or FLAP's compensation)
-  gate: GPUBuffer;       // [ffn, d]         kept rows of gate_proj
+  gate?: GPUBuffer;      // [ffn, d]         kept rows of gate_proj (absent: a plain MLP)
   up: GPUBuffer;         // [ffn, d]         kept rows of up_proj
   gateBias?: GPUBuffer;  // [ffn]            kept entries of gate_proj's bias (llama mlp_bias)
   upBias?: GPUBuffer;    // [ffn]
@@ -55,8 +55,8 @@ export async function perLayerCompactLayers(gpu: Gpu, spec: ModelSpec, weights: 
         kv: nKvHeads === spec.numKvHeads ? undefined
           : { nKvHeads, k: w(n.k), v: w(n.v), kBias: qkv ? w(n.kBias) : undefined, vBias: qkv ? w(n.vBias) : undefined },
         o: w(n.o), oBias: spec.oProjBias ? w(n.oBias) : undefined,
-        gate: w(n.gate), up: w(n.up), down: w(n.down),
-        gateBias: mlp ? w(n.gateBias) : undefined, upBias: mlp ? w(n.upBias) : undefined, downBias: mlp ? w(n.downBias) : undefined,
+        gate: spec.plainMlp ? undefined : w(n.gate), up: w(n.up), down: w(n.down),
+        gateBias: mlp && !spec.plainMlp ? w(n.gateBias) : undefined, upBias: mlp ? w(n.upBias) : undefined, downBias: mlp ? w(n.downBias) : undefined,
         kvHeadOf,
       });
     }

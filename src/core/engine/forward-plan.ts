@@ -10,11 +10,13 @@ import { createStorageBuffer, createUniformBuffer, packUniform } from '../gpu/bu
 import type { KernelCall } from '../kernels/kernel-call.ts';
 import { prepareEmbedding } from '../kernels/embedding.ts';
 import { prepareRmsNorm } from '../kernels/rms-norm.ts';
+import { prepareLayerNorm } from '../kernels/layer-norm.ts';
+import { preparePositionAdd } from '../kernels/position-add.ts';
 import { prepareMatmul, type MatmulVariant } from '../kernels/matmul.ts';
 import { prepareRope } from '../kernels/rope.ts';
 import { prepareKvAppend } from '../kernels/kv-append.ts';
 import { prepareAttention } from '../kernels/attention.ts';
-import { prepareGatedActivation } from '../kernels/gated-activation.ts';
+import { prepareActivation, prepareGatedActivation } from '../kernels/gated-activation.ts';
 import { prepareSoftcap } from '../kernels/softcap.ts';
 import { prepareResidualAdd } from '../kernels/residual-add.ts';
 import { prepareColumnStats } from '../kernels/column-stats.ts';
@@ -95,7 +97,7 @@ export async function createForwardPlan(gpu: Gpu, spec: ModelSpec, weights: GpuW
   const kPre = spec.qkNorm ? await buf('k before k_norm', T * nKv * hd) : k;  // [T, nKv, hd]
   const att = await buf('att', T * nH * hd);    // [T, nH*hd]
   const proj = await buf('proj', T * d);        // [T, d] o_proj / down_proj output
-  const gate = await buf('gate', T * f);        // [T, f]
+  const gate = spec.plainMlp ? null : await buf('gate', T * f); // [T, f] (a plain MLP has no gate)
   const up = await buf('up', T * f);            // [T, f]
   const act = await buf('act', T * f);          // [T, f] act(gate) * up
   // Gemma's post-attention / post-feedforward norms write the normed o_proj / down_proj output here.
@@ -104,9 +106,10 @@ export async function createForwardPlan(gpu: Gpu, spec: ModelSpec, weights: GpuW
   const position = await createUniformBuffer(gpu, 'position', packUniform([{ u32: 0 }]));
 
   const w = (name: string) => weights.tensors.get(name)!;
-  // Every RMSNorm of the model (Gemma's scale by 1 + w).
-  const norm = (xb: GPUBuffer, name: string, out: GPUBuffer, rows: number, dim: number) =>
-    prepareRmsNorm(gpu, { x: xb, weight: w(name), out, T: rows, dim, eps: spec.rmsNormEps, weightOffset: spec.normUnitOffset ? 1 : 0 });
+  // Every norm of the model: RMSNorm (Gemma's scale by 1 + w), or LayerNorm with the bias named beside the weight.
+  const norm = (xb: GPUBuffer, name: string, out: GPUBuffer, rows: number, dim: number) => spec.layerNorm
+    ? prepareLayerNorm(gpu, { x: xb, weight: w(name), bias: w(name.replace(/\.weight$/, '.bias')), out, T: rows, dim, eps: spec.rmsNormEps })
+    : prepareRmsNorm(gpu, { x: xb, weight: w(name), out, T: rows, dim, eps: spec.rmsNormEps, weightOffset: spec.normUnitOffset ? 1 : 0 });
   // o_proj / down_proj output into the residual stream, through its own norm first when the model has one.
   const addToResidual = async (outNorm: string): Promise<KernelCall[]> => spec.sandwichNorms
     ? [await norm(proj, outNorm, projNormed, T, d), await prepareResidualAdd(gpu, x, projNormed, T * d)]
@@ -125,6 +128,10 @@ export async function createForwardPlan(gpu: Gpu, spec: ModelSpec, weights: GpuW
   for (const c of weights.embed.chunks) {
     embed.push(await prepareEmbedding(gpu, { table: c.buffer, rowStart: c.rowStart, rowCount: c.rowCount, dim: d, tokens, out: x, T,
       scale: spec.embedScale }));
+  }
+  if (spec.learnedPositions) {
+    const tableRows = spec.maxPositions + spec.learnedPositions.offset;
+    embed.push(await preparePositionAdd(gpu, { x, table: w(tensorNames.positions), tableRows, dim: d, T, offset: spec.learnedPositions.offset, position }));
   }
   const layers: LayerCalls[] = [];
   for (let l = 0; l < spec.numLayers; l++) {
@@ -159,9 +166,11 @@ export async function createForwardPlan(gpu: Gpu, spec: ModelSpec, weights: GpuW
     const oProj = [await mm(att, n.o, proj, d, lH * hd, biasOf(n.oBias, spec.oProjBias), c && { w: c.o, bias: c.oBias }),
       ...await addToResidual(n.attnOutNorm),
       await norm(x, n.mlpNorm, xn, T, d)];
-    const gateUp = [await mm(xn, n.gate, gate, lF, d, biasOf(n.gateBias, mlpBias), c && { w: c.gate, bias: c.gateBias }),
-      await mm(xn, n.up, up, lF, d, biasOf(n.upBias, mlpBias), c && { w: c.up, bias: c.upBias }),
-      await prepareGatedActivation(gpu, { gate, up, out: act, n: T * lF, activation: spec.mlpActivation })];
+    const upProj = await mm(xn, n.up, up, lF, d, biasOf(n.upBias, mlpBias), c && { w: c.up, bias: c.upBias });
+    const gateUp = gate
+      ? [await mm(xn, n.gate, gate, lF, d, biasOf(n.gateBias, mlpBias), c?.gate && { w: c.gate, bias: c.gateBias }), upProj,
+        await prepareGatedActivation(gpu, { gate, up, out: act, n: T * lF, activation: spec.mlpActivation })]
+      : [upProj, await prepareActivation(gpu, { x: up, out: act, n: T * lF, activation: spec.mlpActivation ?? 'silu' })];
     const down = [await mm(act, n.down, proj, d, lF, biasOf(n.downBias, mlpBias), c && { w: c.down, bias: c.downBias }),
       ...await addToResidual(n.mlpOutNorm)];
     const attnNorm = await norm(x, n.attnNorm, xn, T, d);

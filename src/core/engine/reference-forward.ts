@@ -34,9 +34,25 @@ function rmsNorm(x: Float64Array, w: Float64Array, eps: number, offset = 0): Flo
   return x.map((v, i) => v * inv * (w[i] + offset));
 }
 
-/** The model's RMSNorm of one row. */
+/** torch.nn.LayerNorm: (x - mean) / sqrt(biased variance + eps) * w + b. */
+function layerNorm(x: Float64Array, w: Float64Array, b: Float64Array, eps: number): Float64Array {
+  let mean = 0;
+  for (const v of x) mean += v;
+  mean /= x.length;
+  let dev = 0;
+  for (const v of x) dev += (v - mean) ** 2;
+  const inv = 1 / Math.sqrt(dev / x.length + eps);
+  return x.map((v, i) => (v - mean) * inv * w[i] + b[i]);
+}
+
+/** The model's RMSNorm of one row (q/k norms: always RMS). */
 function specNorm(spec: ModelSpec, x: Float64Array, w: Float64Array): Float64Array {
   return rmsNorm(x, w, spec.rmsNormEps, spec.normUnitOffset ? 1 : 0);
+}
+
+/** The model's norm `name` (a weight name) of one row: RMSNorm, or LayerNorm with the bias beside the weight. */
+function modelNorm(spec: ModelSpec, w: ReferenceWeights, name: string, x: Float64Array): Float64Array {
+  return spec.layerNorm ? layerNorm(x, get(w, name), get(w, name.replace(/\.weight$/, '.bias')), spec.rmsNormEps) : specNorm(spec, x, get(w, name));
 }
 
 /** Rotates the first 2 * invFreq.length dimensions of each head of `v` ([heads, hd]) in place, HF rotate_half
@@ -67,12 +83,14 @@ export type LinearInput = 'attnIn' | 'oIn' | 'mlpIn' | 'downIn';
 /** Observes the rows ([T][width]) entering a layer's linear maps. */
 export type InputHook = (input: LinearInput, rows: Float64Array[]) => void;
 
-/** Token embeddings: [T][d]. */
+/** Token embeddings (plus learned positions 0..T-1 where the model has them): [T][d]. */
 export function referenceEmbed(spec: ModelSpec, w: ReferenceWeights, tokens: number[]): Float64Array[] {
   const d = spec.hiddenSize;
   const embed = get(w, tensorNames.embed); // [V, d]
   const scale = spec.embedScale ?? 1;
-  return tokens.map((t) => embed.slice(t * d, (t + 1) * d).map((v) => v * scale));
+  const lp = spec.learnedPositions;
+  const positions = lp ? get(w, tensorNames.positions) : null; // [maxPositions + offset, d]
+  return tokens.map((t, i) => embed.slice(t * d, (t + 1) * d).map((v, j) => v * scale + (positions ? positions[(i + lp!.offset) * d + j] : 0)));
 }
 
 /** Decoder layer l over one window's residual stream x ([T][d], positions 0..T-1); returns the new stream. */
@@ -91,7 +109,7 @@ export function referenceLayer(spec: ModelSpec, w: ReferenceWeights, l: number, 
   const window = layerAttentionWindow(spec, l) ?? Infinity;
   const scale = spec.attentionScale ?? 1 / Math.sqrt(hd);
   for (let t = 0; t < T; t++) {
-    const xn = specNorm(spec, x[t], get(w, n.attnNorm));
+    const xn = modelNorm(spec, w, n.attnNorm, x[t]);
     normed.push(xn);
     let q = linear(get(w, n.q), xn, nH * hd, d, spec.attentionBias ? get(w, n.qBias) : undefined);
     let k = linear(get(w, n.k), xn, nKv * hd, d, spec.attentionBias ? get(w, n.kBias) : undefined);
@@ -136,11 +154,15 @@ export function referenceLayer(spec: ModelSpec, w: ReferenceWeights, l: number, 
     const o = linear(get(w, n.o), atts[t], d, nH * hd, spec.oProjBias ? get(w, n.oBias) : undefined);
     const oOut = spec.sandwichNorms ? specNorm(spec, o, get(w, n.attnOutNorm)) : o;
     const h1 = x[t].map((v, i) => v + oOut[i]);
-    const hn = specNorm(spec, h1, get(w, n.mlpNorm));
-    const g = linear(get(w, n.gate), hn, f, d, spec.mlpBias ? get(w, n.gateBias) : undefined);
+    const hn = modelNorm(spec, w, n.mlpNorm, h1);
     const u = linear(get(w, n.up), hn, f, d, spec.mlpBias ? get(w, n.upBias) : undefined);
     h1s.push(h1); hns.push(hn);
-    acts.push(g.map((gv, i) => activationReference(gv, spec.mlpActivation) * u[i]));
+    if (spec.plainMlp) {
+      acts.push(u.map((uv) => activationReference(uv, spec.mlpActivation)));
+    } else {
+      const g = linear(get(w, n.gate), hn, f, d, spec.mlpBias ? get(w, n.gateBias) : undefined);
+      acts.push(g.map((gv, i) => activationReference(gv, spec.mlpActivation) * u[i]));
+    }
   }
   hook?.('mlpIn', hns);
   hook?.('downIn', acts);
@@ -156,7 +178,7 @@ export function referenceHead(spec: ModelSpec, w: ReferenceWeights, x: Float64Ar
   const head = spec.tieWordEmbeddings ? get(w, tensorNames.embed) : get(w, tensorNames.lmHead); // [V, d]
   const cap = spec.finalLogitSoftcap;
   return x.map((row) => {
-    const logits = linear(head, specNorm(spec, row, get(w, tensorNames.finalNorm)), spec.vocabSize, spec.hiddenSize);
+    const logits = linear(head, modelNorm(spec, w, tensorNames.finalNorm, row), spec.vocabSize, spec.hiddenSize);
     return cap ? logits.map((v) => Math.tanh(v / cap) * cap) : logits;
   });
 }

@@ -5,7 +5,7 @@
 import { BadRequest } from '../errors.ts';
 import { safetensorsHeaderBytes, type SafetensorsDtype } from '../formats/safetensors.ts';
 import type { ByteSink } from './byte-sink.ts';
-import { fuseTensorList, type FusedTensor } from '../model/fused-tensors.ts';
+import { fuseTensorList, transposeStacked, type FusedTensor } from '../model/fused-tensors.ts';
 
 export interface PlannedTensor { name: string; dtype: SafetensorsDtype; shape: number[] }
 
@@ -23,6 +23,9 @@ export class SafetensorsStreamWriter {
   /** Size of the whole file: 8-byte prefix + header + data section. */
   readonly fileBytes: number;
   private readonly header: Uint8Array;
+  /** Parts of transposed fused tensors (GPT-2's Conv1D), by name: their run, and the bytes held until it is complete. */
+  private readonly transposedRuns = new Map<string, FusedTensor>();
+  private held: Uint8Array[] = [];
 
   /** `tensors` are written one by one in this order; `fused` names runs of them that the header lists as one
    * stacked tensor (Phi-3's qkv_proj: the same bytes, one entry). */
@@ -32,6 +35,7 @@ export class SafetensorsStreamWriter {
     this.header = header;
     this.headerBytes = header.byteLength;
     this.fileBytes = header.byteLength + dataLength;
+    for (const f of fused) if (f.transposed) for (const p of f.parts) this.transposedRuns.set(p, f);
   }
 
   /** Writes the header; call once before the first tensor. */
@@ -58,9 +62,27 @@ export class SafetensorsStreamWriter {
     if (this.written + chunk.byteLength > need) {
       throw new BadRequest(`safetensors writer: ${name} ${t.dtype}[${t.shape.join(', ')}] needs ${need} bytes, got ${this.written + chunk.byteLength}`);
     }
-    await this.sink.write(chunk);
+    const run = this.transposedRuns.get(name);
+    if (run) this.held.push(chunk.slice()); // the caller may reuse its chunk
+    else await this.sink.write(chunk);
     this.written += chunk.byteLength;
-    if (this.written === need) { this.next++; this.written = 0; this.skipEmpty(); }
+    if (this.written === need) {
+      this.next++;
+      this.written = 0;
+      if (run && name === run.parts[run.parts.length - 1]) await this.writeTransposed(run);
+      this.skipEmpty();
+    }
+  }
+
+  /** A Conv1D run complete: its parts [N_i, K] (held in order) written as the stored [K, sum N_i]. */
+  private async writeTransposed(run: FusedTensor): Promise<void> {
+    const parts = run.parts.map((p) => this.tensors.find((t) => t.name === p)!);
+    const bytes = new Uint8Array(this.held.reduce((n, c) => n + c.byteLength, 0));
+    let at = 0;
+    for (const c of this.held) { bytes.set(c, at); at += c.byteLength; }
+    this.held = [];
+    const out = transposeStacked(bytes, parts.map((t) => t.shape[0]), parts[0].shape[1] ?? 1, DTYPE_BYTES[parts[0].dtype]);
+    await this.sink.write(out);
   }
 
   /** Checks that every tensor was written completely, then closes the sink. */

@@ -2,7 +2,7 @@
 // hold it (F32 / F16 / BF16: bit-identical), else F32 (GGUF Q8_0 is dequantized). llama2.c / GGUF store q, k rows
 // in interleaved RoPE order; those rows are permuted to HF's rotate_half order, as the loader does.
 import { BadModelFile } from '../errors.ts';
-import { readTensorF32 } from '../formats/decode-tensor.ts';
+import { readEntryBytes, readTensorF32, transposedColumnBytes } from '../formats/decode-tensor.ts';
 import type { SafetensorsDtype } from '../formats/safetensors.ts';
 import type { TensorEntry } from '../model/loaded-model.ts';
 import { DTYPE_BYTES } from './safetensors-stream.ts';
@@ -33,14 +33,11 @@ export async function readExportBytes(entry: TensorEntry): Promise<Uint8Array> {
     const f32 = await readTensorF32(entry); // dequantized, rows already in canonical order
     return new Uint8Array(f32.buffer, f32.byteOffset, f32.byteLength);
   }
-  const n = entry.shape.reduce((a, b) => a * b, 1);
-  const expected = n * DTYPE_BYTES[entry.dtype];
-  if (expected !== entry.byteLength) {
-    throw new BadModelFile(entry.source.name, `tensor ${entry.name} ${entry.dtype}[${entry.shape}] needs ${expected} bytes, entry says ${entry.byteLength}`, entry.byteOffset);
-  }
-  const stored = await readStored(entry, 0, entry.byteLength);
-  if (!entry.transform) return stored.slice(); // a copy: in-memory sources hand out views of the model
-  return interleavedToHalfRows(stored, entry.shape[0], entry.transform.heads, entry.name);
+  const stored = await readEntryBytes(entry);
+  const t = entry.transform;
+  if (!t) return stored.slice(); // a copy: in-memory sources hand out views of the model
+  if (t.kind === 'transposed-columns') return transposedColumnBytes(stored, entry);
+  return interleavedToHalfRows(stored, entry.shape[0], t.heads, entry.name);
 }
 
 /**

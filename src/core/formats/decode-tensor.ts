@@ -22,9 +22,24 @@ export function storedByteLength(dtype: Dtype, elements: number): number {
   }
 }
 
+/** Bytes the entry's byte range must hold: its own elements, or the whole stored tensor it is columns of. */
+export function storedEntryBytes(entry: TensorEntry): number {
+  const t = entry.transform;
+  return storedByteLength(entry.dtype, t?.kind === 'transposed-columns' ? (entry.shape[1] ?? 1) * t.storedCols : elementCount(entry.shape));
+}
+
 export async function readTensorF32(entry: TensorEntry): Promise<Float32Array> {
   const n = elementCount(entry.shape);
-  const expected = storedByteLength(entry.dtype, n);
+  const bytes = await readEntryBytes(entry);
+  const t = entry.transform;
+  if (t?.kind === 'transposed-columns') return decodeBytes(transposedColumnBytes(bytes, entry), entry.dtype, n);
+  const values = decodeBytes(bytes, entry.dtype, n);
+  return t ? applyRowTransform(values, entry.shape, t, entry.name) : values;
+}
+
+/** The entry's whole stored byte range, checked against what its dtype and shape need. */
+export async function readEntryBytes(entry: TensorEntry): Promise<Uint8Array> {
+  const expected = storedEntryBytes(entry);
   if (expected !== entry.byteLength) {
     throw new BadModelFile(entry.source.name, `tensor ${entry.name} ${entry.dtype}[${entry.shape}] needs ${expected} bytes, entry says ${entry.byteLength}`, entry.byteOffset);
   }
@@ -32,8 +47,23 @@ export async function readTensorF32(entry: TensorEntry): Promise<Float32Array> {
   if (bytes.byteLength !== entry.byteLength) {
     throw new BadModelFile(entry.source.name, `tensor ${entry.name}: file ended after ${bytes.byteLength} of ${entry.byteLength} bytes`, entry.byteOffset);
   }
-  const values = decodeBytes(bytes, entry.dtype, n);
-  return entry.transform ? applyRowTransform(values, entry.shape, entry.transform, entry.name) : values;
+  return bytes;
+}
+
+/** A transposed-columns entry's [N, K] bytes (any element size) from its stored [K, storedCols] bytes. */
+export function transposedColumnBytes(stored: Uint8Array, entry: TensorEntry): Uint8Array {
+  const t = entry.transform;
+  if (t?.kind !== 'transposed-columns' || entry.dtype === 'Q8_0') throw new BadModelFile(entry.name, 'only F32 / F16 / BF16 tensors can be stored transposed');
+  const [N, K] = entry.shape.length === 2 ? entry.shape : [entry.shape[0], 1];
+  const e = entry.dtype === 'F32' ? 4 : 2;
+  const out = new Uint8Array(N * K * e);
+  for (let k = 0; k < K; k++) {
+    for (let r = 0; r < N; r++) {
+      const src = (k * t.storedCols + t.colStart + r) * e, dst = (r * K + k) * e;
+      for (let b = 0; b < e; b++) out[dst + b] = stored[src + b];
+    }
+  }
+  return out;
 }
 
 /** Raw little-endian bytes -> a fresh Float32Array (never a view: sources may hand out shared or unaligned buffers). */
@@ -64,7 +94,7 @@ export function decodeBytes(bytes: Uint8Array, dtype: Dtype, n: number): Float32
  * together). Per head h with hd = rows / heads: HF row h*hd + half*(hd/2) + i = stored row h*hd + 2*i + half.
  * Works for matrices [rows, cols] and bias vectors [rows].
  */
-export function applyRowTransform(values: Float32Array, shape: number[], t: RowTransform, name = 'tensor'): Float32Array {
+export function applyRowTransform(values: Float32Array, shape: number[], t: Extract<RowTransform, { kind: 'rope-interleaved-to-half' }>, name = 'tensor'): Float32Array {
   const rows = shape[0];
   const cols = values.length / rows;
   const hd = rows / t.heads;

@@ -8,8 +8,11 @@ import { bf16BitsToF32, f16BitsToF32, f32ToBf16Bits, f32ToF16Bits } from './floa
 import { parseJsonFile } from './bounded-json.ts';
 import { MAX_LAYERS } from './tensor-check.ts';
 import { clip } from '../quote.ts';
+import { configReader, readConfigDtype, tokenId } from './hf-config-values.ts';
+import { learnedPositionConfigToSpec, specToLearnedPositionConfig, type LearnedPositionArchitecture } from './hf-config-learned-positions.ts';
 
-type Arch = Architecture;
+/** The RoPE architectures this file reads (GPT-2 and OPT: hf-config-learned-positions.ts). */
+type Arch = Exclude<Architecture, LearnedPositionArchitecture>;
 
 /** What a config class says when a key is absent, and which bias keys it has. */
 interface ArchDefaults {
@@ -36,7 +39,6 @@ const ARCH: Record<Arch, ArchDefaults> = {
   phi3: { className: 'Phi3ForCausalLM', maxPositions: 4096, ropeTheta: 10000, tied: false, rmsNormEps: 1e-5, attentionBiasKey: false, mlpBiasKey: false },
 };
 const ARCHITECTURES = Object.keys(ARCH) as Arch[];
-const TORCH_DTYPES = ['float32', 'float16', 'bfloat16'];
 
 /** What an architecture implies beyond its config's numbers (specToHfConfig refuses a spec that says otherwise). */
 function impliedTraits(arch: Arch): Pick<ModelSpec, 'qkNorm' | 'normUnitOffset' | 'sandwichNorms' | 'mlpActivation'> {
@@ -52,22 +54,11 @@ export function parseHfConfig(text: string, file = 'config.json'): ModelSpec {
 export function hfConfigToSpec(c: Record<string, unknown>, file = 'config.json'): ModelSpec {
   const modelType = c.model_type;
   if (typeof modelType !== 'string') throw new BadModelFile(file, 'missing required key "model_type"');
+  if (modelType === 'gpt2' || modelType === 'opt') return learnedPositionConfigToSpec(c, modelType, file);
   if (!ARCHITECTURES.includes(modelType as Arch)) throw new UnsupportedArchitecture(clip(modelType));
   const arch = modelType as Arch;
 
-  const int = (key: string, fallback?: number, min = 1, max?: number): number => {
-    const v = c[key] ?? fallback;
-    if (v === undefined) throw new BadModelFile(file, `missing required key "${key}"`);
-    if (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > (max ?? Infinity)) {
-      throw new BadModelFile(file, `"${key}" must be an integer >= ${min}${max === undefined ? '' : ` and <= ${max}`}, got ${quoteConfigValue(v)}`);
-    }
-    return v as number;
-  };
-  const num = (key: string, fallback: number): number => {
-    const v = c[key] ?? fallback;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new BadModelFile(file, `"${key}" must be a positive number, got ${quoteConfigValue(v)}`);
-    return v;
-  };
+  const { int, num } = configReader(c, file);
 
   const hiddenSize = int('hidden_size');
   const intermediateSize = int('intermediate_size');
@@ -88,13 +79,7 @@ export function hfConfigToSpec(c: Record<string, unknown>, file = 'config.json')
   if (headDim % 2 !== 0) throw new BadModelFile(file, `head_dim ${headDim} must be even for rotary embeddings`);
 
   readActivation(c, arch, file); // the only activation each architecture implies (impliedTraits), checked
-  const dtype = c.dtype ?? c.torch_dtype;
-  if (c.dtype != null && c.torch_dtype != null && c.dtype !== c.torch_dtype) {
-    throw new BadModelFile(file, `"dtype" ${quoteConfigValue(c.dtype)} and "torch_dtype" ${quoteConfigValue(c.torch_dtype)} disagree`);
-  }
-  if (dtype != null && !TORCH_DTYPES.includes(dtype as string)) {
-    throw new UnsupportedArchitecture(modelType, `dtype ${quoteConfigValue(dtype)} (implemented: ${TORCH_DTYPES.join(', ')})`);
-  }
+  const dtype = readConfigDtype(c, modelType, file);
   // MLP biases exist only where the config class has mlp_bias; q/k/v (and o) biases per the attention class.
   const defaults = ARCH[arch];
   if (c.mlp_bias === true && !defaults.mlpBiasKey) throw new UnsupportedArchitecture(modelType, `mlp_bias true (MLP biases) is not part of ${arch}`);
@@ -103,7 +88,7 @@ export function hfConfigToSpec(c: Record<string, unknown>, file = 'config.json')
   else if (defaults.attentionBiasKey) attentionBias = c.attention_bias === true;
   const maxPositions = int('max_position_embeddings', defaults.maxPositions);
   const layers = readLayerPattern(c, arch, numLayers, file);
-  const gemma = arch === 'gemma3_text' ? readGemma3(c, hiddenSize, dtype as string | undefined, file) : {};
+  const gemma = arch === 'gemma3_text' ? readGemma3(c, hiddenSize, dtype, file) : {};
   let rope: HfRope, slidingRope: HfRope | undefined;
   if (arch === 'gemma3_text') ({ full: rope, sliding: slidingRope } = readGemma3Rope(c, headDim, maxPositions, file));
   else rope = readHfRope(c, modelType, headDim, maxPositions, defaults.ropeTheta, file, arch === 'phi3' ? PHI3_ROPE : undefined);
@@ -289,17 +274,12 @@ function readGemma3Rope(c: Record<string, unknown>, headDim: number, maxPosition
 /** Phi3Config reads the legacy rope types "su" and "yarn" as longrope, and its original context defaults to 4096. */
 const PHI3_ROPE = { typeAliases: { su: 'longrope', yarn: 'longrope' }, defaultOriginalMax: 4096 } as const;
 
-/** bos/eos ids may be null, a number, or (newer models) a list whose first entry is the primary one. */
-function tokenId(v: unknown): number | null {
-  if (Array.isArray(v)) v = v[0];
-  return Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : null;
-}
-
 export type HfConfigLayout = 'transformers4' | 'transformers5';
 
 /** The config.json Prunelab writes for a spec (random test models, exports): transformers 4's keys (rope_theta,
  *  rope_scaling, torch_dtype), which 4 and 5 both read, or transformers 5's (rope_parameters, dtype). */
 export function specToHfConfig(spec: ModelSpec, layout: HfConfigLayout = 'transformers4'): Record<string, unknown> {
+  if (spec.architecture === 'gpt2' || spec.architecture === 'opt') return specToLearnedPositionConfig(spec, spec.architecture, layout);
   const arch = spec.architecture;
   const defaults = ARCH[arch];
   if (spec.attentionBias !== (arch === 'qwen2') && !defaults.attentionBiasKey) {

@@ -4,6 +4,9 @@ import { layerAttentionWindow, type ModelSpec } from './spec.ts';
 
 /** e.g. "llama3 (theta 500000, factor 32, original context 8192)", "default (theta 10000)". */
 export function describeRope(spec: ModelSpec): string {
+  if (spec.learnedPositions) {
+    return `none: learned absolute positions (${spec.maxPositions}${spec.learnedPositions.offset ? `, offset ${spec.learnedPositions.offset}` : ''})`;
+  }
   const s = spec.ropeScaling;
   const parts = [`theta ${spec.ropeTheta}`];
   if (spec.rotaryDim !== undefined) parts.push(`${spec.rotaryDim} of ${spec.headDim} dims rotated`);
@@ -19,7 +22,7 @@ export function describeLayerPattern(spec: ModelSpec): string {
   const noRope = new Set(spec.noRopeLayers ?? []);
   const kind = (l: number) => {
     const w = layerAttentionWindow(spec, l);
-    return `${noRope.has(l) ? 'NoPE' : 'RoPE'} + ${w === null ? 'full attention' : `sliding window ${w}`}`;
+    return `${spec.learnedPositions ? 'learned positions' : noRope.has(l) ? 'NoPE' : 'RoPE'} + ${w === null ? 'full attention' : `sliding window ${w}`}`;
   };
   const runs: string[] = [];
   for (let l = 0; l < spec.numLayers;) {
@@ -33,7 +36,9 @@ export function describeLayerPattern(spec: ModelSpec): string {
     ...(spec.qkNorm ? ['q/k norms'] : []),
     ...(spec.sandwichNorms ? ['pre + post norms around attention and MLP'] : []),
     ...(spec.normUnitOffset ? ['(1 + w) norms'] : []),
-    ...(spec.mlpActivation === 'gelu_tanh' ? ['GeGLU (gelu tanh)'] : []),
+    ...(spec.layerNorm ? ['LayerNorms with bias'] : []),
+    ...(spec.plainMlp ? [`plain MLP (${spec.mlpActivation === 'relu' ? 'relu' : 'gelu tanh'})`]
+      : spec.mlpActivation === 'gelu_tanh' ? ['GeGLU (gelu tanh)'] : []),
     ...(spec.slidingRope ? [`sliding layers RoPE theta ${spec.slidingRope.theta}`] : []),
     ...(spec.finalLogitSoftcap ? [`logits soft-capped at ${spec.finalLogitSoftcap}`] : []),
   ];

@@ -2,8 +2,12 @@
 import type { ByteSource } from '../formats/byte-source.ts';
 import type { Dtype, ModelFormat, ModelSpec } from './spec.ts';
 
-/** Row reordering applied when a tensor is decoded (llama2.c / GGUF store q,k in interleaved RoPE order). */
-export type RowTransform = { kind: 'rope-interleaved-to-half'; heads: number };
+/** Reordering applied when a tensor is decoded: llama2.c / GGUF store q,k rows in interleaved RoPE order; GPT-2's
+ * Conv1D stores [in, out], so a map is columns colStart .. colStart + N - 1 of a stored [K, storedCols] tensor
+ * (its byte range is the whole stored tensor), transposed. */
+export type RowTransform =
+  | { kind: 'rope-interleaved-to-half'; heads: number }
+  | { kind: 'transposed-columns'; storedCols: number; colStart: number };
 
 export interface TensorEntry {
   name: string;

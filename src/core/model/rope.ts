@@ -29,9 +29,10 @@ export interface RopeParams {
   scaling: RopeScaling;
 }
 
-/** The rotation of layer l, or null for a layer without RoPE (SmolLM3's no_rope_layers). */
+/** The rotation of layer l, or null for a layer without RoPE (SmolLM3's no_rope_layers; every layer of a model
+ * with learned positions). */
 export function layerRope(spec: ModelSpec, l: number): RopeParams | null {
-  if (spec.noRopeLayers?.includes(l)) return null;
+  if (spec.learnedPositions || spec.noRopeLayers?.includes(l)) return null;
   // Gemma 3's sliding-window layers rotate with their own base (rope_local_base_freq) and no scaling.
   const own = spec.slidingRope && spec.slidingLayers?.includes(l) ? spec.slidingRope : undefined;
   return {

@@ -5,10 +5,11 @@ import type { RopeScaling } from './rope.ts';
 export type Dtype = 'F32' | 'F16' | 'BF16' | 'Q8_0';
 export type ModelFormat = 'hf-safetensors' | 'llama2c-legacy' | 'llama2c-v1' | 'gguf';
 
-export type Architecture = 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'smollm3' | 'gemma3_text' | 'phi3';
+export type Architecture = 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'smollm3' | 'gemma3_text' | 'phi3' | 'gpt2' | 'opt';
 
-/** The MLP's gate activation: SwiGLU's silu, or GeGLU's tanh-approximated gelu (gelu_pytorch_tanh). */
-export type MlpActivation = 'silu' | 'gelu_tanh';
+/** The MLP's activation: SwiGLU's silu, the tanh-approximated gelu (GeGLU's gelu_pytorch_tanh, GPT-2's gelu_new),
+ * or OPT's relu. */
+export type MlpActivation = 'silu' | 'gelu_tanh' | 'relu';
 
 export interface ModelSpec {
   /** config.json model_type, or 'llama' for llama2.c / GGUF llama. */
@@ -44,8 +45,19 @@ export interface ModelSpec {
   /** Gemma 2/3's norm placement: the attention and MLP outputs pass their own RMSNorm before the residual add
    * (post_attention_layernorm, post_feedforward_layernorm) and the MLP's input norm is pre_feedforward_layernorm. */
   sandwichNorms?: boolean;
-  /** The gated MLP's activation; absent = silu. */
+  /** The MLP's activation; absent = silu. */
   mlpActivation?: MlpActivation;
+  /** The MLP is down(act(up x)) with no gate (GPT-2's c_fc / c_proj, OPT's fc1 / fc2 map to up / down). */
+  plainMlp?: boolean;
+  /** Every norm is a LayerNorm (mean removed, weight and bias; GPT-2, OPT) instead of an RMSNorm; rmsNormEps is
+   * its eps. */
+  layerNorm?: boolean;
+  /** Positions are a learned table added to the embeddings (GPT-2's wpe, OPT's embed_positions) instead of RoPE:
+   * token t reads row t + offset (OPT's offset 2) of a [maxPositions + offset, d] table. */
+  learnedPositions?: { offset: number };
+  /** The prefix of the Hub checkpoint's tensor names where a model has more than one (GPT-2: '' or 'transformer.';
+   * OPT: 'model.decoder.' or 'decoder.'); exports write the same. */
+  hubPrefix?: string;
   /** Embeddings are multiplied by this (Gemma: sqrt(hidden_size) rounded to the embedding's dtype). */
   embedScale?: number;
   /** Attention scores are q.k times this; absent = 1 / sqrt(headDim) (Gemma: query_pre_attn_scalar ** -0.5). */
@@ -93,12 +105,16 @@ export function layerShape(spec: ModelSpec, l: number): { numHeads: number; numK
  * post_attention_layernorm / post_feedforward_layernorm normalise the attention and MLP outputs. */
 export const tensorNames = {
   embed: 'model.embed_tokens.weight',
+  positions: 'model.embed_positions.weight',
   finalNorm: 'model.norm.weight',
+  finalNormBias: 'model.norm.bias',
   lmHead: 'lm_head.weight',
   layer(i: number, sandwich = false) {
     const p = `model.layers.${i}`;
     return {
       attnNorm: `${p}.input_layernorm.weight`,
+      attnNormBias: `${p}.input_layernorm.bias`,
+      mlpNormBias: `${p}.post_attention_layernorm.bias`,
       attnOutNorm: `${p}.post_attention_layernorm.weight`,
       mlpOutNorm: `${p}.post_feedforward_layernorm.weight`,
       q: `${p}.self_attn.q_proj.weight`,
@@ -139,12 +155,15 @@ export function expectedShapes(spec: ModelSpec): Map<string, number[]> {
   const m = new Map<string, number[]>();
   const { hiddenSize: d, headDim: hd, vocabSize: v } = spec;
   m.set(tensorNames.embed, [v, d]);
+  if (spec.learnedPositions) m.set(tensorNames.positions, [spec.maxPositions + spec.learnedPositions.offset, d]);
   m.set(tensorNames.finalNorm, [d]);
+  if (spec.layerNorm) m.set(tensorNames.finalNormBias, [d]);
   if (!spec.tieWordEmbeddings) m.set(tensorNames.lmHead, [v, d]);
   for (let i = 0; i < spec.numLayers; i++) {
     const n = tensorNames.layer(i, spec.sandwichNorms);
     const { numHeads: h, numKvHeads: kv, intermediateSize: f } = layerShape(spec, i);
     m.set(n.attnNorm, [d]);
+    if (spec.layerNorm) m.set(n.attnNormBias, [d]);
     m.set(n.q, [h * hd, d]);
     m.set(n.k, [kv * hd, d]);
     m.set(n.v, [kv * hd, d]);
@@ -161,11 +180,12 @@ export function expectedShapes(spec: ModelSpec): Map<string, number[]> {
     }
     if (spec.sandwichNorms) m.set(n.attnOutNorm, [d]);
     m.set(n.mlpNorm, [d]);
-    m.set(n.gate, [f, d]);
+    if (spec.layerNorm) m.set(n.mlpNormBias, [d]);
+    if (!spec.plainMlp) m.set(n.gate, [f, d]);
     m.set(n.up, [f, d]);
     m.set(n.down, [d, f]);
     if (spec.mlpBias) {
-      m.set(n.gateBias, [f]);
+      if (!spec.plainMlp) m.set(n.gateBias, [f]);
       m.set(n.upBias, [f]);
       m.set(n.downBias, [d]);
     }
@@ -195,6 +215,9 @@ export function nonLlamaFeatures(spec: ModelSpec): string[] {
   if (spec.rotaryDim !== undefined) out.push('partial rotary');
   if (spec.normUnitOffset || spec.sandwichNorms) out.push("Gemma's norms");
   if ((spec.mlpActivation ?? 'silu') !== 'silu') out.push(`${spec.mlpActivation} MLP`);
+  if (spec.layerNorm) out.push('LayerNorms');
+  if (spec.learnedPositions) out.push('learned positions');
+  if (spec.plainMlp) out.push('an ungated MLP');
   if (spec.embedScale !== undefined || spec.attentionScale !== undefined || spec.finalLogitSoftcap !== undefined) out.push('scaled embeddings / attention / logits');
   return out;
 }

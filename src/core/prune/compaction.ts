@@ -83,9 +83,9 @@ export class CompactedLayers {
           },
           o: await buf(`layer ${l} o compact [${d}, ${H * hd}]`, d * H * hd),
           oBias: await bias(kept[l].oBias, n.oBias, spec.oProjBias),
-          gate: await buf(`layer ${l} gate compact [${F}, ${d}]`, F * d),
+          gate: spec.plainMlp ? undefined : await buf(`layer ${l} gate compact [${F}, ${d}]`, F * d),
           up: await buf(`layer ${l} up compact [${F}, ${d}]`, F * d),
-          gateBias: mlp ? await buf(`layer ${l} gate bias compact [${F}]`, F) : undefined,
+          gateBias: mlp && !spec.plainMlp ? await buf(`layer ${l} gate bias compact [${F}]`, F) : undefined,
           upBias: mlp ? await buf(`layer ${l} up bias compact [${F}]`, F) : undefined,
           down: await buf(`layer ${l} down compact [${d}, ${F}]`, d * F),
           downBias: await bias(kept[l].downBias, n.downBias, mlp),
@@ -97,7 +97,7 @@ export class CompactedLayers {
         calls.push(
           await g(n.q, nH * hd, d, headIdx, allD, layer.q, H * hd, d),
           await g(n.o, d, nH * hd, allD, headIdx, layer.o, d, H * hd),
-          await g(n.gate, f, d, chanIdx, allD, layer.gate, F, d),
+          ...(layer.gate ? [await g(n.gate, f, d, chanIdx, allD, layer.gate, F, d)] : []),
           await g(n.up, f, d, chanIdx, allD, layer.up, F, d),
           await g(n.down, d, f, allD, chanIdx, layer.down, d, F),
         );

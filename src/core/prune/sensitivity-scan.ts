@@ -4,7 +4,7 @@
 // between cells when its signal aborts.
 import { BadRequest, Cancelled } from '../errors.ts';
 import { windowsPerplexity } from '../engine/perplexity.ts';
-import { MODULES, type Module } from './linear-maps.ts';
+import { modulesOf, type Module } from './linear-maps.ts';
 import type { Pruner } from './pruner.ts';
 import { LayerMasker } from './unstructured.ts';
 import type { Metric } from './prune-options.ts';
@@ -36,7 +36,7 @@ export async function sensitivityScan(pruner: Pruner, req: ScanRequest, opts: {
   }
   const { engine, masks, calib } = pruner;
   const L = engine.spec.numLayers;
-  const modules: Array<Module | 'all'> = req.by === 'module' ? [...MODULES] : ['all'];
+  const modules: Array<Module | 'all'> = req.by === 'module' ? modulesOf(engine.spec) : ['all'];
   const evalPpl = () => windowsPerplexity(engine, req.windows);
   pruner.reset(); // dense: no masks and no compacted layers (a structured prune may be active)
   const densePpl = await evalPpl();

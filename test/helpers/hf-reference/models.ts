@@ -25,6 +25,7 @@
 //   phi3 (partial rotary: rotary_dim = cos.shape[-1], the rest passes through).
 // RoPE frequencies / attention_scaling per layer come from ./rope-utils.ts (ropeFor); the rotation is done here.
 import { ropeFor, type RopeAtLength } from './rope-utils.ts';
+import { gpt2OptLogits } from './gpt2-opt.ts';
 
 export interface HubTensor { shape: number[]; data: Float64Array }
 type Cfg = Record<string, unknown>;
@@ -181,6 +182,7 @@ function rotate(v: Float64Array, at: number, pos: number, rope: RopeAtLength): v
 
 /** Logits [T][vocab] of the causal LM on `tokens` at positions 0..T-1. */
 export function hfLogits(config: Cfg, tensors: Map<string, HubTensor>, tokens: number[]): Float64Array[] {
+  if (config.model_type === 'gpt2' || config.model_type === 'opt') return gpt2OptLogits(config, tensors, tokens);
   const a = archOf(config), T = tokens.length, { hidden: H, heads: nH, kvHeads: nKv, headDim: D } = a;
   const embed = get(tensors, 'model.embed_tokens.weight');
   const x = tokens.map((tok) => embed.slice(tok * H, (tok + 1) * H).map((v) => v * a.embedScale));

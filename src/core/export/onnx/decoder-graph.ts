@@ -2,7 +2,9 @@
 // engine's forward (engine/reference-forward.ts is the readable version), with the architecture as data:
 //   x = Gather(embed, input_ids) (* embed scale); per layer: x += [norm](o(attn(rope(qknorm(q(rms(x)))), ...)));
 //   x += [norm](down(act(gate(rms(x))) * up(rms(x)))); logits = [softcap](lm_head(rms(x))).
-// RMSNorm = x / sqrt(ReduceMean(x*x) + eps) * w (Gemma: * (1 + w)); RoPE (HF rotate_half, optionally on the leading
+// RMSNorm = x / sqrt(ReduceMean(x*x) + eps) * w (Gemma: * (1 + w)), or LayerNormalization with its bias (GPT-2, OPT,
+// whose learned positions are Gathered at Range(S) + offset and added to the embeddings, and whose MLP is ungated:
+// down(act(up(x))), act relu or gelu_new); RoPE (HF rotate_half, optionally on the leading
 // rotary dims only) from precomputed cos/sin tables [maxPositions, rotaryDim], one per distinct RoPE, sliced to the
 // sequence length (longrope: both factor sets, chosen by the sequence length as transformers does); causal and
 // sliding-window masks built from Range/Greater/Where; GQA by gathering each query head's kv head (per-layer head
@@ -60,7 +62,7 @@ class DecoderBuilder {
   private readonly spec: ModelSpec;
   private readonly eps: string;
   // Set by prelude(): the sequence length [1], the [S, 1] / [1, S] positions and the [S, S] "key in the future".
-  private seqLen = ''; private zero1 = ''; private queryPos = ''; private keyPos = ''; private future = '';
+  private seqLen = ''; private zero1 = ''; private positions = ''; private queryPos = ''; private keyPos = ''; private future = '';
   private readonly ropes = new Map<string, { cos: string; sin: string }>();   // by ropeKey: [S, rotaryDim]
   private readonly masks = new Map<number, string>();                         // by window (0 = whole context): [S, S]
 
@@ -91,6 +93,15 @@ class DecoderBuilder {
     return this.g.op('Mul', [this.g.op('Div', [x, rms], [], `${hint}_normed`), w], [], hint);
   }
 
+  /** The model's norm over the last axis: RMSNorm, or LayerNormalization with the bias named beside the weight. */
+  private norm(x: string, weightName: string, hint: string): string {
+    if (!this.spec.layerNorm) return this.rmsNorm(x, weightName, hint);
+    const biasName = weightName.replace(/\.weight$/, '.bias');
+    const w = this.g.weight(weightName, this.w.shapes.get(weightName)!, () => this.w.read(weightName));
+    const b = this.g.weight(biasName, this.w.shapes.get(biasName)!, () => this.w.read(biasName));
+    return this.g.op('LayerNormalization', [x, w, b], [attr.int('axis', -1), attr.float('epsilon', this.spec.rmsNormEps)], hint);
+  }
+
   /** Sequence-length-dependent tensors shared by all layers. */
   prelude(ids: string): void {
     const shape = this.g.op('Shape', [ids], [], 'ids_shape');                                        // [2]
@@ -98,6 +109,7 @@ class DecoderBuilder {
     this.zero1 = this.g.int64('zero', [0]);
     const seq = this.g.op('Squeeze', [this.seqLen, this.zero1], [], 'seq_scalar');                  // []
     const pos = this.g.op('Range', [this.g.int64('start', [0], []), seq, this.g.int64('step', [1], [])], [], 'positions'); // [S]
+    this.positions = pos;
     this.queryPos = this.g.op('Unsqueeze', [pos, this.g.int64('axis1', [1])], [], 'query_pos');     // [S, 1]
     this.keyPos = this.g.op('Unsqueeze', [pos, this.zero1], [], 'key_pos');                          // [1, S]
     this.future = this.g.op('Greater', [this.keyPos, this.queryPos], [], 'future');                 // [S, S] bool
@@ -166,9 +178,10 @@ class DecoderBuilder {
     return rd === hd ? turned : this.g.op('Concat', [turned, part(rd, hd, `${hint}_pass`)], [attr.int('axis', -1)], `${hint}_partial`);
   }
 
-  /** The gated MLP's activation: silu = g * sigmoid(g), or gelu_pytorch_tanh. */
+  /** The MLP's activation: silu = g * sigmoid(g), relu, or gelu_pytorch_tanh (= gelu_new). */
   private activation(g: string, hint: string): string {
     if ((this.spec.mlpActivation ?? 'silu') === 'silu') return this.g.op('Mul', [g, this.g.op('Sigmoid', [g], [], `${hint}_sig`)], [], `${hint}_silu`);
+    if (this.spec.mlpActivation === 'relu') return this.g.op('Relu', [g], [], `${hint}_relu`);
     const c = (name: string, v: number) => this.g.float32(`${hint}_${name}`, [v], []);
     const cube = this.g.op('Mul', [g, this.g.op('Mul', [g, g], [], `${hint}_sq`)], [], `${hint}_cube`);
     const inner = this.g.op('Mul', [c('k', Math.sqrt(2 / Math.PI)), this.g.op('Add', [g, this.g.op('Mul', [c('a', 0.044715), cube], [], `${hint}_ac`)], [], `${hint}_sum`)], [], `${hint}_inner`);
@@ -184,7 +197,7 @@ class DecoderBuilder {
     const kvHeadOf = spec.layerWidths?.[l]?.kvHeadOf ?? Array.from({ length: H }, (_, h) => Math.floor(h / (H / KV)));
     const p = `l${l}`;
     const rotation = layerRope(spec, l);
-    const xn = this.rmsNorm(x, n.attnNorm, `${p}_attn_norm`);
+    const xn = this.norm(x, n.attnNorm, `${p}_attn_norm`);
     let q = this.heads(this.linear(xn, n.q, `${p}_q`), H, `${p}_q`);                                // [B, H, S, hd]
     let k = this.heads(this.linear(xn, n.k, `${p}_k`), KV, `${p}_k`);                               // [B, KV, S, hd]
     let v = this.heads(this.linear(xn, n.v, `${p}_v`), KV, `${p}_v`);
@@ -210,9 +223,10 @@ class DecoderBuilder {
     let o = this.linear(merged, n.o, `${p}_o`);
     if (spec.sandwichNorms) o = this.rmsNorm(o, n.attnOutNorm, `${p}_attn_out_norm`);
     const h1 = this.g.op('Add', [x, o], [], `${p}_h1`);
-    const hn = this.rmsNorm(h1, n.mlpNorm, `${p}_mlp_norm`);
-    const gate = this.linear(hn, n.gate, `${p}_gate`);                                               // [B, S, F]
-    const act = this.g.op('Mul', [this.activation(gate, `${p}_act`), this.linear(hn, n.up, `${p}_up`)], [], `${p}_act`);
+    const hn = this.norm(h1, n.mlpNorm, `${p}_mlp_norm`);
+    const up = this.linear(hn, n.up, `${p}_up`);                                                     // [B, S, F]
+    const act = spec.plainMlp ? this.activation(up, `${p}_act`)
+      : this.g.op('Mul', [this.activation(this.linear(hn, n.gate, `${p}_gate`), `${p}_act`), up], [], `${p}_act`);
     let down = this.linear(act, n.down, `${p}_down`);
     if (spec.sandwichNorms) down = this.rmsNorm(down, n.mlpOutNorm, `${p}_mlp_out_norm`);
     return this.g.op('Add', [h1, down], [], `${p}_out`);
@@ -223,11 +237,18 @@ class DecoderBuilder {
     const table = this.g.weight(name, this.w.shapes.get(name)!, () => this.w.read(name));           // [V, d]
     const x = this.g.op('Gather', [table, ids], [attr.int('axis', 0)], 'embedded');                  // [B, S, d]
     const scale = this.spec.embedScale;
-    return scale === undefined ? x : this.g.op('Mul', [x, this.g.float32('embed_scale', [scale], [])], [], 'embedded_scaled');
+    const scaled = scale === undefined ? x : this.g.op('Mul', [x, this.g.float32('embed_scale', [scale], [])], [], 'embedded_scaled');
+    const lp = this.spec.learnedPositions;
+    if (!lp) return scaled;
+    const pname = tensorNames.positions;
+    const positions = this.g.weight(pname, this.w.shapes.get(pname)!, () => this.w.read(pname));    // [P + offset, d]
+    const rows = lp.offset ? this.g.op('Add', [this.positions, this.g.int64('position_offset', [lp.offset], [])], [], 'position_rows') : this.positions;
+    const pos = this.g.op('Gather', [positions, rows], [attr.int('axis', 0)], 'position_embedded');  // [S, d]
+    return this.g.op('Add', [scaled, pos], [], 'embedded_with_positions');
   }
 
   head(x: string, embedTable: string): string {
-    const xn = this.rmsNorm(x, tensorNames.finalNorm, 'final_norm');
+    const xn = this.norm(x, tensorNames.finalNorm, 'final_norm');
     const cap = this.spec.finalLogitSoftcap;
     const name = cap ? 'logits_uncapped' : LOGITS;
     let logits: string;
@@ -251,7 +272,7 @@ export function buildDecoderGraph(w: PrunedWeights): DecoderGraph {
   if (refusal) throw new BadRequest(`ONNX export of this ${w.spec.architecture} model: ${refusal}; export masked or compact safetensors`);
   const b = new DecoderBuilder(w);
   b.prelude(INPUT_IDS);
-  let x = b.embed(INPUT_IDS);
+  let x = b.embed(INPUT_IDS);                                                                          // embed table first
   const embedTable = b.g.weights[0].name;
   for (let l = 0; l < w.spec.numLayers; l++) x = b.layer(x, l);
   const logits = b.head(x, embedTable);
