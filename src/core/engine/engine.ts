@@ -1,8 +1,9 @@
 // The WGSL inference engine: weights uploaded once, forward plans prepared per token count and replayed.
 import { BadRequest } from '../errors.ts';
 import type { Gpu } from '../gpu/device.ts';
-import { readF32 } from '../gpu/buffers.ts';
-import { runCalls } from '../kernels/kernel-call.ts';
+import { createStorageBuffer, readBuffers, readF32 } from '../gpu/buffers.ts';
+import { runCalls, type KernelCall } from '../kernels/kernel-call.ts';
+import { prepareArgmax } from '../kernels/argmax.ts';
 import { autotuneMatmul, type MatmulVariant } from '../kernels/matmul.ts';
 import type { LoadedModel } from '../model/loaded-model.ts';
 import { createForwardPlan, type ForwardPlan } from './forward-plan.ts';
@@ -21,6 +22,8 @@ export interface EngineOptions {
 export class Engine {
   private cache: KvCache | null = null;
   private plans = new Map<number, ForwardPlan>();
+  /** Per plan, the argmax of its logits (tokenScores); made on first use, dropped with the plans. */
+  private argmaxes = new Map<ForwardPlan, { calls: KernelCall[]; out: GPUBuffer; state: GPUBuffer }>();
   private masks: ReadonlyMap<string, GPUBuffer> | null = null;
   private overrides: ReadonlyMap<string, GPUBuffer> | null = null;
   private compact: ReadonlyArray<CompactLayer | undefined> | null;
@@ -94,6 +97,34 @@ export class Engine {
   }
 
   /**
+   * Next-token scores of `ids` run at positions pos0.. against the shared KV cache (sized `cacheRows`; positions
+   * before pos0 must already be in it): per row, the NLL of targets[row] and the row's argmax (first index of the
+   * maximum logit). Zero-shot scoring reads a continuation's log-probs and whether each token was the greedy one.
+   */
+  async tokenScores(ids: number[], targets: number[], pos0: number, cacheRows: number): Promise<{ nll: Float32Array; argmax: Uint32Array }> {
+    const T = ids.length, V = this.spec.vocabSize;
+    if (targets.length !== T) throw new BadRequest(`tokenScores: ${targets.length} targets for ${T} tokens`);
+    if (!Number.isInteger(pos0) || pos0 < 0 || pos0 + T > cacheRows) {
+      throw new BadRequest(`tokenScores: positions ${pos0}..${pos0 + T - 1} do not fit a cache of ${cacheRows} rows`);
+    }
+    for (const id of targets) {
+      if (!Number.isInteger(id) || id < 0 || id >= V) throw new BadRequest(`target id ${id} outside the vocabulary [0, ${V})`);
+    }
+    const plan = await this.plan(T, cacheRows);
+    let argmax = this.argmaxes.get(plan);
+    if (!argmax) {
+      const out = await createStorageBuffer(this.gpu, 'argmax', T * 4);
+      const prepared = await prepareArgmax(this.gpu, { slices: plan.logits, out, T });
+      argmax = { calls: prepared.calls, out, state: prepared.state };
+      this.argmaxes.set(plan, argmax);
+    }
+    this.write(plan, ids, pos0, targets);
+    await runCalls(this.gpu, [...plan.forward, ...plan.loss, ...argmax.calls]);
+    const [nll, best] = await readBuffers(this.gpu, [{ buffer: plan.nll, bytes: T * 4 }, { buffer: argmax.out, bytes: T * 4 }]);
+    return { nll: new Float32Array(nll), argmax: new Uint32Array(best) };
+  }
+
+  /**
    * Runs `ids` at positions pos0.. against the shared KV cache (sized `cacheRows`) and returns the logits of
    * the last position. Positions before pos0 must already be in the cache.
    */
@@ -147,6 +178,8 @@ export class Engine {
   }
 
   private dropPlans(): void {
+    this.argmaxes.forEach((a) => { a.out.destroy(); a.state.destroy(); });
+    this.argmaxes.clear();
     this.plans.forEach((p) => p.destroy());
     this.plans.clear();
   }

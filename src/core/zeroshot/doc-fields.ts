@@ -1,6 +1,6 @@
 // Reading one document's fields in its dataset's schema. A missing or mistyped field is a BadTaskDocument that names
 // the field, the file and the line (JSONL) or row (Parquet), so a file in the wrong schema says what it lacks.
-import { clip, quote } from '../quote.ts';
+import { clip, quote, quoteList } from '../quote.ts';
 import { TaskDataError } from './task-errors.ts';
 
 /** Where a document came from, for messages. */
@@ -33,6 +33,15 @@ function present(doc: RawDoc, path: string, at: DocPlace): unknown {
   const v = valueAt(doc, path);
   if (v === undefined) throw bad(at, path, 'is missing');
   return v;
+}
+
+/** Every field of a task's schema must be present: a file of another dataset names all it lacks at once. */
+export function requireFields(doc: RawDoc, paths: readonly string[], at: DocPlace, task: string): void {
+  const missing = paths.filter((p) => valueAt(doc, p) === undefined);
+  if (missing.length) {
+    throw new TaskDataError('BadTaskDocument', `${describePlace(at)}: field${missing.length > 1 ? 's' : ''} `
+      + `${quoteList(missing.map((m) => `"${m}"`))} missing (${task} reads ${quoteList([...paths])})`);
+  }
 }
 
 export function stringField(doc: RawDoc, path: string, at: DocPlace): string {
