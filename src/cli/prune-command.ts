@@ -2,6 +2,7 @@
 // (uniform, OWL, MRP or an explicit vector), or structured pruning of heads (or whole kv-groups) and MLP channels
 // (Wanda-sp / magnitude-sp / FLAP with bias compensation, uniform or explicit rates), then perplexity of the
 // pruned model next to the dense one.
+import { removedShare, requestedShare } from '../core/prune/allocation-counts.ts';
 import { readFile } from 'node:fs/promises';
 import { BadRequest } from '../core/errors.ts';
 import { flapBiasRefusal } from '../core/export/export-biases.ts';
@@ -100,6 +101,8 @@ export async function runPrune(values: CliValues): Promise<number> {
         process.stdout.write(`${JSON.stringify({
           ppl: pruned.ppl, densePpl: dense.ppl, nll: pruned.nll, denseNll: dense.nll, method: request.structured ?? request.metric,
           nm: request.nm ? `${request.nm.n}:${request.nm.m}` : null, sparsity: request.sparsity,
+          // Requested and achieved side by side, on the count's basis (docs/algorithms.md §7.2).
+          ...(result.count ? { countBasis: result.count.basis, requestedShare: requestedShare(result.count), achievedShare: removedShare(result.count) } : {}),
           allocationMethod: Array.isArray(request.allocation) ? 'explicit' : request.allocation, ...rest,
           keptHeads: rest.kept?.map((k) => k.heads.length), keptChannels: rest.kept?.map((k) => k.channels.length),
           ...(request.kvGroups ? { keptKvHeads: rest.kept?.map((k) => k.kvHeads?.length ?? engine.spec.numKvHeads) } : {}),
@@ -111,7 +114,10 @@ export async function runPrune(values: CliValues): Promise<number> {
       } else {
         const pct = (v: number[]) => v.map((x) => (100 * x).toFixed(1)).join(' ');
         process.stdout.write(`dense perplexity ${dense.ppl.toFixed(4)} -> pruned ${pruned.ppl.toFixed(4)}\n`
-          + `allocation (%): ${pct(result.allocation)}\nachieved (%):   ${pct(result.achievedSparsity)}\n`);
+          + `allocation (%): ${pct(result.allocation)}\nachieved (%):   ${pct(result.achievedSparsity)}\n`
+          + (result.count ? `${result.count.basis} removed: ${(100 * requestedShare(result.count)).toFixed(2)}% requested, `
+            + `${(100 * removedShare(result.count)).toFixed(2)}% achieved (${result.count.removed} of ${result.count.total}; the method's own `
+            + `rounding: ${(100 * result.count.methodRounding / result.count.total).toFixed(2)}%)\n` : ''));
         if (result.kept) {
           if (request.kvGroups) process.stdout.write(`kept kv heads:  ${result.kept.map((k) => k.kvHeads?.length ?? engine.spec.numKvHeads).join(' ')}\n`);
           process.stdout.write(`kept heads:     ${result.kept.map((k) => k.heads.length).join(' ')}\n`

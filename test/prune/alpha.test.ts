@@ -13,6 +13,7 @@ import { Pruner } from '../../src/core/prune/pruner.ts';
 import { STORIES_HF, TINYSTORIES_TEXT } from '../helpers/fixtures.ts';
 import { referencePerplexity, referenceSequentialPrune } from './reference/index.ts';
 import { windowsPerplexity } from '../../src/core/engine/perplexity.ts';
+import { unstructuredCounts } from '../../src/core/prune/allocation-counts.ts';
 
 let gpu: Gpu, engine: Engine, pruner: Pruner, model: LoadedModel, calib: number[][], evalSet: number[][];
 
@@ -38,7 +39,8 @@ describe('AlphaPruning allocation', () => {
     const byAlpha = [...alphas.keys()].sort((i, j) => alphas[i] - alphas[j]);
     for (let r = 1; r < 5; r++) expect(result.allocation[byAlpha[r]]).toBeGreaterThanOrEqual(result.allocation[byAlpha[r - 1]]);
     expect(Math.max(...result.allocation) - Math.min(...result.allocation)).toBeCloseTo(0.6, 9); // 2 eps, no clipping at S = 0.5
-    const ref = referenceSequentialPrune(model.spec, await loadReferenceWeights(model), calib, result.allocation, 'wanda');
+    const rowCounts = unstructuredCounts(model.spec, result.allocation).rowCounts; // the count repair's (algorithms.md §7.2)
+    const ref = referenceSequentialPrune(model.spec, await loadReferenceWeights(model), calib, result.allocation, 'wanda', undefined, rowCounts);
     const refPpl = referencePerplexity(model.spec, ref.weights, evalSet);
     expect(Math.abs(await windowsPerplexity(engine, evalSet) / refPpl - 1)).toBeLessThan(0.01);
   });

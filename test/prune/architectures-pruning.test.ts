@@ -19,6 +19,7 @@ import { MemoryTarget } from '../../src/core/export/byte-sink.ts';
 import { flapBiasRefusal } from '../../src/core/export/export-biases.ts';
 import { windowNllFromLogits } from '../../src/core/export/onnx/onnx-perplexity.ts';
 import { exportPrunedModel, keepMasksOf } from '../../src/core/export/export-model.ts';
+import { structuredCounts, unstructuredCounts } from '../../src/core/prune/allocation-counts.ts';
 import { owlAllocation, referenceMrp, referencePerplexity, referenceSequentialPrune, referenceStructuredPrune } from './reference/index.ts';
 import { referenceSparseGptPrune } from './reference/sparsegpt.ts';
 import { windowsPerplexity } from '../../src/core/engine/perplexity.ts';
@@ -86,7 +87,7 @@ describe.each(cases)('%s', (_name, spec) => {
       const rates = [0.25, 0.5];
       const sp = await pruner.prune({ metric: 'wanda', structured: 'wanda-sp', sparsity: 0.375, allocation: rates });
       const spPpl = await windowsPerplexity(engine, evalSet);
-      const refSp = referenceStructuredPrune(spec, dense, calib, rates, 'wanda-sp');
+      const refSp = referenceStructuredPrune(spec, dense, calib, rates, 'wanda-sp', { counts: structuredCounts(spec, rates).removals });
       sp.kept!.forEach((k, l) => expect({ heads: k.heads, channels: k.channels }).toEqual({ heads: refSp.kept[l].heads, channels: refSp.kept[l].channels }));
       const refSpPpl = referencePerplexity(refSp.spec ?? spec, refSp.weights, evalSet);
       expect(Math.abs(spPpl / refSpPpl - 1), `GPU ${spPpl} vs reference ${refSpPpl}`).toBeLessThan(1e-3);
@@ -123,10 +124,12 @@ describe.each(cases)('%s', (_name, spec) => {
       const mrp = await pruner.prune({ metric: 'wanda', sparsity: 0.5, allocation: 'mrp' });
       const refMrp = referenceMrp(spec, dense, calib, 0.5, 'wanda');
       mrp.allocation.forEach((v, l) => expect(v).toBeCloseTo(refMrp.allocation[l], 2));
-      close(await windowsPerplexity(engine, evalSet), referencePerplexity(spec, refMrp.weights, evalSet), 0.01, 'MRP 50%');
+      // MRP's final prune takes the count repair's per-row counts (docs/algorithms.md §7.2), so the reference's does too.
+      const refMrpFinal = referenceSequentialPrune(spec, dense, calib, refMrp.allocation, 'wanda', undefined, unstructuredCounts(spec, mrp.allocation).rowCounts);
+      close(await windowsPerplexity(engine, evalSet), referencePerplexity(spec, refMrpFinal.weights, evalSet), 0.01, 'MRP 50%');
 
       const flap = await pruner.prune({ metric: 'wanda', structured: 'flap', sparsity: 0.25, allocation: 'uniform', biasCompensation: true });
-      const refFlap = referenceStructuredPrune(spec, dense, calib, [0.25, 0.25], 'flap', { biasCompensation: true });
+      const refFlap = referenceStructuredPrune(spec, dense, calib, [0.25, 0.25], 'flap', { biasCompensation: true, counts: structuredCounts(spec, [0.25, 0.25]).removals });
       flap.kept!.forEach((k, l) => expect({ heads: k.heads, channels: k.channels }).toEqual({ heads: refFlap.kept[l].heads, channels: refFlap.kept[l].channels }));
       const flapPpl = await windowsPerplexity(engine, evalSet);
       close(flapPpl, referencePerplexity(refFlap.spec, refFlap.weights, evalSet), 0.01, 'FLAP 25%');

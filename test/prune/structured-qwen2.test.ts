@@ -14,6 +14,7 @@ import { loadReferenceWeights } from '../../src/core/engine/reference-weights.ts
 import { Pruner } from '../../src/core/prune/pruner.ts';
 import { MemoryTarget } from '../../src/core/export/byte-sink.ts';
 import { exportPrunedModel } from '../../src/core/export/export-model.ts';
+import { structuredCounts } from '../../src/core/prune/allocation-counts.ts';
 import { referencePerplexity, referenceStructuredPrune } from './reference/index.ts';
 import { windowsPerplexity } from '../../src/core/engine/perplexity.ts';
 
@@ -45,7 +46,7 @@ describe('structured pruning on a Qwen2-shaped model (biases, GQA)', () => {
     const pruner = await Pruner.create(engine, calib);
     try {
       const result = await pruner.prune({ metric: 'wanda', structured: 'wanda-sp', sparsity: 0.5, allocation: rates });
-      const ref = referenceStructuredPrune(spec, await loadReferenceWeights(model), calib, rates, 'wanda-sp');
+      const ref = referenceStructuredPrune(spec, await loadReferenceWeights(model), calib, rates, 'wanda-sp', { counts: structuredCounts(spec, rates).removals });
       result.kept!.forEach((k, l) => {
         expect(k).toEqual(ref.kept[l]);
         expect(new Set(k.heads.map((h) => Math.floor(h / 2))).size).toBe(2);
@@ -69,7 +70,7 @@ describe('structured pruning on a Qwen2-shaped model (biases, GQA)', () => {
     const ppl = (e: Engine) => windowsPerplexity(e, evalSet);
     try {
       const result = await pruner.prune({ metric: 'wanda', structured: 'flap', sparsity: 0.25, allocation: rates, kvGroups: true });
-      const ref = referenceStructuredPrune(qwen, await loadReferenceWeights(model), calib, rates, 'flap', { kvGroups: true });
+      const ref = referenceStructuredPrune(qwen, await loadReferenceWeights(model), calib, rates, 'flap', { kvGroups: true, counts: structuredCounts(qwen, rates, true).removals });
       result.kept!.forEach((k, l) => expect({ heads: k.heads, channels: k.channels, kvHeads: k.kvHeads }).toEqual(ref.kept[l]));
       expect(result.kept![0].kvHeads).toHaveLength(1);
       const inEngine = await ppl(engine), refPpl = referencePerplexity(ref.spec, ref.weights, evalSet);

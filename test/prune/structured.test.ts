@@ -10,6 +10,7 @@ import { Pruner } from '../../src/core/prune/pruner.ts';
 import { sensitivityScan } from '../../src/core/prune/sensitivity-scan.ts';
 import type { StructuredMetric } from '../../src/core/prune/structured-selection.ts';
 import { openStoriesPruning, windowsPerplexity } from '../helpers/stories-pruning.ts';
+import { structuredCounts } from '../../src/core/prune/allocation-counts.ts';
 import { referencePerplexity, referenceStructuredPrune } from './reference/index.ts';
 
 const SEQ = 128, CALIB = 4, EVAL = 4, L = 5, HEADS = 8, KV = 4, MLP = 172;
@@ -44,13 +45,29 @@ describe('structured pruning on the GPU vs the float64 reference (stories260K)',
     });
   }
 
-  it('an explicit per-layer vector prunes each layer at its own rate', async () => {
+  it('an explicit per-layer vector prunes each layer at its own rate (channels repaired to the requested count)', async () => {
     const alloc = [0, 0.125, 0.25, 0.5, 0.375];
-    const ref = referenceStructuredPrune(model.spec, dense, calib, alloc, 'wanda-sp');
+    const { removals } = structuredCounts(model.spec, alloc);
+    expect(removals.map((r) => r.heads)).toEqual([0, 1, 2, 4, 3]); // whole heads: no repair needed
+    const ref = referenceStructuredPrune(model.spec, dense, calib, alloc, 'wanda-sp', { counts: removals });
     const result = await pruner.prune({ metric: 'wanda', structured: 'wanda-sp', sparsity: 0.25, allocation: alloc });
     result.kept!.forEach((k, l) => expect(k).toEqual(ref.kept[l]));
     const refPpl = referencePerplexity(model.spec, ref.weights, evalSet);
     expect(Math.abs((await gpuPerplexity()) / refPpl - 1)).toBeLessThan(0.01);
+  });
+
+  it('uniform 30% removes 30% of the removable weights within half a channel (its floors removed 28.7%)', async () => {
+    const result = await pruner.prune({ metric: 'wanda', structured: 'wanda-sp', sparsity: 0.3, allocation: 'uniform' });
+    const c = result.count!;
+    expect(c.basis).toBe('removable weights');
+    expect(c.total).toBe(L * (HEADS * 1024 + MLP * 192));
+    expect(c.methodRounding / c.total).toBeCloseTo(0.2873, 4);
+    expect(Math.abs(c.removed - 0.3 * c.total)).toBeLessThanOrEqual(96 + 0.5);
+    const removedByKept = result.kept!.reduce((t, k) => t + (HEADS - k.heads.length) * 1024 + (MLP - k.channels.length) * 192, 0);
+    expect(removedByKept).toBe(c.removed);
+    // The same counts in the reference give the same kept sets.
+    const ref = referenceStructuredPrune(model.spec, dense, calib, new Array(L).fill(0.3), 'wanda-sp', { counts: structuredCounts(model.spec, new Array(L).fill(0.3)).removals });
+    result.kept!.forEach((k, l) => expect(k).toEqual(ref.kept[l]));
   });
 
   it('refuses, before any GPU work, a rate that would empty a kv-group; OWL/MRP/N:M are refused too', async () => {

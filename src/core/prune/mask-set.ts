@@ -68,6 +68,13 @@ export class MaskSet {
     }
   }
 
+  /** Sets the per-row prune count of each map of layer l (layerMaps order), as the count repair chose them. */
+  setRowCounts(l: number, counts: readonly number[]): void {
+    this.layers[l].forEach((e, i) => {
+      this.gpu.device.queue.writeBuffer(e.pruneCount, 0, Uint32Array.of(Math.min(e.map.K, counts[i]), 0, 0, 0));
+    });
+  }
+
   /** Kept weights per layer counted from the masks on the GPU, and the layer's total. */
   async keptPerLayer(): Promise<Array<{ kept: number; total: number }>> {
     const out: Array<{ kept: number; total: number }> = [];

@@ -13,17 +13,23 @@ import { alphaAllocation, mean, owlAllocation, spread, uniformAllocation } from 
 import { layerAlphas } from './layer-alphas.ts';
 import { runMrp, type MrpStep } from './mrp.ts';
 import { CompactedLayers, type KeptUnits } from './compaction.ts';
-import { layerScores, selectStructured } from './structured.ts';
+import { checkStructuredAllocation, layerScores, selectStructured } from './structured.ts';
 import { flapGlobalRemovals, removedFraction, type LayerRemovals } from './flap-global.ts';
 import { SparseGptLayers, type SparseGptSolver } from './sparsegpt.ts';
 import { checkKeptFactorBudget } from './sparsegpt-factors.ts';
 import { DEFAULT_MRP, DEFAULT_OWL, validateRequest, type PruneRequest } from './prune-options.ts';
+import {
+  structuredCountOf, structuredCounts, unstructuredCounts, type ParameterCount,
+} from './allocation-counts.ts';
 
 export interface PruneResult {
   /** Per-layer sparsity as allocated (layer order). */
   allocation: number[];
-  /** Per-layer sparsity counted from the masks. */
+  /** Per-layer sparsity counted from the masks (structured: share of the seven maps' weights removed). */
   achievedSparsity: number[];
+  /** Parameters requested and removed, after the count repair (docs/algorithms.md §7.2); absent in runs saved
+   * before it. N:M has no requested count; SparseGPT keeps its own per-block rounding (methodRounding = removed). */
+  count?: ParameterCount;
   /** OWL: outlier ratio D_l (%) per layer on the dense model. */
   outlierRatios?: number[];
   /** AlphaPruning: mean Hill exponent of each layer's weight spectra. */
@@ -79,20 +85,24 @@ export class Pruner {
     const masker = new LayerMasker(gpu, weights, this.masks, this.calib.stats, req.metric, req.nm);
     let gpt: SparseGptLayers | null = null;
     const check = () => { if (opts.signal?.aborted) throw new Cancelled('pruning'); };
-    const sequential = async (alloc: number[], phase = 'sequential prune') => {
+    // With `rowCounts` (the count repair's), each map prunes its own count per row instead of floor(K s_l).
+    const sequential = async (alloc: number[], phase = 'sequential prune', rowCounts?: number[][]) => {
       await this.calib.embed();
       for (let l = 0; l < L; l++) {
         check();
         this.masks.keepAll(l);               // layer l's statistics come from the unpruned layer
         gpt?.begin(l);
         await this.calib.capture(l);
-        await (gpt ?? masker).prune(l, alloc[l]);
+        if (rowCounts && !gpt) await masker.pruneRows(l, rowCounts[l]);
+        else await (gpt ?? masker).prune(l, alloc[l]);
         await this.calib.advance(l);
         opts.onProgress?.({ phase, done: l + 1, total: L });
       }
     };
     this.engine.setMasks(this.masks.buffers);
     const result: Omit<PruneResult, 'achievedSparsity' | 'seconds'> = { allocation: [] };
+    // The row-wise masker's counts are repaired to the requested total; N:M fixes its own, SparseGPT rounds per block.
+    const repaired = () => (req.nm || req.metric === 'sparsegpt' ? undefined : unstructuredCounts(this.engine.spec, result.allocation));
     const a = req.allocation;
     if (Array.isArray(a)) result.allocation = a.slice();
     else if (a === 'uniform') result.allocation = uniformAllocation(L, req.sparsity);
@@ -119,7 +129,7 @@ export class Pruner {
       const cached = req.metric === 'sparsegpt' ? undefined : this.mrpResults.get(key);
       if (cached) {
         Object.assign(result, structuredClone(cached));
-        await sequential(result.allocation);
+        await sequential(result.allocation, 'sequential prune', repaired()?.rowCounts);
       } else {
         // SparseGPT keeps every layer's inverse-Hessian factors while MRP runs: re-prunes and scores read them.
         if (req.metric === 'sparsegpt') gpt = await this.attachSparseGpt(req, true);
@@ -139,14 +149,22 @@ export class Pruner {
           if (req.metric !== 'sparsegpt') this.mrpResults.set(key, structuredClone(found));
           Object.assign(result, found);
         } finally { counter.destroy(); }
+        // MRP's own final prune (its step 3) is at floor(K s_l) per row; the repaired counts re-prune once more.
+        const counts = repaired();
+        if (counts && counts.count.removed !== counts.count.methodRounding) await sequential(result.allocation, 'count repair', counts.rowCounts);
       }
     }
     if (req.metric === 'sparsegpt' && !gpt) gpt = await this.attachSparseGpt(req);
-    if (a !== 'mrp') await sequential(result.allocation);
+    const counts = repaired();
+    if (a !== 'mrp') await sequential(result.allocation, 'sequential prune', counts?.rowCounts);
     const kept = await this.masks.keptPerLayer();
+    const removed = kept.reduce((t, k) => t + k.total - k.kept, 0);
+    const total = kept.reduce((t, k) => t + k.total, 0);
+    const requested = Math.round(result.allocation.reduce((t, s, l) => t + s * kept[l].total, 0));
     return {
       ...result,
       achievedSparsity: kept.map((k) => 1 - k.kept / k.total),
+      count: counts?.count ?? { basis: 'linear weights', total, requested: req.nm ? removed : requested, methodRounding: removed, removed },
       seconds: (performance.now() - start) / 1000,
     };
   }
@@ -159,8 +177,13 @@ export class Pruner {
     let allocation = Array.isArray(req.allocation) ? req.allocation.slice() : uniformAllocation(L, req.sparsity);
     this.engine.setCompactLayers(null);
     this.engine.setMasks(this.masks.buffers);
-    const removals = req.allocation === 'flap-global' ? await this.flapGlobal(req.sparsity, opts.signal) : undefined;
-    if (removals) allocation = removals.map((r) => removedFraction(r, spec));
+    if (req.allocation !== 'flap-global') checkStructuredAllocation(spec.numHeads, spec.numKvHeads, allocation, req.kvGroups);
+    // flap-global ranks its units itself, to the unit nearest its budget; other allocations get the count repair.
+    const global = req.allocation === 'flap-global' ? await this.flapGlobal(req.sparsity, opts.signal) : undefined;
+    const repaired = global ? undefined : structuredCounts(spec, allocation, req.kvGroups);
+    const removals = global ?? repaired!.removals;
+    const count = global ? structuredCountOf(spec, global, req.sparsity) : repaired!.count;
+    if (global) allocation = global.map((r) => removedFraction(r, spec));
     const kept = await selectStructured(this.engine, this.masks, this.calib, req.structured!, allocation, {
       kvGroups: req.kvGroups, biasCompensation: req.biasCompensation, removals,
       signal: opts.signal, onLayer: (l) => opts.onProgress?.({ phase: 'structured prune', done: l + 1, total: L }),
@@ -174,7 +197,7 @@ export class Pruner {
     const { hiddenSize: d, intermediateSize: f, numHeads: nH, numKvHeads: nKv, headDim: hd } = spec;
     const total = d * hd * (2 * nH + 2 * nKv) + 3 * d * f;
     const achievedSparsity = kept.map((k) => 1 - (d * hd * (2 * k.heads.length + 2 * (k.kvHeads?.length ?? nKv)) + 3 * d * k.channels.length) / total);
-    return { allocation, achievedSparsity, kept, seconds: (performance.now() - start) / 1000 };
+    return { allocation, achievedSparsity, count, kept, seconds: (performance.now() - start) / 1000 };
   }
 
   /** FLAP's global allocation: per-layer removals from every layer's dense fluctuation scores (flap-global.ts). */

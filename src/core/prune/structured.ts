@@ -22,7 +22,8 @@ import {
 } from './structured-selection.ts';
 
 export interface StructuredOptions {
-  /** Per-layer head / channel counts to remove instead of floor(p_l * count) (the flap-global allocation). */
+  /** Per-layer query-head / channel counts to remove instead of floor(p_l * count) (the count repair's, or
+   * flap-global's); with kvGroups, heads is a multiple of the group size. */
   removals?: readonly LayerRemovals[];
   /** Remove whole kv-groups (k, v rows and all their query heads): floor(p_l * numKvHeads) groups per layer. */
   kvGroups?: boolean;
@@ -94,7 +95,7 @@ export async function selectStructured(engine: Engine, masks: MaskSet, calib: Ca
       const { heads, channels } = await layerScores(engine, calib, l, metric);
       const r = opts.removals?.[l];
       const kept: KeptUnits = {
-        ...(opts.kvGroups ? keptKvGroups(heads, nKv, removedCount(alloc[l], nKv), l)
+        ...(opts.kvGroups ? keptKvGroups(heads, nKv, r ? r.heads / (nH / nKv) : removedCount(alloc[l], nKv), l)
           : { heads: keptHeads(heads, nKv, r ? r.heads : removedCount(alloc[l], nH), l) }),
         channels: keptChannels(channels, r ? r.channels : removedCount(alloc[l], f)),
       };

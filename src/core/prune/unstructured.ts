@@ -36,4 +36,10 @@ export class LayerMasker {
     this.masks.setSparsity(l, sparsity, only);
     await runCalls(this.gpu, await this.layerCalls(l));
   }
+
+  /** Masks layer l pruning counts[i] weights in every row of its i-th map (the count repair's per-row counts). */
+  async pruneRows(l: number, counts: readonly number[]): Promise<void> {
+    this.masks.setRowCounts(l, counts);
+    await runCalls(this.gpu, await this.layerCalls(l));
+  }
 }

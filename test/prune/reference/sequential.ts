@@ -20,16 +20,17 @@ export interface SequentialResult {
   masks: LayerMasks[];
 }
 
-/** Masks of layer l's seven maps from the DENSE weights, at sparsity s (or an N:M pattern). */
+/** Masks of layer l's seven maps from the DENSE weights, at sparsity s (or an N:M pattern); with `rowCounts`
+ * (MAP_NAMES order: the count repair's per-row counts, docs/algorithms.md §7.2) map i prunes rowCounts[i] per row. */
 export function layerMasks(spec: ModelSpec, dense: ReferenceWeights, l: number, stats: LayerStats,
-  s: number, metric: Metric, nm?: NmPattern): LayerMasks {
+  s: number, metric: Metric, nm?: NmPattern, rowCounts?: readonly number[]): LayerMasks {
   const out = {} as LayerMasks;
-  for (const map of MAP_NAMES) {
+  for (const [i, map] of MAP_NAMES.entries()) {
     const { rows, cols } = mapShape(spec, map);
     const sq = metric === 'wanda' ? stats[MAP_INPUT[map]].sq : undefined;
     const W = mapWeights(dense, l, map);
     out[map] = nm ? referenceNmMask(W, rows, cols, sq, nm.n, nm.m)
-      : referenceMask(W, rows, cols, sq, prunedPerRow(cols, s));
+      : referenceMask(W, rows, cols, sq, rowCounts ? rowCounts[i] : prunedPerRow(cols, s));
   }
   return out;
 }
@@ -52,10 +53,11 @@ export function checkSparsities(spec: ModelSpec, s: readonly number[]): void {
 
 /**
  * Prunes every layer sequentially. With `nm` every map gets the N:M pattern and `sparsityPerLayer` is only
- * checked, not used. The input map is never mutated.
+ * checked, not used; with `rowCounts` ([layer][map], MAP_NAMES order) those per-row counts replace floor(K s_l).
+ * The input map is never mutated.
  */
 export function referenceSequentialPrune(spec: ModelSpec, w: ReferenceWeights, windows: number[][],
-  sparsityPerLayer: readonly number[], metric: Metric, nm?: NmPattern): SequentialResult {
+  sparsityPerLayer: readonly number[], metric: Metric, nm?: NmPattern, rowCounts?: readonly number[][]): SequentialResult {
   checkSparsities(spec, sparsityPerLayer);
   const weights = copyWeights(w);
   const stats: LayerStats[] = [];
@@ -66,7 +68,7 @@ export function referenceSequentialPrune(spec: ModelSpec, w: ReferenceWeights, w
     const hook = accumulateInto(layerStats);
     // Layer l is still dense in `weights` here: only layers < l have been rewritten.
     for (const x of streams) referenceLayer(spec, weights, l, x, hook);
-    const m = layerMasks(spec, w, l, layerStats, sparsityPerLayer[l], metric, nm);
+    const m = layerMasks(spec, w, l, layerStats, sparsityPerLayer[l], metric, nm, rowCounts?.[l]);
     writeLayer(w, weights, l, m);
     streams = streams.map((x) => referenceLayer(spec, weights, l, x));
     stats.push(layerStats);

@@ -16,7 +16,8 @@ export interface StructuredOptions {
   kvGroups?: boolean;
   /** FLAP: add W[:, removed] @ mean(x_removed) to the o / down biases (default true for flap). */
   biasCompensation?: boolean;
-  /** Per-layer head / channel counts to remove instead of floor(p * count) (a global allocation's). */
+  /** Per-layer head / channel counts to remove instead of floor(p * count) (a global allocation's, or the count
+   * repair's of docs/algorithms.md §7.2); with kvGroups, heads counts query heads, whole groups of them. */
   counts?: Array<{ heads: number; channels: number }>;
 }
 
@@ -62,7 +63,7 @@ export function referenceLayerSelection(spec: ModelSpec, dense: ReferenceWeights
   const group = nH / nKv;
   if (kvGroups) {
     const groupScore = Array.from({ length: nKv }, (_, g) => headScore.slice(g * group, (g + 1) * group).reduce((a, b) => a + b, 0));
-    const goneGroups = new Set(byScore(groupScore).slice(0, Math.floor(p * nKv + 1e-9)));
+    const goneGroups = new Set(byScore(groupScore).slice(0, counts ? counts.heads / group : Math.floor(p * nKv + 1e-9)));
     const kvHeads = [...Array(nKv).keys()].filter((g) => !goneGroups.has(g));
     return { heads: [...Array(nH).keys()].filter((h) => !goneGroups.has(Math.floor(h / group))), channels, kvHeads };
   }
