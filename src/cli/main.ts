@@ -7,10 +7,14 @@ import { runGenerate } from './generate-command.ts';
 import { runPrune } from './prune-command.ts';
 import { runScan } from './scan-command.ts';
 import { runSearchCommand } from './search-command.ts';
+import { runEval } from './eval-command.ts';
 
 const USAGE = `usage:
   prunelab ppl --model PATH --text FILE [--seq-len 256] [--windows N] [--json]
   prunelab generate --model PATH [--prompt TEXT] [--steps 200]
+  prunelab eval --model PATH --tasks hellaswag,arc_easy --data hellaswag=FILE,arc_easy=FILE [--limit N] [--json]
+                (0-shot acc / acc_norm as lm-eval-harness computes them; tasks: boolq rte hellaswag winogrande arc_easy
+                arc_challenge openbookqa piqa; FILE: JSONL or Parquet in the Hugging Face dataset's schema)
   prunelab prune --model PATH --calib FILE [--calib-windows 16] [--calib-offset TOKENS] --text FILE [--seq-len 256]
                  [--windows N] --method magnitude|wanda|sparsegpt [--nm N:M] --alloc uniform|owl|mrp|alpha|'[s1,s2,...]'
                  --sparsity S [--json]
@@ -56,10 +60,12 @@ export async function main(argv: string[]): Promise<number> {
         'llm-key-env': { type: 'string' }, 'llm-temperature': { type: 'string' }, 'llm-timeout': { type: 'string' },
         state: { type: 'string' }, out: { type: 'string' }, format: { type: 'string' }, force: { type: 'boolean' },
         'kv-groups': { type: 'boolean' }, 'no-bias-compensation': { type: 'boolean' },
+        tasks: { type: 'string' }, data: { type: 'string' }, limit: { type: 'string' },
       },
     });
     if (command === 'ppl') return await runPpl(values);
     if (command === 'generate') return await runGenerate(values);
+    if (command === 'eval') return await runEval(values);
     if (command === 'prune') return await runPrune(values);
     if (command === 'scan') return await runScan(values);
     if (command === 'search') return await runSearchCommand(values);

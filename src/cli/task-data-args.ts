@@ -1,0 +1,42 @@
+// The zero-shot task flags of the commands that evaluate a model on tasks: --tasks a,b --data a=FILE,b=FILE
+// [--limit N]. Every file is read and checked before the model is opened.
+import { readFile } from 'node:fs/promises';
+import { BadRequest } from '../core/errors.ts';
+import { clip, quote } from '../core/quote.ts';
+import { loadTaskData, type TaskData } from '../core/zeroshot/task-data.ts';
+import { taskByName } from '../core/zeroshot/task-registry.ts';
+import { optionalInt, requireString, type CliValues } from './args.ts';
+
+/** "a=FILE,b=FILE" as a map from task name to file. */
+function parseDataFlag(flag: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const part of flag.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0 || eq === part.length - 1) throw new BadRequest(`--data takes TASK=FILE pairs separated by commas (got ${quote(part)})`);
+    const name = part.slice(0, eq).trim();
+    if (files.has(name)) throw new BadRequest(`--data names task ${quote(name)} twice`);
+    files.set(name, part.slice(eq + 1));
+  }
+  return files;
+}
+
+/** The tasks of --tasks with their documents from --data (the first --limit of each). */
+export async function readTaskFlags(values: CliValues): Promise<TaskData[]> {
+  const names = requireString(values, 'tasks').split(',').map((s) => s.trim());
+  const files = parseDataFlag(requireString(values, 'data'));
+  const limit = optionalInt(values, 'limit');
+  if (limit === 0) throw new BadRequest('--limit must be at least 1');
+  const tasks = names.map(taskByName);
+  if (new Set(names).size !== names.length) throw new BadRequest(`--tasks names a task twice (${quote(names.join(','))})`);
+  for (const name of files.keys()) {
+    if (!names.includes(name)) throw new BadRequest(`--data gives a file for ${quote(name)}, which --tasks does not name`);
+  }
+  const out: TaskData[] = [];
+  for (const task of tasks) {
+    const file = files.get(task.name);
+    if (file === undefined) throw new BadRequest(`--data has no file for task ${quote(task.name)} (give ${task.name}=FILE in the ${task.dataset.path} schema)`);
+    const bytes = await readFile(file).catch(() => { throw new BadRequest(`cannot read task file ${clip(file, 200)}`); });
+    out.push(await loadTaskData(task, new Uint8Array(bytes), file, limit));
+  }
+  return out;
+}
