@@ -59,7 +59,7 @@ test('uniform, OWL, MRP and evolved overlaid at the target, each averaging to it
   await page.getByTestId('search-crossovers').fill('1');
   await page.getByTestId('search-mutations').fill('1');
   await page.getByTestId('run-search').click();
-  await expect(page.getByTestId('search-result')).toContainText('uniform, same target', { timeout: 400_000 });
+  await expect(page.getByTestId('search-result')).toContainText('uniform, same parameter count', { timeout: 400_000 });
   await expect(page.getByTestId('overlay-series')).toHaveCount(4);
   await page.getByTestId('apply-best').click();
   await expect(page.getByTestId('prune-protocol')).toContainText('30% requested', { timeout: 150_000 });

@@ -29,7 +29,7 @@ test('an LLM-driven search runs against a scripted endpoint and records its fall
   await page.getByTestId('llm-model').fill('scripted-7b');
   await page.getByTestId('llm-key').fill(KEY);
   await page.getByTestId('run-search').click();
-  await expect(page.getByTestId('search-result')).toContainText('uniform, same target', { timeout: 400_000 });
+  await expect(page.getByTestId('search-result')).toContainText('uniform, same parameter count', { timeout: 400_000 });
   await expect(page.getByTestId('generations-caption')).toContainText('2 of 2 generations');
   await expect(page.getByTestId('llm-notes')).toContainText('3 LLM steps fell back or retried');
   await page.getByTestId('llm-notes').locator('summary').click();

@@ -36,7 +36,7 @@ test('a 2-generation search streams into the chart and equals prunelab search', 
   await page.getByTestId('generations-chart').scrollIntoViewIfNeeded();
   await page.mouse.move(0, 0);
   await page.screenshot({ path: 'e2e/screenshots/studio-search-running.png' });
-  await expect(page.getByTestId('search-result')).toContainText('uniform, same target', { timeout: 400_000 });
+  await expect(page.getByTestId('search-result')).toContainText('uniform, same parameter count', { timeout: 400_000 });
   await expect(page.getByTestId('generations-caption')).toContainText('3 of 3 generations');
 
   const best = Number(await page.getByTestId('search-best-ppl').textContent());
@@ -89,7 +89,7 @@ test('a cancelled search resumes where it stopped; the LLM key field is a passwo
   const dots = await page.getByTestId('generations-chart').locator('.recharts-scatter-symbol').count();
   expect(dots).toBeGreaterThan(1);
   await page.getByTestId('resume-search').click();
-  await expect(page.getByTestId('search-result')).toContainText('uniform, same target', { timeout: 400_000 });
+  await expect(page.getByTestId('search-result')).toContainText('uniform, same parameter count', { timeout: 400_000 });
   await expect(page.getByTestId('generations-caption')).toContainText('3 of 3 generations');
   expect(await page.getByTestId('generations-chart').locator('.recharts-scatter-symbol').count()).toBeGreaterThanOrEqual(dots);
 });

@@ -250,7 +250,7 @@ test('a reload mid-search offers to resume; the resumed run ends where prunelab 
   await shoot(page, '[data-testid="restore-notice"]', 'share-restore-search');
   await resume.click();
   await expect(page.getByTestId('search-progress')).toBeVisible();
-  await expect(page.getByTestId('search-result')).toContainText('uniform, same target', { timeout: 400_000 });
+  await expect(page.getByTestId('search-result')).toContainText('uniform, same parameter count', { timeout: 400_000 });
   await expect(page.getByTestId('generations-caption')).toContainText('2 of 2 generations');
   const best = Number(await page.getByTestId('search-best-ppl').textContent());
   const uniform = Number(await page.getByTestId('search-uniform-ppl').textContent());

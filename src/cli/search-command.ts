@@ -10,7 +10,8 @@ import { Pruner } from '../core/prune/pruner.ts';
 import { STRUCTURED_METRICS, type StructuredMetric } from '../core/prune/structured-selection.ts';
 import type { Optimizer } from '../core/search/operators.ts';
 import { gaOptimizer } from '../core/search/ga-operators.ts';
-import { maxStructuredRate, owlShape, PruningFitness, uniformFitness, type PruningMethod } from '../core/search/pruning-fitness.ts';
+import { maxStructuredRate, owlShape, PruningFitness, uniformAtBestCount, type CountedResult, type PruningMethod } from '../core/search/pruning-fitness.ts';
+import { removedShare } from '../core/prune/allocation-counts.ts';
 import { bestOf, newSearchState, operatorCounts, runSearch } from '../core/search/search.ts';
 import type { SearchProtocol, SearchState } from '../core/search/search-types.ts';
 import { describeModel, sensitivityFromScan } from '../core/search/model-description.ts';
@@ -128,19 +129,25 @@ export async function runSearchCommand(values: CliValues): Promise<number> {
           genStart = performance.now();
         },
       });
-      const uniformPpl = await uniformFitness(state, fitness);
       const best = bestOf(state);
+      // The uniform baseline removes as many parameters as the best vector really does (docs/algorithms.md §7.2).
+      const fair = await uniformAtBestCount(state, fitness, best);
+      const shares = (r: CountedResult) => ({ count: r.count, requestedShare: state.config.target, achievedShare: removedShare(r.count) });
       const report = {
-        best: { rates: best.rates, ppl: best.fitness, operator: best.operator, generation: best.generation },
-        uniformPpl, densePpl, ratio: best.fitness / uniformPpl,
+        best: { rates: best.rates, ppl: best.fitness, operator: best.operator, generation: best.generation, ...shares(fair.best) },
+        uniform: { rate: fair.uniform.rates[0], ppl: fair.uniform.ppl, ...shares(fair.uniform) },
+        uniformPpl: fair.uniform.ppl, densePpl, ratio: best.fitness / fair.uniform.ppl,
         generations: state.summaries, operatorCounts: operatorCounts(state),
         evaluations: state.history.filter((e) => !e.cached).length, cacheHits: state.history.filter((e) => e.cached).length,
         config: state.config, protocol, seconds: (performance.now() - t0) / 1000, adapter: engine.gpu.adapter.description,
       };
       if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
       else {
-        process.stdout.write(`best perplexity ${best.fitness.toFixed(4)} (uniform ${uniformPpl.toFixed(4)}, dense ${densePpl.toFixed(4)}, `
-          + `ratio ${report.ratio.toFixed(3)})\nbest rates: ${best.rates.map((x) => x.toFixed(4)).join(' ')}\n`);
+        const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+        process.stdout.write(`best perplexity ${best.fitness.toFixed(4)} (uniform ${fair.uniform.ppl.toFixed(4)}, dense ${densePpl.toFixed(4)}, `
+          + `ratio ${report.ratio.toFixed(3)})\nbest rates: ${best.rates.map((x) => x.toFixed(4)).join(' ')}\n`
+          + `${fair.best.count.basis} removed: requested ${pct(state.config.target)}, best ${pct(report.best.achievedShare)} `
+          + `(${fair.best.count.removed}), uniform ${pct(report.uniform.achievedShare)} (${fair.uniform.count.removed})\n`);
       }
       return 0;
     } catch (e) {

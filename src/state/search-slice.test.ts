@@ -40,6 +40,8 @@ async function readyStore(client: StudioClient) {
   return store;
 }
 
+const bestCount = { basis: 'removable weights' as const, total: 206080, requested: 61824, methodRounding: 59200, removed: 61824 };
+const uniformCount = { ...bestCount, methodRounding: 59200, removed: 61824 };
 const config = () => newSearchState({ numLayers: 5, target: 0.3, pMax: 0.6, population: 2, generations: 1, crossovers: 1, mutations: 0 }).config;
 const evaluation = (generation: number, fitness: number) =>
   ({ generation, operator: 'ga-init-uniform' as const, parents: [], rates: [0.3, 0.3, 0.3, 0.3, 0.3], fitness, seconds: 1, cached: false });
@@ -58,7 +60,8 @@ describe('search slice', () => {
       onEvent?.({ kind: 'generation', summary: { generation: 0, best: 18, mean: 19, evaluations: 2 }, best: { rates: [0.3, 0.3, 0.3, 0.3, 0.3], ppl: 18 } });
       onEvent?.({ kind: 'llm', message: 'select attempt 1: HTTP 500' });
       const state = { ...newSearchState({ numLayers: 5, target: 0.3, pMax: 0.6 }), history: [evaluation(0, 20), evaluation(0, 18), evaluation(1, 15)], done: true };
-      return { state, best: { rates: [0.2, 0.3, 0.3, 0.3, 0.4], ppl: 15, operator: 'ga-mutation', generation: 1 }, uniformPpl: 20, densePpl: 4, seconds: 3 } as SearchOutcome;
+      return { state, best: { rates: [0.2, 0.3, 0.3, 0.3, 0.4], ppl: 15, operator: 'ga-mutation', generation: 1, count: bestCount },
+        uniformPpl: 20, uniform: { rates: [0.3, 0.3, 0.3, 0.3, 0.3], ppl: 20, count: uniformCount }, densePpl: 4, seconds: 3 } as SearchOutcome;
     }));
     await store.getState().runSearch();
     const s = store.getState().search;
@@ -69,6 +72,7 @@ describe('search slice', () => {
     expect(s.points.map((p) => p.fitness)).toEqual([20, 18, 15]);
     expect(s.best?.ppl).toBe(15);
     expect(s.uniformPpl).toBe(20);
+    expect(s.counts).toEqual({ best: bestCount, uniform: uniformCount, uniformRate: 0.3 });
     expect(s.densePpl).toBe(4);
     expect(s.llmNotes).toEqual(['select attempt 1: HTTP 500']);
     expect(s.resumable).toBe(false);
@@ -102,7 +106,8 @@ describe('search slice', () => {
         onEvent?.({ kind: 'checkpoint', state: checkpoint });
         throw new StudioError('Cancelled', 'search cancelled');
       }
-      return { state: { ...checkpoint, done: true }, best: { rates: [0.3, 0.3, 0.3, 0.3, 0.3], ppl: 20, operator: 'ga-init-uniform', generation: 0 }, uniformPpl: 20, densePpl: 4, seconds: 1 };
+      return { state: { ...checkpoint, done: true }, best: { rates: [0.3, 0.3, 0.3, 0.3, 0.3], ppl: 20, operator: 'ga-init-uniform', generation: 0, count: uniformCount },
+        uniformPpl: 20, uniform: { rates: [0.3, 0.3, 0.3, 0.3, 0.3], ppl: 20, count: uniformCount }, densePpl: 4, seconds: 1 };
     }));
     await store.getState().runSearch();
     expect(store.getState().search).toMatchObject({ status: 'cancelled', resumable: true, error: null });

@@ -4,6 +4,7 @@
 import type { Evaluation, GenerationSummary, OperatorName, SearchConfig, SearchState } from '../core/search/search-types.ts';
 import { bestOf, plannedEvaluations } from '../core/search/search.ts';
 import type { WorkerErrorInfo } from '../worker/api.ts';
+import type { ParameterCount } from '../core/prune/allocation-counts.ts';
 import { sensitivityAt } from '../core/search/model-description.ts';
 import { etaSeconds } from './eta.ts';
 import { createJob, needsModel, needsText, refuseIf, type JobDeps, type JobStatus } from './job-slice.ts';
@@ -27,6 +28,8 @@ export interface SearchSlice {
   summaries: GenerationSummary[];
   best: { rates: number[]; ppl: number } | null;
   uniformPpl: number | null;
+  /** Parameters the best vector and the uniform baseline remove (the baseline is taken at the best's count). */
+  counts: { best: ParameterCount; uniform: ParameterCount; uniformRate: number } | null;
   densePpl: number | null;
   done: number;
   total: number;
@@ -53,7 +56,7 @@ export interface SearchActions {
 }
 
 export const idleSearch = (settings: SearchSettings = DEFAULT_SEARCH, apiKey = ''): SearchSlice => ({
-  settings, ranMethod: null, apiKey, status: 'idle', config: null, points: [], summaries: [], best: null, uniformPpl: null, densePpl: null,
+  settings, ranMethod: null, apiKey, status: 'idle', config: null, points: [], summaries: [], best: null, uniformPpl: null, counts: null, densePpl: null,
   done: 0, total: 0, etaSeconds: null, llmNotes: [], resumable: false, error: null,
 });
 
@@ -106,6 +109,7 @@ export function searchActions(deps: JobDeps): SearchActions {
       },
       done: (_, outcome) => ({
         best: outcome.best, uniformPpl: outcome.uniformPpl, densePpl: outcome.densePpl,
+        counts: { best: outcome.best.count, uniform: outcome.uniform.count, uniformRate: outcome.uniform.rates[0] },
         summaries: outcome.state.summaries, etaSeconds: 0, resumable: false,
         points: outcome.state.history.map(toPoint),
       }),
@@ -131,7 +135,7 @@ export function searchActions(deps: JobDeps): SearchActions {
       const best = state.history.length > 0 ? bestOf(state) : null;
       job.patch(() => ({
         status: 'cancelled', error: null, etaSeconds: null, config: state.config, summaries: state.summaries,
-        best: best ? { rates: best.rates, ppl: best.fitness } : null, uniformPpl: null,
+        best: best ? { rates: best.rates, ppl: best.fitness } : null, uniformPpl: null, counts: null,
         points: state.history.map(toPoint),
         done: state.history.length, total: plannedEvaluations(state.config), resumable: !state.done,
       }));

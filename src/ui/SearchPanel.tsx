@@ -2,6 +2,7 @@
 // generations chart, the best vector's per-layer rates, progress with an ETA, cancel and resume.
 import type { SearchMethod } from '../state/search-settings.ts';
 import { isStructured, maxTarget, PAPER_PRESET, plannedEvaluationsOf, QUICK_PRESET, searchFromMethodPanel } from '../state/search-settings.ts';
+import { removedShare } from '../core/prune/allocation-counts.ts';
 import { isGpuBusy } from '../state/studio-store.ts';
 import { ChoiceGroup } from './ChoiceGroup.tsx';
 import { ErrorBox } from './ErrorBox.tsx';
@@ -41,6 +42,7 @@ export function SearchPanel() {
   const methodPanel = useStudio((s) => s.prune.method);
   const sliderSparsity = useStudio((s) => s.prune.sparsity);
   const st = search.settings;
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const running = search.status === 'running';
   const pMax = model ? maxTarget(st.method, model.heads, model.kvHeads) : 0.95;
   const lastGeneration = search.summaries.at(-1)?.generation;
@@ -153,10 +155,17 @@ export function SearchPanel() {
           </div>
           {search.uniformPpl !== null && (
             <div className="big-number big-number--dense">
-              <span className="field__label">uniform, same target</span>
+              <span className="field__label">uniform, same parameter count</span>
               <span className="big-number__value" data-testid="search-uniform-ppl">{search.uniformPpl.toFixed(3)}</span>
               <span className="small muted">best / uniform = {(search.best.ppl / search.uniformPpl).toFixed(3)}</span>
             </div>
+          )}
+          {search.counts && search.config && (
+            <p className="small muted search-counts" data-testid="search-counts">
+              {search.counts.best.basis} removed: {pct(search.config.target)} requested · best {pct(removedShare(search.counts.best))} achieved
+              {' '}({search.counts.best.removed.toLocaleString('en-US')}) · uniform at {pct(search.counts.uniformRate)}
+              {' '}{pct(removedShare(search.counts.uniform))} achieved ({search.counts.uniform.removed.toLocaleString('en-US')})
+            </p>
           )}
           {search.densePpl !== null && (
             <div className="big-number big-number--dense">

@@ -8,6 +8,7 @@ import type { HubDownloadReport, HubProgress } from '../core/hub/hub-model.ts';
 import type { HubTextResult } from '../core/hub/hub-text.ts';
 import type { PruneRequest } from '../core/prune/prune-options.ts';
 import type { PruneProgress, PruneResult } from '../core/prune/pruner.ts';
+import type { ParameterCount } from '../core/prune/allocation-counts.ts';
 import type { ScanCell } from '../core/prune/sensitivity-scan.ts';
 import type { StructuredMetric } from '../core/prune/structured-selection.ts';
 import type { Evaluation, GenerationSummary, SearchConfig, SearchState } from '../core/search/search-types.ts';
@@ -140,8 +141,11 @@ export type SearchEvent =
 
 export interface SearchOutcome {
   state: SearchState;
-  best: { rates: number[]; ppl: number; operator: string; generation: number };
+  /** count: the parameters the best vector removes (after the count repair). */
+  best: { rates: number[]; ppl: number; operator: string; generation: number; count: ParameterCount };
   uniformPpl: number;
+  /** The uniform baseline at the best vector's removed share (uniformPpl is its perplexity). */
+  uniform: { rates: number[]; ppl: number; count: ParameterCount };
   densePpl: number;
   seconds: number;
 }

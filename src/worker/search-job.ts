@@ -4,7 +4,7 @@ import { BadRequest } from '../core/errors.ts';
 import { gaOptimizer } from '../core/search/ga-operators.ts';
 import { createLlmOptimizer } from '../core/search/llm-optimizer.ts';
 import { describeModel } from '../core/search/model-description.ts';
-import { maxStructuredRate, owlShape, PruningFitness, uniformFitness } from '../core/search/pruning-fitness.ts';
+import { maxStructuredRate, owlShape, PruningFitness, uniformAtBestCount } from '../core/search/pruning-fitness.ts';
 import { bestOf, newSearchState, plannedEvaluations, runSearch } from '../core/search/search.ts';
 import type { SearchState } from '../core/search/search-types.ts';
 import type { PruneJobOptions, SearchEvent, SearchJobRequest, SearchOutcome } from './api.ts';
@@ -55,10 +55,11 @@ export async function searchJob(session: PruneSession, req: SearchJobRequest, op
     onGeneration: (summary, s) => { const b = bestOf(s); onEvent({ kind: 'generation', summary, best: { rates: b.rates, ppl: b.fitness } }); },
     onCheckpoint: (s) => onEvent({ kind: 'checkpoint', state: s }),
   });
-  const uniformPpl = await uniformFitness(state, fitness, signal);
   const best = bestOf(state);
+  // The uniform baseline removes as many parameters as the best vector really does (docs/algorithms.md §7.2).
+  const fair = await uniformAtBestCount(state, fitness, best, signal);
   return {
-    state, best: { rates: best.rates, ppl: best.fitness, operator: best.operator, generation: best.generation },
-    uniformPpl, densePpl, seconds: (performance.now() - start) / 1000,
+    state, best: { rates: best.rates, ppl: best.fitness, operator: best.operator, generation: best.generation, count: fair.best.count },
+    uniformPpl: fair.uniform.ppl, uniform: fair.uniform, densePpl, seconds: (performance.now() - start) / 1000,
   };
 }

@@ -33,9 +33,10 @@ export function compactGathers(model: LoadedModel, kept: KeptUnits[]): Map<strin
       for (const name of [n.k, n.v, ...(attentionBias ? [n.kBias, n.vBias] : [])]) out.set(name, { rows: kvDims });
     }
     out.set(n.o, { cols: headDims });
-    out.set(n.gate, { rows: channels });
+    const gated = !model.spec.plainMlp;
+    if (gated) out.set(n.gate, { rows: channels });
     out.set(n.up, { rows: channels });
-    if (mlpBias) { out.set(n.gateBias, { rows: channels }); out.set(n.upBias, { rows: channels }); }
+    if (mlpBias) { if (gated) out.set(n.gateBias, { rows: channels }); out.set(n.upBias, { rows: channels }); }
     out.set(n.down, { cols: channels });
   });
   return out;

@@ -52,7 +52,10 @@ export function compactLayout(spec: ModelSpec, kept: KeptUnits[]): CompactLayout
   // Query heads per kept kv head.
   const perGroup = (k: KeptUnits) => headsPerGroup(k.heads, nH, nKv).filter((_, g) => !k.kvHeads || k.kvHeads.includes(g));
   let reason: string | undefined;
-  if (widths.some((w) => w.numHeads !== H)) {
+  if (spec.learnedPositions && H !== nH) {
+    // GPT2Attention / OPTAttention take head_dim = hidden_size / num_heads: fewer heads of the same size cannot be said.
+    reason = `${spec.architecture} derives head_dim from hidden_size / heads, so a config cannot say ${H} heads of ${spec.headDim}`;
+  } else if (widths.some((w) => w.numHeads !== H)) {
     reason = `layers keep different numbers of attention heads (${widths.map((w) => w.numHeads).join(', ')})`;
   } else if (widths.some((w) => kvCount(w) !== Kv)) {
     reason = `layers keep different numbers of kv heads (${widths.map(kvCount).join(', ')})`;

@@ -7,9 +7,10 @@ import type { KeptUnits } from '../prune/compaction.ts';
 import { expectedShapes, nonLlamaFeatures, tensorNames, type Architecture, type ModelSpec } from '../model/spec.ts';
 import { BadRequest } from '../errors.ts';
 
-// Config classes with attention_bias (q, k, v and o together) and with mlp_bias (gate, up and down together).
-const O_BIAS_CONFIGS: ReadonlySet<Architecture> = new Set(['llama', 'qwen3', 'smollm3']);
-const MLP_BIAS_CONFIGS: ReadonlySet<Architecture> = new Set(['llama', 'smollm3']);
+// Config classes with attention_bias (q, k, v and o together) and with mlp_bias (gate, up and down together);
+// GPT-2 has every bias, OPT every bias with enable_bias (a source without them gets zeros, as llama's would).
+const O_BIAS_CONFIGS: ReadonlySet<Architecture> = new Set(['llama', 'qwen3', 'smollm3', 'gpt2', 'opt']);
+const MLP_BIAS_CONFIGS: ReadonlySet<Architecture> = new Set(['llama', 'smollm3', 'gpt2', 'opt']);
 
 export interface BiasedSpec {
   /** The spec with the bias flags (and architecture) the export's config.json must say. */

@@ -49,9 +49,12 @@ export function structuredKeepMasks(spec: ModelSpec, kept: KeptUnits[]): KeepMas
       for (const name of [n.k, n.v, ...(spec.attentionBias ? [n.kBias, n.vBias] : [])]) byName.set(name, { l, kind: 'kvRows' });
     }
     byName.set(n.o, { l, kind: 'headCols' });
-    byName.set(n.gate, { l, kind: 'chanRows' });
+    if (!spec.plainMlp) byName.set(n.gate, { l, kind: 'chanRows' });
     byName.set(n.up, { l, kind: 'chanRows' });
-    if (spec.mlpBias) { byName.set(n.gateBias, { l, kind: 'chanRows' }); byName.set(n.upBias, { l, kind: 'chanRows' }); }
+    if (spec.mlpBias) {
+      if (!spec.plainMlp) byName.set(n.gateBias, { l, kind: 'chanRows' });
+      byName.set(n.upBias, { l, kind: 'chanRows' });
+    }
     byName.set(n.down, { l, kind: 'chanCols' });
   }
   return {

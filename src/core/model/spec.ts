@@ -199,6 +199,12 @@ export function layerAttentionWindow(spec: ModelSpec, l: number): number | null 
   return spec.slidingWindow !== undefined && spec.slidingLayers?.includes(l) ? spec.slidingWindow : null;
 }
 
+/** Weight matrices an MLP channel spans: gate and up rows and a down column (3), or up row and down column (2) in an
+ * ungated MLP. A channel's removable weights are this times hiddenSize. */
+export function mlpMatrices(spec: Pick<ModelSpec, 'plainMlp'>): number {
+  return spec.plainMlp ? 2 : 3;
+}
+
 /** Total parameter count (tied embeddings counted once). */
 export function parameterCount(spec: ModelSpec): number {
   let n = 0;

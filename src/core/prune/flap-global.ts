@@ -5,6 +5,7 @@
 // the removable weights (a query head costs its q rows and o columns, 2 * d * hd; a channel its gate / up rows
 // and down column, 3 * d). GQA: a kv-group's last query head, and a layer's last channel, are never taken.
 // The per-layer counts then drive the usual sequential FLAP selection (and its bias compensation).
+import { mlpMatrices } from '../model/spec.ts';
 import { BadRequest } from '../errors.ts';
 
 /** How many query heads and MLP channels a layer removes. */
@@ -25,10 +26,10 @@ function standardized(scores: ArrayLike<number>): number[] {
  * channel scores [L][f]. Ties: lower layer first, then heads before channels, then lower index.
  */
 export function flapGlobalRemovals(headScores: ArrayLike<number>[], channelScores: ArrayLike<number>[],
-  dims: { hiddenSize: number; headDim: number; numKvHeads: number }, p: number): LayerRemovals[] {
+  dims: { hiddenSize: number; headDim: number; numKvHeads: number; plainMlp?: boolean }, p: number): LayerRemovals[] {
   if (!(p >= 0 && p < 1)) throw new BadRequest(`sparsity ${p} is outside [0, 1)`);
   const { hiddenSize: d, headDim: hd, numKvHeads: nKv } = dims;
-  const headCost = 2 * d * hd, channelCost = 3 * d;
+  const headCost = 2 * d * hd, channelCost = mlpMatrices(dims) * d;
   type Unit = { z: number; layer: number; kind: 0 | 1; index: number };
   const units: Unit[] = [];
   let total = 0;
@@ -63,7 +64,8 @@ export function flapGlobalRemovals(headScores: ArrayLike<number>[], channelScore
 }
 
 /** The fraction of a layer's removable weights that `r` removes (the per-layer "allocation" of a global prune). */
-export function removedFraction(r: LayerRemovals, dims: { hiddenSize: number; headDim: number; numHeads: number; intermediateSize: number }): number {
+export function removedFraction(r: LayerRemovals, dims: { hiddenSize: number; headDim: number; numHeads: number; intermediateSize: number; plainMlp?: boolean }): number {
   const { hiddenSize: d, headDim: hd, numHeads: nH, intermediateSize: f } = dims;
-  return (r.heads * 2 * d * hd + r.channels * 3 * d) / (nH * 2 * d * hd + f * 3 * d);
+  const c = mlpMatrices(dims) * d;
+  return (r.heads * 2 * d * hd + r.channels * c) / (nH * 2 * d * hd + f * c);
 }

@@ -6,7 +6,8 @@ import { windowsPerplexity } from '../engine/perplexity.ts';
 import { mean, repairToMean } from '../prune/allocation.ts';
 import type { Metric } from '../prune/prune-options.ts';
 import type { Pruner } from '../prune/pruner.ts';
-import { removedCount, type StructuredMetric } from '../prune/structured-selection.ts';
+import type { StructuredMetric } from '../prune/structured-selection.ts';
+import { structuredCounts, unstructuredCounts, type ParameterCount } from '../prune/allocation-counts.ts';
 import type { ModelSpec } from '../model/spec.ts';
 import { roundedKey, type FitnessEvaluator } from './search.ts';
 import type { SearchConfig, SearchState } from './search-types.ts';
@@ -27,7 +28,7 @@ export function maxStructuredRate(spec: ModelSpec, cap = 0.8): number {
   return Math.min(cap, (nH - nKv + 1) / nH - 1e-6);
 }
 
-export class PruningFitness implements FitnessEvaluator {
+export class PruningFitness implements CountingFitness {
   /** Model evaluations actually run (cache hits never reach this class). */
   evaluations = 0;
 
@@ -38,17 +39,28 @@ export class PruningFitness implements FitnessEvaluator {
 
   private get engine(): Engine { return this.pruner.engine; }
 
-  /** Structured vectors with the same removed counts prune to the same model: key by the counts. */
+  /** Structured vectors with the same removed counts (after the count repair) prune to the same model: key by them. */
   key(rates: number[]): string {
     if (!this.method.structured) return roundedKey(rates);
-    const { numHeads: nH, intermediateSize: f } = this.engine.spec;
-    return rates.map((p) => `${removedCount(p, nH)}/${removedCount(p, f)}`).join(',');
+    return structuredCounts(this.engine.spec, rates).removals.map((r) => `${r.heads}/${r.channels}`).join(',');
+  }
+
+  /** Parameters a vector removes (docs/algorithms.md §7.2): from the shapes alone, except SparseGPT, which rounds
+   * per column block on its own and is pruned to count. */
+  async count(rates: number[], signal?: AbortSignal): Promise<ParameterCount> {
+    if (this.method.structured) return structuredCounts(this.engine.spec, rates).count;
+    if (this.method.metric !== 'sparsegpt') return unstructuredCounts(this.engine.spec, rates).count;
+    return (await this.prune(rates, signal)).count!;
+  }
+
+  private prune(rates: number[], signal?: AbortSignal) {
+    return this.pruner.prune({
+      metric: this.method.metric, structured: this.method.structured, allocation: rates, sparsity: mean(rates),
+    }, { signal });
   }
 
   async evaluate(rates: number[], signal?: AbortSignal): Promise<number> {
-    await this.pruner.prune({
-      metric: this.method.metric, structured: this.method.structured, allocation: rates, sparsity: mean(rates),
-    }, { signal });
+    await this.prune(rates, signal);
     const ppl = await windowsPerplexity(this.engine, this.windows, signal);
     this.evaluations++;
     return ppl;
@@ -62,10 +74,29 @@ export async function owlShape(pruner: Pruner, c: Pick<SearchConfig, 'target' | 
   return repairToMean(owl, c.target, 0, c.pMax);
 }
 
-/** Fitness of the uniform vector at the target: from the history when an individual pruned to that model. */
-export async function uniformFitness(state: SearchState, fitness: PruningFitness, signal?: AbortSignal): Promise<number> {
-  const uniform = new Array(state.config.numLayers).fill(state.config.target);
+/** A pruned model of the search's result: its rates, perplexity and parameter count. */
+export interface CountedResult { rates: number[]; ppl: number; count: ParameterCount }
+
+/** A fitness that also keys and counts vectors (PruningFitness). */
+export interface CountingFitness extends FitnessEvaluator {
+  key(rates: number[]): string;
+  count(rates: number[], signal?: AbortSignal): Promise<ParameterCount>;
+}
+
+/**
+ * The fair baseline of a search's best vector: the uniform vector at the share of parameters the best one REALLY
+ * removes (its count after the repair over the count's basis), so both remove the same count within one unit.
+ * Its fitness comes from the history when an individual pruned to that model.
+ */
+export async function uniformAtBestCount(state: SearchState, fitness: CountingFitness, best: { rates: number[]; fitness: number },
+  signal?: AbortSignal): Promise<{ best: CountedResult; uniform: CountedResult }> {
+  const bestCount = await fitness.count(best.rates, signal);
+  const uniform = new Array(state.config.numLayers).fill(bestCount.removed / bestCount.total);
   const key = fitness.key(uniform);
   const known = state.history.find((e) => fitness.key(e.rates) === key);
-  return known ? known.fitness : fitness.evaluate(uniform, signal);
+  const ppl = known ? known.fitness : await fitness.evaluate(uniform, signal);
+  return {
+    best: { rates: best.rates, ppl: best.fitness, count: bestCount },
+    uniform: { rates: uniform, ppl, count: await fitness.count(uniform, signal) },
+  };
 }

@@ -26,7 +26,7 @@ export function referenceFlapGlobalCounts(spec: ModelSpec, dense: ReferenceWeigh
     zScores(s.channels).forEach((z, i) => ranked.push([z, l, 1, i]));
   }
   ranked.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2] || a[3] - b[3]);
-  const cost = [2 * d * hd, 3 * d];
+  const cost = [2 * d * hd, (spec.plainMlp ? 2 : 3) * d]; // an ungated MLP's channel: up row + down column
   const budget = p * L * (nH * cost[0] + f * cost[1]);
   const counts = Array.from({ length: L }, () => ({ heads: 0, channels: 0 }));
   const perGroup = Array.from({ length: L }, () => new Array(nKv).fill(nH / nKv));

@@ -1,5 +1,5 @@
 // Float64 CPU oracle for unstructured pruning (docs/algorithms.md §3-§8): plain loops, independent of src/core/prune.
-export { MAP_INPUT, MAP_NAMES, mapShape, mapTensorName, layerWeightCount, type MapName, type MapShape } from './maps.ts';
+export { MAP_INPUT, MAP_NAMES, mapNames, mapShape, mapTensorName, layerWeightCount, type MapName, type MapShape } from './maps.ts';
 export { referenceCalibrationStats, type InputStats, type LayerStats } from './stats.ts';
 export {
   pruneScore, scoreMatrix, referenceMask, referenceNmMask, applyMask, prunedPerRow,

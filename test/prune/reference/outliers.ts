@@ -3,7 +3,7 @@
 // the mean is a float64 sum over all pooled scores divided by their count.
 import type { ModelSpec } from '../../../src/core/model/spec.ts';
 import type { ReferenceWeights } from '../../../src/core/engine/reference-forward.ts';
-import { MAP_INPUT, MAP_NAMES, mapShape, mapWeights, type MapName } from './maps.ts';
+import { MAP_INPUT, mapNames, mapsIn, mapShape, mapWeights, type MapName } from './maps.ts';
 import { scoreMatrix } from './masks.ts';
 import type { LayerMasks, Metric } from './sequential.ts';
 import type { LayerStats } from './stats.ts';
@@ -13,7 +13,7 @@ export type LayerScores = Record<MapName, Float64Array>;
 export function denseLayerScores(spec: ModelSpec, dense: ReferenceWeights, l: number, stats: LayerStats,
   metric: Metric): LayerScores {
   const out = {} as LayerScores;
-  for (const map of MAP_NAMES) {
+  for (const map of mapNames(spec)) {
     const { rows, cols } = mapShape(spec, map);
     out[map] = scoreMatrix(mapWeights(dense, l, map), rows, cols, metric === 'wanda' ? stats[MAP_INPUT[map]].sq : undefined);
   }
@@ -23,7 +23,7 @@ export function denseLayerScores(spec: ModelSpec, dense: ReferenceWeights, l: nu
 /** M * mean of all seven maps' scores pooled. */
 export function outlierThreshold(scores: LayerScores, M: number): number {
   let sum = 0, count = 0;
-  for (const map of MAP_NAMES) { for (const a of scores[map]) sum += a; count += scores[map].length; }
+  for (const map of mapsIn(scores)) { for (const a of scores[map]) sum += a; count += scores[map].length; }
   return M * (sum / count);
 }
 
@@ -31,7 +31,7 @@ export function outlierThreshold(scores: LayerScores, M: number): number {
 export function outlierPercent(scores: LayerScores, M: number): number {
   const threshold = outlierThreshold(scores, M);
   let outliers = 0, count = 0;
-  for (const map of MAP_NAMES) {
+  for (const map of mapsIn(scores)) {
     for (const a of scores[map]) if (a > threshold) outliers++;
     count += scores[map].length;
   }
@@ -42,7 +42,7 @@ export function outlierPercent(scores: LayerScores, M: number): number {
 export function redundancy(scores: LayerScores, masks: LayerMasks, M: number): number {
   const threshold = outlierThreshold(scores, M);
   let kept = 0, plain = 0;
-  for (const map of MAP_NAMES) {
+  for (const map of mapsIn(scores)) {
     const a = scores[map], keep = masks[map];
     for (let i = 0; i < a.length; i++) {
       if (!keep[i]) continue;

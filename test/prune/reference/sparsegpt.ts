@@ -6,7 +6,7 @@
 // M (a trailing group of g < M keeps min(N, g)), ties to the lower column.
 import type { ModelSpec } from '../../../src/core/model/spec.ts';
 import { referenceLayer, type LinearInput, type ReferenceWeights } from '../../../src/core/engine/reference-forward.ts';
-import { MAP_INPUT, MAP_NAMES, mapShape, mapTensorName, mapWeights, type MapName } from './maps.ts';
+import { MAP_INPUT, mapNames, mapShape, mapTensorName, mapWeights, type MapName } from './maps.ts';
 import { checkSparsities, copyWeights, type NmPattern } from './sequential.ts';
 import { embedWindows } from './stats.ts';
 import type { LayerScores } from './outliers.ts';
@@ -145,7 +145,7 @@ export function referenceSparseGptLayer(spec: ModelSpec, w: ReferenceWeights, l:
   nm?: NmPattern): { tensors: Map<string, Float64Array>; masks: Record<MapName, Uint8Array> } {
   const tensors = new Map<string, Float64Array>();
   const masks = {} as Record<MapName, Uint8Array>;
-  for (const map of MAP_NAMES) {
+  for (const map of mapNames(spec)) {
     const { rows, cols } = mapShape(spec, map);
     const r = referenceSparseGptMap(mapWeights(w, l, map), rows, cols, H.get(MAP_INPUT[map])!, s, nm);
     tensors.set(mapTensorName(l, map), r.weights);
@@ -164,7 +164,7 @@ export function referenceSparseGptScores(spec: ModelSpec, w: ReferenceWeights, l
     const { Hinv } = referenceHinvFactor(h, K);
     diag.set(input, Float64Array.from({ length: K }, (_, j) => Hinv[j * K + j]));
   }
-  for (const map of MAP_NAMES) {
+  for (const map of mapNames(spec)) {
     const { rows, cols } = mapShape(spec, map);
     const W = mapWeights(w, l, map), d = diag.get(MAP_INPUT[map])!;
     out[map] = W.map((v, i) => (v / d[i % cols]) ** 2);
