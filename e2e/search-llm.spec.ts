@@ -20,6 +20,7 @@ test('an LLM-driven search runs against a scripted endpoint and records its fall
     { content: '{"rates": [0.1, NaN, 0.3, 0.3, 0.3]}' }, rates([0.2, 0.2, 0.3, 0.35, 0.45]), // mutation: retried
   );
   await openWithModel(page, STORIES_HF, TINYSTORIES_TEXT, { seqLen: 128, windows: 4 });
+  await page.getByTestId('search-method').selectOption('wanda-sp'); // else the method panel's (Wanda on weights)
   await page.getByTestId('search-population').fill('3');
   await page.getByTestId('search-generations').fill('1');
   await page.getByTestId('search-crossovers').fill('1');

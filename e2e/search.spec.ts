@@ -11,6 +11,8 @@ const SEARCH = { target: 0.3, population: 4, generations: 2, crossovers: 2, muta
 
 async function setUp(page: Page) {
   await openWithModel(page, STORIES_HF, TINYSTORIES_TEXT, { seqLen: SEQ_LEN, windows: WINDOWS, calibWindows: CALIB_WINDOWS });
+  // The search follows the method panel (Wanda on weights) until its method or target is edited: choose Wanda-sp.
+  await page.getByTestId('search-method').selectOption('wanda-sp');
   await page.getByTestId('search-target').fill(String(SEARCH.target * 100));
   await page.getByTestId('search-population').fill(String(SEARCH.population));
   await page.getByTestId('search-generations').fill(String(SEARCH.generations));

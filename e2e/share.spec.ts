@@ -214,6 +214,7 @@ test('a reload mid-search offers to resume; the resumed run ends where prunelab 
   await openStudio(page);
   await loadModelAndText(page);
   await setWindows(page);
+  await page.getByTestId('search-method').selectOption('wanda-sp'); // prunelab search's default (else: the method panel's)
   await page.getByTestId('search-target').fill(String(SEARCH.target * 100));
   await page.getByTestId('search-population').fill(String(SEARCH.population));
   await page.getByTestId('search-generations').fill(String(SEARCH.generations));

@@ -123,7 +123,7 @@ export function historyActions(set: Set, get: () => StudioState): HistoryActions
       set((st) => ({
         ppl: { ...st.ppl, settings: { ...saved.ppl } },
         prune: { ...st.prune, method: { ...st.prune.method, calibWindows: saved.calibWindows } },
-        search: { ...st.search, settings: { ...saved.settings } },
+        search: { ...st.search, settings: { ...saved.settings }, followsMethodPanel: false },
       }));
       used('search');
       get().restoreSearchCheckpoint(saved.state);

@@ -2,6 +2,7 @@
 // run history), saves every new slider result, the scan as its cells arrive, and every search checkpoint.
 // Writes to one key never overlap: the newest value waits for the one being written, older ones are dropped.
 import { methodLabel } from './prune-settings.ts';
+import { shownSearchSettings } from './search-slice.ts';
 import {
   runRecordOf, scanRecordOf, searchRecordOf, type Persistence, type ScanRecord, type SearchRecord,
 } from './persistence.ts';
@@ -47,7 +48,7 @@ export function connectPersistence(store: StudioStore, persistence: Persistence,
     const fp = modelFingerprint(s);
     if (!fp || (state.protocol && state.protocol.modelHash !== fp)) return;
     searches.push(searchRecordOf(fp, state, {
-      settings: s.search.settings, ppl: s.ppl.settings, calibWindows: s.prune.method.calibWindows, textName: s.text.name,
+      settings: shownSearchSettings(s), ppl: s.ppl.settings, calibWindows: s.prune.method.calibWindows, textName: s.text.name,
       calibName: s.prune.calibFile?.name ?? null, densePpl: s.search.densePpl,
     }, now()));
   });

@@ -1,5 +1,6 @@
 // The Self-Pruner search as the user sets it up in the studio, and its validation before anything is sent.
-// Defaults are the paper's (population 30, 10 crossovers + 10 mutations, 20 generations; structured Wanda-sp).
+// Sizes default to the paper's (population 30, 10 crossovers + 10 mutations, 20 generations); the method and
+// target follow the method panel until the user edits them (followedSettings), else structured Wanda-sp at 30%.
 import type { SearchJobRequest } from '../worker/api.ts';
 import { isHttpUrl } from '../core/search/llm-client.ts';
 import type { MethodSettings } from './prune-settings.ts';
@@ -39,6 +40,12 @@ export function searchFromMethodPanel(m: MethodSettings, sparsity: number): Part
     ? (m.flap ? 'flap' : m.metric === 'magnitude' ? 'magnitude-sp' : 'wanda-sp')
     : m.metric === 'magnitude' ? 'magnitude' : 'wanda';
   return sparsity > 0 ? { method, target: sparsity } : { method };
+}
+
+/** The search's settings as shown and run: while it follows the method panel (the user has not edited the
+ *  search's method or target), the method panel's score and pattern and the slider's sparsity replace them. */
+export function followedSettings(settings: SearchSettings, follows: boolean, method: MethodSettings, sparsity: number): SearchSettings {
+  return follows ? { ...settings, ...searchFromMethodPanel(method, sparsity) } : settings;
 }
 
 export const isStructured = (m: SearchMethod) => m === 'wanda-sp' || m === 'magnitude-sp' || m === 'flap';

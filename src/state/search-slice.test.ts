@@ -8,6 +8,7 @@ import type { ModelSummary, SearchJobRequest, SearchOutcome } from '../worker/ap
 import type { StudioClient } from '../worker/client.ts';
 import { StudioError } from '../worker/error-info.ts';
 import { createStudioStore } from './studio-store.ts';
+import { shownSearchSettings } from './search-slice.ts';
 import { toSearchRequest, DEFAULT_SEARCH } from './search-settings.ts';
 
 const adapter: AdapterSummary = { vendor: 'google', architecture: 'swiftshader', description: '', isFallback: true, maxBindingBytes: 2 ** 30, maxBufferBytes: 2 ** 30 };
@@ -66,7 +67,8 @@ describe('search slice', () => {
     await store.getState().runSearch();
     const s = store.getState().search;
     expect(seen).toEqual([[1, 1]]); // the first individual was on screen before the job ended
-    expect(request).toMatchObject({ structured: 'wanda-sp', target: 0.3, population: 2, generations: 1, operator: 'ga' });
+    // The method panel (Wanda on weights, slider at 0) chose the method; the target stays the default 30%.
+    expect(request).toMatchObject({ structured: undefined, metric: 'wanda', target: 0.3, population: 2, generations: 1, operator: 'ga' });
     expect(request?.llm).toBeUndefined();
     expect(s.status).toBe('done');
     expect(s.points.map((p) => p.fitness)).toEqual([20, 18, 15]);
@@ -81,7 +83,7 @@ describe('search slice', () => {
   it('validates the settings before asking the worker', async () => {
     let asked = false;
     const store = await readyStore(fakeClient(async () => { asked = true; throw new Error('unused'); }));
-    store.getState().setSearchSettings({ target: 0.7 });
+    store.getState().setSearchSettings({ method: 'wanda-sp', target: 0.7 });
     await store.getState().runSearch();
     expect(store.getState().search.error?.message).toMatch(/^target must be in \(0, 0\.625\] \(beyond it a kv-group would lose/);
     store.getState().setSearchSettings({ target: 0.3, operator: 'llm', llmUrl: 'localhost:8080', llmModel: 'm' });
@@ -114,6 +116,30 @@ describe('search slice', () => {
     await store.getState().runSearch({ resume: true });
     expect(resumes).toEqual([undefined, checkpoint]);
     expect(store.getState().search.status).toBe('done');
+  });
+
+  it('the method and target follow the method panel until the user edits either; the button re-attaches them', async () => {
+    const requests: SearchJobRequest[] = [];
+    const store = await readyStore(fakeClient(async (req) => { requests.push(req); throw new StudioError('Cancelled', 'stop'); }));
+    const shown = () => shownSearchSettings(store.getState());
+    const slider = (sparsity: number) => store.setState((s) => ({ prune: { ...s.prune, sparsity } }));
+    store.getState().setMethod({ nm: 'heads', flap: true });
+    slider(0.4);
+    expect(shown()).toMatchObject({ method: 'flap', target: 0.4, population: 2 });
+    await store.getState().runSearch();
+    expect(requests.at(-1)).toMatchObject({ structured: 'flap', target: 0.4 });
+    store.getState().setSearchSettings({ population: 3 }); // sizes are not the method: still following
+    store.getState().setMethod({ nm: 'off', flap: undefined, metric: 'magnitude' });
+    expect(shown()).toMatchObject({ method: 'magnitude', target: 0.4, population: 3 });
+    store.getState().setSearchSettings({ target: 0.25 }); // an edit keeps what was shown and stops following
+    store.getState().setMethod({ nm: 'heads' });
+    slider(0.5);
+    expect(shown()).toMatchObject({ method: 'magnitude', target: 0.25 });
+    expect(store.getState().search.followsMethodPanel).toBe(false);
+    await store.getState().runSearch();
+    expect(requests.at(-1)).toMatchObject({ structured: undefined, metric: 'magnitude', target: 0.25 });
+    store.getState().followMethodPanel();
+    expect(shown()).toMatchObject({ method: 'magnitude-sp', target: 0.5 });
   });
 
   it('the API key goes only into the LLM request, and only for the LLM operator', () => {

@@ -9,7 +9,8 @@ import { sensitivityAt } from '../core/search/model-description.ts';
 import { etaSeconds } from './eta.ts';
 import { createJob, needsModel, needsText, refuseIf, type JobDeps, type JobStatus } from './job-slice.ts';
 import { methodProblem } from './prune-settings.ts';
-import { DEFAULT_SEARCH, searchSettingsProblem, toSearchRequest, type SearchSettings } from './search-settings.ts';
+import { DEFAULT_SEARCH, followedSettings, searchSettingsProblem, toSearchRequest, type SearchSettings } from './search-settings.ts';
+import type { MethodSettings } from './prune-settings.ts';
 
 /** One evaluated individual as the scatter draws it. */
 export interface SearchPoint { id: number; generation: number; fitness: number; operator: OperatorName; cached: boolean; rates: number[] }
@@ -18,7 +19,10 @@ const toPoint = (e: Evaluation, id: number): SearchPoint =>
   ({ id, generation: e.generation, fitness: e.fitness, operator: e.operator, cached: e.cached, rates: e.rates });
 
 export interface SearchSlice {
+  /** As last edited; what is shown and run is shownSearchSettings (the method panel's while following it). */
   settings: SearchSettings;
+  /** The method and target follow the method panel until the user edits either (the panel's button re-attaches). */
+  followsMethodPanel: boolean;
   /** The pruning method of the run shown (the settings may have been edited since). */
   ranMethod: SearchSettings['method'] | null;
   apiKey: string;
@@ -42,7 +46,10 @@ export interface SearchSlice {
 }
 
 export interface SearchActions {
+  /** Edits the settings; editing the method or the target stops following the method panel. */
   setSearchSettings(patch: Partial<SearchSettings>): void;
+  /** The method and target follow the method panel again. */
+  followMethodPanel(): void;
   setLlmKey(key: string): void;
   runSearch(opts?: { resume?: boolean }): Promise<void>;
   cancelSearch(): Promise<void>;
@@ -55,10 +62,14 @@ export interface SearchActions {
   restoreSearchCheckpoint(state: SearchState): void;
 }
 
-export const idleSearch = (settings: SearchSettings = DEFAULT_SEARCH, apiKey = ''): SearchSlice => ({
-  settings, ranMethod: null, apiKey, status: 'idle', config: null, points: [], summaries: [], best: null, uniformPpl: null, counts: null, densePpl: null,
+export const idleSearch = (settings: SearchSettings = DEFAULT_SEARCH, apiKey = '', followsMethodPanel = true): SearchSlice => ({
+  settings, followsMethodPanel, ranMethod: null, apiKey, status: 'idle', config: null, points: [], summaries: [], best: null, uniformPpl: null, counts: null, densePpl: null,
   done: 0, total: 0, etaSeconds: null, llmNotes: [], resumable: false, error: null,
 });
+
+/** The settings the search panel shows and a run uses. */
+export const shownSearchSettings = (s: { search: SearchSlice; prune: { method: MethodSettings; sparsity: number } }): SearchSettings =>
+  followedSettings(s.search.settings, s.search.followsMethodPanel, s.prune.method, s.prune.sparsity);
 
 export function searchActions(deps: JobDeps): SearchActions {
   const { get, client } = deps;
@@ -73,7 +84,8 @@ export function searchActions(deps: JobDeps): SearchActions {
   const run = job.action((s, opts: { resume?: boolean } = {}) => {
     const summary = needsModel(s);
     const text = needsText(s);
-    const { settings, apiKey } = s.search;
+    const { apiKey } = s.search;
+    const settings = shownSearchSettings(s);
     refuseIf(searchSettingsProblem(settings, summary.heads, summary.kvHeads)
       ?? methodProblem(s.prune.method, s.ppl.settings.maxWindows, s.prune.calibFile !== null));
     const resume = opts.resume && checkpoint ? checkpoint : undefined;
@@ -81,7 +93,7 @@ export function searchActions(deps: JobDeps): SearchActions {
     const { seqLen, maxWindows } = s.ppl.settings;
     return {
       start: (p) => (resume ? { ...p, etaSeconds: null, resumable: false }
-        : { ...idleSearch(p.settings, p.apiKey), ranMethod: settings.method }),
+        : { ...idleSearch(p.settings, p.apiKey, p.followsMethodPanel), ranMethod: settings.method }),
       work: async (r) => {
         // A finished (or partial but complete at one level) layer scan shapes one individual and informs the LLM.
         const sensitivity = sensitivityAt(s.scan.cells, summary.layers, settings.target) ?? undefined;
@@ -117,7 +129,13 @@ export function searchActions(deps: JobDeps): SearchActions {
   });
 
   return {
-    setSearchSettings(p) { job.patch((s) => ({ settings: { ...s.settings, ...p } })); },
+    setSearchSettings(p) {
+      const shown = shownSearchSettings(get());
+      // The first edit of the method or target keeps what was shown and stops following the method panel.
+      job.patch((s) => (s.followsMethodPanel && ('method' in p || 'target' in p)
+        ? { settings: { ...shown, ...p }, followsMethodPanel: false } : { settings: { ...s.settings, ...p } }));
+    },
+    followMethodPanel() { job.patch(() => ({ followsMethodPanel: true })); },
     setLlmKey(apiKey) { job.patch(() => ({ apiKey })); },
     async runSearch(opts) { await run(opts); },
     cancelSearch: job.cancel,

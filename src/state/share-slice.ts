@@ -2,6 +2,7 @@
 // link could not be opened (nothing on screen changes then), whether the loaded model and text are the link's,
 // and the link's sparsity still to be run once they are loaded (the slider's commit, once).
 import { isGpuBusy, type StudioState } from './studio-store.ts';
+import { shownSearchSettings } from './search-slice.ts';
 import {
   checkFingerprint, decodeConfig, describeIssues, payloadFromHash, shareUrl, SharedConfigSchema, type FingerprintCheck,
   type SharedConfig,
@@ -64,7 +65,7 @@ export function configOf(s: StudioState): SharedConfig {
     ? { name: f.name, ...(hashFor(h, f) ? { hash: hashFor(h, f) } : {}) }
     : untouched ? fromLink : undefined);
   const { metric, allocation, nm, calibWindows, flap, kvGroups, biasCompensation } = s.prune.method;
-  const st = s.search.settings;
+  const st = shownSearchSettings(s);
   const config: SharedConfig = {
     v: 1,
     ppl: { seqLen: s.ppl.settings.seqLen, maxWindows: s.ppl.settings.maxWindows },
@@ -105,7 +106,8 @@ export function shareActions(set: Set, get: () => StudioState): ShareActions {
           sparsity: s.prune.status === 'running' ? s.prune.sparsity : c.sparsity,
         },
         scan: { ...s.scan, settings: { ...s.scan.settings, ...c.scan } },
-        search: { ...s.search, settings: { ...s.search.settings, ...c.search } },
+        // The link names its search settings: they no longer follow the method panel.
+        search: { ...s.search, settings: { ...s.search.settings, ...c.search }, followsMethodPanel: false },
         share: {
           ...s.share, link: c, linkIsOwn: opts.own === true, linkError: null, modelCheck: null,
           pending: (c.sparsity > 0 || c.vector) && !opts.own ? c.sparsity : null,

@@ -89,7 +89,7 @@ function loadingState(s: StudioState, sourceLabel: string | null): Partial<Studi
     gen: idleGen(s.gen.settings),
     prune: idlePrune(s.prune.method, s.prune.calibFile),
     scan: idleScan(s.scan.settings, s.scan.by),
-    search: idleSearch(s.search.settings, s.search.apiKey),
+    search: idleSearch(s.search.settings, s.search.apiKey, s.search.followsMethodPanel),
     exportJob: idleExport(s.exportJob.format),
     preview: idlePreview(),
     allocations: idleAllocations(),
@@ -171,7 +171,7 @@ export function createStudioStore(client: StudioClient, opts: StudioStoreOptions
           ppl: s.ppl.status === 'running' ? s.ppl : idlePpl(s.ppl.settings),
           prune: s.prune.status === 'running' ? s.prune : idlePrune(s.prune.method, s.prune.calibFile),
           scan: s.scan.status === 'running' ? s.scan : idleScan(s.scan.settings, s.scan.by),
-          search: s.search.status === 'running' ? s.search : idleSearch(s.search.settings, s.search.apiKey),
+          search: s.search.status === 'running' ? s.search : idleSearch(s.search.settings, s.search.apiKey, s.search.followsMethodPanel),
         }));
       },
 

@@ -2,11 +2,11 @@
 // method, sparsity, perplexity, dense perplexity, protocol, and their per-layer allocations overlaid.
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunRecord } from '../state/persistence.ts';
+import { requestedAchieved } from '../state/requested-achieved.ts';
 import { SERIES } from './chart-theme.ts';
 import { useStudio } from './studio-context.tsx';
 import './Share.css';
 
-const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
 const pct = (v: number) => `${+(v * 100).toFixed(1)}%`;
 
 function when(ms: number): string {
@@ -46,7 +46,7 @@ function Column({ run, name, colour }: { run: RunRecord; name: string; colour: s
       <div className="compare__name"><span className="compare__swatch" style={{ background: colour }} aria-hidden />{name}</div>
       <dl className="compare__facts">
         <div><dt>Method</dt><dd>{run.label}</dd></div>
-        <div><dt>Sparsity</dt><dd>{pct(o.request.sparsity)} <span className="muted small">({pct(mean(o.result.achievedSparsity))} achieved)</span></dd></div>
+        <div><dt>Sparsity</dt><dd>{pct(o.request.sparsity)} <span className="muted small">({pct(requestedAchieved(o).achieved)} achieved{requestedAchieved(o).basis === 'removable weights' ? ' of removable weights' : ''})</span></dd></div>
         <div><dt>Perplexity</dt><dd className="compare__ppl" data-testid="compare-ppl">{o.ppl.toFixed(4)}</dd></div>
         <div><dt>Dense</dt><dd>{o.densePpl.toFixed(4)} <span className="muted small">(×{(o.ppl / o.densePpl).toFixed(2)})</span></dd></div>
         <div><dt>Protocol</dt><dd className="small">{o.windows} × {o.seqLen} windows · calibration {o.calibration.windows} × {o.calibration.seqLen}</dd></div>
@@ -92,7 +92,7 @@ export function RunHistoryPanel() {
                     </td>
                     <td className="small muted">{when(r.savedAt)}</td>
                     <td className="history__method">{r.label}</td>
-                    <td className="num">{pct(o.request.sparsity)} <span className="muted small">({pct(mean(o.result.achievedSparsity))})</span></td>
+                    <td className="num">{pct(o.request.sparsity)} <span className="muted small">({pct(requestedAchieved(o).achieved)})</span></td>
                     <td className="num">{o.ppl.toFixed(3)}</td>
                     <td className="num muted">{o.densePpl.toFixed(3)}</td>
                   </tr>

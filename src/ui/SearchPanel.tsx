@@ -1,7 +1,7 @@
 // The Self-Pruner search: method, target, GA sizes, optimizer (built-in or an OpenAI-compatible LLM), a live
 // generations chart, the best vector's per-layer rates, progress with an ETA, cancel and resume.
 import type { SearchMethod } from '../state/search-settings.ts';
-import { isStructured, maxTarget, PAPER_PRESET, plannedEvaluationsOf, QUICK_PRESET, searchFromMethodPanel } from '../state/search-settings.ts';
+import { followedSettings, isStructured, maxTarget, PAPER_PRESET, plannedEvaluationsOf, QUICK_PRESET } from '../state/search-settings.ts';
 import { removedShare } from '../core/prune/allocation-counts.ts';
 import { isGpuBusy } from '../state/studio-store.ts';
 import { ChoiceGroup } from './ChoiceGroup.tsx';
@@ -41,7 +41,10 @@ export function SearchPanel() {
   const applyVector = useStudio((s) => s.applyVector);
   const methodPanel = useStudio((s) => s.prune.method);
   const sliderSparsity = useStudio((s) => s.prune.sparsity);
-  const st = search.settings;
+  const follow = useStudio((s) => s.followMethodPanel);
+  // Until the user edits the method or target, they are the method panel's (computed here: a selector returning a
+  // fresh object would re-render forever).
+  const st = followedSettings(search.settings, search.followsMethodPanel, methodPanel, sliderSparsity);
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const running = search.status === 'running';
   const pMax = model ? maxTarget(st.method, model.heads, model.kvHeads) : 0.95;
@@ -59,7 +62,10 @@ export function SearchPanel() {
           <select value={st.method} disabled={busy} data-testid="search-method" onChange={(e) => set({ method: e.currentTarget.value as SearchMethod })}>
             {METHODS.map((m) => <option key={m.value} value={m.value}>{m.label}</option>)}
           </select>
-          <span className="field__hint">rate = fraction of {isStructured(st.method) ? 'heads and MLP channels' : 'weights'} removed per layer</span>
+          <span className="field__hint" data-testid="search-method-hint">
+            rate = fraction of {isStructured(st.method) ? 'heads and MLP channels' : 'weights'} removed per layer
+            {search.followsMethodPanel ? ' · follows the method panel' : ''}
+          </span>
         </label>
         <label className="field">
           <span className="field__label">Target rate (%)</span>
@@ -81,8 +87,8 @@ export function SearchPanel() {
       </div>
       <div className="search-presets">
         <button type="button" className="btn btn--small" data-testid="search-from-method" disabled={busy}
-          title="the method panel's score and pattern, and the slider's sparsity as the target"
-          onClick={() => set(searchFromMethodPanel(methodPanel, sliderSparsity))}>Use the method panel&apos;s pruning</button>
+          title="follow the method panel again: its score and pattern, and the slider's sparsity as the target"
+          onClick={follow}>Use the method panel&apos;s pruning</button>
         <button type="button" className="btn btn--small" data-testid="search-preset-quick" disabled={busy}
           title="population 8, 3 generations, 4 crossovers and 4 mutations: minutes on a small model"
           onClick={() => set(QUICK_PRESET)}>Quick preset</button>

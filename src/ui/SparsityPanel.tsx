@@ -12,10 +12,9 @@ import { SparsitySlider } from './SparsitySlider.tsx';
 import { VectorField } from './VectorField.tsx';
 import { formatSeconds } from './format.ts';
 import { methodLabel } from '../state/prune-settings.ts';
+import { requestedAchievedText } from '../state/requested-achieved.ts';
 import { isOtherGpuJobThanPrune } from '../state/studio-store.ts';
 import './PrunePanels.css';
-
-const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 
 function Outcome({ outcome, stale }: { outcome: PruneOutcome; stale: boolean }) {
   const { result, calibration: c } = outcome;
@@ -36,7 +35,7 @@ function Outcome({ outcome, stale }: { outcome: PruneOutcome; stale: boolean }) 
         </div>
       </div>
       <p className="protocol small muted" data-testid="prune-protocol">
-        {outcome.request.structured ? 'heads + channels: ' : ''}{(outcome.request.sparsity * 100).toFixed(0)}% requested, {(mean(result.achievedSparsity) * 100).toFixed(1)}% achieved ·{' '}
+        {outcome.request.structured ? 'heads + channels: ' : ''}<span data-testid="prune-shares">{requestedAchievedText(outcome)}</span> ·{' '}
         {outcome.windows} × {outcome.seqLen} evaluation windows · calibration {c.windows} × {c.seqLen} from the{' '}
         {c.source === 'evaluation-text' ? `evaluation text after ${c.offsetTokens} tokens` : 'calibration text'}
         {' '}· <span data-testid="prune-seconds">{formatSeconds(outcome.seconds)}</span> (evaluation {formatSeconds(outcome.evalSeconds)})
