@@ -3,7 +3,8 @@
 // log-softmax at the last len(continuation) rows; is_greedy holds when every one of those tokens is its row's argmax.
 // Choices that share a context (consecutive requests with the same context tokens) run the context once: the first
 // choice runs the whole input from position 0, the others only their last context token and continuation against
-// the KV cache the first one filled. Token counts are padded to a power of two so few forward plans are built.
+// the KV cache the first one filled. Token counts are padded to a few sizes so few forward plans are built (each one
+// holds buffers of its size: [T, vocab] logits among them).
 import { BadRequest, Cancelled } from '../errors.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { TokenizedRequest } from './context-continuation.ts';
@@ -18,8 +19,13 @@ export interface LoglikelihoodOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-const nextPow2 = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(n, 1)));
 const MIN_TOKENS = 8;
+
+/** The padded token count of a run: 8, 12, 16, 24, 32, 48, ... (at most a third is padding). */
+export function paddedTokens(n: number): number {
+  const p = 2 ** Math.ceil(Math.log2(Math.max(n, MIN_TOKENS)));
+  return (p / 4) * 3 >= n && p > MIN_TOKENS ? (p / 4) * 3 : p;
+}
 
 /** The model input of a request: context + continuation without its last token, cut from the left to maxLength. */
 function modelInput(r: TokenizedRequest, maxLength: number): number[] {
@@ -38,15 +44,16 @@ export async function scoreLoglikelihoods(engine: Engine, requests: TokenizedReq
       throw new BadRequest(`a continuation of ${r.continuation.length} tokens exceeds the model's maximum length of ${maxLength}`);
     }
   }
-  // One KV cache for the whole run: as long as the longest input, in a power of two (plans are reused across sizes).
+  // One KV cache for the whole run, long enough that a run starting anywhere inside the longest input still takes its
+  // padded size (a run cut to fit would build a plan of its own); only the model's maximum length cuts it.
   const longest = Math.max(...requests.map((r) => modelInput(r, maxLength).length));
-  const rows = Math.min(maxLength, nextPow2(Math.max(longest, MIN_TOKENS)));
+  const rows = Math.min(maxLength, 2 * paddedTokens(longest));
   const results: LoglikelihoodResult[] = [];
 
   // Scores `ids` at pos0 with next-token `targets`, and reads the last `n` rows: the continuation's.
   const run = async (ids: number[], targets: number[], pos0: number, n: number): Promise<LoglikelihoodResult> => {
     if (opts.signal?.aborted) throw new Cancelled('zero-shot evaluation');
-    const T = Math.min(nextPow2(Math.max(ids.length, MIN_TOKENS)), rows - pos0);
+    const T = Math.min(paddedTokens(ids.length), rows - pos0);
     const pad = new Array<number>(T - ids.length).fill(0);   // rows past the input: causal attention keeps them out
     const { nll, argmax } = await engine.tokenScores([...ids, ...pad], [...targets, ...pad], pos0, rows);
     let logprob = 0, isGreedy = true;
