@@ -21,6 +21,7 @@ const USAGE = `usage:
                  or --structured wanda-sp|magnitude-sp|flap [--kv-groups] [--no-bias-compensation]
                     --alloc uniform|flap-global|'[p1,p2,...]' --sparsity P (heads (or whole kv-groups) and channels)
                  [--out DIR [--format masked|compact|onnx] [--force]] (write the pruned model, its report, apply_masks.py)
+                 [--tasks T1,T2 --data T1=FILE,T2=FILE [--limit N]] (0-shot accuracy as eval computes it, dense and pruned)
   prunelab scan --model PATH --calib FILE --text FILE [--levels 0.1,0.2,...] [--by layer|module]
                 [--method wanda|magnitude] [--windows 4] [--seq-len 256] [--calib-windows 16] [--json]
   prunelab search --model PATH --calib FILE --text FILE --target B [--seq-len 256] [--windows 4] [--calib-windows 4]

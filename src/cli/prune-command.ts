@@ -1,7 +1,7 @@
 // prunelab prune: unstructured pruning (magnitude / Wanda / SparseGPT, optionally N:M) with a layerwise allocation
 // (uniform, OWL, MRP or an explicit vector), or structured pruning of heads (or whole kv-groups) and MLP channels
 // (Wanda-sp / magnitude-sp / FLAP with bias compensation, uniform or explicit rates), then perplexity of the
-// pruned model next to the dense one.
+// pruned model next to the dense one; with --tasks / --data, 0-shot accuracy (lm-eval's) dense and pruned too.
 import { removedShare, requestedShare } from '../core/prune/allocation-counts.ts';
 import { readFile } from 'node:fs/promises';
 import { BadRequest } from '../core/errors.ts';
@@ -15,6 +15,10 @@ import { METRICS, parseNm, validateRequest, type AllocationRequest, type Metric,
 import { optionalInt, requireString, type CliValues } from './args.ts';
 import { openSession } from './session.ts';
 import { parseExportOptions, writeExport } from './export-output.ts';
+import { evaluateZeroShot } from '../core/zeroshot/evaluate-zero-shot.ts';
+import { readTaskFlags } from './task-data-args.ts';
+import { zeroShotProgress } from './eval-command.ts';
+import { formatZeroShotComparison, zeroShotJson } from './zero-shot-table.ts';
 
 const readText = (path: string) => readFile(path, 'utf8').catch(() => { throw new BadRequest(`cannot read text file ${path}`); });
 
@@ -66,6 +70,7 @@ export async function runPrune(values: CliValues): Promise<number> {
   const text = await readText(requireString(values, 'text'));
   const calibText = await readText(requireString(values, 'calib'));
   const exportOptions = await parseExportOptions(values, request);
+  const zeroShotTasks = values.tasks !== undefined || values.data !== undefined ? await readTaskFlags(values) : null;
   const { gpu, engine, sources } = await openSession(modelPath, values.variant as string | undefined);
   const tty = process.stderr.isTTY;
   try {
@@ -81,6 +86,7 @@ export async function runPrune(values: CliValues): Promise<number> {
     const calibIds = tokenizeForEval(engine.model.tokenizer, calibText).slice(calibOffset);
     const calibration = evalWindows(calibIds, seqLen, calibWindows);
     const dense = await evaluatePerplexity(engine, text, { seqLen, maxWindows });
+    const denseZeroShot = zeroShotTasks && await evaluateZeroShot(engine, zeroShotTasks, { onProgress: zeroShotProgress });
     const pruner = await Pruner.create(engine, calibration);
     try {
       const result = await pruner.prune(request, {
@@ -88,6 +94,8 @@ export async function runPrune(values: CliValues): Promise<number> {
       });
       if (tty) process.stderr.write('\n');
       const pruned = await evaluatePerplexity(engine, text, { seqLen, maxWindows });
+      const prunedZeroShot = zeroShotTasks && await evaluateZeroShot(engine, zeroShotTasks, { onProgress: zeroShotProgress });
+      if (tty && zeroShotTasks) process.stderr.write('\n');
       const exported = exportOptions && await writeExport(exportOptions, {
         pruner, request, result, sources, dense, pruned,
         calibration: { text: calibText, offsetTokens: calibOffset, windows: calibration.length, seqLen },
@@ -110,6 +118,7 @@ export async function runPrune(values: CliValues): Promise<number> {
           mrpSteps: trajectory?.length, calibrationWindows: calibration.length, seqLen, windows: pruned.windows,
           modelHash: pruned.protocol.modelHash, textHash: pruned.protocol.textHash, adapter: pruned.adapter,
           ...(exportJson ? { export: exportJson } : {}),
+          ...(denseZeroShot ? { zeroShot: { dense: zeroShotJson(denseZeroShot), pruned: zeroShotJson(prunedZeroShot!) } } : {}),
         })}\n`);
       } else {
         const pct = (v: number[]) => v.map((x) => (100 * x).toFixed(1)).join(' ');
@@ -126,6 +135,7 @@ export async function runPrune(values: CliValues): Promise<number> {
         if (result.spreadBefore !== undefined) {
           process.stdout.write(`redundancy spread ${result.spreadBefore.toFixed(4)} -> ${result.spreadAfter!.toFixed(4)}\n`);
         }
+        if (denseZeroShot) process.stdout.write(`${formatZeroShotComparison(denseZeroShot, prunedZeroShot!)}\n`);
         if (exportJson) {
           process.stdout.write(`exported ${exportJson.variant} to ${exportJson.dir} in ${exportJson.seconds.toFixed(2)} s: `
             + `${exportJson.files.map((f) => `${f.name} (${f.bytes} B)`).join(', ')}\nloads in: ${exportJson.loaders.join('; ')}\n`
