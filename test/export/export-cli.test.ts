@@ -39,15 +39,15 @@ describe('prunelab prune --out', () => {
       calibration: { textSha256: sha256(TINYSTORIES_TEXT), offsetTokens: 100000, windows: 4, seqLen: 128 } });
     expect(report.method).toMatchObject({ kind: 'structured', metric: 'wanda-sp', allocation: 'uniform', sparsity: 0.3 });
     expect(report.allocation).toEqual([0.3, 0.3, 0.3, 0.3, 0.3]);
-    expect(report.keptHeads).toEqual([6, 6, 6, 6, 6]);
-    expect(report.keptChannels).toEqual([121, 121, 121, 121, 121]);
+    expect(report.keptHeads).toEqual([5, 5, 6, 6, 6]);          // repaired to exactly 30% of the removable weights
+    expect(report.keptChannels).toEqual([120, 120, 120, 121, 121]);
     expect(report.kept).toEqual(json.kept);
     expect(report.perplexity).toMatchObject({ dense: json.densePpl, pruned: json.ppl });
     expect(report.export).toMatchObject({ variant: 'compact-prunelab', dtype: 'F32', weightBytes: statSync(join(out, 'model.safetensors')).size });
     expect(report.export.weightBytesRatio).toBeLessThan(0.8);
     for (const k of ['pruneSeconds', 'denseEvalSeconds', 'prunedEvalSeconds', 'exportSeconds']) expect(report.timings[k]).toBeGreaterThan(0);
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
-    expect(config.prunelab.layers.map((l: { num_attention_heads: number }) => l.num_attention_heads)).toEqual([6, 6, 6, 6, 6]);
+    expect(config.prunelab.layers.map((l: { num_attention_heads: number }) => l.num_attention_heads)).toEqual([5, 5, 6, 6, 6]);
     expect(readFileSync(join(out, 'apply_masks.py'), 'utf8')).toContain('VARIANT = "compact-prunelab"');
 
     const ppl = await run(['ppl', '--model', out, '--text', TINYSTORIES_TEXT, '--seq-len', '128', '--windows', '4', '--json']);

@@ -64,41 +64,45 @@ beforeAll(async () => {
 });
 afterAll(() => { pruner?.destroy(); engine?.destroy(); gpu?.destroy(); });
 
-describe('structured Wanda-sp 30% (6 of 8 heads, 121 of 172 channels per layer)', () => {
+describe('structured Wanda-sp 30% (repaired to the exact count: 5-6 of 8 heads, 120-121 of 172 channels per layer)', () => {
   const req: PruneRequest = { metric: 'wanda', structured: 'wanda-sp', sparsity: 0.3, allocation: 'uniform' };
+  const keptHeads = [5, 5, 6, 6, 6], keptChannels = [120, 120, 120, 121, 121];
+  const removedUnits = keptHeads.reduce((s, h, l) => s + (nH - h) * hd * d * 2 + (f - keptChannels[l]) * d * 3, 0);
   let result: PruneResult, inEngine: number;
   beforeAll(async () => {
     result = await pruner.prune(req);
     inEngine = await perplexity(engine);
   });
 
-  it('compact export: per-layer config (uneven kv-groups), exact byte count, same perplexity after reload', async () => {
+  it('compact export: per-layer config (uneven head counts), exact byte count, same perplexity after reload', async () => {
     const { target, summary, reloaded } = await exportAndReload(pruner, result, 'compact', sources);
-    expect(result.kept!.map((k) => k.heads.length)).toEqual([6, 6, 6, 6, 6]);
-    expect(result.kept!.map((k) => k.channels.length)).toEqual([121, 121, 121, 121, 121]);
+    // 30% of 206,080 removable weights is 61,824: floor rounding (2 heads, 51 channels per layer) leaves 2,624 short,
+    // which the count repair takes as one more head in the first two layers and one more channel in the first three.
+    expect(result.kept!.map((k) => k.heads.length)).toEqual(keptHeads);
+    expect(result.kept!.map((k) => k.channels.length)).toEqual(keptChannels);
+    expect(removedUnits).toBe(61_824);
     expect(summary.variant).toBe('compact-prunelab');
     expect(summary.loaders).toEqual(['Prunelab only (transformers builds every layer at the top-level widths and refuses the smaller tensors)']);
-    expect(summary.notes[0]).toMatch(/query heads per kv head/);
+    expect(summary.notes[0]).toMatch(/layers keep different numbers of attention heads \(5, 5, 6, 6, 6\)/);
     const config = JSON.parse(target.text('config.json'));
     expect(config.num_attention_heads).toBe(8);
     expect(config.intermediate_size).toBe(172);
     expect(config.prunelab.layers[0]).toEqual({
-      num_attention_heads: 6, kv_head_of: result.kept![0].heads.map((h) => Math.floor(h / 2)), intermediate_size: 121,
+      num_attention_heads: 5, kv_head_of: result.kept![0].heads.map((h) => Math.floor(h / 2)), intermediate_size: 120,
     });
     expect([...target.files.keys()].sort()).toEqual(['config.json', 'generation_config.json', 'model.safetensors',
       'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json']);
     expect(reloaded.fingerprint).toBe(summary.fingerprint);
     expect(reloaded.spec.layerWidths![3].numHeads).toBe(6);
 
-    // Bytes: q rows + o columns of 2 heads and gate/up rows + down column of 51 channels per layer are gone.
-    const removed = L * ((nH - 6) * hd * d * 2 + (f - 121) * d * 3) * 4;
+    // Bytes: q rows + o columns of the removed heads and gate/up rows + down column of the removed channels are gone.
+    const removed = removedUnits * 4;
     const denseHeader = await readSafetensorsHeader(sources.find((s) => s.name === 'model.safetensors')!);
     const denseData = sources.find((s) => s.name === 'model.safetensors')!.size - denseHeader.dataStart;
     const file = target.bytes('model.safetensors');
     const header = await readSafetensorsHeader(bytesSource(file, 'model.safetensors'));
     expect(denseData).toBe(1_040_128);               // 260,032 F32 parameters (tied embeddings)
     expect(file.byteLength - header.dataStart).toBe(denseData - removed);
-    expect(removed).toBe(L * (2 * 8 * 64 * 2 + 51 * 64 * 3) * 4);
     // The same share as achievedSparsity: of each layer's seven maps, that fraction of bytes is gone.
     const linearBytes = (2 * nH * hd * d + 2 * 4 * hd * d + 3 * d * f) * 4;
     expect(removed).toBeCloseTo(result.achievedSparsity.reduce((s, a) => s + a * linearBytes, 0), 6);
@@ -119,7 +123,7 @@ describe('structured Wanda-sp 30% (6 of 8 heads, 121 of 172 channels per layer)'
     const { summary, reloaded } = await exportAndReload(pruner, result, 'masked', sources);
     expect(summary.variant).toBe('masked');
     expect(reloaded.fingerprint).toBe(model.fingerprint); // same spec and shapes as the source
-    expect(summary.zeroed).toBe(L * ((nH - 6) * hd * d * 2 + (f - 121) * d * 3));
+    expect(summary.zeroed).toBe(removedUnits);
     const kept = result.kept![2];
     const q = await readTensorF32(reloaded.tensors.get(tensorNames.layer(2).q)!);
     const dense = await readTensorF32(model.tensors.get(tensorNames.layer(2).q)!);
