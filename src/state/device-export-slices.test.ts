@@ -54,6 +54,7 @@ function fakeClient(over: Partial<StudioClient> = {}): Fake {
     reloadModel: async (onProgress) => { calls.push('reloadModel'); onProgress?.(0.5, 'Uploading weights to the GPU'); return { ...summary }; },
     loseDeviceForTest: async () => {},
     allocations: async () => { throw new Error('unused'); },
+    zeroShot: async () => { throw new Error('unused'); },
     dispose: () => {},
     ...over,
   };

@@ -40,6 +40,7 @@ function fakeClient(over: Partial<StudioClient>): StudioClient {
     hubCache: async () => ({ files: 0, bytes: 0 }),
     exportModel: async () => { throw new Error('unused'); }, watchDevice: async () => {}, reloadModel: async () => { throw new Error('unused'); }, loseDeviceForTest: async () => {},
     allocations: async () => { throw new Error('unused'); },
+    zeroShot: async () => { throw new Error('unused'); },
     dispose: () => {},
     ...over,
   };

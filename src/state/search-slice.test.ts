@@ -28,6 +28,7 @@ function fakeClient(search: StudioClient['search']): StudioClient {
     cancelDownloads: async () => {}, hubCache: async () => ({ files: 0, bytes: 0 }),
     exportModel: async () => { throw new Error('unused'); }, watchDevice: async () => {}, reloadModel: async () => { throw new Error('unused'); }, loseDeviceForTest: async () => {},
     allocations: async () => { throw new Error('unused'); },
+    zeroShot: async () => { throw new Error('unused'); },
   };
 }
 

@@ -12,6 +12,8 @@ import type { ParameterCount } from '../core/prune/allocation-counts.ts';
 import type { ScanCell } from '../core/prune/sensitivity-scan.ts';
 import type { StructuredMetric } from '../core/prune/structured-selection.ts';
 import type { Evaluation, GenerationSummary, SearchConfig, SearchState } from '../core/search/search-types.ts';
+import type { TaskName } from '../core/zeroshot/task-definition.ts';
+import type { ZeroShotSummary } from '../core/zeroshot/zero-shot-summary.ts';
 
 export interface ModelSummary {
   name: string;
@@ -174,6 +176,16 @@ export interface HubTextJob {
   useCache: boolean;
 }
 
+/** Zero-shot accuracy as the studio asks for it: each task's file (JSONL or Parquet in its dataset's schema), the
+ * first `limit` documents of each, and the model: dense, or as the prune `pruneId` names left it. */
+export interface ZeroShotJobRequest { tasks: Array<{ task: TaskName; file: File }>; limit?: number; pruneId?: string }
+
+/** Requests scored of the task being evaluated (`index` of `tasks`). */
+export interface ZeroShotJobProgress { task: TaskName; index: number; tasks: number; done: number; total: number }
+
+/** The report without per-document scores, and the prune it was measured on (null: dense). */
+export type ZeroShotJobOutcome = ZeroShotSummary & { pruneId: string | null };
+
 /** Where an export goes: one zip (returned as a Blob for the page to download) or a folder the user picked. */
 export type ExportDelivery = { kind: 'zip' } | { kind: 'folder'; handle: DirectoryHandleLike };
 
@@ -185,6 +197,8 @@ export interface ExportJobRequest {
   delivery: ExportDelivery;
   /** Base name of the zip file or of the new subfolder (e.g. stories260K-wanda-50pct-masked). */
   name: string;
+  /** Zero-shot results of this run (pruned.pruneId is `pruneId`) and of the dense model, for the report. */
+  zeroShot?: { dense: ZeroShotJobOutcome; pruned: ZeroShotJobOutcome };
 }
 
 export interface ExportJobProgress {
@@ -243,6 +257,8 @@ export interface StudioWorkerApi {
     onProgress?: (p: PruneProgress) => void): Promise<AllocationsOutcome>;
   /** Self-Pruner search over per-layer rates on the perplexity panel's windows; evaluations stream as events. */
   search(req: SearchJobRequest, opts: PruneJobOptions, onEvent?: (e: SearchEvent) => void): Promise<SearchOutcome>;
+  /** Zero-shot acc / acc_norm (lm-eval's multiple_choice) of the dense model or of a prune; progress per task. */
+  zeroShot(req: ZeroShotJobRequest, onProgress?: (p: ZeroShotJobProgress) => void): Promise<ZeroShotJobOutcome>;
   /** Stops the running job (perplexity, generation, prune, scan or search) (it fails with Cancelled). */
   cancel(): void;
   /**

@@ -16,7 +16,7 @@ export type StudioClient = {
 const METHODS = {
   init: true, loadModel: true, perplexity: true, generate: true, prune: true, scan: true, allocations: true, search: true,
   cancel: true, loadHubModel: true, fetchHubText: true, cancelDownloads: true, hubCache: true, exportModel: true,
-  watchDevice: true, reloadModel: true, loseDeviceForTest: true,
+  watchDevice: true, reloadModel: true, loseDeviceForTest: true, zeroShot: true,
 } satisfies Record<keyof StudioWorkerApi, true>;
 
 /** `testHooks`: name the worker so it accepts loseDeviceForTest (the page's ?test-hooks flag; e2e only). */

@@ -14,11 +14,20 @@ import { zipTarget, type ZipTarget } from '../core/export/zip-target.ts';
 import type { ExportJobRequest, ExportJobOutcome, ExportJobProgress } from './api.ts';
 import { applyPrune, pruneRecord, type PruneRecord } from './current-prune.ts';
 import type { PruneSession } from './prune-session.ts';
+import { BadRequest } from '../core/errors.ts';
+import type { ZeroShotJobOutcome } from './api.ts';
+
+/** A worker-session id means nothing in a file. */
+const withoutPruneId = ({ pruneId: _, ...summary }: ZeroShotJobOutcome) => summary;
 
 export async function exportJob(session: PruneSession, sources: ByteSource[], req: ExportJobRequest, signal: AbortSignal,
   onProgress: (p: ExportJobProgress) => void): Promise<ExportJobOutcome> {
   const start = performance.now();
   const format = parseExportFormat(req.format, pruneRecord(session, req.pruneId).request);
+  // The report's zero-shot numbers must be this run's: a result of another prune would be misattributed.
+  if (req.zeroShot && req.zeroShot.pruned.pruneId !== req.pruneId) {
+    throw new BadRequest('the zero-shot result given for the report was measured on another prune; evaluate this run again');
+  }
   // Kept heads and channels live on the CPU; masks and SparseGPT's weights must be back on the GPU.
   const { record, reapplied } = await applyPrune(session, req.pruneId, signal, {
     gpuState: !pruneRecord(session, req.pruneId).result.kept,
@@ -59,6 +68,7 @@ export async function exportJob(session: PruneSession, sources: ByteSource[], re
         calibration: { textSha256: c.textHash, offsetTokens: c.offsetTokens, windows: c.windows, seqLen: c.seqLen },
       },
       dense: numbers(record.dense), pruned: numbers(record.pruned), adapter: session.engine.gpu.adapter,
+      ...(req.zeroShot ? { zeroShot: { dense: withoutPruneId(req.zeroShot.dense), pruned: withoutPruneId(req.zeroShot.pruned) } } : {}),
     });
     const achieved = record.result.achievedSparsity;
     const extra = await writeReportFiles(target, report, summary, achieved.reduce((a, b) => a + b, 0) / achieved.length);

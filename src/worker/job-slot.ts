@@ -3,7 +3,7 @@
 // takes its place; only the newest waiting request runs, the ones it overtook fail with Cancelled.
 import { BadRequest, Cancelled } from '../core/errors.ts';
 
-export type JobKind = 'perplexity' | 'generate' | 'prune' | 'scan' | 'search' | 'export' | 'allocations';
+export type JobKind = 'perplexity' | 'generate' | 'prune' | 'scan' | 'search' | 'export' | 'allocations' | 'zeroshot';
 
 interface Slot { kind: JobKind; controller: AbortController; settled: Promise<unknown> }
 

@@ -21,6 +21,7 @@ import { pruneJob, scanJob } from './prune-jobs.ts';
 import { searchJob } from './search-job.ts';
 import { applyPrune, forgetApplied } from './current-prune.ts';
 import { allocationsJob } from './allocation-job.ts';
+import { zeroShotJob } from './zero-shot-job.ts';
 
 let gpuPromise: Promise<Gpu> | null = null;
 let engine: Engine | null = null;
@@ -125,6 +126,7 @@ const NEEDS_MODEL: Record<JobKind, string> = {
   allocations: 'load a model before computing allocations',
   search: 'load a model before searching',
   export: 'load and prune a model before exporting',
+  zeroshot: 'load a model before evaluating zero-shot accuracy',
 };
 
 /** The one lifecycle of a GPU job: the loaded model's session, the job slot (cancel, supersede), failing fast on a
@@ -138,8 +140,8 @@ function gpuJob<A extends unknown[], T>(kind: JobKind, callback: ((...args: A) =
       if (!s) throw new BadRequest(NEEDS_MODEL[kind]);
       const report = throttled(callback, ms);
       return await exclusive(kind, (signal) => {
-        // Every job but these two may change the masks or weights; they re-apply the run they name when needed.
-        if (kind !== 'export' && kind !== 'generate') forgetApplied(s);
+        // Every job but these may change the masks or weights; they re-apply the run they name when needed.
+        if (kind !== 'export' && kind !== 'generate' && kind !== 'zeroshot') forgetApplied(s);
         return raceDeviceLoss(s.engine.gpu, run(s, signal, report));
       }, opts.supersede);
     } finally {
@@ -251,6 +253,9 @@ const api: StudioWorkerApi = {
 
   search: (req, opts, onEvent) => gpuJob('search', onEvent, 0,
     (s, signal, report) => searchJob(s, req, opts, signal, (e) => report(true, e))),
+
+  zeroShot: (req, onProgress) => gpuJob('zeroshot', onProgress, 100,
+    (s, signal, report) => zeroShotJob(s, req, signal, (p) => report(p.done >= p.total, p))),
 
   cancel() {
     cancelRunning();

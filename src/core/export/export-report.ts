@@ -1,6 +1,7 @@
 // prunelab-report.json: everything needed to reproduce and judge an exported pruned model: the full protocol
 // (model fingerprint, text hashes, seqLen, windows, calibration, method and parameters, Prunelab version), the
-// per-layer allocation, achieved sparsity and kept units, dense and pruned perplexity, file sizes and timings.
+// per-layer allocation, achieved sparsity and kept units, dense and pruned perplexity (and zero-shot accuracy when
+// measured), file sizes and timings.
 import type { LoadedModel } from '../model/loaded-model.ts';
 import { parameterCount } from '../model/spec.ts';
 import { DEFAULT_MRP, DEFAULT_OWL, type PruneRequest } from '../prune/prune-options.ts';
@@ -10,6 +11,7 @@ import { SPARSEGPT_BLOCK } from '../kernels/sparsegpt-sweep.ts';
 import { writeWholeFile, type ExportTarget } from './byte-sink.ts';
 import { APPLY_MASKS_FILE, applyMasksScript } from './apply-masks-script.ts';
 import type { ExportSummary } from './export-model.ts';
+import type { ZeroShotSummary } from '../zeroshot/zero-shot-summary.ts';
 
 export const REPORT_FILE = 'prunelab-report.json';
 export const REPORT_VERSION = 1;
@@ -38,6 +40,8 @@ export interface ReportInput {
   /** The exported ONNX model evaluated by an ONNX runtime on the same windows (onnx exports, when measured). */
   onnxEvaluation?: EvaluationNumbers & { runtime: string };
   adapter?: { vendor: string; architecture: string; description: string; isFallback: boolean };
+  /** Zero-shot accuracy of the dense and of this pruned model on the same tasks and documents, when measured. */
+  zeroShot?: { dense: ZeroShotSummary; pruned: ZeroShotSummary };
 }
 
 /** Method parameters as they were applied (published defaults filled in). */
@@ -103,6 +107,7 @@ export function buildExportReport(r: ReportInput): Record<string, unknown> {
     timings: {
       pruneSeconds, denseEvalSeconds: r.dense.seconds, prunedEvalSeconds: r.pruned.seconds, exportSeconds: exported.seconds,
     },
+    ...(r.zeroShot ? { zeroShot: r.zeroShot } : {}),
     ...(r.adapter ? { adapter: r.adapter } : {}),
   };
 }
