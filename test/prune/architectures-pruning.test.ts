@@ -1,5 +1,5 @@
 // Pruning and export on the architectures beyond llama / qwen2 (random Hub-layout models, transformers 5 configs):
-// Wanda 50% equals the float64 sequential oracle's perplexity and its masked export reloads to the same number;
+// Wanda 50% (and magnitude 50%) equals the float64 sequential oracle's perplexity and its masked export reloads to the same number;
 // Wanda-sp 30% keeps the oracle's heads and channels (Qwen3's shared q/k norms go with every kept head) and its
 // compact export, written back with the source's own config keys and tensor names, reloads to the same number.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { loadModel } from '../../src/core/formats/load-model.ts';
 import { readSafetensorsHeader } from '../../src/core/formats/safetensors.ts';
 import { randomHfModel } from '../../src/core/model/random-model.ts';
 import type { ModelSpec } from '../../src/core/model/spec.ts';
+import { tinyGpt2, tinyOpt } from '../helpers/architecture-cases.ts';
 import { Engine } from '../../src/core/engine/engine.ts';
 import { loadReferenceWeights } from '../../src/core/engine/reference-weights.ts';
 import { Pruner } from '../../src/core/prune/pruner.ts';
@@ -41,6 +42,10 @@ const cases: Array<[string, ModelSpec]> = [
     sandwichNorms: true, mlpActivation: 'gelu_tanh', embedScale: Math.fround(Math.sqrt(32)), attentionScale: 1 / 4, finalLogitSoftcap: 5,
     tieWordEmbeddings: true }],
   ['phi3 (fused qkv / gate_up, partial rotary)', { ...base, architecture: 'phi3', rmsNormEps: 1e-5, rotaryDim: 4 }],
+  // Multi-head attention: a removed head takes its q, k, v rows (and biases) and o columns; a channel its up row + bias
+  // and down column (no gate).
+  ['gpt2 (Conv1D weights, fused c_attn, LayerNorms, learned positions, gelu_new)', tinyGpt2],
+  ['opt (learned positions offset 2, relu)', tinyOpt],
 ];
 
 let gpu: Gpu;
@@ -68,8 +73,10 @@ describe.each(cases)('%s', (_name, spec) => {
       const config = JSON.parse(new TextDecoder().decode(target.bytes('config.json')));
       const written = await readSafetensorsHeader(bytesSource(target.bytes('model.safetensors'), 'model.safetensors'));
       expect([...written.tensors.keys()].sort(), 'the source\'s own tensor names (Phi-3: fused qkv_proj / gate_up_proj)').toEqual(sourceNames);
-      expect(config.rope_parameters, 'the source\'s transformers 5 keys are kept').toBeDefined();
-      expect(config.rope_theta).toBeUndefined();
+      if (!spec.learnedPositions) {
+        expect(config.rope_parameters, 'the source\'s transformers 5 keys are kept').toBeDefined();
+        expect(config.rope_theta).toBeUndefined();
+      }
       const m = await loadModel([...target.files.keys()].map((n) => bytesSource(target.bytes(n), n)), { requireTokenizer: false });
       const e = await Engine.create(gpu, m, { matmulVariant: engine.matmulVariant });
       try { return await windowsPerplexity(e, evalSet); } finally { e.destroy(); }
@@ -83,6 +90,10 @@ describe.each(cases)('%s', (_name, spec) => {
       const masked = new MemoryTarget();
       await exportPrunedModel({ model, format: 'masked', target: masked, sources, masks: keepMasksOf(pruner, wanda) });
       expect(Math.abs((await reload(masked)) / wandaPpl - 1)).toBeLessThan(1e-4);
+
+      await pruner.prune({ metric: 'magnitude', sparsity: 0.5, allocation: 'uniform' });
+      const refMagnitude = referencePerplexity(spec, referenceSequentialPrune(spec, dense, calib, [0.5, 0.5], 'magnitude').weights, evalSet);
+      expect(Math.abs((await windowsPerplexity(engine, evalSet)) / refMagnitude - 1), 'magnitude 50%').toBeLessThan(1e-3);
 
       const rates = [0.25, 0.5];
       const sp = await pruner.prune({ metric: 'wanda', structured: 'wanda-sp', sparsity: 0.375, allocation: rates });
@@ -135,7 +146,8 @@ describe.each(cases)('%s', (_name, spec) => {
       close(flapPpl, referencePerplexity(refFlap.spec, refFlap.weights, evalSet), 0.01, 'FLAP 25%');
       // Safetensors needs a config that can say the biases (the source's or llama's); ONNX takes them as they are.
       const refusal = flapBiasRefusal(spec);
-      expect(refusal === null, String(refusal)).toBe(['smollm3', 'llama'].includes(spec.architecture)); // the others have mlp_bias-less configs and non-llama features
+      // The others have mlp_bias-less configs and non-llama features; GPT-2 and OPT have every bias already.
+      expect(refusal === null, String(refusal)).toBe(['smollm3', 'llama', 'gpt2', 'opt'].includes(spec.architecture));
       if (refusal) {
         await expect(exportPrunedModel({ model, format: 'compact', target: new MemoryTarget(), sources, kept: flap.kept }))
           .rejects.toThrow(/FLAP's compensated .* cannot be written in a/);

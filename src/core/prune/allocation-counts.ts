@@ -2,6 +2,7 @@
 // docs/algorithms.md §7.2): unstructured, each map's per-row prune count in each layer; structured, each layer's
 // query heads (or whole kv-groups) and MLP channels. Pure CPU arithmetic on the model's shapes, so the search can
 // key and count a vector without pruning it.
+import { mlpMatrices } from '../model/spec.ts';
 import type { ModelSpec } from '../model/spec.ts';
 import { repairCounts, type CountSlot } from './count-repair.ts';
 import type { LayerRemovals } from './flap-global.ts';
@@ -52,8 +53,11 @@ export function unstructuredCounts(spec: ModelSpec, rates: readonly number[]): {
 export function structuredUnitCosts(spec: ModelSpec): { head: number; kvGroup: number; channel: number } {
   const { hiddenSize: d, headDim: hd, numHeads: nH, numKvHeads: nKv } = spec;
   const head = 2 * d * hd;
-  return { head, kvGroup: (nH / nKv) * head + 2 * d * hd, channel: 3 * d };
+  return { head, kvGroup: (nH / nKv) * head + 2 * d * hd, channel: mlpMatrices(spec) * d };
 }
+
+/** Multi-head attention (GPT-2, OPT): every head is its own kv-group, so a head goes with its k / v rows. */
+export const isMultiHead = (spec: Pick<ModelSpec, 'numHeads' | 'numKvHeads'>): boolean => spec.numHeads === spec.numKvHeads;
 
 /** Parameters of one layer's removable units. */
 function removableTotal(spec: ModelSpec, kvGroups: boolean): number {
@@ -62,7 +66,7 @@ function removableTotal(spec: ModelSpec, kvGroups: boolean): number {
 }
 
 /** Parameters that per-layer removals (query heads, a multiple of the group size with kv-groups; channels) take. */
-export function structuredRemoved(spec: ModelSpec, removals: readonly LayerRemovals[], kvGroups = false): number {
+export function structuredRemoved(spec: ModelSpec, removals: readonly LayerRemovals[], kvGroups = isMultiHead(spec)): number {
   const c = structuredUnitCosts(spec), group = spec.numHeads / spec.numKvHeads;
   return removals.reduce((a, r) => a + (kvGroups ? (r.heads / group) * c.kvGroup : r.heads * c.head) + r.channels * c.channel, 0);
 }
@@ -72,7 +76,7 @@ export function structuredRemoved(spec: ModelSpec, removals: readonly LayerRemov
  * p_l (a share of the layer's removable weights), repaired to the requested count. Bounds: every kv-group keeps
  * a query head (or, with kv-groups, one group stays) and every layer a channel.
  */
-export function structuredCounts(spec: ModelSpec, rates: readonly number[], kvGroups = false):
+export function structuredCounts(spec: ModelSpec, rates: readonly number[], kvGroups = isMultiHead(spec)):
   { removals: LayerRemovals[]; count: ParameterCount } {
   const { numHeads: nH, numKvHeads: nKv, intermediateSize: f } = spec;
   const c = structuredUnitCosts(spec), group = nH / nKv;
@@ -91,7 +95,7 @@ export function structuredCounts(spec: ModelSpec, rates: readonly number[], kvGr
 
 /** The count of removals chosen elsewhere (flap-global ranks units itself, to the unit nearest its budget). */
 export function structuredCountOf(spec: ModelSpec, removals: readonly LayerRemovals[], share: number): ParameterCount {
-  const total = removals.length * removableTotal(spec, false);
+  const total = removals.length * removableTotal(spec, isMultiHead(spec));
   const removed = structuredRemoved(spec, removals);
   return { basis: 'removable weights', total, requested: Math.round(share * total), methodRounding: removed, removed };
 }

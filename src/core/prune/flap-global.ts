@@ -4,6 +4,8 @@
 // of all layers are ranked together, and the lowest go until the removed weights reach the target fraction of
 // the removable weights (a query head costs its q rows and o columns, 2 * d * hd; a channel its gate / up rows
 // and down column, 3 * d). GQA: a kv-group's last query head, and a layer's last channel, are never taken.
+// Multi-head attention (GPT-2, OPT; as many kv heads as heads): a head is a kv-group of one, so it goes with its
+// k / v rows (4 * d * hd) and a layer's last head is never taken.
 // The per-layer counts then drive the usual sequential FLAP selection (and its bias compensation).
 import { mlpMatrices } from '../model/spec.ts';
 import { BadRequest } from '../errors.ts';
@@ -29,7 +31,8 @@ export function flapGlobalRemovals(headScores: ArrayLike<number>[], channelScore
   dims: { hiddenSize: number; headDim: number; numKvHeads: number; plainMlp?: boolean }, p: number): LayerRemovals[] {
   if (!(p >= 0 && p < 1)) throw new BadRequest(`sparsity ${p} is outside [0, 1)`);
   const { hiddenSize: d, headDim: hd, numKvHeads: nKv } = dims;
-  const headCost = 2 * d * hd, channelCost = mlpMatrices(dims) * d;
+  const headCost = headCostOf(dims, headScores[0]?.length ?? nKv), channelCost = mlpMatrices(dims) * d;
+  const multiHead = (headScores[0]?.length ?? nKv) === nKv;
   type Unit = { z: number; layer: number; kind: 0 | 1; index: number };
   const units: Unit[] = [];
   let total = 0;
@@ -50,9 +53,13 @@ export function flapGlobalRemovals(headScores: ArrayLike<number>[], channelScore
     const cost = u.kind === 0 ? headCost : channelCost;
     if (removed + cost / 2 > target) continue;   // stop at the unit boundary nearest the target
     if (u.kind === 0) {
-      const g = Math.floor(u.index / (headScores[u.layer].length / nKv));
-      if (groupLeft[u.layer][g] === 1) continue;
-      groupLeft[u.layer][g]--;
+      if (multiHead) {
+        if (out[u.layer].heads === nKv - 1) continue;
+      } else {
+        const g = Math.floor(u.index / (headScores[u.layer].length / nKv));
+        if (groupLeft[u.layer][g] === 1) continue;
+        groupLeft[u.layer][g]--;
+      }
       out[u.layer].heads++;
     } else {
       if (out[u.layer].channels === channelScores[u.layer].length - 1) continue;
@@ -63,9 +70,15 @@ export function flapGlobalRemovals(headScores: ArrayLike<number>[], channelScore
   return out;
 }
 
+/** A removable head's weights: q rows + o columns, and its k / v rows under multi-head attention. */
+function headCostOf(dims: { hiddenSize: number; headDim: number; numKvHeads: number }, numHeads: number): number {
+  return (numHeads === dims.numKvHeads ? 4 : 2) * dims.hiddenSize * dims.headDim;
+}
+
 /** The fraction of a layer's removable weights that `r` removes (the per-layer "allocation" of a global prune). */
-export function removedFraction(r: LayerRemovals, dims: { hiddenSize: number; headDim: number; numHeads: number; intermediateSize: number; plainMlp?: boolean }): number {
-  const { hiddenSize: d, headDim: hd, numHeads: nH, intermediateSize: f } = dims;
-  const c = mlpMatrices(dims) * d;
-  return (r.heads * 2 * d * hd + r.channels * c) / (nH * 2 * d * hd + f * c);
+export function removedFraction(r: LayerRemovals,
+  dims: { hiddenSize: number; headDim: number; numHeads: number; numKvHeads: number; intermediateSize: number; plainMlp?: boolean }): number {
+  const { hiddenSize: d, numHeads: nH, intermediateSize: f } = dims;
+  const c = mlpMatrices(dims) * d, h = headCostOf(dims, nH);
+  return (r.heads * h + r.channels * c) / (nH * h + f * c);
 }

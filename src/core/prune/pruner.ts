@@ -3,6 +3,7 @@
 // through the masks; the dense weights stay on the GPU untouched, so a new request only rewrites masks.
 // SparseGPT also updates weights: those live in per-map override buffers (sparsegpt.ts) that the next request
 // or reset() drops.
+import { mlpMatrices } from '../model/spec.ts';
 import { BadRequest, Cancelled } from '../errors.ts';
 import type { Engine } from '../engine/engine.ts';
 import { CalibrationRun } from './calibration.ts';
@@ -19,8 +20,7 @@ import { SparseGptLayers, type SparseGptSolver } from './sparsegpt.ts';
 import { checkKeptFactorBudget } from './sparsegpt-factors.ts';
 import { DEFAULT_MRP, DEFAULT_OWL, validateRequest, type PruneRequest } from './prune-options.ts';
 import {
-  structuredCountOf, structuredCounts, unstructuredCounts, type ParameterCount,
-} from './allocation-counts.ts';
+  structuredCountOf, structuredCounts, unstructuredCounts, type ParameterCount, isMultiHead } from './allocation-counts.ts';
 
 export interface PruneResult {
   /** Per-layer sparsity as allocated (layer order). */
@@ -177,15 +177,17 @@ export class Pruner {
     let allocation = Array.isArray(req.allocation) ? req.allocation.slice() : uniformAllocation(L, req.sparsity);
     this.engine.setCompactLayers(null);
     this.engine.setMasks(this.masks.buffers);
-    if (req.allocation !== 'flap-global') checkStructuredAllocation(spec.numHeads, spec.numKvHeads, allocation, req.kvGroups);
+    // Multi-head attention (GPT-2, OPT): each head is its own kv-group, so removing a head removes its q, k, v rows.
+    const kvGroups = req.kvGroups === true || isMultiHead(spec);
+    if (req.allocation !== 'flap-global') checkStructuredAllocation(spec.numHeads, spec.numKvHeads, allocation, kvGroups);
     // flap-global ranks its units itself, to the unit nearest its budget; other allocations get the count repair.
     const global = req.allocation === 'flap-global' ? await this.flapGlobal(req.sparsity, opts.signal) : undefined;
-    const repaired = global ? undefined : structuredCounts(spec, allocation, req.kvGroups);
+    const repaired = global ? undefined : structuredCounts(spec, allocation, kvGroups);
     const removals = global ?? repaired!.removals;
     const count = global ? structuredCountOf(spec, global, req.sparsity) : repaired!.count;
     if (global) allocation = global.map((r) => removedFraction(r, spec));
     const kept = await selectStructured(this.engine, this.masks, this.calib, req.structured!, allocation, {
-      kvGroups: req.kvGroups, biasCompensation: req.biasCompensation, removals,
+      kvGroups, biasCompensation: req.biasCompensation, removals,
       signal: opts.signal, onLayer: (l) => opts.onProgress?.({ phase: 'structured prune', done: l + 1, total: L }),
     });
     const compacted = await CompactedLayers.create(gpu, spec, weights, kept);
@@ -193,10 +195,11 @@ export class Pruner {
     this.compacted = compacted;
     this.engine.setMasks(null);
     this.engine.setCompactLayers(compacted.layers);
-    // Fraction of the seven maps' weights removed (k, v only with whole kv-groups).
+    // Fraction of the layer's linear maps' weights removed (k, v only with whole kv-groups).
     const { hiddenSize: d, intermediateSize: f, numHeads: nH, numKvHeads: nKv, headDim: hd } = spec;
-    const total = d * hd * (2 * nH + 2 * nKv) + 3 * d * f;
-    const achievedSparsity = kept.map((k) => 1 - (d * hd * (2 * k.heads.length + 2 * (k.kvHeads?.length ?? nKv)) + 3 * d * k.channels.length) / total);
+    const mlp = mlpMatrices(spec) * d;
+    const total = d * hd * (2 * nH + 2 * nKv) + mlp * f;
+    const achievedSparsity = kept.map((k) => 1 - (d * hd * (2 * k.heads.length + 2 * (k.kvHeads?.length ?? nKv)) + mlp * k.channels.length) / total);
     return { allocation, achievedSparsity, count, kept, seconds: (performance.now() - start) / 1000 };
   }
 

@@ -35,7 +35,9 @@ export interface StructuredOptions {
 
 /** Throws BadRequest before any GPU work when some layer's head count cannot be met under GQA. */
 export function checkStructuredAllocation(numHeads: number, numKvHeads: number, alloc: readonly number[], kvGroups = false): void {
-  if (kvGroups) return; // floor(p * numKvHeads) < numKvHeads for every p < 1: a group always stays
+  // floor(p * numKvHeads) < numKvHeads for every p < 1: a group always stays. Multi-head attention (GPT-2, OPT)
+  // removes heads as kv-groups of one.
+  if (kvGroups || numHeads === numKvHeads) return;
   alloc.forEach((p, l) => {
     const remove = removedCount(p, numHeads);
     if (remove > numHeads - numKvHeads) {
@@ -95,7 +97,7 @@ export async function selectStructured(engine: Engine, masks: MaskSet, calib: Ca
       const { heads, channels } = await layerScores(engine, calib, l, metric);
       const r = opts.removals?.[l];
       const kept: KeptUnits = {
-        ...(opts.kvGroups ? keptKvGroups(heads, nKv, r ? r.heads / (nH / nKv) : removedCount(alloc[l], nKv), l)
+        ...(opts.kvGroups || nH === nKv ? keptKvGroups(heads, nKv, r ? r.heads / (nH / nKv) : removedCount(alloc[l], nKv), l)
           : { heads: keptHeads(heads, nKv, r ? r.heads : removedCount(alloc[l], nH), l) }),
         channels: keptChannels(channels, r ? r.channels : removedCount(alloc[l], f)),
       };

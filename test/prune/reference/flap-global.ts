@@ -3,7 +3,8 @@
 // dense model, z-scored within (layer, kind) with the n - 1 standard deviation, ranked over all layers (ties: layer,
 // heads before channels, index); units are taken lowest first while the removed weights stay within half a unit
 // of p x the removable weights (head: q rows + o columns = 2 d hd; channel: gate / up rows + down column = 3 d),
-// never a kv-group's last query head or a layer's last channel.
+// never a kv-group's last query head or a layer's last channel. Multi-head attention (nH = nKv): a head also
+// takes its k / v rows (4 d hd) and a layer keeps one head.
 import type { ModelSpec } from '../../../src/core/model/spec.ts';
 import type { ReferenceWeights } from '../../../src/core/engine/reference-forward.ts';
 import { referenceCalibrationStats } from './stats.ts';
@@ -26,7 +27,8 @@ export function referenceFlapGlobalCounts(spec: ModelSpec, dense: ReferenceWeigh
     zScores(s.channels).forEach((z, i) => ranked.push([z, l, 1, i]));
   }
   ranked.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2] || a[3] - b[3]);
-  const cost = [2 * d * hd, (spec.plainMlp ? 2 : 3) * d]; // an ungated MLP's channel: up row + down column
+  const mha = nH === nKv;
+  const cost = [(mha ? 4 : 2) * d * hd, (spec.plainMlp ? 2 : 3) * d]; // an ungated MLP's channel: up row + down column
   const budget = p * L * (nH * cost[0] + f * cost[1]);
   const counts = Array.from({ length: L }, () => ({ heads: 0, channels: 0 }));
   const perGroup = Array.from({ length: L }, () => new Array(nKv).fill(nH / nKv));
@@ -34,9 +36,8 @@ export function referenceFlapGlobalCounts(spec: ModelSpec, dense: ReferenceWeigh
   for (const [, l, kind, i] of ranked) {
     if (spent + cost[kind] / 2 > budget) continue;
     if (kind === 0) {
-      const g = Math.floor(i / (nH / nKv));
-      if (perGroup[l][g] === 1) continue;
-      perGroup[l][g]--;
+      if (mha ? counts[l].heads === nH - 1 : perGroup[l][Math.floor(i / (nH / nKv))] === 1) continue;
+      if (!mha) perGroup[l][Math.floor(i / (nH / nKv))]--;
       counts[l].heads++;
     } else {
       if (counts[l].channels === f - 1) continue;

@@ -3,7 +3,7 @@
 // recomputed with the pruned weights to become layer l+1's inputs.
 import type { ModelSpec } from '../../../src/core/model/spec.ts';
 import { referenceLayer, type ReferenceWeights } from '../../../src/core/engine/reference-forward.ts';
-import { MAP_INPUT, MAP_NAMES, mapShape, mapTensorName, mapWeights, type MapName } from './maps.ts';
+import { MAP_INPUT, mapNames, mapsIn, mapShape, mapTensorName, mapWeights, type MapName } from './maps.ts';
 import { applyMask, prunedPerRow, referenceMask, referenceNmMask } from './masks.ts';
 import { accumulateInto, embedWindows, emptyLayerStats, type LayerStats } from './stats.ts';
 
@@ -25,7 +25,7 @@ export interface SequentialResult {
 export function layerMasks(spec: ModelSpec, dense: ReferenceWeights, l: number, stats: LayerStats,
   s: number, metric: Metric, nm?: NmPattern, rowCounts?: readonly number[]): LayerMasks {
   const out = {} as LayerMasks;
-  for (const [i, map] of MAP_NAMES.entries()) {
+  for (const [i, map] of mapNames(spec).entries()) {
     const { rows, cols } = mapShape(spec, map);
     const sq = metric === 'wanda' ? stats[MAP_INPUT[map]].sq : undefined;
     const W = mapWeights(dense, l, map);
@@ -37,7 +37,7 @@ export function layerMasks(spec: ModelSpec, dense: ReferenceWeights, l: number, 
 
 /** Writes dense ⊙ mask for layer l's seven maps into `target`. */
 export function writeLayer(dense: ReferenceWeights, target: ReferenceWeights, l: number, masks: LayerMasks): void {
-  for (const map of MAP_NAMES) target.set(mapTensorName(l, map), applyMask(mapWeights(dense, l, map), masks[map]));
+  for (const map of mapsIn(masks)) target.set(mapTensorName(l, map), applyMask(mapWeights(dense, l, map), masks[map]));
 }
 
 /** A shallow copy of the weights map: tensors are shared until a layer is rewritten with fresh arrays. */

@@ -107,7 +107,9 @@ function writeStructuredLayer(spec: ModelSpec, dense: ReferenceWeights, target: 
   const kvHeads = new Set(kept.kvHeads ?? [...Array(nKv).keys()]);
   const q = dense.get(n.q)!.slice(), o = dense.get(n.o)!.slice();      // q [nH*hd, d], o [d, nH*hd]
   const k = dense.get(n.k)!.slice(), v = dense.get(n.v)!.slice();      // k, v [nKv*hd, d]
-  const gate = dense.get(n.gate)!.slice(), up = dense.get(n.up)!.slice(), down = dense.get(n.down)!.slice();
+  // An ungated MLP's channel is its up row (+ bias) and down column: there is no gate row.
+  const gate = spec.plainMlp ? null : dense.get(n.gate)!.slice(), up = dense.get(n.up)!.slice(), down = dense.get(n.down)!.slice();
+  const upBias = spec.mlpBias ? dense.get(n.upBias)!.slice() : null, gateBias = spec.mlpBias && gate ? dense.get(n.gateBias)!.slice() : null;
   for (let r = 0; r < nH * hd; r++) {
     if (heads.has(Math.floor(r / hd))) continue;
     q.fill(0, r * d, (r + 1) * d);
@@ -126,12 +128,17 @@ function writeStructuredLayer(spec: ModelSpec, dense: ReferenceWeights, target: 
   }
   for (let j = 0; j < f; j++) {
     if (channels.has(j)) continue;
-    gate.fill(0, j * d, (j + 1) * d);
+    gate?.fill(0, j * d, (j + 1) * d);
     up.fill(0, j * d, (j + 1) * d);
+    if (upBias) upBias[j] = 0;
+    if (gateBias) gateBias[j] = 0;
     for (let i = 0; i < d; i++) down[i * f + j] = 0;
   }
   target.set(n.q, q); target.set(n.k, k); target.set(n.v, v); target.set(n.o, o);
-  target.set(n.gate, gate); target.set(n.up, up); target.set(n.down, down);
+  if (gate) target.set(n.gate, gate);
+  target.set(n.up, up); target.set(n.down, down);
+  if (upBias) target.set(n.upBias, upBias);
+  if (gateBias) target.set(n.gateBias, gateBias);
 }
 
 /**
@@ -151,7 +158,7 @@ export function referenceStructuredPrune(spec: ModelSpec, w: ReferenceWeights, w
       const n = tensorNames.layer(l);
       if (!spec.oProjBias) weights.set(n.oBias, new Float64Array(spec.hiddenSize));
       if (!spec.mlpBias) {
-        weights.set(n.gateBias, new Float64Array(spec.intermediateSize));
+        if (!spec.plainMlp) weights.set(n.gateBias, new Float64Array(spec.intermediateSize));
         weights.set(n.upBias, new Float64Array(spec.intermediateSize));
         weights.set(n.downBias, new Float64Array(spec.hiddenSize));
       }
@@ -163,7 +170,9 @@ export function referenceStructuredPrune(spec: ModelSpec, w: ReferenceWeights, w
     const stats = emptyLayerStats(spec);
     const hook = accumulateInto(stats);
     for (const x of streams) referenceLayer(outSpec, weights, l, x, hook);
-    const k = referenceLayerSelection(spec, w, l, stats, ratePerLayer[l], metric, opts.kvGroups, opts.counts?.[l]);
+    // Multi-head attention: a head is its own kv-group (its q, k, v rows and o columns go together).
+    const kvGroups = opts.kvGroups === true || spec.numHeads === spec.numKvHeads;
+    const k = referenceLayerSelection(spec, w, l, stats, ratePerLayer[l], metric, kvGroups, opts.counts?.[l]);
     writeStructuredLayer(spec, w, weights, l, k);
     if (compensate) {
       const b = compensatedBiases(spec, w, l, stats, k);
