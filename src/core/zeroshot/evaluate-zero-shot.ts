@@ -2,7 +2,8 @@
 // engine currently runs) on each task's documents, computed as lm-eval-harness computes it.
 import type { Engine } from '../engine/engine.ts';
 import { PRUNELAB_VERSION } from '../version.ts';
-import { describePlace, requireFields } from './doc-fields.ts';
+import { describePlace } from './doc-fields.ts';
+import { taskRequests } from './task-requests.ts';
 import { RequestEncoder, type TokenizedRequest } from './context-continuation.ts';
 import { scoreLoglikelihoods } from './loglikelihood.ts';
 import { meanWithStderr, scoreDocument } from './choice-metrics.ts';
@@ -19,14 +20,9 @@ export interface ZeroShotOptions {
 
 /** Every document's requests, tokenized; throws the first bad document's TaskDataError before any GPU work. */
 export function tokenizeTask(data: TaskData, encoder: RequestEncoder): { docs: ChoiceRequests[]; requests: TokenizedRequest[] } {
-  const docs: ChoiceRequests[] = [];
-  const requests: TokenizedRequest[] = [];
-  for (const { doc, at } of data.documents) {
-    requireFields(doc, data.task.fields, at, data.task.name);
-    const r = data.task.requests(doc, at);
-    docs.push(r);
-    r.contexts.forEach((c, i) => requests.push(encoder.encode(c, r.continuations[i], `${describePlace(at)} choice ${i}`)));
-  }
+  const docs = taskRequests(data);
+  const requests = docs.flatMap((r, k) =>
+    r.contexts.map((c, i) => encoder.encode(c, r.continuations[i], `${describePlace(data.documents[k].at)} choice ${i}`)));
   return { docs, requests };
 }
 
