@@ -83,9 +83,12 @@ export function exportActions(deps: JobDeps): ExportActions {
     refuseIf(exportFormatProblem(format, outcome.request));
 
     const name = exportName(s.model.sourceLabel ?? s.model.summary.name, outcome, format, s.prune.explicit ? s.prune.explicitOrigin : undefined);
+    // The zero-shot panel's numbers go into the report when they were measured on this very run.
+    const { dense, pruned } = s.zeroShot;
+    const zeroShot = dense && pruned?.pruneId === outcome.pruneId ? { zeroShot: { dense, pruned } } : {};
     return {
       start: (e) => ({ ...idleExport(e.format), delivery: delivery.kind, runFor: outcome }),
-      work: (r) => client.exportModel({ pruneId: outcome.pruneId, format, delivery, name }, (progress) => r.patch(() => ({
+      work: (r) => client.exportModel({ pruneId: outcome.pruneId, format, delivery, name, ...zeroShot }, (progress) => r.patch(() => ({
         progress, etaSeconds: progress.totalBytes ? etaSeconds(r.seconds(), progress.bytes, progress.totalBytes) : null,
       }))),
       done: (_, result) => ({ progress: null, etaSeconds: 0, result }),

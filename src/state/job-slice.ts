@@ -1,5 +1,5 @@
 // One GPU job's lifecycle, written once for the store's job slices (perplexity, generation, prune, scan, search,
-// export, preview, allocations): the checks they share, status idle -> running -> done | cancelled | error (a
+// export, preview, allocations, zero-shot): the checks they share, status idle -> running -> done | cancelled | error (a
 // Cancelled error is a cancel, not an error), progress only from the run its slice shows, cancel through the
 // worker's one cancel(), and the store's `gpuJob`: the job whose run holds the GPU, set as a run starts and
 // cleared as it ends, so whether the GPU is busy is one field.
@@ -11,7 +11,7 @@ import type { StudioState } from './studio-store.ts';
 export type JobStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'error';
 
 /** The job slices by their key in the state; `gpuJob` holds the one whose run is in flight. */
-export type JobKind = 'ppl' | 'gen' | 'prune' | 'scan' | 'search' | 'exportJob' | 'preview' | 'allocations';
+export type JobKind = 'ppl' | 'gen' | 'prune' | 'scan' | 'search' | 'exportJob' | 'preview' | 'allocations' | 'zeroShot';
 
 /** What every job slice has. */
 export interface JobState { status: JobStatus; error: WorkerErrorInfo | null }

@@ -1,12 +1,18 @@
 // Keeps IndexedDB in step with the store: loads the saved work when a model is loaded (the restore offer and the
-// run history), saves every new slider result, the scan as its cells arrive, and every search checkpoint.
+// run history), saves every new slider result (with its zero-shot result once measured), the scan as its cells
+// arrive, and every search checkpoint.
 // Writes to one key never overlap: the newest value waits for the one being written, older ones are dropped.
 import { methodLabel } from './prune-settings.ts';
 import { shownSearchSettings } from './search-slice.ts';
 import {
-  runRecordOf, scanRecordOf, searchRecordOf, type Persistence, type ScanRecord, type SearchRecord,
+  runRecordOf, scanRecordOf, searchRecordOf, withZeroShot, type Persistence, type ScanRecord, type SearchRecord,
 } from './persistence.ts';
+import type { PruneOutcome } from '../worker/api.ts';
 import type { StudioState, StudioStore } from './studio-store.ts';
+
+/** The curve's own label for a run's point (it knows how the run was made), else the method's. */
+const labelOf = (s: StudioState, o: PruneOutcome) =>
+  s.prune.points.find((p) => p.sparsity === o.request.sparsity && p.ppl === o.ppl)?.method ?? methodLabel(s.prune.method);
 
 const modelFingerprint = (s: StudioState) => (s.model.status === 'ready' ? s.model.summary?.fingerprint ?? null : null);
 
@@ -41,6 +47,7 @@ export function connectPersistence(store: StudioStore, persistence: Persistence,
   const scans = latestWins<ScanRecord>((r) => persistence.saveScan(r), fail);
   const searches = latestWins<SearchRecord>((r) => persistence.saveSearch(r), fail);
   const runs = latestWins<() => Promise<void>>((job) => job(), fail);
+  const zeroShots = latestWins<() => Promise<void>>(async (job) => { await runs.flush(); await job(); }, fail);
   let fingerprint: string | null = null;
 
   const unwatch = store.getState().watchSearchCheckpoints((state) => {
@@ -66,10 +73,17 @@ export function connectPersistence(store: StudioStore, persistence: Persistence,
 
     const o = s.prune.outcome;
     if (o && o !== prev.prune.outcome && s.prune.status === 'done' && o !== s.history.restoredOutcome && o.modelHash === fp) {
-      // The curve's own label for this point (it knows how the run was made), else the method's.
-      const label = s.prune.points.find((p) => p.sparsity === o.request.sparsity && p.ppl === o.ppl)?.method ?? methodLabel(s.prune.method);
-      const record = runRecordOf(o, label, now());
+      const record = runRecordOf(o, labelOf(s, o), now());
       runs.push(async () => { store.getState().runsSaved(fp, await persistence.addRun(record)); });
+    }
+
+    // A zero-shot result on the shown run is saved with that run (its record, or a new one if it is not saved yet).
+    const { dense, pruned } = s.zeroShot;
+    if (pruned && pruned !== prev.zeroShot.pruned && dense && o && pruned.pruneId === o.pruneId && o.modelHash === fp) {
+      zeroShots.push(async () => {
+        const saved = store.getState().history.runs.find((r) => r.outcome.pruneId === o.pruneId) ?? runRecordOf(o, labelOf(s, o), now());
+        store.getState().runsSaved(fp, await persistence.addRun(withZeroShot(saved, dense, pruned)));
+      });
     }
 
     const scan = s.scan;
@@ -83,6 +97,6 @@ export function connectPersistence(store: StudioStore, persistence: Persistence,
 
   return {
     disconnect() { unsubscribe(); unwatch(); },
-    async flush() { await Promise.all([scans.flush(), searches.flush(), runs.flush()]); },
+    async flush() { await Promise.all([scans.flush(), searches.flush(), runs.flush(), zeroShots.flush()]); },
   };
 }

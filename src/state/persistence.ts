@@ -6,7 +6,8 @@
 import { createStore, del, get, set, update, type UseStore } from 'idb-keyval';
 import type { ScanCell } from '../core/prune/sensitivity-scan.ts';
 import type { SearchState } from '../core/search/search-types.ts';
-import type { PruneOutcome } from '../worker/api.ts';
+import type { ZeroShotSummary } from '../core/zeroshot/zero-shot-summary.ts';
+import type { PruneOutcome, ZeroShotJobOutcome } from '../worker/api.ts';
 import type { MethodSettings } from './prune-settings.ts';
 import type { PerplexitySettings } from './run-settings.ts';
 import type { SearchSettings } from './search-settings.ts';
@@ -27,6 +28,9 @@ export interface RunRecord {
   /** Model / text / windows / calibration: the curve only joins points of one protocol. */
   protocol: string;
   outcome: PruneOutcome;
+  /** The Zero-shot panel's result on this run, and the dense one beside it (absent until measured; optional, so
+   * records saved before it stay version 1). */
+  zeroShot?: { dense: ZeroShotSummary; pruned: ZeroShotSummary };
 }
 
 export interface ScanRecord {
@@ -120,6 +124,12 @@ export function runRecordOf(outcome: PruneOutcome, label: string, savedAt: numbe
     version: RECORD_VERSION, id: `${protocol}/${label}/${outcome.request.sparsity}`, fingerprint: outcome.modelHash, savedAt,
     label, protocol, outcome,
   };
+}
+
+/** `run` with the zero-shot pair measured on it (the worker's prune id dropped: it means nothing after a reload). */
+export function withZeroShot(run: RunRecord, dense: ZeroShotJobOutcome, pruned: ZeroShotJobOutcome): RunRecord {
+  const plain = ({ pruneId: _, ...summary }: ZeroShotJobOutcome): ZeroShotSummary => summary;
+  return { ...run, zeroShot: { dense: plain(dense), pruned: plain(pruned) } };
 }
 
 export function scanRecordOf(fingerprint: string, scan: {

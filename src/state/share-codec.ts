@@ -10,6 +10,7 @@ import type { AllocationChoice, NmChoice } from './prune-settings.ts';
 import { parseLevels } from './scan-levels.ts';
 import type { SearchMethod } from './search-settings.ts';
 import { quote } from '../core/quote.ts';
+import { TASK_NAMES } from '../core/zeroshot/task-definition.ts';
 
 export const SHARE_VERSION = 1;
 /** The hash parameter that holds the payload: `#c=...`. */
@@ -77,6 +78,13 @@ export const SharedConfigSchema = z.strictObject({
   text: fileRef.optional(),
   /** A separate calibration text, when one was picked. */
   calib: fileRef.optional(),
+  /** The Zero-shot panel's tasks with the SHA-256 of each one's data file (never the data) and the first-N limit.
+   * Added after v1 links were out: optional, so older links still decode. */
+  zeroShot: z.strictObject({
+    tasks: z.array(z.strictObject({ name: z.enum(TASK_NAMES), hash: hash.optional() })).min(1).max(TASK_NAMES.length)
+      .refine((ts) => new Set(ts.map((t) => t.name)).size === ts.length, 'a task is named twice'),
+    limit: whole(1, 100_000_000).optional(),
+  }).optional(),
 });
 
 export type SharedConfig = z.output<typeof SharedConfigSchema>;
@@ -93,6 +101,7 @@ const FIELD_LABELS: Record<string, string> = {
   sparsity: 'global sparsity', 'scan.levelsText': 'scan levels', 'scan.windows': 'scan windows per cell',
   'search.target': 'search target', 'search.population': 'population', 'search.generations': 'generations',
   'search.crossovers': 'crossovers', 'search.mutations': 'mutations', 'search.seed': 'seed', 'search.llmTimeoutSeconds': 'LLM timeout',
+  'zeroShot.limit': 'first N documents',
 };
 
 /** The first few schema problems, each as `path: message` (with the field's name in the studio). */

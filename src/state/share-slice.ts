@@ -3,6 +3,7 @@
 // and the link's sparsity still to be run once they are loaded (the slider's commit, once).
 import { isGpuBusy, type StudioState } from './studio-store.ts';
 import { shownSearchSettings } from './search-slice.ts';
+import { zeroShotConfigOf, zeroShotSettingsOf } from './zero-shot-link.ts';
 import {
   checkFingerprint, decodeConfig, describeIssues, payloadFromHash, shareUrl, SharedConfigSchema, type FingerprintCheck,
   type SharedConfig,
@@ -85,6 +86,8 @@ export function configOf(s: StudioState): SharedConfig {
   if (text) config.text = text;
   const calib = file(s.prune.calibFile, s.share.calibHash, link?.calib);
   if (calib) config.calib = calib;
+  const zeroShot = zeroShotConfigOf(s);
+  if (zeroShot) config.zeroShot = zeroShot;
   return config;
 }
 
@@ -108,6 +111,8 @@ export function shareActions(set: Set, get: () => StudioState): ShareActions {
         scan: { ...s.scan, settings: { ...s.scan.settings, ...c.scan } },
         // The link names its search settings: they no longer follow the method panel.
         search: { ...s.search, settings: { ...s.search.settings, ...c.search }, followsMethodPanel: false },
+        // A link without zero-shot tasks (older ones included) leaves the panel as it is.
+        zeroShot: c.zeroShot && s.zeroShot.status !== 'running' ? { ...s.zeroShot, settings: zeroShotSettingsOf(c.zeroShot) } : s.zeroShot,
         share: {
           ...s.share, link: c, linkIsOwn: opts.own === true, linkError: null, modelCheck: null,
           pending: (c.sparsity > 0 || c.vector) && !opts.own ? c.sparsity : null,

@@ -29,7 +29,8 @@ function configChanged(s: StudioState, p: StudioState): boolean {
     || s.prune.calibFile !== p.prune.calibFile || s.scan.settings !== p.scan.settings || s.search.settings !== p.search.settings
     || s.model.summary !== p.model.summary || s.model.status !== p.model.status || s.text.file !== p.text.file
     || s.share.textHash !== p.share.textHash || s.share.calibHash !== p.share.calibHash || s.share.pending !== p.share.pending
-    || s.model.hubId !== p.model.hubId || s.share.link !== p.share.link;
+    || s.model.hubId !== p.model.hubId || s.share.link !== p.share.link
+    || s.zeroShot.settings !== p.zeroShot.settings || s.zeroShot.files !== p.zeroShot.files;
 }
 
 export function connectShareLink(store: StudioStore, win: BrowserLocation, opts: ShareSyncOptions = {}): () => void {

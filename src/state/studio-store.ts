@@ -18,6 +18,7 @@ import { exportActions, idleExport, type ExportActions, type ExportSlice } from 
 import { idlePreview, previewActions, type PreviewActions, type PreviewSlice } from './preview-slice.ts';
 import { allocationActions, idleAllocations, type AllocationActions, type AllocationSlice } from './allocation-slice.ts';
 import { deviceActions, idleDevice, type DeviceActions, type DeviceSlice } from './device-slice.ts';
+import { idleZeroShot, zeroShotActions, type ZeroShotActions, type ZeroShotSlice } from './zero-shot-slice.ts';
 
 /** 'lost': the device went away after it started (device-slice.ts offers the reload). */
 export type GpuStatus = 'starting' | 'ready' | 'unavailable' | 'error' | 'lost';
@@ -40,7 +41,7 @@ export interface ModelSlice {
 export interface TextSlice { file: File | null; name: string | null; bytes: number }
 
 export interface StudioState extends PerplexityActions, GenerationActions, PruneActions, ScanActions, SearchActions,
-  ShareActions, HistoryActions, HubActions, ExportActions, DeviceActions, PreviewActions, AllocationActions {
+  ShareActions, HistoryActions, HubActions, ExportActions, DeviceActions, PreviewActions, AllocationActions, ZeroShotActions {
   gpu: GpuSlice;
   model: ModelSlice;
   text: TextSlice;
@@ -58,6 +59,8 @@ export interface StudioState extends PerplexityActions, GenerationActions, Prune
   preview: PreviewSlice;
   /** OWL's and MRP's allocations per target (the allocation overlay). */
   allocations: AllocationSlice;
+  /** Zero-shot accuracy (lm-eval's tasks), dense vs the slider's prune. */
+  zeroShot: ZeroShotSlice;
   /** The job whose run holds the GPU (the worker runs one at a time); set and cleared by job-slice.ts. */
   gpuJob: JobKind | null;
   init(): Promise<void>;
@@ -93,6 +96,7 @@ function loadingState(s: StudioState, sourceLabel: string | null): Partial<Studi
     exportJob: idleExport(s.exportJob.format),
     preview: idlePreview(),
     allocations: idleAllocations(),
+    zeroShot: idleZeroShot(s.zeroShot.settings, s.zeroShot.files),
   };
 }
 
@@ -131,6 +135,8 @@ export function createStudioStore(client: StudioClient, opts: StudioStoreOptions
       ...previewActions(jobs),
       allocations: idleAllocations(),
       ...allocationActions(jobs),
+      zeroShot: idleZeroShot(),
+      ...zeroShotActions(jobs),
 
       async init() {
         if (!opts.hasWebGpu) {
