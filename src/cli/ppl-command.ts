@@ -1,12 +1,12 @@
 // prunelab ppl: perplexity of a model on a text file, per the protocol in docs/algorithms.md §1. A .onnx model is evaluated
 // through onnxruntime-node instead of the WebGPU engine (same windows, same report).
-import { readFile } from 'node:fs/promises';
 import { BadRequest } from '../core/errors.ts';
 import { evaluatePerplexity } from '../core/engine/perplexity.ts';
 import type { PerplexityReport } from '../core/engine/perplexity-report.ts';
 import { optionalInt, requireString, type CliValues } from './args.ts';
 import { isOnnxModelPath, onnxFilePerplexity } from './onnx-ppl.ts';
 import { openSession } from './session.ts';
+import { readTextFlag } from './data-files.ts';
 
 function printReport(report: PerplexityReport, values: CliValues, extra: Record<string, unknown>): void {
   if (values.json) {
@@ -27,20 +27,20 @@ export async function runPpl(values: CliValues): Promise<number> {
   const textPath = requireString(values, 'text');
   const seqLen = optionalInt(values, 'seq-len', 256)!;
   const maxWindows = optionalInt(values, 'windows');
-  const text = await readFile(textPath, 'utf8').catch(() => { throw new BadRequest(`cannot read text file ${textPath}`); });
+  const { text, source: textSource } = await readTextFlag(textPath);
   const onProgress = (done: number, total: number) => process.stderr.isTTY && process.stderr.write(`\rwindow ${done}/${total}`);
   if (isOnnxModelPath(modelPath)) {
     if (values.variant !== undefined) throw new BadRequest('--variant selects a WebGPU matmul kernel; it does not apply to an ONNX model');
     const report = await onnxFilePerplexity(modelPath, text, { seqLen, maxWindows, onProgress });
     if (process.stderr.isTTY) process.stderr.write('\n');
-    printReport(report, values, { model: modelPath, runtime: report.adapter.vendor });
+    printReport(report, values, { model: modelPath, runtime: report.adapter.vendor, textSource });
     return 0;
   }
   const { gpu, engine } = await openSession(modelPath, values.variant as string | undefined);
   try {
     const report = await evaluatePerplexity(engine, text, { seqLen, maxWindows, onProgress });
     if (process.stderr.isTTY) process.stderr.write('\n');
-    printReport(report, values, { model: modelPath, matmulVariant: engine.matmulVariant });
+    printReport(report, values, { model: modelPath, matmulVariant: engine.matmulVariant, textSource });
     return 0;
   } finally {
     engine.destroy();

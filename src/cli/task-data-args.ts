@@ -1,11 +1,12 @@
 // The zero-shot task flags of the commands that evaluate a model on tasks: --tasks a,b --data a=FILE,b=FILE
-// [--limit N]. Every file is read and checked before the model is opened.
-import { readFile } from 'node:fs/promises';
+// [--limit N]. FILE is a path or a Hub dataset file (hf://datasets/owner/name[@revision]/file). Every file is read
+// and checked before the model is opened.
 import { BadRequest } from '../core/errors.ts';
-import { clip, quote } from '../core/quote.ts';
+import { quote } from '../core/quote.ts';
 import { loadTaskData, type TaskData } from '../core/zeroshot/task-data.ts';
 import { taskByName } from '../core/zeroshot/task-registry.ts';
 import { optionalInt, requireString, type CliValues } from './args.ts';
+import { readDataFile } from './data-files.ts';
 
 /** "a=FILE,b=FILE" as a map from task name to file. */
 function parseDataFlag(flag: string): Map<string, string> {
@@ -35,8 +36,8 @@ export async function readTaskFlags(values: CliValues): Promise<TaskData[]> {
   for (const task of tasks) {
     const file = files.get(task.name);
     if (file === undefined) throw new BadRequest(`--data has no file for task ${quote(task.name)} (give ${task.name}=FILE in the ${task.dataset.path} schema)`);
-    const bytes = await readFile(file).catch(() => { throw new BadRequest(`cannot read task file ${clip(file, 200)}`); });
-    out.push(await loadTaskData(task, new Uint8Array(bytes), file, limit));
+    const data = await readDataFile(file, 'task file');
+    out.push(await loadTaskData(task, data.bytes, file, limit, data.hub));
   }
   return out;
 }

@@ -2,9 +2,8 @@
 // {base}/datasets/{dataset}/resolve/{revision}/{file}, cached like model files. A gzip file (recognised by its
 // magic bytes, e.g. wiki.test.raw.gz) is decompressed. Parquet splits are not read: point at a raw text file.
 import { HubError } from './hub-errors.ts';
-import { download } from './hub-fetch.ts';
-import { hubRepo, repoLabel, resolveUrl, validateRepoPath } from './hub-id.ts';
-import { type HubDownloadOptions, hubContext, ProgressCounter } from './hub-model.ts';
+import { fetchHubFile } from './hub-file.ts';
+import type { HubDownloadOptions } from './hub-model.ts';
 
 /**
  * Default: the WikiText-2 raw test split (wiki.test.raw, 4,358 lines) as llama.cpp's perplexity guides fetch it.
@@ -41,31 +40,8 @@ export interface HubTextResult {
 }
 
 export async function fetchHubText(req: HubTextRequest, opts: HubDownloadOptions = {}): Promise<HubTextResult> {
-  const repo = hubRepo({ base: req.base, id: req.dataset, revision: req.revision }, 'dataset');
-  const file = validateRepoPath(req.file);
-  const url = resolveUrl(repo, file);
-  const ctx = hubContext(opts, req.token);
-  const cache = opts.cache ?? null;
-  const start = performance.now();
-  const progress = new ProgressCounter(opts.onProgress);
-
-  let blob = cache ? await cache.get(url) : null;
-  const fromCache = blob !== null;
-  if (blob) {
-    progress.add([{ size: blob.size }]);
-    progress.cached(file, blob.size);
-  } else {
-    let announced: number | null | undefined;
-    blob = await download(url, { repo, file }, ctx, {
-      cache,
-      onSize: (size) => { announced = size; progress.add([{ size }]); progress.begin(file); },
-      onBytes: (n) => progress.bytes(n),
-    });
-    if (announced === undefined) progress.add([{ size: null }]);
-    progress.finish({ size: announced ?? null }, blob.size);
-  }
-
-  const seconds = (performance.now() - start) / 1000;
+  const got = await fetchHubFile({ base: req.base, id: req.dataset, revision: req.revision, file: req.file, token: req.token }, 'dataset', opts);
+  const { blob, fromCache, seconds, origin: { url, file } } = got;
   const bytes = new Uint8Array(await blob.arrayBuffer());
   const gzip = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
   let raw = bytes;
@@ -83,11 +59,11 @@ export async function fetchHubText(req: HubTextRequest, opts: HubDownloadOptions
     text,
     name: gzip ? base.replace(/\.gz$/i, '') : base,
     url,
-    label: repoLabel(repo),
+    label: got.label,
     fileBytes: blob.size,
     gzip,
     fromCache,
-    downloadedBytes: progress.downloaded,
+    downloadedBytes: got.downloadedBytes,
     seconds,
   };
 }

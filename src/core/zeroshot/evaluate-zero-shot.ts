@@ -59,6 +59,7 @@ export async function evaluateZeroShot(engine: Engine, tasks: TaskData[], opts: 
       truncated: requests.filter((r) => r.context.length + r.continuation.length > maxLength + 1).length,
       dataFile: data.file,
       dataSha256: data.sha256,
+      ...(data.hub ? { dataHub: data.hub } : {}),
       seconds: (performance.now() - taskStart) / 1000,
       perDocument,
     });

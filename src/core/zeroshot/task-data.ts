@@ -4,6 +4,7 @@ import { sha256Hex } from '../engine/windows.ts';
 import type { ZeroShotTask } from './task-definition.ts';
 import type { TaskDocument } from './task-documents.ts';
 import { readTaskFile } from './read-task-file.ts';
+import type { HubFileOrigin } from '../hub/hub-file.ts';
 
 export interface TaskData {
   task: ZeroShotTask;
@@ -13,9 +14,11 @@ export interface TaskData {
   sha256: string;
   /** The --limit asked for (null: every document). */
   limit: number | null;
+  /** Set when the file came from a Hub dataset: which one, at which revision (results carry it with the SHA-256). */
+  hub?: HubFileOrigin;
 }
 
-export async function loadTaskData(task: ZeroShotTask, bytes: Uint8Array, file: string, limit?: number): Promise<TaskData> {
+export async function loadTaskData(task: ZeroShotTask, bytes: Uint8Array, file: string, limit?: number, hub?: HubFileOrigin): Promise<TaskData> {
   const documents = await readTaskFile(bytes, file, limit);
-  return { task, documents, file, sha256: await sha256Hex(bytes), limit: limit ?? null };
+  return { task, documents, file, sha256: await sha256Hex(bytes), limit: limit ?? null, ...(hub ? { hub } : {}) };
 }

@@ -2,6 +2,7 @@
 // the model's fingerprint) so a number can be reproduced and compared.
 import type { TaskName, ZeroShotTask } from './task-definition.ts';
 import type { DocumentScore, MeanWithStderr } from './choice-metrics.ts';
+import type { HubFileOrigin } from '../hub/hub-file.ts';
 
 export interface TaskResult {
   task: TaskName;
@@ -19,6 +20,8 @@ export interface TaskResult {
   truncated: number;
   dataFile: string;
   dataSha256: string;
+  /** The Hub dataset, revision and path the file came from (absent for a local file). */
+  dataHub?: HubFileOrigin;
   seconds: number;
   /** Per document: log-likelihoods, predictions and scores (in file order). */
   perDocument: DocumentScore[];
