@@ -5,7 +5,8 @@ import { BadRequest } from '../core/errors.ts';
 import { accumulateNll } from '../core/engine/nll-accumulator.ts';
 import { forgetApplied } from './current-prune.ts';
 import type { Engine } from '../core/engine/engine.ts';
-import { evalWindows, sha256Hex, tokenizeForEval } from '../core/engine/windows.ts';
+import { sha256Hex, tokenizeForEval } from '../core/engine/windows.ts';
+import { evaluationAndCalibration } from '../core/engine/calibration-windows.ts';
 import { Pruner } from '../core/prune/pruner.ts';
 import type { CalibrationSpec, PruneJobOptions } from './api.ts';
 
@@ -40,20 +41,10 @@ export class PruneSession {
   /** Evaluation windows from the start of the text, and calibration windows after them (or from calibText). */
   async windows(opts: PruneJobOptions): Promise<{ text: Tokenized; evaluation: number[][]; calibration: number[][]; spec: CalibrationSpec }> {
     const text = await this.tokens(opts.text);
-    const evaluation = evalWindows(text.ids, opts.seqLen, opts.evalWindows);
-    if (evaluation.length < opts.evalWindows) {
-      throw new BadRequest(`the text has only ${evaluation.length} windows of ${opts.seqLen} tokens (asked for ${opts.evalWindows})`);
-    }
     const separate = opts.calibText !== undefined;
     const source = separate ? await this.tokens(opts.calibText!) : text;
-    // Skip the evaluation windows so the model is never calibrated on the tokens it is scored on.
-    const offsetTokens = separate ? 0 : evaluation.length * opts.seqLen;
-    const rest = source.ids.slice(offsetTokens);
-    if (rest.length < opts.seqLen * opts.calibWindows) {
-      throw new BadRequest(`calibration needs ${opts.calibWindows} windows of ${opts.seqLen} tokens but only ${rest.length} tokens `
-        + `are left ${separate ? 'in the calibration text' : 'after the evaluation windows'}`);
-    }
-    const calibration = evalWindows(rest, opts.seqLen, opts.calibWindows);
+    const { evaluation, calibration, offsetTokens } = evaluationAndCalibration(text.ids, opts.seqLen, opts.evalWindows,
+      opts.calibWindows, separate ? source.ids : undefined);
     const spec: CalibrationSpec = { source: separate ? 'calibration-text' : 'evaluation-text', textHash: source.hash,
       offsetTokens, windows: calibration.length, seqLen: opts.seqLen };
     return { text, evaluation, calibration, spec };
