@@ -5,7 +5,7 @@
 import { Cancelled } from '../errors.ts';
 import { gaOptimizer } from './ga-operators.ts';
 import { chatCompletion, type ChatMessage, type LlmEndpoint } from './llm-client.ts';
-import { crossoverPrompt, initPrompt, mutationPrompt, selectionPrompt, SYSTEM_PROMPT } from './llm-prompts.ts';
+import { crossoverPrompt, initPrompt, mutationPrompt, selectionPrompt, systemPrompt } from './llm-prompts.ts';
 import { parseInitReply, parseRatesReply, parseSelectionReply, REPLY_SCHEMAS, type Parsed } from './llm-reply.ts';
 import type { Optimizer, Proposal, SearchContext, Selection } from './operators.ts';
 
@@ -31,7 +31,7 @@ export function createLlmOptimizer(endpoint: LlmEndpoint, apiKey: string | undef
   /** Ask, parse, retry once with the error; the reason names both failures when neither reply was usable. */
   async function ask<T>(ctx: SearchContext, step: LlmStep, prompt: string, schema: string,
     parse: (text: string) => Parsed<T>): Promise<Outcome<T>> {
-    const messages: ChatMessage[] = [{ role: 'system', content: SYSTEM_PROMPT }, { role: 'user', content: prompt }];
+    const messages: ChatMessage[] = [{ role: 'system', content: systemPrompt(ctx.objective) }, { role: 'user', content: prompt }];
     const errors: string[] = [];
     for (let attempt = 1; attempt <= 2; attempt++) {
       if (ctx.signal?.aborted) throw new Cancelled('search');

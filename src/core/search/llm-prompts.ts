@@ -3,16 +3,22 @@
 // the format the strict parser in llm-reply.ts accepts.
 import type { Scored, SearchContext } from './operators.ts';
 import { REPLY_SCHEMAS } from './llm-reply.ts';
+import { PERPLEXITY_OBJECTIVE, type ObjectiveDescription } from './fitness-objective.ts';
 
-type PromptContext = Pick<SearchContext, 'config' | 'model' | 'shapes'>;
+type PromptContext = Pick<SearchContext, 'config' | 'model' | 'shapes' | 'objective'>;
 
-export const SYSTEM_PROMPT = [
-  'You are the optimizer of an evolutionary search over layer-wise pruning rates of a language model (Self-Pruner).',
-  'An individual is a vector of per-layer pruning rates: entry l is the fraction of layer l that is removed.',
-  'Its fitness is the perplexity of the model pruned with that vector: lower is better.',
-  'Layers whose removal hurts more should be pruned less, and the others more, so that the mean stays on target.',
-  'Answer every request with JSON only, in exactly the format asked for, with no other text.',
-].join(' ');
+export function systemPrompt(objective: ObjectiveDescription = PERPLEXITY_OBJECTIVE): string {
+  return [
+    'You are the optimizer of an evolutionary search over layer-wise pruning rates of a language model (Self-Pruner).',
+    'An individual is a vector of per-layer pruning rates: entry l is the fraction of layer l that is removed.',
+    `Its fitness is ${objective.definition}: lower is better.`,
+    'Layers whose removal hurts more should be pruned less, and the others more, so that the mean stays on target.',
+    'Answer every request with JSON only, in exactly the format asked for, with no other text.',
+  ].join(' ');
+}
+
+export const SYSTEM_PROMPT = systemPrompt();
+const objectiveName = (ctx: PromptContext) => (ctx.objective ?? PERPLEXITY_OBJECTIVE).name;
 
 const rates = (v: number[]) => `[${v.map((x) => x.toFixed(3)).join(', ')}]`;
 const fitness = (f: number) => (f >= 1e6 ? `${f.toExponential(3)} (diverged)` : f.toFixed(3));
@@ -46,9 +52,9 @@ function constraintSection(ctx: PromptContext): string {
   ].join('\n');
 }
 
-function populationSection(population: Scored[]): string {
+function populationSection(ctx: PromptContext, population: Scored[]): string {
   return [
-    `Population (${population.length} individuals; fitness = perplexity, lower is better):`,
+    `Population (${population.length} individuals; fitness = ${objectiveName(ctx)}, lower is better):`,
     'index | fitness | rates',
     ...population.map((p, i) => `${i} | ${fitness(p.fitness)} | ${rates(p.rates)}`),
   ].join('\n');
@@ -60,7 +66,7 @@ export function initPrompt(ctx: PromptContext, count: number): string {
   const L = ctx.config.numLayers;
   return join([
     modelSection(ctx), sensitivitySection(ctx), constraintSection(ctx),
-    `Propose the initial population: ${count} diverse vectors that you expect to give a low perplexity, ` +
+    `Propose the initial population: ${count} diverse vectors that you expect to give a low ${objectiveName(ctx)}, ` +
       'from close to uniform to strongly layer-dependent.',
     `Reply with JSON only: ${REPLY_SCHEMAS.init} with ${count} vectors of ${L} numbers each.`,
   ]);
@@ -69,7 +75,7 @@ export function initPrompt(ctx: PromptContext, count: number): string {
 export function selectionPrompt(ctx: PromptContext, population: Scored[], crossovers: number, mutations: number): string {
   const n = population.length;
   return join([
-    modelSection(ctx), sensitivitySection(ctx), constraintSection(ctx), populationSection(population),
+    modelSection(ctx), sensitivitySection(ctx), constraintSection(ctx), populationSection(ctx, population),
     `Select parents for the next generation: ${crossovers} pairs of population indices to combine by crossover and ` +
       `${mutations} population indices to mutate. Favour low fitness values but keep some diversity.`,
     `Reply with JSON only: ${REPLY_SCHEMAS.select} with exactly ${crossovers} pairs and ${mutations} indices to mutate, ` +
@@ -86,9 +92,9 @@ const label = (p: Scored, population?: Scored[]) => {
 export function crossoverPrompt(ctx: PromptContext, a: Scored, b: Scored, population?: Scored[]): string {
   return join([
     modelSection(ctx), sensitivitySection(ctx), constraintSection(ctx),
-    population ? populationSection(population) : undefined,
+    population ? populationSection(ctx, population) : undefined,
     `Parent A (${label(a, population)})\nParent B (${label(b, population)})`,
-    'Combine these two parents into one child vector that you expect to have a lower perplexity than both.',
+    `Combine these two parents into one child vector that you expect to have a lower ${objectiveName(ctx)} than both.`,
     `Reply with JSON only: ${REPLY_SCHEMAS.rates} with ${ctx.config.numLayers} numbers.`,
   ]);
 }
@@ -96,9 +102,9 @@ export function crossoverPrompt(ctx: PromptContext, a: Scored, b: Scored, popula
 export function mutationPrompt(ctx: PromptContext, a: Scored, population?: Scored[]): string {
   return join([
     modelSection(ctx), sensitivitySection(ctx), constraintSection(ctx),
-    population ? populationSection(population) : undefined,
+    population ? populationSection(ctx, population) : undefined,
     `Individual (${label(a, population)})`,
-    'Change this vector to improve its fitness (a lower perplexity): move pruning away from the layers where it ' +
+    `Change this vector to improve its fitness (a lower ${objectiveName(ctx)}): move pruning away from the layers where it ` +
       'hurts most towards the layers where it hurts least.',
     `Reply with JSON only: ${REPLY_SCHEMAS.rates} with ${ctx.config.numLayers} numbers.`,
   ]);

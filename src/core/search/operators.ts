@@ -2,6 +2,7 @@
 // seeded generator; the LLM optimizer asks a chat model and falls back to the GA step by step.
 import type { SearchRng } from './rng.ts';
 import type { OperatorName, SearchConfig } from './search-types.ts';
+import type { ObjectiveDescription } from './fitness-objective.ts';
 
 /** What the optimizer may know about the model (the LLM prompts describe it). */
 export interface ModelDescription {
@@ -27,6 +28,8 @@ export interface SearchContext {
   rng: SearchRng;
   model?: ModelDescription;
   shapes?: KnownShapes;
+  /** What fitness measures (absent: perplexity). */
+  objective?: ObjectiveDescription;
   /** The current population (set for selection, crossover and mutation; the LLM prompts show it). */
   population?: Scored[];
   signal?: AbortSignal;

@@ -1,8 +1,11 @@
 // Fitness of a per-layer rate vector on the GPU: prune the loaded model with it (structured Wanda-sp by default,
-// or any unstructured metric) and return the perplexity on the evaluation windows (lower is better).
+// or any unstructured metric) and return the objective's value (fitness-objective.ts: the perplexity on the
+// evaluation windows, or the zero-shot error on the tasks; lower is better).
 import type { Engine } from '../engine/engine.ts';
 import { BadRequest } from '../errors.ts';
 import { windowsPerplexity } from '../engine/perplexity.ts';
+import { evaluateZeroShot } from '../zeroshot/evaluate-zero-shot.ts';
+import { zeroShotError, type FitnessObjective } from './fitness-objective.ts';
 import { mean, repairToMean } from '../prune/allocation.ts';
 import type { Metric } from '../prune/prune-options.ts';
 import type { Pruner } from '../prune/pruner.ts';
@@ -32,9 +35,13 @@ export class PruningFitness implements CountingFitness {
   /** Model evaluations actually run (cache hits never reach this class). */
   evaluations = 0;
 
-  constructor(private readonly pruner: Pruner, private readonly method: PruningMethod,
-    private readonly windows: number[][]) {
-    if (windows.length === 0) throw new BadRequest('the search needs at least one evaluation window');
+  readonly objective: FitnessObjective;
+
+  /** `objective`: the evaluation windows alone mean perplexity on them. */
+  constructor(private readonly pruner: Pruner, private readonly method: PruningMethod, objective: number[][] | FitnessObjective) {
+    this.objective = Array.isArray(objective) ? { kind: 'ppl', windows: objective } : objective;
+    if (this.objective.kind === 'ppl' && this.objective.windows.length === 0) throw new BadRequest('the search needs at least one evaluation window');
+    if (this.objective.kind === 'zeroshot' && this.objective.tasks.length === 0) throw new BadRequest('the zero-shot fitness needs at least one task');
   }
 
   private get engine(): Engine { return this.pruner.engine; }
@@ -50,20 +57,23 @@ export class PruningFitness implements CountingFitness {
   async count(rates: number[], signal?: AbortSignal): Promise<ParameterCount> {
     if (this.method.structured) return structuredCounts(this.engine.spec, rates).count;
     if (this.method.metric !== 'sparsegpt') return unstructuredCounts(this.engine.spec, rates).count;
-    return (await this.prune(rates, signal)).count!;
+    return (await this.apply(rates, signal)).count!;
   }
 
-  private prune(rates: number[], signal?: AbortSignal) {
+  /** Prunes the engine's model with `rates` (from the dense weights); it stays pruned until the next call. */
+  apply(rates: number[], signal?: AbortSignal) {
     return this.pruner.prune({
       metric: this.method.metric, structured: this.method.structured, allocation: rates, sparsity: mean(rates),
     }, { signal });
   }
 
   async evaluate(rates: number[], signal?: AbortSignal): Promise<number> {
-    await this.prune(rates, signal);
-    const ppl = await windowsPerplexity(this.engine, this.windows, signal);
+    await this.apply(rates, signal);
+    const o = this.objective;
+    const value = o.kind === 'ppl' ? await windowsPerplexity(this.engine, o.windows, signal)
+      : zeroShotError(await evaluateZeroShot(this.engine, o.tasks, { signal }));
     this.evaluations++;
-    return ppl;
+    return value;
   }
 }
 

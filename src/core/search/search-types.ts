@@ -35,7 +35,7 @@ export interface Evaluation {
   /** Ids of the parents (empty for the initial population). */
   parents: number[];
   rates: number[];
-  /** Perplexity (lower is better). */
+  /** Perplexity, or the zero-shot error when the protocol says so (lower is better). */
   fitness: number;
   /** Wall time of the evaluation in seconds (0 when the cache answered). */
   seconds: number;
@@ -72,6 +72,8 @@ export interface SearchProtocol {
   windows: number;
   calibWindows: number;
   calibOffset: number;
+  /** A fitness other than perplexity on the windows (fitness-objective.ts objectiveProtocol); absent: perplexity. */
+  fitness?: string;
 }
 
 export interface SearchState {

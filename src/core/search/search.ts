@@ -7,13 +7,14 @@ import { BadRequest, Cancelled } from '../errors.ts';
 import { mean, repairToMean } from '../prune/allocation.ts';
 import type { KnownShapes, ModelDescription, Optimizer, Proposal, Scored, SearchContext } from './operators.ts';
 import { SearchRng } from './rng.ts';
+import type { ObjectiveDescription } from './fitness-objective.ts';
 import { quote } from '../quote.ts';
 import {
   SEARCH_DEFAULTS, type Evaluation, type GenerationSummary, type PendingChild, type SearchConfig, type SearchState,
 } from './search-types.ts';
 
 export interface FitnessEvaluator {
-  /** Perplexity of the model pruned with `rates`, on the evaluation slice. */
+  /** Fitness of the model pruned with `rates` (perplexity on the evaluation slice, or another objective): lower is better. */
   evaluate(rates: number[], signal?: AbortSignal): Promise<number>;
   /** Vectors with equal keys prune to the same model (default: the vector rounded to 4 decimals). */
   key?(rates: number[]): string;
@@ -23,6 +24,8 @@ export interface SearchHooks {
   signal?: AbortSignal;
   model?: ModelDescription;
   shapes?: KnownShapes;
+  /** What the evaluator's fitness measures, for the optimizer (absent: perplexity). */
+  objective?: ObjectiveDescription;
   onEvaluation?(e: Evaluation, id: number, state: SearchState): void;
   onGeneration?(s: GenerationSummary, state: SearchState): void;
   /** Called whenever the state changed in a way worth saving (after proposals and after every evaluation). */
@@ -97,7 +100,7 @@ export async function runSearch(state: SearchState, evaluator: FitnessEvaluator,
     if (state.pending === null) {
       check();
       const rng = SearchRng.fromState(state.rng);
-      const ctx: SearchContext = { config: c, rng, model: hooks.model, shapes: hooks.shapes, signal: hooks.signal };
+      const ctx: SearchContext = { config: c, rng, model: hooks.model, shapes: hooks.shapes, objective: hooks.objective, signal: hooks.signal };
       state.pending = await propose(state, ctx, optimizer);
       state.rng = rng.state();
       for (const p of state.pending) if (p.fallback) state.llmFallbacks[stepOf(p.operator)] = (state.llmFallbacks[stepOf(p.operator)] ?? 0) + 1;
