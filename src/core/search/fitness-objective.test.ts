@@ -1,7 +1,7 @@
 // The search's fitness objective as data (fast tier): the zero-shot error's mean (acc_norm, acc where a task has none),
 // the protocol record, the LLM prompts' wording per objective, and the typed error for an unknown fitness.
 import { describe, expect, it } from 'vitest';
-import { describeObjective, objectiveProtocol, parseFitnessKind, zeroShotError } from './fitness-objective.ts';
+import { describeObjective, objectiveProtocol, parseFitnessKind, zeroShotError, type FitnessObjective } from './fitness-objective.ts';
 import { crossoverPrompt, initPrompt, systemPrompt, SYSTEM_PROMPT } from './llm-prompts.ts';
 import { newSearchState, runSearch } from './search.ts';
 import { gaOptimizer } from './ga-operators.ts';
@@ -29,7 +29,7 @@ describe('search fitness objective', () => {
   });
 
   it('perplexity keeps the protocol and prompts as they were; zero-shot names its tasks, hashes and limit', () => {
-    const zs = { kind: 'zeroshot', tasks: [task('hellaswag', 8, 8), task('boolq', 3, null)] } as const;
+    const zs: FitnessObjective = { kind: 'zeroshot', tasks: [task('hellaswag', 8, 8), task('boolq', 3, null)] };
     expect(objectiveProtocol({ kind: 'ppl', windows: [[1, 2]] })).toBeUndefined();
     expect(objectiveProtocol(zs)).toBe('zeroshot 1-mean(acc_norm|acc): hellaswag hellaswag-sha limit 8, boolq boolq-sha');
     expect(systemPrompt()).toBe(SYSTEM_PROMPT);
