@@ -59,3 +59,40 @@ export async function reloadedPerplexity(browser: Browser, dir: string, text: st
   }
 }
 
+
+const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+
+/** Runs the dense evaluation in the studio (the model and text already loaded) and checks it equals `prunelab ppl`. */
+export async function denseAsCli(page: Page, cli: Promise<{ ppl: number }>, label: string): Promise<number> {
+  await page.getByTestId('run-ppl').click();
+  await expect(page.getByTestId('ppl-value')).toBeVisible({ timeout: 120_000 });
+  const dense = Number(await page.getByTestId('ppl-value').textContent());
+  const reference = (await cli).ppl;
+  console.log(`${label} dense: studio ${dense}, prunelab ppl ${reference}`);
+  expect(rel(dense, reference)).toBeLessThan(1e-4);
+  return dense;
+}
+
+/**
+ * The architecture round trip: Wanda at `unstructured`% exported masked, heads + channels at `structured`% exported
+ * compact (their export names say so), both reloaded in a fresh studio to the pruned perplexity (1e-4), each prune
+ * well away from `dense`. Returns the two unzipped exports.
+ */
+export async function exportsReload(page: Page, browser: Browser, text: string, protocol: { seqLen: number; windows: number; calibWindows?: number },
+  opts: { label: string; dense: number; unstructured: number; structured: number }) {
+  const wanda = await pruneTo(page, opts.unstructured, false);
+  const masked = await downloadExport(page, 'masked', `wanda-${opts.unstructured}pct`);
+  expect(masked.report.export.variant).toBe('masked');
+  await page.getByTestId('nm-heads').check();
+  const structured = await pruneTo(page, opts.structured, true);
+  const compact = await downloadExport(page, 'compact', `wanda-sp-${opts.structured}pct`);
+  expect(compact.report.export.variant).toMatch(/^compact-(hf|prunelab)$/);
+  for (const [name, shown, exp] of [[`masked Wanda ${opts.unstructured}%`, wanda, masked], [`compact heads + channels ${opts.structured}%`, structured, compact]] as const) {
+    const reloaded = await reloadedPerplexity(browser, exp.dir, text, protocol);
+    console.log(`${opts.label} ${name}: studio ${shown}, report ${exp.report.perplexity.pruned}, reloaded ${reloaded.ppl}`);
+    expect(rel(Math.exp(reloaded.nll), exp.report.perplexity.pruned)).toBeLessThan(1e-4);
+    expect(rel(reloaded.ppl, shown)).toBeLessThan(1e-4);
+    expect(rel(shown, opts.dense), 'the prune changed the model well past the reload tolerance').toBeGreaterThan(1e-3);
+  }
+  return { masked, compact };
+}

@@ -11,7 +11,7 @@ import { randomHfModel } from '../src/core/model/random-model.ts';
 import type { ModelSpec } from '../src/core/model/spec.ts';
 import { STORIES_HF, TINYSTORIES_TEXT } from '../test/helpers/fixtures.ts';
 import { cliPerplexity } from './cli-reference.ts';
-import { downloadExport, pruneTo, reloadedPerplexity, removeExportDirs } from './export-flow.ts';
+import { denseAsCli, exportsReload, removeExportDirs } from './export-flow.ts';
 import { expect, openWithModel, test } from './fixtures.ts';
 
 const PROTOCOL = { seqLen: 64, windows: 4, calibWindows: 4 };
@@ -30,8 +30,6 @@ test.beforeAll(() => {
 });
 test.afterAll(() => { removeExportDirs(); rmSync(dir, { recursive: true, force: true }); });
 
-const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
-
 test('a Gemma 3 model: model card, perplexity as the CLI, Wanda 50% masked and heads + channels 50% compact exports reload', async ({ page, browser, problems }) => {
   test.setTimeout(600_000);
   const cli = cliPerplexity(dir, TINYSTORIES_TEXT, PROTOCOL.seqLen, PROTOCOL.windows);
@@ -43,27 +41,7 @@ test('a Gemma 3 model: model card, perplexity as the CLI, Wanda 50% masked and h
   await expect(page.getByTestId('summary-layer-pattern')).toContainText('GeGLU');
   await page.getByTestId('model-summary').screenshot({ path: 'e2e/screenshots/model-card-gemma3.png' });
 
-  await page.getByTestId('run-ppl').click();
-  await expect(page.getByTestId('ppl-value')).toBeVisible({ timeout: 120_000 });
-  const dense = Number(await page.getByTestId('ppl-value').textContent());
-  const reference = (await cli).ppl;
-  console.log(`gemma3 dense: studio ${dense}, prunelab ppl ${reference}`);
-  expect(rel(dense, reference)).toBeLessThan(1e-4);
-
-  const wanda = await pruneTo(page, 50, false);
-  const masked = await downloadExport(page, 'masked', 'wanda-50pct');
-  expect(masked.report.export.variant).toBe('masked');
-  await page.getByTestId('nm-heads').check();
-  const structured = await pruneTo(page, 50, true);
-  const compact = await downloadExport(page, 'compact', 'wanda-sp-50pct');
-  expect(compact.report.export.variant).toMatch(/^compact-(hf|prunelab)$/);
-
-  for (const [name, shown, exp] of [['masked Wanda 50%', wanda, masked], ['compact heads + channels 50%', structured, compact]] as const) {
-    const reloaded = await reloadedPerplexity(browser, exp.dir, TINYSTORIES_TEXT, PROTOCOL);
-    console.log(`gemma3 ${name}: studio ${shown}, report ${exp.report.perplexity.pruned}, reloaded ${reloaded.ppl}`);
-    expect(rel(Math.exp(reloaded.nll), exp.report.perplexity.pruned)).toBeLessThan(1e-4);
-    expect(rel(reloaded.ppl, shown)).toBeLessThan(1e-4);
-    expect(shown).toBeGreaterThan(dense * 0.5);
-  }
+  const dense = await denseAsCli(page, cli, 'gemma3');
+  await exportsReload(page, browser, TINYSTORIES_TEXT, PROTOCOL, { label: 'gemma3', dense, unstructured: 50, structured: 50 });
   expect(problems.consoleErrors, 'console errors').toEqual([]);
 });
