@@ -13,11 +13,13 @@ import { VectorField } from './VectorField.tsx';
 import { formatSeconds } from './format.ts';
 import { methodLabel } from '../state/prune-settings.ts';
 import { requestedAchievedText } from '../state/requested-achieved.ts';
+import { pruneSpeedText } from '../state/prune-speed-text.ts';
 import { isOtherGpuJobThanPrune } from '../state/studio-store.ts';
 import './PrunePanels.css';
 
 function Outcome({ outcome, stale }: { outcome: PruneOutcome; stale: boolean }) {
   const { result, calibration: c } = outcome;
+  const speed = pruneSpeedText(outcome);
   return (
     <div className={`prune-result${stale ? ' prune-result--stale' : ''}`} data-testid="prune-result">
       <div className="prune-result__numbers">
@@ -39,6 +41,7 @@ function Outcome({ outcome, stale }: { outcome: PruneOutcome; stale: boolean }) 
         {outcome.windows} × {outcome.seqLen} evaluation windows · calibration {c.windows} × {c.seqLen} from the{' '}
         {c.source === 'evaluation-text' ? `evaluation text after ${c.offsetTokens} tokens` : 'calibration text'}
         {' '}· <span data-testid="prune-seconds">{formatSeconds(outcome.seconds)}</span> (evaluation {formatSeconds(outcome.evalSeconds)})
+        {speed && <span data-testid="prune-speed" title="one evaluation of the same windows each; the first evaluation at a new shape includes compiling its pipelines"> · {speed}</span>}
         {outcome.keptHeads && outcome.keptChannels && (
           <span data-testid="prune-kept"> · kept heads {outcome.keptHeads.join(' ')} · kept MLP channels {outcome.keptChannels.join(' ')}</span>
         )}

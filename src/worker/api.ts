@@ -97,6 +97,8 @@ export interface PruneOutcome {
   seconds: number;
   /** Seconds of the pruned evaluation alone (the slider's floor). */
   evalSeconds: number;
+  /** Seconds of the dense evaluation of the same windows (cached per text + protocol; absent in older saved runs). */
+  denseEvalSeconds?: number;
   /** Structured: query heads and MLP channels each layer keeps. */
   keptHeads?: number[];
   keptChannels?: number[];

@@ -23,7 +23,7 @@ export async function pruneJob(session: PruneSession, request: PruneRequest, opt
   return {
     pruneId, request, result, ppl: pruned.ppl, nll: pruned.nll, densePpl: dense.ppl, tokens: pruned.tokens,
     windows: evaluation.length, seqLen: opts.seqLen, calibration: spec, modelHash: session.engine.model.fingerprint,
-    textHash: text.hash, seconds: (performance.now() - start) / 1000, evalSeconds: pruned.seconds,
+    textHash: text.hash, seconds: (performance.now() - start) / 1000, evalSeconds: pruned.seconds, denseEvalSeconds: dense.seconds,
     ...(kept ? { keptHeads: kept.map((k) => k.heads.length), keptChannels: kept.map((k) => k.channels.length) } : {}),
   };
 }
