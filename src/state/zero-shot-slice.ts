@@ -2,6 +2,8 @@
 // page as soon as it is picked: documents, SHA-256, schema), the first-N-documents limit, and one run: the dense
 // model (reused while the model, the data and the limit are unchanged), then the slider's shown prune by its id.
 import { TASK_NAMES, type TaskName } from '../core/zeroshot/task-definition.ts';
+import { taskByName } from '../core/zeroshot/task-registry.ts';
+import { taskRequests } from '../core/zeroshot/task-requests.ts';
 import type { WorkerErrorInfo, ZeroShotJobOutcome, ZeroShotJobProgress, ZeroShotJobRequest } from '../worker/api.ts';
 import { toErrorInfo } from '../worker/error-info.ts';
 import { etaSeconds } from './eta.ts';
@@ -147,9 +149,8 @@ export function zeroShotActions(deps: JobDeps): ZeroShotActions {
         settings: { ...z.settings, tasks: TASK_NAMES.filter((t) => t === task || z.settings.tasks.includes(t)) },
       }));
       try {
-        // The core's own readers and checks, loaded on first use (hyparquet stays out of the first page load).
-        const [{ loadTaskData }, { taskByName }, { taskRequests }] = await Promise.all([
-          import('../core/zeroshot/task-data.ts'), import('../core/zeroshot/task-registry.ts'), import('../core/zeroshot/task-requests.ts')]);
+        // The core's own reader, loaded on first use (hyparquet stays out of the first page load), and checks.
+        const { loadTaskData } = await import('../core/zeroshot/task-data.ts');
         const data = await loadTaskData(taskByName(task), new Uint8Array(await file.arrayBuffer()), file.name);
         taskRequests(data);
         patchFile(task, file, () => ({ sha256: data.sha256, documents: data.documents.length }));

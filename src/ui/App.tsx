@@ -19,6 +19,7 @@ import { AllocationOverlay } from './AllocationOverlay.tsx';
 import { useStudio } from './studio-context.tsx';
 import { DeviceLostNotice } from './DeviceLostNotice.tsx';
 import { ExportPanel } from './ExportPanel.tsx';
+import { ZeroShotPanel } from './ZeroShotPanel.tsx';
 
 export function App() {
   const init = useStudio((s) => s.init);
@@ -51,6 +52,7 @@ export function App() {
           </div>
         </div>
         <TextPreviewPanel />
+        <ZeroShotPanel />
         <SearchPanel />
       </main>
       <footer className="app-footer muted small">

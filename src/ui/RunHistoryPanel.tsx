@@ -1,5 +1,6 @@
 // Every slider result on this model (kept in IndexedDB), newest first; pick two to compare them side by side:
-// method, sparsity, perplexity, dense perplexity, protocol, and their per-layer allocations overlaid.
+// method, sparsity, perplexity, dense perplexity, protocol, zero-shot accuracy when measured, and their per-layer
+// allocations overlaid.
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunRecord } from '../state/persistence.ts';
 import { requestedAchieved } from '../state/requested-achieved.ts';
@@ -39,6 +40,22 @@ function AllocationOverlay({ a, b }: { a: RunRecord; b: RunRecord }) {
   );
 }
 
+/** The zero-shot pair saved with a run: per task acc_norm (acc where lm-eval reports only acc), pruned then dense. */
+function ZeroShotFacts({ zeroShot }: { zeroShot: NonNullable<RunRecord['zeroShot']> }) {
+  return (
+    <div data-testid="compare-zero-shot">
+      <dt>0-shot</dt>
+      <dd className="small">
+        {zeroShot.pruned.tasks.map((t, i) => {
+          const d = zeroShot.dense.tasks[i];
+          const [name, m, dm] = t.accNorm && d.accNorm ? ['acc_norm', t.accNorm, d.accNorm] : ['acc', t.acc, d.acc];
+          return <div key={t.task}>{t.task} {name} {pct(m.value)} <span className="muted">(dense {pct(dm.value)}, {t.documents} docs)</span></div>;
+        })}
+      </dd>
+    </div>
+  );
+}
+
 function Column({ run, name, colour }: { run: RunRecord; name: string; colour: string }) {
   const o = run.outcome;
   return (
@@ -50,6 +67,7 @@ function Column({ run, name, colour }: { run: RunRecord; name: string; colour: s
         <div><dt>Perplexity</dt><dd className="compare__ppl" data-testid="compare-ppl">{o.ppl.toFixed(4)}</dd></div>
         <div><dt>Dense</dt><dd>{o.densePpl.toFixed(4)} <span className="muted small">(×{(o.ppl / o.densePpl).toFixed(2)})</span></dd></div>
         <div><dt>Protocol</dt><dd className="small">{o.windows} × {o.seqLen} windows · calibration {o.calibration.windows} × {o.calibration.seqLen}</dd></div>
+        {run.zeroShot && <ZeroShotFacts zeroShot={run.zeroShot} />}
       </dl>
     </div>
   );
@@ -91,7 +109,7 @@ export function RunHistoryPanel() {
                         aria-label={`Compare ${r.label} at ${pct(o.request.sparsity)}`} />
                     </td>
                     <td className="small muted">{when(r.savedAt)}</td>
-                    <td className="history__method">{r.label}</td>
+                    <td className="history__method">{r.label}{r.zeroShot && <span className="muted small" title="zero-shot accuracy saved with this run"> · 0-shot</span>}</td>
                     <td className="num">{pct(o.request.sparsity)} <span className="muted small">({pct(requestedAchieved(o).achieved)})</span></td>
                     <td className="num">{o.ppl.toFixed(3)}</td>
                     <td className="num muted">{o.densePpl.toFixed(3)}</td>
