@@ -15,10 +15,12 @@ export function withoutPerDocument(report: ZeroShotReport): ZeroShotSummary {
 export const formatPercent = (m: MeanWithStderr | null) =>
   (m === null ? '-' : `${(100 * m.value).toFixed(2)} ± ${m.stderr === null ? 'N/A' : (100 * m.stderr).toFixed(2)}`);
 
-/** The protocol of a result in one line: BOS, max length, the model's and each data file's hash, the limit. */
-export function zeroShotProtocolLine(report: Pick<ZeroShotReport, 'protocol'> & { tasks: Array<Pick<TaskResult, 'task' | 'dataSha256' | 'limit'>> }): string {
+/** The protocol of a result in one line: BOS, max length, the model's and each data file's hash (with the Hub dataset
+ * and revision of a file that came from the Hub), the limit. */
+export function zeroShotProtocolLine(report: Pick<ZeroShotReport, 'protocol'> & { tasks: Array<Pick<TaskResult, 'task' | 'dataSha256' | 'limit' | 'dataHub'>> }): string {
   const p = report.protocol;
-  const files = report.tasks.map((t) => `${t.task} ${t.dataSha256.slice(0, 12)}${t.limit === null ? '' : ` (limit ${t.limit})`}`);
+  const files = report.tasks.map((t) => `${t.task} ${t.dataSha256.slice(0, 12)}${t.dataHub ? ` (${t.dataHub.id}@${t.dataHub.revision})` : ''}`
+    + `${t.limit === null ? '' : ` (limit ${t.limit})`}`);
   return `0-shot, lm-eval multiple_choice; BOS ${p.addBos ? `on (id ${p.bosId})` : 'off'}; max length ${p.maxLength}; model ${p.modelHash.slice(0, 12)}; `
     + `data sha256 ${files.join(', ')}`;
 }
