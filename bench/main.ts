@@ -21,6 +21,7 @@ import { sparseGptSolverBench } from './sparsegpt.ts';
 import { DEFAULT_SETTINGS } from '../src/state/run-settings.ts';
 import { DEFAULT_METHOD } from '../src/state/prune-settings.ts';
 import { allocationBench } from './allocation.ts';
+import { syntheticTokenIds } from '../src/core/bench/synthetic-tokens.ts';
 
 const fixtures = resolve(import.meta.dirname, '..', process.env.PRUNELAB_FIXTURES ?? '../shared/fixtures');
 const SMOLLM_LAYERS = Number(process.env.BENCH_SMOLLM_LAYERS ?? 4);
@@ -51,9 +52,7 @@ async function engineVsReference(label: string, gpu: Awaited<ReturnType<typeof c
   return { label, seqLen: gpuWindows[0].length, gpuTps, cpuTps, ratio: gpuTps / cpuTps, variant: engine.matmulVariant };
 }
 
-function randomIds(n: number, vocab: number): number[] {
-  return Array.from({ length: n }, (_, i) => (i * 7919 + 13) % vocab);
-}
+const randomIds = syntheticTokenIds;
 
 async function main() {
   const gpu = await createGpu();

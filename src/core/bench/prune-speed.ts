@@ -1,0 +1,132 @@
+// Pruning speed on one engine, measured side by side in one run (used by `npm run bench`'s pruning table and by
+// `prunelab bench`): one dense evaluation; a slider step (a new sparsity -> sequential Wanda masks -> evaluation,
+// what the studio runs when the slider moves); masked evaluation at Wanda 50%; one Self-Pruner fitness evaluation
+// (structured Wanda-sp from the dense weights + evaluation); structured Wanda-sp 50% (compacted) against a second,
+// dense engine in alternating rounds, so machine load hits both alike; optionally SparseGPT 50%; and the GPU bytes
+// of the weights, masks and calibration state. Every evaluation is the perplexity loop itself (accumulateNll), so
+// the perplexities are the ones `prunelab prune` and the studio report for the same windows.
+import { Engine } from '../engine/engine.ts';
+import { accumulateNll } from '../engine/nll-accumulator.ts';
+import type { ModelSpec } from '../model/spec.ts';
+import { Pruner } from '../prune/pruner.ts';
+import { inputWidths, layerMaps, LINEAR_INPUTS } from '../prune/linear-maps.ts';
+import { PruningFitness } from '../search/pruning-fitness.ts';
+
+/** One evaluation of the evaluation windows: wall seconds and its perplexity. */
+export interface TimedEval { seconds: number; ppl: number; nll: number }
+
+export interface PruneSpeed {
+  /** Tokens of one evaluation (windows x seqLen), the numerator of every tokens/s. */
+  tokens: number;
+  dense: TimedEval;
+  /** Pruner.create: the dense calibration pass (statistics of every layer's inputs). */
+  calibrationSeconds: number;
+  /** Wanda 50% uniform, masked (dense shapes). */
+  masked: TimedEval;
+  /** Re-prune from `from` to 0.5 (Wanda, uniform, sequential) + one evaluation; ppl is the evaluation's. */
+  sliderStep: TimedEval & { from: number; to: number };
+  /** One fitness evaluation (prune with a per-layer vector of mean `meanRate` + evaluation); ppl is the fitness. */
+  fitness: TimedEval & { meanRate: number };
+  /** Wanda-sp 50% heads + channels, compacted: median of `rounds` alternating rounds against a dense engine. */
+  structured: TimedEval & { denseSeconds: number; ratio: number; rounds: number };
+  /** SparseGPT 50% uniform (GPU solver): the whole prune (sequential calibration + every layer's solve). */
+  sparseGpt?: { seconds: number; ppl: number; nll: number; readBackBytes: number };
+  bytes: { weights: number; masks: number; calibrationStats: number; calibrationStream: number };
+  matmulVariant: string;
+}
+
+export interface PruneSpeedOptions {
+  /** Rounds of structured vs dense evaluation (median taken); default 3. */
+  rounds?: number;
+  /** Also time SparseGPT 50%. */
+  sparseGpt?: boolean;
+  /** Called as each phase starts (progress for the CLI). */
+  onPhase?: (phase: string) => void;
+}
+
+const secondsOf = async (fn: () => Promise<unknown>): Promise<number> => {
+  const t = performance.now();
+  await fn();
+  return (performance.now() - t) / 1000;
+};
+
+/** GPU bytes a Pruner keeps next to the weights: packed keep masks, per-input column statistics, the calibration stream. */
+export function pruningStateBytes(spec: ModelSpec, calib: number[][]): Omit<PruneSpeed['bytes'], 'weights'> {
+  let masks = 0;
+  for (let l = 0; l < spec.numLayers; l++) for (const m of layerMaps(spec, l)) masks += m.N * Math.ceil(m.K / 32) * 4;
+  const widths = inputWidths(spec);
+  const calibrationStats = spec.numLayers * LINEAR_INPUTS.reduce((s, i) => s + 2 * widths[i] * 4, 0);
+  const calibrationStream = calib.length * calib[0].length * spec.hiddenSize * 4;
+  return { masks, calibrationStats, calibrationStream };
+}
+
+const median = <T>(v: T[], key: (x: T) => number): T => v.slice().sort((a, b) => key(a) - key(b))[Math.floor(v.length / 2)];
+
+/** Measures on `engine` (left dense afterwards); a second dense engine of the same model lives during the structured rounds. */
+export async function measurePruneSpeed(engine: Engine, calib: number[][], evalSet: number[][],
+  opts: PruneSpeedOptions = {}): Promise<PruneSpeed> {
+  const phase = opts.onPhase ?? (() => {});
+  const rounds = opts.rounds ?? 3;
+  const evaluateOn = async (e: Engine): Promise<TimedEval> => {
+    const r = await accumulateNll(evalSet, (w) => e.windowNll(w));
+    return { seconds: r.seconds, ppl: r.ppl, nll: r.nll };
+  };
+  const evaluate = () => evaluateOn(engine);
+
+  phase('dense evaluation');
+  await evaluate(); // warm-up: pipelines compile on first use
+  const dense = await evaluate();
+  phase('calibration');
+  let pruner!: Pruner;
+  const calibrationSeconds = await secondsOf(async () => { pruner = await Pruner.create(engine, calib); });
+  try {
+    phase('slider step (Wanda 30% -> 50%)');
+    const from = 0.3;
+    await pruner.prune({ metric: 'wanda', sparsity: from, allocation: 'uniform' });
+    await evaluate(); // warm-up of the masked plans
+    let stepEval!: TimedEval;
+    const stepSeconds = await secondsOf(async () => {
+      await pruner.prune({ metric: 'wanda', sparsity: 0.5, allocation: 'uniform' });
+      stepEval = await evaluate();
+    });
+    phase('masked evaluation (Wanda 50%)');
+    const masked = await evaluate();
+
+    // A non-uniform vector at mean 0.3, as an individual of the search is.
+    phase('search fitness (Wanda-sp, mean 30%)');
+    const L = engine.spec.numLayers, meanRate = 0.3;
+    const vector = Array.from({ length: L }, (_, l) => meanRate + (L > 1 ? 0.2 * (l / (L - 1) - 0.5) : 0));
+    const fitness = new PruningFitness(pruner, { metric: 'wanda', structured: 'wanda-sp' }, evalSet);
+    await fitness.evaluate(vector); // warm-up of the compacted plans
+    let fitnessPpl = 0;
+    const fitnessSeconds = await secondsOf(async () => { fitnessPpl = await fitness.evaluate(vector.slice().reverse()); });
+
+    phase('structured evaluation (Wanda-sp 50%, compacted) vs dense');
+    await pruner.prune({ metric: 'wanda', structured: 'wanda-sp', sparsity: 0.5, allocation: 'uniform' });
+    const denseEngine = await Engine.create(engine.gpu, engine.model, { matmulVariant: engine.matmulVariant });
+    const pairs: Array<{ s: TimedEval; d: TimedEval }> = [];
+    try {
+      await evaluate(); await evaluateOn(denseEngine); // warm-up of the compacted and the dense plans
+      for (let i = 0; i < rounds; i++) pairs.push({ d: await evaluateOn(denseEngine), s: await evaluate() });
+    } finally { denseEngine.destroy(); }
+    const s = median(pairs, (p) => p.s.seconds).s;
+    const structured = { ...s, denseSeconds: median(pairs, (p) => p.d.seconds).d.seconds,
+      ratio: (({ s: a, d: b }) => a.seconds / b.seconds)(median(pairs, (p) => p.s.seconds / p.d.seconds)), rounds };
+
+    let sparseGpt: PruneSpeed['sparseGpt'];
+    if (opts.sparseGpt) {
+      phase('SparseGPT 50%');
+      const seconds = await secondsOf(() => pruner.prune({ metric: 'sparsegpt', sparsity: 0.5, allocation: 'uniform' }));
+      const e = await evaluate();
+      sparseGpt = { seconds, ppl: e.ppl, nll: e.nll, readBackBytes: pruner.sparseGptCost?.readBackBytes ?? 0 };
+    }
+    return {
+      tokens: evalSet.length * evalSet[0].length, dense, calibrationSeconds, masked,
+      sliderStep: { ...stepEval, seconds: stepSeconds, from, to: 0.5 },
+      fitness: { seconds: fitnessSeconds, ppl: fitnessPpl, nll: Math.log(fitnessPpl), meanRate },
+      structured, ...(sparseGpt ? { sparseGpt } : {}),
+      bytes: { weights: engine.weights.bytes, ...pruningStateBytes(engine.spec, calib) },
+      matmulVariant: engine.matmulVariant,
+    };
+  } finally { pruner.destroy(); }
+}
