@@ -3,7 +3,6 @@
 // (Wanda-sp / magnitude-sp / FLAP with bias compensation, uniform or explicit rates), then perplexity of the
 // pruned model next to the dense one; with --tasks / --data, 0-shot accuracy (lm-eval's) dense and pruned too.
 import { removedShare, requestedShare } from '../core/prune/allocation-counts.ts';
-import { readFile } from 'node:fs/promises';
 import { BadRequest } from '../core/errors.ts';
 import { flapBiasRefusal } from '../core/export/export-biases.ts';
 import { evaluatePerplexity } from '../core/engine/perplexity.ts';
@@ -15,12 +14,10 @@ import { METRICS, parseNm, validateRequest, type AllocationRequest, type Metric,
 import { optionalInt, requireString, type CliValues } from './args.ts';
 import { openSession } from './session.ts';
 import { parseExportOptions, writeExport } from './export-output.ts';
-import { evaluateZeroShot } from '../core/zeroshot/evaluate-zero-shot.ts';
-import { readTaskFlags } from './task-data-args.ts';
-import { zeroShotProgress } from './eval-command.ts';
-import { formatZeroShotComparison, zeroShotJson } from './zero-shot-table.ts';
-
-const readText = (path: string) => readFile(path, 'utf8').catch(() => { throw new BadRequest(`cannot read text file ${path}`); });
+import { optionalTaskFlags } from './task-data-args.ts';
+import { runZeroShot } from './eval-command.ts';
+import { formatZeroShotComparison, zeroShotComparisonJson } from './zero-shot-table.ts';
+import { readTextFlag } from './data-files.ts';
 
 export function parseAllocation(text: string): AllocationRequest {
   if (['uniform', 'owl', 'mrp', 'alpha', 'flap-global'].includes(text)) return text as AllocationRequest;
@@ -67,10 +64,10 @@ export async function runPrune(values: CliValues): Promise<number> {
   const maxWindows = optionalInt(values, 'windows');
   const calibWindows = optionalInt(values, 'calib-windows', 16)!;
   const calibOffset = optionalInt(values, 'calib-offset', 0)!;
-  const text = await readText(requireString(values, 'text'));
-  const calibText = await readText(requireString(values, 'calib'));
+  const { text } = await readTextFlag(requireString(values, 'text'));
+  const { text: calibText } = await readTextFlag(requireString(values, 'calib'));
   const exportOptions = await parseExportOptions(values, request);
-  const zeroShotTasks = values.tasks !== undefined || values.data !== undefined ? await readTaskFlags(values) : null;
+  const zeroShotTasks = await optionalTaskFlags(values);
   const { gpu, engine, sources } = await openSession(modelPath, values.variant as string | undefined);
   const tty = process.stderr.isTTY;
   try {
@@ -86,7 +83,7 @@ export async function runPrune(values: CliValues): Promise<number> {
     const calibIds = tokenizeForEval(engine.model.tokenizer, calibText).slice(calibOffset);
     const calibration = evalWindows(calibIds, seqLen, calibWindows);
     const dense = await evaluatePerplexity(engine, text, { seqLen, maxWindows });
-    const denseZeroShot = zeroShotTasks && await evaluateZeroShot(engine, zeroShotTasks, { onProgress: zeroShotProgress });
+    const denseZeroShot = zeroShotTasks && await runZeroShot(engine, zeroShotTasks);
     const pruner = await Pruner.create(engine, calibration);
     try {
       const result = await pruner.prune(request, {
@@ -94,8 +91,7 @@ export async function runPrune(values: CliValues): Promise<number> {
       });
       if (tty) process.stderr.write('\n');
       const pruned = await evaluatePerplexity(engine, text, { seqLen, maxWindows });
-      const prunedZeroShot = zeroShotTasks && await evaluateZeroShot(engine, zeroShotTasks, { onProgress: zeroShotProgress });
-      if (tty && zeroShotTasks) process.stderr.write('\n');
+      const prunedZeroShot = zeroShotTasks && await runZeroShot(engine, zeroShotTasks);
       const exported = exportOptions && await writeExport(exportOptions, {
         pruner, request, result, sources, dense, pruned,
         calibration: { text: calibText, offsetTokens: calibOffset, windows: calibration.length, seqLen },
@@ -118,7 +114,7 @@ export async function runPrune(values: CliValues): Promise<number> {
           mrpSteps: trajectory?.length, calibrationWindows: calibration.length, seqLen, windows: pruned.windows,
           modelHash: pruned.protocol.modelHash, textHash: pruned.protocol.textHash, adapter: pruned.adapter,
           ...(exportJson ? { export: exportJson } : {}),
-          ...(denseZeroShot ? { zeroShot: { dense: zeroShotJson(denseZeroShot), pruned: zeroShotJson(prunedZeroShot!) } } : {}),
+          ...(denseZeroShot ? { zeroShot: zeroShotComparisonJson(denseZeroShot, prunedZeroShot!) } : {}),
         })}\n`);
       } else {
         const pct = (v: number[]) => v.map((x) => (100 * x).toFixed(1)).join(' ');

@@ -1,5 +1,4 @@
 // prunelab scan: the layerwise pruning-sensitivity matrix (perplexity increase over dense per cell).
-import { readFile } from 'node:fs/promises';
 import { BadRequest } from '../core/errors.ts';
 import { evalWindows, tokenizeForEval } from '../core/engine/windows.ts';
 import { Pruner } from '../core/prune/pruner.ts';
@@ -7,8 +6,7 @@ import { DEFAULT_LEVELS, sensitivityScan, type ScanCell } from '../core/prune/se
 import { MODULES } from '../core/prune/linear-maps.ts';
 import { optionalInt, requireString, type CliValues } from './args.ts';
 import { openSession } from './session.ts';
-
-const readText = (path: string) => readFile(path, 'utf8').catch(() => { throw new BadRequest(`cannot read text file ${path}`); });
+import { readTextFlag } from './data-files.ts';
 
 function parseLevels(text: string | undefined): number[] {
   if (text === undefined) return DEFAULT_LEVELS;
@@ -46,8 +44,8 @@ export async function runScan(values: CliValues): Promise<number> {
   const windows = optionalInt(values, 'windows', 4)!;
   const calibWindows = optionalInt(values, 'calib-windows', 16)!;
   const calibOffset = optionalInt(values, 'calib-offset', 0)!;
-  const text = await readText(requireString(values, 'text'));
-  const calibText = await readText(requireString(values, 'calib'));
+  const { text } = await readTextFlag(requireString(values, 'text'));
+  const { text: calibText } = await readTextFlag(requireString(values, 'calib'));
   const { gpu, engine } = await openSession(modelPath, values.variant as string | undefined);
   try {
     const tokenize = (t: string) => tokenizeForEval(engine.model.tokenizer, t);

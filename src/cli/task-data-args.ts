@@ -41,3 +41,9 @@ export async function readTaskFlags(values: CliValues): Promise<TaskData[]> {
   }
   return out;
 }
+
+/** The task flags of a command whose zero-shot evaluation is optional: null when none of them is given. */
+export function optionalTaskFlags(values: CliValues): Promise<TaskData[] | null> {
+  const given = values.tasks !== undefined || values.data !== undefined || values.limit !== undefined;
+  return given ? readTaskFlags(values) : Promise.resolve(null);
+}

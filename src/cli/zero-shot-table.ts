@@ -27,3 +27,6 @@ export function formatZeroShotComparison(dense: ZeroShotReport, pruned: ZeroShot
 export function zeroShotJson(report: ZeroShotReport): object {
   return withoutPerDocument(report);
 }
+
+/** --json of a command that evaluates the model before and after pruning (prune, search). */
+export const zeroShotComparisonJson = (dense: ZeroShotReport, pruned: ZeroShotReport) => ({ dense: zeroShotJson(dense), pruned: zeroShotJson(pruned) });
