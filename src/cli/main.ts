@@ -29,8 +29,12 @@ const USAGE = `usage:
                   [--generations 20] [--crossovers 10] [--mutations 10] [--seed 0] [--scan SCAN.json]
                   [--operator ga|llm] [--llm-url URL --llm-model NAME [--llm-key-env VAR] [--llm-temperature 0.7]
                   [--llm-timeout 120]] [--state FILE] [--json]
+                  [--fitness ppl|zeroshot] [--tasks T1,T2 --data T1=FILE,T2=FILE [--limit N]] (fitness: perplexity, or
+                  1 - mean acc_norm on the tasks; with tasks, 0-shot accuracy of the dense model and the best one)
 models: PATH is a folder or file, or hub:owner/name[@revision] ($HF_ENDPOINT, $HF_TOKEN);
         ppl also takes an exported model.onnx (run by onnxruntime-node, tokenizer from its folder)
+data:   FILE (--text, --calib, --data) is a path or a Hub dataset file hf://datasets/owner/name[@revision]/path;
+        a Parquet --text / --calib is its "text" column, rows joined by "\n\n" (WikiText-2's perplexity protocol)
 options: --debug (show stack traces), --help`;
 
 export class UsageError extends PrunelabError {
@@ -61,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
         'llm-key-env': { type: 'string' }, 'llm-temperature': { type: 'string' }, 'llm-timeout': { type: 'string' },
         state: { type: 'string' }, out: { type: 'string' }, format: { type: 'string' }, force: { type: 'boolean' },
         'kv-groups': { type: 'boolean' }, 'no-bias-compensation': { type: 'boolean' },
-        tasks: { type: 'string' }, data: { type: 'string' }, limit: { type: 'string' },
+        tasks: { type: 'string' }, data: { type: 'string' }, limit: { type: 'string' }, fitness: { type: 'string' },
       },
     });
     if (command === 'ppl') return await runPpl(values);

@@ -1,6 +1,8 @@
 // prunelab search: the Self-Pruner evolutionary search over per-layer pruning rates on the GPU, with the built-in
 // operators or an OpenAI-compatible LLM as the optimizer. Progress per generation on stderr; --state FILE keeps
 // the run's state after every evaluation and resumes from it; Ctrl-C stops after the running evaluation.
+// --fitness ppl (default) or zeroshot (the zero-shot error on --tasks); with --tasks, the dense model and the
+// best vector's pruned model are evaluated on the tasks as prune --tasks does.
 import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { BadRequest, Cancelled, PrunelabError } from '../core/errors.ts';
@@ -18,6 +20,12 @@ import { describeModel, sensitivityFromScan } from '../core/search/model-descrip
 import { optionalInt, requireString, type CliValues } from './args.ts';
 import { openSession } from './session.ts';
 import { llmOptimizerFromCli } from './llm-options.ts';
+import { readTextFlag } from './data-files.ts';
+import { optionalTaskFlags } from './task-data-args.ts';
+import { runZeroShot } from './eval-command.ts';
+import { formatZeroShotComparison, zeroShotComparisonJson } from './zero-shot-table.ts';
+import { describeObjective, objectiveProtocol, parseFitnessKind, zeroShotError, type FitnessObjective } from '../core/search/fitness-objective.ts';
+import type { TaskData } from '../core/zeroshot/task-data.ts';
 
 const readText = (path: string) => readFile(path, 'utf8').catch(() => { throw new BadRequest(`cannot read text file ${path}`); });
 
@@ -60,9 +68,13 @@ async function loadState(path: string, protocol: SearchProtocol): Promise<Search
     throw new BadRequest(`--state ${path} is not a Prunelab search state (${(e as Error).message})`);
   }
   if (state?.version !== 1 || !state.config || !Array.isArray(state.history)) throw new BadRequest(`--state ${path} is not a Prunelab search state`);
-  for (const [k, v] of Object.entries(protocol)) {
-    const had = (state.protocol as unknown as Record<string, unknown> | undefined)?.[k];
-    if (had !== v) throw new BadRequest(`--state ${path} was made with ${k} = ${String(had)}, this run has ${String(v)}: resume with the same model, texts and options`);
+  const saved = (state.protocol ?? {}) as unknown as Record<string, unknown>;
+  const now = protocol as unknown as Record<string, unknown>;
+  // Both sides' keys: a state made with a zero-shot fitness must not resume as a perplexity run, or back.
+  for (const k of new Set([...Object.keys(now), ...Object.keys(saved)])) {
+    const had = saved[k], v = now[k];
+    const show = (x: unknown) => (x === undefined ? '(none)' : String(x));
+    if (had !== v) throw new BadRequest(`--state ${path} was made with ${k} = ${show(had)}, this run has ${show(v)}: resume with the same model, texts and options`);
   }
   return state;
 }
@@ -76,8 +88,11 @@ export async function runSearchCommand(values: CliValues): Promise<number> {
   const calibWindows = optionalInt(values, 'calib-windows', 4)!;
   const calibOffset = optionalInt(values, 'calib-offset', 0)!;
   const statePath = values.state as string | undefined;
-  const text = await readText(requireString(values, 'text'));
-  const calibText = await readText(requireString(values, 'calib'));
+  const { text } = await readTextFlag(requireString(values, 'text'));
+  const { text: calibText } = await readTextFlag(requireString(values, 'calib'));
+  const tasks = await optionalTaskFlags(values);
+  const fitnessKind = parseFitnessKind((values.fitness as string | undefined) ?? 'ppl');
+  if (fitnessKind === 'zeroshot' && !tasks) throw new BadRequest('--fitness zeroshot needs --tasks and --data (the tasks whose mean acc_norm is the fitness)');
   const scan = values.scan === undefined ? undefined : await readText(values.scan as string);
   const operator = (values.operator as string | undefined) ?? 'ga';
   if (operator !== 'ga' && operator !== 'llm') throw new BadRequest(`--operator must be ga or llm (got "${operator}")`);
@@ -92,6 +107,7 @@ export async function runSearchCommand(values: CliValues): Promise<number> {
     const protocol: SearchProtocol = {
       modelHash: engine.model.fingerprint, method: method.structured ? `structured ${method.structured}` : `unstructured ${method.metric}`,
       textHash: await sha256Hex(text), calibHash: await sha256Hex(calibText), seqLen, windows, calibWindows, calibOffset,
+      ...(fitnessKind === 'zeroshot' ? { fitness: objectiveProtocol({ kind: 'zeroshot', tasks: tasks! }) } : {}),
     };
     const state = statePath && existsSync(statePath) ? await loadState(statePath, protocol) : {
       ...newSearchState({
@@ -110,16 +126,18 @@ export async function runSearchCommand(values: CliValues): Promise<number> {
     const pruner = await Pruner.create(engine, evalWindows(calibIds.slice(calibOffset), seqLen, calibWindows));
     try {
       const densePpl = await windowsPerplexity(engine, evalSlice);
+      const denseZeroShot = tasks && await runZeroShot(engine, tasks, ctrl.signal);
       const shapes = {
         owl: await owlShape(pruner, state.config),
         sensitivity: scan === undefined ? undefined : sensitivityFromScan(scan, spec.numLayers, state.config.target),
       };
-      const fitness = new PruningFitness(pruner, method, evalSlice);
+      const objective: FitnessObjective = fitnessKind === 'ppl' ? { kind: 'ppl', windows: evalSlice } : { kind: 'zeroshot', tasks: tasks! };
+      const fitness = new PruningFitness(pruner, method, objective);
       const optimizer: Optimizer = llm ?? gaOptimizer;
       const t0 = performance.now();
       let genStart = performance.now();
       await runSearch(state, fitness, optimizer, {
-        signal: ctrl.signal, shapes, model: describeModel(engine.model, protocol.method),
+        signal: ctrl.signal, shapes, model: describeModel(engine.model, protocol.method), objective: describeObjective(objective),
         onCheckpoint: statePath ? (s) => saveState(statePath, s) : undefined,
         onGeneration: (g, s) => {
           const best = bestOf(s);
@@ -132,22 +150,38 @@ export async function runSearchCommand(values: CliValues): Promise<number> {
       const best = bestOf(state);
       // The uniform baseline removes as many parameters as the best vector really does (docs/algorithms.md §7.2).
       const fair = await uniformAtBestCount(state, fitness, best);
+      // Perplexity on the windows of a vector: its fitness under --fitness ppl, else measured once here. The best
+      // vector's model is pruned last, for its zero-shot evaluation.
+      const pplOf = async (r: CountedResult) => (objective.kind === 'ppl' ? r.ppl
+        : (await fitness.apply(r.rates, ctrl.signal), await windowsPerplexity(engine, evalSlice, ctrl.signal)));
+      const uniformPpl = await pplOf(fair.uniform);
+      const bestPpl = await pplOf(fair.best);
+      if (tasks && objective.kind === 'ppl') await fitness.apply(best.rates, ctrl.signal);
+      const prunedZeroShot = tasks && await runZeroShot(engine, tasks, ctrl.signal);
       const shares = (r: CountedResult) => ({ count: r.count, requestedShare: state.config.target, achievedShare: removedShare(r.count) });
       const report = {
-        best: { rates: best.rates, ppl: best.fitness, operator: best.operator, generation: best.generation, ...shares(fair.best) },
-        uniform: { rate: fair.uniform.rates[0], ppl: fair.uniform.ppl, ...shares(fair.uniform) },
-        uniformPpl: fair.uniform.ppl, densePpl, ratio: best.fitness / fair.uniform.ppl,
+        fitness: fitnessKind,
+        best: { rates: best.rates, ppl: bestPpl, fitness: best.fitness, operator: best.operator, generation: best.generation, ...shares(fair.best) },
+        uniform: { rate: fair.uniform.rates[0], ppl: uniformPpl, fitness: fair.uniform.ppl, ...shares(fair.uniform) },
+        uniformPpl, densePpl, ratio: bestPpl / uniformPpl,
+        ...(fitnessKind === 'zeroshot' ? { denseFitness: zeroShotError(denseZeroShot!) } : {}),
         generations: state.summaries, operatorCounts: operatorCounts(state),
         evaluations: state.history.filter((e) => !e.cached).length, cacheHits: state.history.filter((e) => e.cached).length,
         config: state.config, protocol, seconds: (performance.now() - t0) / 1000, adapter: engine.gpu.adapter.description,
+        ...(denseZeroShot ? { zeroShot: zeroShotComparisonJson(denseZeroShot, prunedZeroShot!) } : {}),
       };
       if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
       else {
         const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-        process.stdout.write(`best perplexity ${best.fitness.toFixed(4)} (uniform ${fair.uniform.ppl.toFixed(4)}, dense ${densePpl.toFixed(4)}, `
+        if (fitnessKind === 'zeroshot') {
+          process.stdout.write(`best zero-shot error ${best.fitness.toFixed(4)} (uniform ${fair.uniform.ppl.toFixed(4)}, dense ${report.denseFitness!.toFixed(4)}; `
+            + `1 - mean acc_norm over ${tasks!.map((t) => t.task.name).join(', ')})\n`);
+        }
+        process.stdout.write(`best perplexity ${bestPpl.toFixed(4)} (uniform ${uniformPpl.toFixed(4)}, dense ${densePpl.toFixed(4)}, `
           + `ratio ${report.ratio.toFixed(3)})\nbest rates: ${best.rates.map((x) => x.toFixed(4)).join(' ')}\n`
           + `${fair.best.count.basis} removed: requested ${pct(state.config.target)}, best ${pct(report.best.achievedShare)} `
           + `(${fair.best.count.removed}), uniform ${pct(report.uniform.achievedShare)} (${fair.uniform.count.removed})\n`);
+        if (denseZeroShot) process.stdout.write(`${formatZeroShotComparison(denseZeroShot, prunedZeroShot!)}\n`);
       }
       return 0;
     } catch (e) {

@@ -1,0 +1,57 @@
+// prunelab search with zero-shot tasks (issue 14 §4): --tasks / --data / --limit evaluate the dense model and the best
+// vector's pruned model as prune --tasks does (the same numbers as prune with that vector); one-line errors for an
+// unknown --fitness and a zero-shot fitness without tasks. --fitness zeroshot itself: search-fitness-cli.test.ts.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
+import { fixture, STORIES_HF, TINYSTORIES_TEXT } from '../helpers/fixtures.ts';
+
+const HELLASWAG = fixture('tasks/tinystories-hellaswag.jsonl');
+const ARC = fixture('tasks/tinystories-arc.jsonl');
+const dir = mkdtempSync(join(tmpdir(), 'prunelab-search-zero-shot-'));
+// 40 KB of TinyStories (~11k tokens): search and prune tokenize their whole texts, which takes most of a run on the full file.
+const TEXT = join(dir, 'stories-40k.txt');
+writeFileSync(TEXT, readFileSync(TINYSTORIES_TEXT, 'utf8').slice(0, 40_000));
+const common = ['--model', STORIES_HF, '--text', TEXT, '--calib', TEXT, '--calib-offset', '4000',
+  '--calib-windows', '2', '--seq-len', '64', '--windows', '2'];
+// Population 2 (the uniform vector and OWL's), one generation of one mutation: 3 evaluations.
+const search = ['search', ...common, '--target', '0.3', '--population', '2', '--generations', '1', '--crossovers', '0', '--mutations', '1'];
+const last = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
+const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+type Metric = { value: number; stderr: number | null };
+type Task = { task: string; documents: number; acc: Metric; accNorm: Metric | null; dataSha256: string };
+const scores = (tasks: Task[]) => tasks.map((t) => ({ task: t.task, documents: t.documents, acc: t.acc, accNorm: t.accNorm, data: t.dataSha256 }));
+
+describe('prunelab search with zero-shot tasks', () => {
+  it('--tasks: dense and best-pruned accuracy equal prunelab prune with the best vector (perplexity fitness)', async () => {
+    const tasks = ['--tasks', 'hellaswag,arc_easy', '--data', `hellaswag=${HELLASWAG},arc_easy=${ARC}`, '--limit', '3'];
+    const r = await runCli([...search, ...tasks, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = last(r.stdout);
+    expect(out.fitness).toBe('ppl');
+    expect(out.protocol.fitness).toBeUndefined();
+    expect(out.best.ppl).toBe(out.best.fitness);
+    expect(out.ratio).toBe(out.best.ppl / out.uniform.ppl);
+    const p = await runCli(['prune', ...common, '--structured', 'wanda-sp', '--alloc', JSON.stringify(out.best.rates),
+      '--sparsity', String(mean(out.best.rates)), ...tasks, '--json']);
+    expect(p.code, p.stderr).toBe(0);
+    const pruned = last(p.stdout);
+    expect(pruned.ppl).toBe(out.best.ppl);
+    expect(scores(out.zeroShot.dense.tasks)).toEqual(scores(pruned.zeroShot.dense.tasks));
+    expect(scores(out.zeroShot.pruned.tasks)).toEqual(scores(pruned.zeroShot.pruned.tasks));
+    expect(out.zeroShot.pruned.tasks.map((t: Task) => t.documents)).toEqual([3, 3]);
+  }, 300_000);
+
+  it('an unknown fitness and a zero-shot fitness without tasks are one-line errors before the model opens', async () => {
+    const bad = await runCli([...search, '--fitness', 'accuracy']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe('prunelab: BadRequest: unknown fitness "accuracy" (expected ppl or zeroshot: perplexity, or the mean zero-shot acc_norm of the given tasks)\n');
+    const none = await runCli([...search, '--fitness', 'zeroshot']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toBe('prunelab: BadRequest: --fitness zeroshot needs --tasks and --data (the tasks whose mean acc_norm is the fitness)\n');
+  });
+});
