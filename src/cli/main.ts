@@ -8,6 +8,7 @@ import { runPrune } from './prune-command.ts';
 import { runScan } from './scan-command.ts';
 import { runSearchCommand } from './search-command.ts';
 import { runEval } from './eval-command.ts';
+import { runBench } from './bench-command.ts';
 
 const USAGE = `usage:
   prunelab ppl --model PATH --text FILE [--seq-len 256] [--windows N] [--json]
@@ -31,6 +32,10 @@ const USAGE = `usage:
                   [--llm-timeout 120]] [--state FILE] [--json]
                   [--fitness ppl|zeroshot] [--tasks T1,T2 --data T1=FILE,T2=FILE [--limit N]] (fitness: perplexity, or
                   1 - mean acc_norm on the tasks; with tasks, 0-shot accuracy of the dense model and the best one)
+  prunelab bench --model PATH [--text FILE [--calib FILE]] [--seq-len 512] [--windows 4] [--calib-windows 4]
+                 [--save-windows FILE] [--no-sparsegpt] [--variant V] [--json]
+                 (tokens/s dense, masked and structured 50%, slider step and search fitness vs one evaluation,
+                 SparseGPT 50% time, GPU bytes, matmul autotune; without --text, synthetic tokens)
 models: PATH is a folder or file, or hub:owner/name[@revision] ($HF_ENDPOINT, $HF_TOKEN);
         ppl also takes an exported model.onnx (run by onnxruntime-node, tokenizer from its folder)
 data:   FILE (--text, --calib, --data) is a path or a Hub dataset file hf://datasets/owner/name[@revision]/path;
@@ -66,6 +71,7 @@ export async function main(argv: string[]): Promise<number> {
         state: { type: 'string' }, out: { type: 'string' }, format: { type: 'string' }, force: { type: 'boolean' },
         'kv-groups': { type: 'boolean' }, 'no-bias-compensation': { type: 'boolean' },
         tasks: { type: 'string' }, data: { type: 'string' }, limit: { type: 'string' }, fitness: { type: 'string' },
+        'save-windows': { type: 'string' }, 'no-sparsegpt': { type: 'boolean' },
       },
     });
     if (command === 'ppl') return await runPpl(values);
@@ -74,6 +80,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'prune') return await runPrune(values);
     if (command === 'scan') return await runScan(values);
     if (command === 'search') return await runSearchCommand(values);
+    if (command === 'bench') return await runBench(values);
     throw new UsageError(`unknown command "${command}"`);
   } catch (e) {
     if (debug) console.error(e);

@@ -6,13 +6,19 @@ import { Engine } from '../core/engine/engine.ts';
 import type { MatmulVariant } from '../core/kernels/matmul.ts';
 
 import type { ByteSource } from '../core/formats/byte-source.ts';
+import type { LoadedModel } from '../core/model/loaded-model.ts';
 
 /** sources: the model's files (an export copies its tokenizer files from them). */
 export interface Session { gpu: Gpu; engine: Engine; sources: ByteSource[] }
 
-export async function openSession(modelPath: string, variant?: string): Promise<Session> {
+/** The model read from its files, before any GPU work (a command can check its flags against the spec first). */
+export async function readModel(modelPath: string): Promise<{ model: LoadedModel; sources: ByteSource[] }> {
   const sources = await modelSources(modelPath);
-  const model = await loadModel(sources);
+  return { model: await loadModel(sources), sources };
+}
+
+export async function openSession(modelPath: string, variant?: string, read?: { model: LoadedModel; sources: ByteSource[] }): Promise<Session> {
+  const { model, sources } = read ?? await readModel(modelPath);
   const gpu = await createGpu();
   const engine = await Engine.create(gpu, model, { matmulVariant: variant as MatmulVariant | undefined });
   return { gpu, engine, sources };
