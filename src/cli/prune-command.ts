@@ -64,8 +64,8 @@ export async function runPrune(values: CliValues): Promise<number> {
   const maxWindows = optionalInt(values, 'windows');
   const calibWindows = optionalInt(values, 'calib-windows', 16)!;
   const calibOffset = optionalInt(values, 'calib-offset', 0)!;
-  const { text } = await readTextFlag(requireString(values, 'text'));
-  const { text: calibText } = await readTextFlag(requireString(values, 'calib'));
+  const { text, source: textSource } = await readTextFlag(requireString(values, 'text'));
+  const { text: calibText, source: calibSource } = await readTextFlag(requireString(values, 'calib'));
   const exportOptions = await parseExportOptions(values, request);
   const zeroShotTasks = await optionalTaskFlags(values);
   const { gpu, engine, sources } = await openSession(modelPath, values.variant as string | undefined);
@@ -112,7 +112,7 @@ export async function runPrune(values: CliValues): Promise<number> {
           ...(request.kvGroups ? { keptKvHeads: rest.kept?.map((k) => k.kvHeads?.length ?? engine.spec.numKvHeads) } : {}),
           ...(request.structured === 'flap' ? { biasCompensation: request.biasCompensation !== false } : {}),
           mrpSteps: trajectory?.length, calibrationWindows: calibration.length, seqLen, windows: pruned.windows,
-          modelHash: pruned.protocol.modelHash, textHash: pruned.protocol.textHash, adapter: pruned.adapter,
+          modelHash: pruned.protocol.modelHash, textHash: pruned.protocol.textHash, textSource, calibSource, adapter: pruned.adapter,
           ...(exportJson ? { export: exportJson } : {}),
           ...(denseZeroShot ? { zeroShot: zeroShotComparisonJson(denseZeroShot, prunedZeroShot!) } : {}),
         })}\n`);

@@ -88,8 +88,8 @@ export async function runSearchCommand(values: CliValues): Promise<number> {
   const calibWindows = optionalInt(values, 'calib-windows', 4)!;
   const calibOffset = optionalInt(values, 'calib-offset', 0)!;
   const statePath = values.state as string | undefined;
-  const { text } = await readTextFlag(requireString(values, 'text'));
-  const { text: calibText } = await readTextFlag(requireString(values, 'calib'));
+  const { text, source: textSource } = await readTextFlag(requireString(values, 'text'));
+  const { text: calibText, source: calibSource } = await readTextFlag(requireString(values, 'calib'));
   const tasks = await optionalTaskFlags(values);
   const fitnessKind = parseFitnessKind((values.fitness as string | undefined) ?? 'ppl');
   if (fitnessKind === 'zeroshot' && !tasks) throw new BadRequest('--fitness zeroshot needs --tasks and --data (the tasks whose mean acc_norm is the fitness)');
@@ -167,7 +167,7 @@ export async function runSearchCommand(values: CliValues): Promise<number> {
         ...(fitnessKind === 'zeroshot' ? { denseFitness: zeroShotError(denseZeroShot!) } : {}),
         generations: state.summaries, operatorCounts: operatorCounts(state),
         evaluations: state.history.filter((e) => !e.cached).length, cacheHits: state.history.filter((e) => e.cached).length,
-        config: state.config, protocol, seconds: (performance.now() - t0) / 1000, adapter: engine.gpu.adapter.description,
+        config: state.config, protocol, textSource, calibSource, seconds: (performance.now() - t0) / 1000, adapter: engine.gpu.adapter.description,
         ...(denseZeroShot ? { zeroShot: zeroShotComparisonJson(denseZeroShot, prunedZeroShot!) } : {}),
       };
       if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);

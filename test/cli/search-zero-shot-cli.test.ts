@@ -1,6 +1,7 @@
 // prunelab search with zero-shot tasks (issue 14 §4): --tasks / --data / --limit evaluate the dense model and the best
 // vector's pruned model as prune --tasks does (the same numbers as prune with that vector); one-line errors for an
 // unknown --fitness and a zero-shot fitness without tasks. --fitness zeroshot itself: search-fitness-cli.test.ts.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,8 @@ describe('prunelab search with zero-shot tasks', () => {
     expect(p.code, p.stderr).toBe(0);
     const pruned = last(p.stdout);
     expect(pruned.ppl).toBe(out.best.ppl);
+    const source = { file: TEXT, sha256: createHash('sha256').update(readFileSync(TEXT)).digest('hex'), format: 'text' };
+    for (const o of [out, pruned]) expect([o.textSource, o.calibSource]).toEqual([source, source]);
     expect(scores(out.zeroShot.dense.tasks)).toEqual(scores(pruned.zeroShot.dense.tasks));
     expect(scores(out.zeroShot.pruned.tasks)).toEqual(scores(pruned.zeroShot.pruned.tasks));
     expect(out.zeroShot.pruned.tasks.map((t: Task) => t.documents)).toEqual([3, 3]);
