@@ -9,9 +9,13 @@ import { hubContext, type HubProgress } from '../../src/core/hub/hub-model.ts';
 import { DEFAULT_TEXT_SOURCE, fetchHubText } from '../../src/core/hub/hub-text.ts';
 import { WIKITEXT_TEST } from '../helpers/fixtures.ts';
 import { gzip, type HubStandIn, startHubStandIn } from '../helpers/hub-stand-in.ts';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 
 let hub: HubStandIn;
 const wiki = new Uint8Array(readFileSync(WIKITEXT_TEST));
+// Salesforce/wikitext's layout: one row per line of wiki.test.raw (newline kept), blank lines as "".
+const wikiRows = new TextDecoder().decode(wiki).split(/(?<=\n)/).slice(0, 50).map((l) => (l.trim() ? l : ''));
+const wikiParquet = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'text', data: wikiRows }] }));
 const big = new Uint8Array(64 << 20).map((_, i) => (i * 2654435761) >>> 24);
 
 beforeAll(async () => {
@@ -20,6 +24,7 @@ beforeAll(async () => {
     [DEFAULT_TEXT_SOURCE.file, gzip(wiki)],
     ['wikitext-2-raw-v1/wiki.test.raw', wiki],
   ]));
+  hub.addDataset('Salesforce/wikitext', new Map([['wikitext-2-raw-v1/test-00000-of-00001.parquet', wikiParquet]]));
   hub.addDataset('bench/big', new Map([['blob.bin', big]]));
 });
 afterAll(() => hub.close());
@@ -47,6 +52,15 @@ describe('Hub text source', () => {
     expect(r.gzip).toBe(false);
     expect(r.text).toBe(new TextDecoder().decode(wiki));
     expect(r.name).toBe('wiki.test.raw');
+  });
+
+  it('reads a Parquet split as its text column\'s rows joined by "\\n\\n" (Salesforce/wikitext)', async () => {
+    const r = await fetchHubText({ base: hub.url, dataset: 'Salesforce/wikitext', file: 'wikitext-2-raw-v1/test-00000-of-00001.parquet' });
+    expect(r.text).toBe(wikiRows.join('\n\n'));
+    expect(r.parquet).toEqual({ column: 'text', rows: 50, join: '\n\n' });
+    expect(r).toMatchObject({ gzip: false, name: 'test-00000-of-00001.parquet', fileBytes: wikiParquet.byteLength });
+    const plain = await fetchHubText({ base: hub.url, dataset: DEFAULT_TEXT_SOURCE.dataset, file: 'wikitext-2-raw-v1/wiki.test.raw' });
+    expect(plain.parquet).toBeUndefined();
   });
 
   it('a missing file or dataset is HubNotFound naming it', async () => {

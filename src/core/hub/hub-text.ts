@@ -1,8 +1,10 @@
-// Evaluation text from a Hub dataset repository: one raw text file at
-// {base}/datasets/{dataset}/resolve/{revision}/{file}, cached like model files. A gzip file (recognised by its
-// magic bytes, e.g. wiki.test.raw.gz) is decompressed. Parquet splits are not read: point at a raw text file.
+// Evaluation text from a Hub dataset repository: one file at {base}/datasets/{dataset}/resolve/{revision}/{file},
+// cached like model files. A gzip file (recognised by its magic bytes, e.g. wiki.test.raw.gz) is decompressed; a
+// Parquet split (by its magic, e.g. Salesforce/wikitext's) is its "text" column joined as parquet-text.ts states.
 import { HubError } from './hub-errors.ts';
 import { fetchHubFile } from './hub-file.ts';
+import { DEFAULT_TEXT_COLUMN, readParquetText, type ParquetText } from '../formats/parquet-text.ts';
+import { isParquet } from '../zeroshot/read-task-file.ts';
 import type { HubDownloadOptions } from './hub-model.ts';
 
 /**
@@ -33,6 +35,8 @@ export interface HubTextResult {
   /** Size of the stored file (compressed when gzip). */
   fileBytes: number;
   gzip: boolean;
+  /** Set for a Parquet file: the column read, its rows and what joined them. */
+  parquet?: Omit<ParquetText, 'text'>;
   fromCache: boolean;
   downloadedBytes: number;
   /** Seconds to get the file (request + transfer, or the cache read), before decompressing and decoding. */
@@ -52,8 +56,16 @@ export async function fetchHubText(req: HubTextRequest, opts: HubDownloadOptions
       throw new HubError('HubNetworkError', `${url} is a damaged gzip file (${(e as Error).message}); clear the cache and fetch it again.`, url);
     }
   }
-  // Like Node's readFile(path, 'utf8'): a BOM stays, invalid bytes become U+FFFD (same text hash as the CLI).
-  const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(raw);
+  let parquet: Omit<ParquetText, 'text'> | undefined;
+  let text: string;
+  if (isParquet(raw)) {
+    const read = await readParquetText(raw, url, DEFAULT_TEXT_COLUMN);
+    ({ text } = read);
+    parquet = { column: read.column, rows: read.rows, join: read.join };
+  } else {
+    // Like Node's readFile(path, 'utf8'): a BOM stays, invalid bytes become U+FFFD (same text hash as the CLI).
+    text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(raw);
+  }
   const base = file.split('/').pop()!;
   return {
     text,
@@ -62,6 +74,7 @@ export async function fetchHubText(req: HubTextRequest, opts: HubDownloadOptions
     label: got.label,
     fileBytes: blob.size,
     gzip,
+    ...(parquet ? { parquet } : {}),
     fromCache,
     downloadedBytes: got.downloadedBytes,
     seconds,
