@@ -175,7 +175,7 @@ export async function runSearchCommand(values: CliValues): Promise<number> {
         const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
         if (fitnessKind === 'zeroshot') {
           process.stdout.write(`best zero-shot error ${best.fitness.toFixed(4)} (uniform ${fair.uniform.ppl.toFixed(4)}, dense ${report.denseFitness!.toFixed(4)}; `
-            + `1 - mean acc_norm over ${tasks!.map((t) => t.task.name).join(', ')})\n`);
+            + `1 - mean acc_norm, acc where a task has none, over ${tasks!.map((t) => t.task.name).join(', ')})\n`);
         }
         process.stdout.write(`best perplexity ${bestPpl.toFixed(4)} (uniform ${uniformPpl.toFixed(4)}, dense ${densePpl.toFixed(4)}, `
           + `ratio ${report.ratio.toFixed(3)})\nbest rates: ${best.rates.map((x) => x.toFixed(4)).join(' ')}\n`
