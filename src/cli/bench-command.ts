@@ -103,7 +103,7 @@ function benchJson(s: PruneSpeed, head: BenchHead) {
     sliderStep: { ...s.sliderStep, vsEvaluation: s.sliderStep.seconds / s.dense.seconds },
     fitness: { method: 'wanda-sp', ...s.fitness, vsEvaluation: s.fitness.seconds / s.dense.seconds },
     sparseGpt: s.sparseGpt ? { sparsity: 0.5, solver: 'gpu', ...s.sparseGpt, vsEvaluation: s.sparseGpt.seconds / s.dense.seconds } : null,
-    calibrationSeconds: s.calibrationSeconds,
+    prunerSetupSeconds: s.prunerSetupSeconds,
     gpuBytes: s.bytes,
   };
 }
@@ -122,7 +122,7 @@ function formatBench(r: BenchReport): string {
       'x one evaluation': f2(r.fitness.vsEvaluation), perplexity: ppl(r.fitness.ppl) },
     ...(r.sparseGpt ? [{ run: 'SparseGPT 50% (whole prune, GPU solver)', seconds: f2(r.sparseGpt.seconds), 'tok/s': '',
       'x one evaluation': f2(r.sparseGpt.vsEvaluation), perplexity: ppl(r.sparseGpt.ppl) }] : []),
-    { run: 'calibration (dense statistics pass)', seconds: f2(r.calibrationSeconds), 'tok/s': '', 'x one evaluation': f2(r.calibrationSeconds / r.dense.seconds), perplexity: '' },
+    { run: 'pruner set-up (calibration buffers and plan)', seconds: f2(r.prunerSetupSeconds), 'tok/s': '', 'x one evaluation': f2(r.prunerSetupSeconds / r.dense.seconds), perplexity: '' },
   ];
   const b = r.gpuBytes;
   return [

@@ -19,8 +19,8 @@ export interface PruneSpeed {
   /** Tokens of one evaluation (windows x seqLen), the numerator of every tokens/s. */
   tokens: number;
   dense: TimedEval;
-  /** Pruner.create: the dense calibration pass (statistics of every layer's inputs). */
-  calibrationSeconds: number;
+  /** Pruner.create: calibration buffers and plan (the sequential calibration itself runs inside each prune). */
+  prunerSetupSeconds: number;
   /** Wanda 50% uniform, masked (dense shapes). */
   masked: TimedEval;
   /** Re-prune from `from` to 0.5 (Wanda, uniform, sequential) + one evaluation; ppl is the evaluation's. */
@@ -76,9 +76,9 @@ export async function measurePruneSpeed(engine: Engine, calib: number[][], evalS
   phase('dense evaluation');
   await evaluate(); // warm-up: pipelines compile on first use
   const dense = await evaluate();
-  phase('calibration');
+  phase('pruner set-up');
   let pruner!: Pruner;
-  const calibrationSeconds = await secondsOf(async () => { pruner = await Pruner.create(engine, calib); });
+  const prunerSetupSeconds = await secondsOf(async () => { pruner = await Pruner.create(engine, calib); });
   try {
     phase('slider step (Wanda 30% -> 50%)');
     const from = 0.3;
@@ -121,7 +121,7 @@ export async function measurePruneSpeed(engine: Engine, calib: number[][], evalS
       sparseGpt = { seconds, ppl: e.ppl, nll: e.nll, readBackBytes: pruner.sparseGptCost?.readBackBytes ?? 0 };
     }
     return {
-      tokens: evalSet.length * evalSet[0].length, dense, calibrationSeconds, masked,
+      tokens: evalSet.length * evalSet[0].length, dense, prunerSetupSeconds, masked,
       sliderStep: { ...stepEval, seconds: stepSeconds, from, to: 0.5 },
       fitness: { seconds: fitnessSeconds, ppl: fitnessPpl, nll: Math.log(fitnessPpl), meanRate },
       structured, ...(sparseGpt ? { sparseGpt } : {}),
