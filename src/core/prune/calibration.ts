@@ -48,6 +48,11 @@ export class CalibrationRun {
     return new CalibrationRun(engine, windows, stats, stream, plan, cache, owned, masks);
   }
 
+  /** Copies of the stream at some layers' inputs (see keepInputs), by layer; null while not kept. */
+  private inputs: Map<number, GPUBuffer> | null = null;
+  /** Layers whose input is kept: every `inputStride`-th (the budget's share), layer 0 being the embedding. */
+  private inputStride = 1;
+
   /** SparseGPT's plan (see attachSparseGpt), used instead of `plan` while attached. */
   private sparseGptPlan: ForwardPlan | null = null;
   /** A plan reading bias overrides (see attachBiases), used instead of `plan` while attached. */
@@ -144,6 +149,48 @@ export class CalibrationRun {
     await this.perWindow(() => this.active.layers[l].calls, true);
   }
 
+  /**
+   * From now on saveInput keeps copies of the stream at layer inputs, within `budgetBytes` (every layer's when it
+   * fits, else every few layers'), so that a pass can resume at a layer (resumeAt) instead of re-running the
+   * layers below it. Forgets what was kept before.
+   */
+  keepInputs(budgetBytes: number): void {
+    this.dropInputs();
+    const L = this.engine.spec.numLayers, bytes = this.windows.length * this.rowBytes;
+    this.inputStride = Math.max(1, Math.ceil(((L - 1) * bytes) / Math.max(1, budgetBytes)));
+    this.inputs = new Map();
+  }
+
+  /** Keeps the stream as layer l's input when l is a kept layer (call it before layer l runs). */
+  async saveInput(l: number): Promise<void> {
+    if (!this.inputs || l === 0 || l % this.inputStride !== 0) return;
+    let b = this.inputs.get(l);
+    if (!b) this.inputs.set(l, b = await createStorageBuffer(this.engine.gpu, `calibration input ${l}`, this.stream.size));
+    const enc = this.engine.gpu.device.createCommandEncoder();
+    enc.copyBufferToBuffer(this.stream, 0, b, 0, this.stream.size);
+    this.engine.gpu.device.queue.submit([enc.finish()]);
+  }
+
+  /** The stream <- layer l's input as the last pass saw it: from the nearest kept input at or below l (or the
+   * embedding), advanced through the layers in between as masked now. The caller guarantees that those layers'
+   * masks (and weights) are unchanged since that pass saved it. */
+  async resumeAt(l: number): Promise<void> {
+    let k = l;
+    while (k > 0 && !this.inputs?.has(k)) k--;
+    if (k === 0) await this.embed();
+    else {
+      const enc = this.engine.gpu.device.createCommandEncoder();
+      enc.copyBufferToBuffer(this.inputs!.get(k)!, 0, this.stream, 0, this.stream.size);
+      this.engine.gpu.device.queue.submit([enc.finish()]);
+    }
+    for (; k < l; k++) await this.advance(k);
+  }
+
+  dropInputs(): void {
+    this.inputs?.forEach((b) => b.destroy());
+    this.inputs = null;
+  }
+
   async readStats(l: number): Promise<LayerStats> {
     const widths = inputWidths(this.engine.spec);
     const out = {} as LayerStats;
@@ -156,6 +203,7 @@ export class CalibrationRun {
   }
 
   destroy(): void {
+    this.dropInputs();
     this.detachSparseGpt();
     this.detachBiases();
     this.plan.destroy();

@@ -62,27 +62,43 @@ export class OutlierCounter {
   /** Counts layer l's outliers under the statistics and masks now on the GPU. The threshold (M x the mean score
    * of the layer's dense weights) depends only on the statistics: it is computed once until statisticsChanged(). */
   async count(l: number): Promise<LayerOutliers> {
-    const b = await this.buffers(l);
-    const entries: MaskEntry[] = this.masks.layers[l];
-    const total = entries.reduce((t, e) => t + e.map.N * e.map.K, 0);
-    if (!this.thresholds.has(l)) {
-      await runCalls(this.gpu, b.sumCalls);
-      let sum = 0;
-      const sums = await readBuffers(this.gpu, entries.map((e, i) => ({ buffer: b.sums[i], bytes: e.map.N * 4 })));
-      for (const part of sums) for (const v of new Float32Array(part)) sum += v;
-      this.thresholds.set(l, (this.M * sum) / total);
-      this.gpu.device.queue.writeBuffer(b.threshold, 0, Float32Array.of(this.thresholds.get(l)!, 0, 0, 0));
+    return (await this.countMany([l]))[0];
+  }
+
+  /** count() of several layers, with one GPU submit and one readback for the thresholds still missing and one of
+   * each for the counts; also keeps their per-row outlier counts for countAt. */
+  async countMany(layers: number[]): Promise<LayerOutliers[]> {
+    const all: Array<{ l: number; b: LayerBuffers; entries: MaskEntry[] }> = [];
+    for (const l of layers) all.push({ l, b: await this.buffers(l), entries: this.masks.layers[l] });
+    const totalOf = (entries: MaskEntry[]) => entries.reduce((t, e) => t + e.map.N * e.map.K, 0);
+    const missing = all.filter(({ l }) => !this.thresholds.has(l));
+    if (missing.length) {
+      await runCalls(this.gpu, missing.flatMap(({ b }) => b.sumCalls));
+      const sums = await readBuffers(this.gpu, missing.flatMap(({ b, entries }) => entries.map((e, i) => ({ buffer: b.sums[i], bytes: e.map.N * 4 }))));
+      let at = 0;
+      for (const { l, b, entries } of missing) {
+        let sum = 0;
+        for (const part of sums.slice(at, at += entries.length)) for (const v of new Float32Array(part)) sum += v;
+        this.thresholds.set(l, (this.M * sum) / totalOf(entries));
+        this.gpu.device.queue.writeBuffer(b.threshold, 0, Float32Array.of(this.thresholds.get(l)!, 0, 0, 0));
+      }
     }
-    await runCalls(this.gpu, b.countCalls);
-    const parts = await readBuffers(this.gpu, entries.flatMap((e, i) => [
-      { buffer: b.counts[i], bytes: e.map.N * 8 }, { buffer: e.mask, bytes: e.map.N * e.words * 4 }]));
-    let outliers = 0, keptOutliers = 0, kept = 0;
-    for (const [i, e] of entries.entries()) {
-      const c = new Uint32Array(parts[2 * i]);
-      for (let r = 0; r < e.map.N; r++) { outliers += c[2 * r]; keptOutliers += c[2 * r + 1]; }
-      kept += countKept(new Uint32Array(parts[2 * i + 1]), e.map.N, e.map.K).reduce((a, x) => a + x, 0);
-    }
-    return { total, outliers, kept, keptOutliers };
+    await runCalls(this.gpu, all.flatMap(({ b }) => b.countCalls));
+    const parts = await readBuffers(this.gpu, all.flatMap(({ b, entries }) => entries.flatMap((e, i) => [
+      { buffer: b.counts[i], bytes: e.map.N * 8 }, { buffer: e.mask, bytes: e.map.N * e.words * 4 }])));
+    let at = 0;
+    return all.map(({ l, entries }) => {
+      let outliers = 0, keptOutliers = 0, kept = 0;
+      const rows: Uint32Array[] = [];
+      for (const e of entries) {
+        const c = new Uint32Array(parts[at++]), row = new Uint32Array(e.map.N);
+        for (let r = 0; r < e.map.N; r++) { outliers += c[2 * r]; keptOutliers += c[2 * r + 1]; row[r] = c[2 * r]; }
+        kept += countKept(new Uint32Array(parts[at++]), e.map.N, e.map.K).reduce((a, x) => a + x, 0);
+        rows.push(row);
+      }
+      this.perRow.set(l, rows);
+      return { total: totalOf(entries), outliers, kept, keptOutliers };
+    });
   }
 
   /** Layer l's counts as if its maps were masked at `sparsity` by the unstructured masker (Wanda or magnitude
@@ -90,19 +106,8 @@ export class OutlierCounter {
    * outliers are the highest scores, so a row keeps min(outliers, K - k) of them. Exact, and free once the
    * per-row outlier counts under the current statistics are known (one GPU count per layer per refresh). */
   async countAt(l: number, sparsity: number): Promise<LayerOutliers> {
-    let rows = this.perRow.get(l);
-    if (!rows) {
-      const b = await this.buffers(l);
-      await this.count(l);  // measures the threshold and fills the counts buffers
-      const entries = this.masks.layers[l];
-      const parts = await readBuffers(this.gpu, entries.map((e, i) => ({ buffer: b.counts[i], bytes: e.map.N * 8 })));
-      rows = parts.map((p, i) => {
-        const c = new Uint32Array(p), out = new Uint32Array(entries[i].map.N);
-        for (let r = 0; r < out.length; r++) out[r] = c[2 * r];
-        return out;
-      });
-      this.perRow.set(l, rows);
-    }
+    if (!this.perRow.has(l)) await this.count(l);
+    const rows = this.perRow.get(l)!;
     let total = 0, outliers = 0, kept = 0, keptOutliers = 0;
     this.masks.layers[l].forEach((e, i) => {
       const { N, K } = e.map, keep = K - prunedPerRow(K, sparsity);
@@ -113,10 +118,10 @@ export class OutlierCounter {
     return { total, outliers, kept, keptOutliers };
   }
 
-  /** The calibration statistics were recomputed (a sequential pass): thresholds and outliers are measured again. */
-  statisticsChanged(): void {
-    this.thresholds.clear();
-    this.perRow.clear();
+  /** The calibration statistics were recomputed (a sequential pass), of the layers after `from` only when given:
+   * their thresholds and outliers are measured again. */
+  statisticsChanged(from = -1): void {
+    for (const m of [this.thresholds, this.perRow]) for (const l of [...m.keys()]) if (l > from) m.delete(l);
   }
 
   destroy(): void {

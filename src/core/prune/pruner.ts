@@ -7,7 +7,7 @@ import { mlpMatrices } from '../model/spec.ts';
 import { BadRequest, Cancelled } from '../errors.ts';
 import type { Engine } from '../engine/engine.ts';
 import { CalibrationRun } from './calibration.ts';
-import { MaskSet } from './mask-set.ts';
+import { MaskSet, prunedPerRow } from './mask-set.ts';
 import { LayerMasker } from './unstructured.ts';
 import { OutlierCounter, outlierRatio, redundancy } from './outliers.ts';
 import { alphaAllocation, mean, owlAllocation, spread, uniformAllocation } from './allocation.ts';
@@ -54,6 +54,11 @@ export class Pruner {
   private sparseGpt: SparseGptLayers | null = null;
   /** MRP's results on this pruner's calibration, by metric, target and parameters (see prune()). */
   private mrpResults = new Map<string, Omit<PruneResult, 'achievedSparsity' | 'seconds'>>();
+  /** MRP's later passes resume at the lowest changed layer (mrp.ts); false re-runs every pass in full and
+   * re-measures every R (the same results; tests and the benchmark compare the two). */
+  mrpIncremental = true;
+  /** GPU memory MRP may spend on copies of the calibration stream at layer inputs (CalibrationRun.keepInputs). */
+  mrpInputBudgetBytes = 128 * 2 ** 20;
   /** Where SparseGPT's column sweep runs; 'cpu' (the float64 solver) only for tests and the benchmark. */
   sparseGptSolver: SparseGptSolver = 'gpu';
 
@@ -85,17 +90,25 @@ export class Pruner {
     const masker = new LayerMasker(gpu, weights, this.masks, this.calib.stats, req.metric, req.nm);
     let gpt: SparseGptLayers | null = null;
     const check = () => { if (opts.signal?.aborted) throw new Cancelled('pruning'); };
-    // With `rowCounts` (the count repair's), each map prunes its own count per row instead of floor(K s_l).
-    const sequential = async (alloc: number[], phase = 'sequential prune', rowCounts?: number[][]) => {
-      await this.calib.embed();
-      for (let l = 0; l < L; l++) {
+    // With `rowCounts` (the count repair's), each map prunes its own count per row instead of floor(K s_l). With
+    // `from` (MRP's later passes), layers below it and layer `from`'s statistics are as the previous pass left
+    // them (mrp.ts): resume at its input, re-mask it, and measure and prune only the layers after it.
+    const sequential = async (alloc: number[], phase = 'sequential prune', rowCounts?: number[][], from?: number) => {
+      if (from === undefined) await this.calib.embed();
+      else if (from < L) await this.calib.resumeAt(from);
+      for (let l = from ?? 0; l < L; l++) {
         check();
-        this.masks.keepAll(l);               // layer l's statistics come from the unpruned layer
-        gpt?.begin(l);
-        await this.calib.capture(l);
+        await this.calib.saveInput(l);
+        const measure = from === undefined || l > from;
+        if (measure) {
+          this.masks.keepAll(l);             // layer l's statistics come from the unpruned layer
+          gpt?.begin(l);
+          await this.calib.capture(l);
+        }
         if (rowCounts && !gpt) await masker.pruneRows(l, rowCounts[l]);
+        else if (gpt && !measure) await gpt.reprune(l, alloc[l]); // its factors are the last pass's
         else await (gpt ?? masker).prune(l, alloc[l]);
-        await this.calib.advance(l);
+        if (l < L - 1) await this.calib.advance(l); // nothing reads the stream after the last layer
         opts.onProgress?.({ phase, done: l + 1, total: L });
       }
     };
@@ -134,24 +147,43 @@ export class Pruner {
         // SparseGPT keeps every layer's inverse-Hessian factors while MRP runs: re-prunes and scores read them.
         if (req.metric === 'sparsegpt') gpt = await this.attachSparseGpt(req, true);
         const counter = new OutlierCounter(gpu, weights, this.masks, gpt?.scoreDenominators ?? this.calib.stats, req.metric, params.M);
+        const incremental = this.mrpIncremental;
+        if (incremental) this.calib.keepInputs(this.mrpInputBudgetBytes);
         try {
           const mrp = await runMrp(L, req.sparsity, params, {
-            sequential: async (alloc) => { await sequential(alloc, 'MRP re-propagation'); counter.statisticsChanged(); },
+            sequential: async (alloc, from) => {
+              await sequential(alloc, 'MRP re-propagation', undefined, from);
+              counter.statisticsChanged(from);
+            },
             // Between refreshes nothing reads the step's masks but R_l: the unstructured masker's R_l at s follows
             // from the layer's per-row outlier counts (OutlierCounter.countAt), so only SparseGPT (whose re-prune
             // updates weights and picks its own masks) re-masks and counts on the GPU per step.
             pruneLayer: async (l, s) => { if (gpt) await gpt.reprune(l, s); },
             redundancy: async (l, s) => redundancy(gpt ? await counter.count(l) : await counter.countAt(l, s)),
+            redundancies: async (layers, s) => {
+              const counts = await counter.countMany(layers); // one batch of GPU work for every layer
+              const out: number[] = [];
+              for (const [i, l] of layers.entries()) out.push(redundancy(gpt ? counts[i] : await counter.countAt(l, s[l])));
+              return out;
+            },
+            fullPasses: !incremental,
             signal: opts.signal,
             onStep: (_, m) => opts.onProgress?.({ phase: 'MRP', done: m, total: req.sparsity }),
           });
           const found = { ...mrp, spreadBefore: spread(mrp.redundancyBefore), spreadAfter: spread(mrp.redundancyAfter) };
           if (req.metric !== 'sparsegpt') this.mrpResults.set(key, structuredClone(found));
           Object.assign(result, found);
-        } finally { counter.destroy(); }
-        // MRP's own final prune (its step 3) is at floor(K s_l) per row; the repaired counts re-prune once more.
-        const counts = repaired();
-        if (counts && counts.count.removed !== counts.count.methodRounding) await sequential(result.allocation, 'count repair', counts.rowCounts);
+          // MRP's own final prune (its step 3) is at floor(K s_l) per row; the repaired counts re-prune once more,
+          // from the first layer whose counts differ (the layers below keep that prune's masks).
+          const counts = repaired();
+          if (counts && counts.count.removed !== counts.count.methodRounding) {
+            await sequential(result.allocation, 'count repair', counts.rowCounts,
+              incremental ? this.firstRepairedLayer(result.allocation, counts.rowCounts) : undefined);
+          }
+        } finally {
+          counter.destroy();
+          this.calib.dropInputs();
+        }
       }
     }
     if (req.metric === 'sparsegpt' && !gpt) gpt = await this.attachSparseGpt(req);
@@ -167,6 +199,13 @@ export class Pruner {
       count: counts?.count ?? { basis: 'linear weights', total, requested: req.nm ? removed : requested, methodRounding: removed, removed },
       seconds: (performance.now() - start) / 1000,
     };
+  }
+
+  /** The first layer whose repaired per-row counts differ from floor(K s_l), the counts its masks have now
+   * (L when none does). */
+  private firstRepairedLayer(alloc: number[], rowCounts: number[][]): number {
+    const l = alloc.findIndex((s, l) => this.masks.layers[l].some((e, i) => rowCounts[l][i] !== prunedPerRow(e.map.K, s)));
+    return l < 0 ? alloc.length : l;
   }
 
   /** Sequential structured selection, then compaction: afterwards the engine runs the smaller layers. */
@@ -267,6 +306,9 @@ export class Pruner {
       await this.calib.advance(l);
     }
   }
+
+  /** Forgets MRP's cached results (the benchmark and tests time or compare fresh runs). */
+  forgetMrpResults(): void { this.mrpResults.clear(); }
 
   /** Back to the dense model (masks all kept; the engine evaluates densely). */
   reset(): void {
