@@ -1,6 +1,6 @@
 // prunelab search --fitness zeroshot (issue 14 §6): the fitness is 1 - mean acc_norm of the tasks, the best's fitness
 // equals its final zero-shot evaluation, every individual's is a multiple of 1 / documents, and a state made under
-// this fitness is refused by a perplexity run. (Every CLI call here pays ~9 s of device and pipeline set-up.)
+// this fitness is refused by a perplexity run.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,8 @@ const dir = mkdtempSync(join(tmpdir(), 'prunelab-search-zero-shot-'));
 // 40 KB of TinyStories (~11k tokens): search and prune tokenize their whole texts, which takes most of a run on the full file.
 const TEXT = join(dir, 'stories-40k.txt');
 writeFileSync(TEXT, readFileSync(TINYSTORIES_TEXT, 'utf8').slice(0, 40_000));
-const common = ['--model', STORIES_HF, '--text', TEXT, '--calib', TEXT, '--calib-offset', '4000',
+// --variant blocked16x16 skips the matmul autotune (most of a SwiftShader CLI call); every call here uses that kernel.
+const common = ['--model', STORIES_HF, '--variant', 'blocked16x16', '--text', TEXT, '--calib', TEXT, '--calib-offset', '4000',
   '--calib-windows', '2', '--seq-len', '64', '--windows', '2'];
 // Population 2 (the uniform vector and OWL's), one generation of one mutation: 3 evaluations.
 const search = ['search', ...common, '--target', '0.3', '--population', '2', '--generations', '1', '--crossovers', '0', '--mutations', '1'];

@@ -15,7 +15,8 @@ const dir = mkdtempSync(join(tmpdir(), 'prunelab-search-zero-shot-'));
 // 40 KB of TinyStories (~11k tokens): search and prune tokenize their whole texts, which takes most of a run on the full file.
 const TEXT = join(dir, 'stories-40k.txt');
 writeFileSync(TEXT, readFileSync(TINYSTORIES_TEXT, 'utf8').slice(0, 40_000));
-const common = ['--model', STORIES_HF, '--text', TEXT, '--calib', TEXT, '--calib-offset', '4000',
+// --variant blocked16x16 skips the matmul autotune (most of a SwiftShader CLI call); every call here uses that kernel.
+const common = ['--model', STORIES_HF, '--variant', 'blocked16x16', '--text', TEXT, '--calib', TEXT, '--calib-offset', '4000',
   '--calib-windows', '2', '--seq-len', '64', '--windows', '2'];
 // Population 2 (the uniform vector and OWL's), one generation of one mutation: 3 evaluations.
 const search = ['search', ...common, '--target', '0.3', '--population', '2', '--generations', '1', '--crossovers', '0', '--mutations', '1'];

@@ -41,7 +41,8 @@ describe('CLI hub: WikiText-2 from Parquet', () => {
     const localParquet = join(tmp, 'test.parquet');
     writeFileSync(localParquet, wikiParquet);
     const ppl = async (text: string) => {
-      const r = await runCli(['ppl', '--model', STORIES_HF, '--text', text, '--seq-len', '64', '--windows', '3', '--json'], env());
+      // --variant: no matmul autotune (most of a SwiftShader CLI call); all three runs use the same kernel.
+      const r = await runCli(['ppl', '--model', STORIES_HF, '--variant', 'blocked16x16', '--text', text, '--seq-len', '64', '--windows', '3', '--json'], env());
       expect(r.code, r.stderr).toBe(0);
       return last(r.stdout);
     };
