@@ -11,7 +11,7 @@ const mrpAccepts = (metric: PruneRequest['metric']) => requestRefusal({ metric, 
 export async function allocationsJob(session: PruneSession, req: { metric: PruneRequest['metric']; sparsity: number },
   opts: PruneJobOptions, signal: AbortSignal, onProgress: (p: PruneProgress) => void): Promise<AllocationsOutcome> {
   const start = performance.now();
-  const { calibration, spec } = await session.windows(opts);
+  const { calibration, spec } = await session.windows(opts, signal);
   onProgress({ phase: 'calibration', done: 0, total: 1 });
   const pruner = await session.pruner(calibration, spec);
   // OWL's ratios come from Wanda scores whatever the metric (its sequential prune uses Wanda too: SparseGPT's

@@ -65,7 +65,7 @@ export async function applyPrune(session: PruneSession, id: string, signal: Abor
   const record = pruneRecord(session, id);
   if (p.applied === id || !opts.gpuState) return { record, reapplied: false };
   opts.onReapply?.();
-  const { calibration, spec } = await session.windows(record.opts);
+  const { calibration, spec } = await session.windows(record.opts, signal);
   const pruner = await session.pruner(calibration, spec);
   const again = await pruner.prune(record.request, { signal });
   // Same request and calibration must give the same masks; a difference would use something never evaluated.

@@ -11,7 +11,7 @@ import { rememberPrune } from './current-prune.ts';
 export async function pruneJob(session: PruneSession, request: PruneRequest, opts: PruneJobOptions, signal: AbortSignal,
   onProgress: (p: PruneProgress) => void): Promise<PruneOutcome> {
   const start = performance.now();
-  const { text, evaluation, calibration, spec } = await session.windows(opts);
+  const { text, evaluation, calibration, spec } = await session.windows(opts, signal);
   const dense = await session.dense(text, evaluation, signal);
   onProgress({ phase: 'calibration', done: 0, total: 1 });
   const pruner = await session.pruner(calibration, spec);
@@ -31,7 +31,7 @@ export async function pruneJob(session: PruneSession, request: PruneRequest, opt
 export async function scanJob(session: PruneSession, req: ScanJobRequest,
   opts: PruneJobOptions & { scanWindows: number }, signal: AbortSignal,
   onCell: (cell: ScanCell, done: number, total: number) => void): Promise<ScanOutcome> {
-  const { evaluation, calibration, spec } = await session.windows(opts);
+  const { evaluation, calibration, spec } = await session.windows(opts, signal);
   const windows = evaluation.slice(0, Math.max(1, opts.scanWindows));
   const pruner = await session.pruner(calibration, spec);
   const { densePpl, cells } = await sensitivityScan(pruner, { metric: req.metric, levels: req.levels, by: req.by ?? 'layer', windows },

@@ -1,11 +1,11 @@
 // What the worker keeps per loaded model for pruning: tokenized texts (a 1 MB text takes seconds to
 // tokenize), the Pruner with its calibration windows (rebuilt only when the calibration changes) and the
 // dense perplexity per text + protocol (the slider compares every pruned number with it).
-import { BadRequest } from '../core/errors.ts';
+import { BadRequest, Cancelled } from '../core/errors.ts';
 import { accumulateNll } from '../core/engine/nll-accumulator.ts';
 import { forgetApplied } from './current-prune.ts';
 import type { Engine } from '../core/engine/engine.ts';
-import { sha256Hex, tokenizeForEval } from '../core/engine/windows.ts';
+import { sha256Hex, tokenizeForEvalCancellable } from '../core/engine/windows.ts';
 import { evaluationAndCalibration } from '../core/engine/calibration-windows.ts';
 import { Pruner } from '../core/prune/pruner.ts';
 import type { CalibrationSpec, PruneJobOptions } from './api.ts';
@@ -17,32 +17,41 @@ export interface WindowNll { ppl: number; nll: number; tokens: number; seconds: 
 const textKey = (t: File | string) => (typeof t === 'string' ? `s:${t}` : `f:${t.name}:${t.size}:${t.lastModified}`);
 
 export class PruneSession {
-  private texts = new Map<string, Promise<Tokenized>>();
+  /** Tokenizations by text, with the signal that can stop each. */
+  private texts = new Map<string, { promise: Promise<Tokenized>; signal?: AbortSignal }>();
   private current: { key: string; pruner: Pruner } | null = null;
   private densePpl = new Map<string, WindowNll>();
 
   constructor(readonly engine: Engine) {}
 
-  tokens(text: File | string): Promise<Tokenized> {
+  /** The text's ids, tokenized once; `signal` stops a tokenization this call started (between the tokenizer's
+   * parts, see tokenizeForEvalCancellable). A call that waits on a tokenization another signal can stop, and
+   * did, tokenizes again under its own. */
+  tokens(text: File | string, signal?: AbortSignal): Promise<Tokenized> {
     const key = textKey(text);
-    let hit = this.texts.get(key);
+    const hit = this.texts.get(key);
     if (!hit) {
-      hit = (async () => {
+      const started = (async () => {
         const content = typeof text === 'string' ? text : await text.text();
         if (content.trim().length === 0) throw new BadRequest('the evaluation text is empty');
-        return { ids: tokenizeForEval(this.engine.model.tokenizer, content), hash: await sha256Hex(content) };
+        return { ids: await tokenizeForEvalCancellable(this.engine.model.tokenizer, content, signal), hash: await sha256Hex(content) };
       })();
-      hit.catch(() => this.texts.delete(key));
-      this.texts.set(key, hit);
+      started.catch(() => { if (this.texts.get(key)?.promise === started) this.texts.delete(key); });
+      this.texts.set(key, { promise: started, signal });
+      return started;
     }
-    return hit;
+    if (hit.signal === signal) return hit.promise;
+    return hit.promise.catch((e) => {
+      if (!(e instanceof Cancelled) || signal?.aborted) throw e;
+      return this.tokens(text, signal);
+    });
   }
 
   /** Evaluation windows from the start of the text, and calibration windows after them (or from calibText). */
-  async windows(opts: PruneJobOptions): Promise<{ text: Tokenized; evaluation: number[][]; calibration: number[][]; spec: CalibrationSpec }> {
-    const text = await this.tokens(opts.text);
+  async windows(opts: PruneJobOptions, signal?: AbortSignal): Promise<{ text: Tokenized; evaluation: number[][]; calibration: number[][]; spec: CalibrationSpec }> {
+    const text = await this.tokens(opts.text, signal);
     const separate = opts.calibText !== undefined;
-    const source = separate ? await this.tokens(opts.calibText!) : text;
+    const source = separate ? await this.tokens(opts.calibText!, signal) : text;
     const { evaluation, calibration, offsetTokens } = evaluationAndCalibration(text.ids, opts.seqLen, opts.evalWindows,
       opts.calibWindows, separate ? source.ids : undefined);
     const spec: CalibrationSpec = { source: separate ? 'calibration-text' : 'evaluation-text', textHash: source.hash,

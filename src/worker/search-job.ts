@@ -25,7 +25,7 @@ export async function searchJob(session: PruneSession, req: SearchJobRequest, op
   if (state.config.numLayers !== spec.numLayers) {
     throw new BadRequest(`the run to resume has ${state.config.numLayers} layers but the loaded model has ${spec.numLayers}`);
   }
-  const { text, evaluation, calibration, spec: calibSpec } = await session.windows(opts);
+  const { text, evaluation, calibration, spec: calibSpec } = await session.windows(opts, signal);
   const protocol = {
     modelHash: engine.model.fingerprint, method, textHash: text.hash, calibHash: calibSpec.textHash,
     seqLen: opts.seqLen, windows: evaluation.length, calibWindows: calibration.length, calibOffset: calibSpec.offsetTokens,

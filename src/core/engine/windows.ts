@@ -1,6 +1,6 @@
 // The perplexity protocol's tokenization (docs/algorithms.md §1; locuslab/wanda eval_ppl): tokenize the whole text once,
 // BOS first when the tokenizer config says so, cut non-overlapping windows of seqLen from the start, drop the tail.
-import { BadRequest } from '../errors.ts';
+import { BadRequest, Cancelled } from '../errors.ts';
 import type { TextTokenizer } from '../model/loaded-model.ts';
 
 // A 1 MB text takes seconds to tokenize, and one command evaluates the same text several times (dense, pruned,
@@ -9,11 +9,36 @@ const recent = new WeakMap<TextTokenizer, Map<string, number[]>>();
 const KEEP = 2;
 
 export function tokenizeForEval(tokenizer: TextTokenizer, text: string): number[] {
+  const hit = recent.get(tokenizer)?.get(text);
+  return hit ?? remember(tokenizer, text, tokenizer.encode(text));
+}
+
+/** tokenizeForEval that `signal` can stop: where the tokenizer encodes in parts (encodeParts, the same ids), it
+ * checks the signal and lets the event loop run (a worker receives its cancel message) between parts; otherwise
+ * only before and after the one encode call. */
+export async function tokenizeForEvalCancellable(tokenizer: TextTokenizer, text: string, signal?: AbortSignal): Promise<number[]> {
+  const check = () => { if (signal?.aborted) throw new Cancelled('tokenization'); };
+  check();
+  const hit = recent.get(tokenizer)?.get(text);
+  if (hit) return hit;
+  if (!tokenizer.encodeParts) return remember(tokenizer, text, tokenizer.encode(text));
+  const ids: number[] = [];
+  let yielded = performance.now();
+  for (const part of tokenizer.encodeParts(text)) {
+    for (const id of part) ids.push(id);
+    if (performance.now() - yielded > 50) { // a browser's setTimeout(0) costs up to 4 ms: not after every part
+      await new Promise((r) => setTimeout(r, 0));
+      yielded = performance.now();
+    }
+    check();
+  }
+  return remember(tokenizer, text, ids);
+}
+
+/** BOS first per the tokenizer config, then kept among the tokenizer's last KEEP texts. */
+function remember(tokenizer: TextTokenizer, text: string, ids: number[]): number[] {
   let cache = recent.get(tokenizer);
   if (!cache) recent.set(tokenizer, cache = new Map());
-  const hit = cache.get(text);
-  if (hit) return hit;
-  const ids = tokenizer.encode(text);
   if (tokenizer.addBos && tokenizer.bosId !== null) ids.unshift(tokenizer.bosId);
   cache.set(text, ids);
   if (cache.size > KEEP) cache.delete(cache.keys().next().value!);

@@ -29,6 +29,8 @@ export class ScoreBpeTokenizer implements TextTokenizer {
   private readonly byteIds = new Int32Array(256).fill(-1);
   private readonly scores: Float32Array;
   private readonly pieceBytes: (id: number) => Uint8Array;
+  /** Characters inside some multi-character piece: only these can ever merge with a neighbour. */
+  private readonly joining = new Set<string>();
 
   constructor(private readonly vocab: ScoreVocab) {
     this.vocabSize = vocab.pieces.length;
@@ -41,6 +43,7 @@ export class ScoreBpeTokenizer implements TextTokenizer {
       if (b >= 0 && this.byteIds[b] < 0) this.byteIds[b] = id;
       else if (vocab.isNormal(id) && !this.lookup.has(p)) this.lookup.set(p, id);
     });
+    for (const p of this.lookup.keys()) if ([...p].length > 1) for (const ch of p) this.joining.add(ch);
     const enc = new TextEncoder();
     this.pieceBytes = cachedPieces(this.vocabSize, (id) => {
       const p = vocab.pieces[id];
@@ -51,12 +54,34 @@ export class ScoreBpeTokenizer implements TextTokenizer {
   }
 
   encode(text: string): number[] {
-    if (text.length === 0) return [];
-    // 1. Symbols: one per character of ' ' + text; byte tokens for characters not in the vocabulary.
+    return text.length === 0 ? [] : this.encodeSymbols(' ' + text);
+  }
+
+  /** encode(text) in parts of at least `chars` characters: each part ends after a character that never merges
+   * (in no multi-character piece, e.g. a byte-fallback newline), so no merge crosses a cut and the parts
+   * concatenate to exactly encode(text)'s ids; the dummy-prefix space goes before the first part only. */
+  *encodeParts(text: string, chars = 16_384): Generator<number[]> {
+    let start = 0;
+    while (start < text.length) {
+      let end = Math.min(text.length, start + chars);
+      while (end < text.length && !this.cutsAfter(text, end)) end++;
+      yield this.encodeSymbols((start === 0 ? ' ' : '') + text.slice(start, end));
+      start = end;
+    }
+  }
+
+  /** Whether text[i - 1] (a whole character, not half of a surrogate pair) never merges with anything. */
+  private cutsAfter(text: string, i: number): boolean {
+    const c = text.charCodeAt(i - 1);
+    return !(c >= 0xd800 && c <= 0xdfff) && !this.joining.has(text[i - 1]);
+  }
+
+  private encodeSymbols(text: string): number[] {
+    // 1. Symbols: one per character; byte tokens for characters not in the vocabulary.
     const toks: number[] = [];
     const mergeable: boolean[] = [];
     const enc = new TextEncoder();
-    for (const ch of ' ' + text) {
+    for (const ch of text) {
       const id = this.lookup.get(ch);
       if (id !== undefined) { toks.push(id); mergeable.push(true); continue; }
       for (const b of enc.encode(ch)) {

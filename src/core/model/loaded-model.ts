@@ -30,6 +30,9 @@ export interface TextTokenizer {
   readonly addBos: boolean;
   /** Token ids of `text`, WITHOUT BOS (callers add it per addBos). */
   encode(text: string): number[];
+  /** The same ids as encode(text), in consecutive parts, so that a caller can stop (or yield) between them;
+   * absent where the tokenizer cannot cut a text without changing its tokens. */
+  encodeParts?(text: string): Iterable<number[]>;
   /** Decodes generated ids llama2.c-style: `<0xNN>` pieces are raw bytes, the leading space after BOS is dropped. */
   decode(ids: number[], previousId?: number): string;
 }
