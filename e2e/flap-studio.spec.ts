@@ -31,6 +31,8 @@ test('Heads + channels with FLAP equals the CLI; whole kv-groups go past heads -
   for (let i = 0; i < 6; i++) await page.keyboard.press('ArrowRight');
   await expect(page.getByTestId('prune-protocol')).toContainText('30% requested', { timeout: 300_000 });
   await expect(page.getByTestId('slider-method')).toHaveText('FLAP · heads+channels');
+  // Compacted layers: dense vs pruned tokens/s of the same windows, and the speedup (issue 13 §6).
+  await expect(page.getByTestId('prune-speed')).toHaveText(/· dense [\d,]+ tok\/s, pruned [\d,]+ tok\/s \(\d+\.\d\dx faster\)$/);
   await expect(page.getByTestId('prune-kept')).toContainText('kept heads 6 6 6 6 6');
   const shown30 = Number(await page.getByTestId('pruned-ppl').textContent());
   const cli30 = await flap30;
