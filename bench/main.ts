@@ -3,7 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createGpu } from '../src/core/gpu/device.ts';
-import { autotuneMatmul, benchmarkMatmul, MATMUL_VARIANTS } from '../src/core/kernels/matmul.ts';
+import { benchmarkMatmul, MATMUL_VARIANTS } from '../src/core/kernels/matmul.ts';
+import { autotuneMatmul } from '../src/core/kernels/matmul-tuning.ts';
 import { loadModel } from '../src/core/formats/load-model.ts';
 import { pathSources } from '../src/core/formats/node-file-source.ts';
 import { bytesSource } from '../src/core/formats/byte-source.ts';
@@ -59,7 +60,7 @@ async function main() {
   console.log(`adapter: ${gpu.adapter.vendor} ${gpu.adapter.architecture} ${gpu.adapter.description}${gpu.adapter.isFallback ? ' (fallback/software)' : ''}`);
 
   // Matmul variants at shapes the engine runs (M = tokens in a window).
-  const tune = await autotuneMatmul(gpu);
+  const tune = await autotuneMatmul(gpu, { time: true }); // the probe shape, timed even on a CPU adapter
   const shapes: Array<[number, number, number]> = [[256, 64, 64], [256, 172, 64], [256, 576, 576], [256, 1536, 576], [256, 576, 1536]];
   const rows = [];
   for (const [M, N, K] of shapes) {
@@ -70,7 +71,7 @@ async function main() {
       [`${a}/${b}`]: (g[a] / g[b]).toFixed(2) });
   }
   printTable('matmul variants (y[M,N] = x[M,K] W[N,K]^T)', rows);
-  console.log(`autotune choice: ${tune.choice} (${Object.entries(tune.gflops).map(([k, v]) => `${k} ${v.toFixed(2)} GFLOP/s`).join(', ')})\n`);
+  console.log(`autotune choice at ${tune.shapes}: ${tune.choice} (${Object.entries(tune.gflops).map(([k, v]) => `${k} ${v!.toFixed(2)} GFLOP/s`).join(', ')})\n`);
 
   // stories260K, real weights and real text.
   const stories = await loadModel(await pathSources(resolve(fixtures, 'models/stories260K')));

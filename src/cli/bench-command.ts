@@ -6,7 +6,7 @@
 // bench/peer-pytorch.py.
 import { readFile, writeFile } from 'node:fs/promises';
 import { BadRequest } from '../core/errors.ts';
-import { autotuneMatmul, MATMUL_VARIANTS } from '../core/kernels/matmul.ts';
+import { MATMUL_VARIANTS } from '../core/kernels/matmul.ts';
 import { evaluationAndCalibration } from '../core/engine/calibration-windows.ts';
 import { sha256Hex, tokenizeForEval } from '../core/engine/windows.ts';
 import { measurePruneSpeed, type PruneSpeed } from '../core/bench/prune-speed.ts';
@@ -65,13 +65,13 @@ export async function runBench(values: CliValues): Promise<number> {
   progress(variant ? `opening the GPU (matmul ${variant}, no autotune)` : 'opening the GPU (matmul autotune)');
   const { gpu, engine } = await openSession(modelPath, variant, read);
   try {
-    // The engine's choice when it made one (cached per device: no second run); none when --variant forced a kernel.
-    const tune = variant ? null : await autotuneMatmul(gpu);
+    // The engine's choice when it made one (at the model's shapes); none when --variant forced a kernel.
+    const tune = engine.matmulTuning;
     const speed = await measurePruneSpeed(engine, calibration, evaluation, { sparseGpt: !values['no-sparsegpt'], onPhase: progress });
     const adapter = { vendor: gpu.adapter.vendor, architecture: gpu.adapter.architecture, description: gpu.adapter.description,
       isFallback: gpu.adapter.isFallback };
     const report = benchJson(speed, { model: modelPath, architecture: spec.architecture, adapter,
-      matmul: { variant: engine.matmulVariant, autotune: tune && { choice: tune.choice, gflops: tune.gflops, shape: '256x512x512' } },
+      matmul: { variant: engine.matmulVariant, autotune: tune && { choice: tune.choice, gflops: tune.gflops, shapes: tune.shapes, source: tune.source } },
       protocol, ...(saveWindows ? { windowsFile: saveWindows } : {}) });
     process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : `${formatBench(report)}\n`);
     return 0;
@@ -84,7 +84,7 @@ export async function runBench(values: CliValues): Promise<number> {
 interface BenchHead {
   model: string; architecture: string;
   adapter: { vendor: string; architecture: string; description: string; isFallback: boolean };
-  matmul: { variant: string; autotune: { choice: string; gflops: Record<string, number>; shape: string } | null };
+  matmul: { variant: string; autotune: { choice: string; gflops: Partial<Record<string, number>>; shapes: string; source: string } | null };
   protocol: { seqLen: number; windows: number; calibWindows: number; synthetic: boolean; calibration: string; modelHash: string };
   windowsFile?: string;
 }
@@ -128,12 +128,17 @@ function formatBench(r: BenchReport): string {
   return [
     `adapter: ${a.vendor} ${a.architecture} ${a.description}${a.isFallback ? ' (fallback/software)' : ''}`,
     `model: ${r.model} (${r.architecture}, ${p.modelHash.slice(0, 12)})`,
-    `matmul: ${r.matmul.variant}; ${r.matmul.autotune ? `autotune picked ${r.matmul.autotune.choice} at 256x512x512 (${
-      Object.entries(r.matmul.autotune.gflops).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')} GFLOP/s)` : 'forced by --variant (no autotune)'}`,
+    `matmul: ${r.matmul.variant}; ${r.matmul.autotune ? autotuneLine(r.matmul.autotune) : 'forced by --variant (no autotune)'}`,
     `GPU bytes: weights ${formatBytes(b.weights)}; masks ${formatBytes(b.masks)}, calibration statistics ${formatBytes(b.calibrationStats)}, `
       + `calibration stream ${formatBytes(b.calibrationStream)}`,
     `protocol: ${p.windows} x ${p.seqLen} evaluation, ${p.calibWindows} x ${p.seqLen} calibration (${p.calibration})`
       + (p.synthetic ? '; synthetic tokens (no --text): perplexities mean nothing, tokens/s do' : ''),
     formatTable('bench (one run; ratios against the dense evaluation)', rows),
   ].join('\n');
+}
+
+function autotuneLine(a: NonNullable<BenchReport['matmul']['autotune']>): string {
+  if (a.source === 'cpu-adapter') return 'a CPU-backed adapter\'s measured winner (not timed)';
+  const rates = Object.entries(a.gflops).map(([k, v]) => `${k} ${v!.toFixed(2)}`).join(', ');
+  return `autotune picked ${a.choice} at the model's shapes ${a.shapes} (${a.source === 'stored' ? 'stored timing' : 'timed now'}: ${rates} GFLOP/s)`;
 }

@@ -4,6 +4,7 @@ import { loadModel } from '../core/formats/load-model.ts';
 import { modelSources } from './model-sources.ts';
 import { Engine } from '../core/engine/engine.ts';
 import type { MatmulVariant } from '../core/kernels/matmul.ts';
+import { fileTuningStore } from './tuning-file-store.ts';
 
 import type { ByteSource } from '../core/formats/byte-source.ts';
 import type { LoadedModel } from '../core/model/loaded-model.ts';
@@ -20,6 +21,6 @@ export async function readModel(modelPath: string): Promise<{ model: LoadedModel
 export async function openSession(modelPath: string, variant?: string, read?: { model: LoadedModel; sources: ByteSource[] }): Promise<Session> {
   const { model, sources } = read ?? await readModel(modelPath);
   const gpu = await createGpu();
-  const engine = await Engine.create(gpu, model, { matmulVariant: variant as MatmulVariant | undefined });
+  const engine = await Engine.create(gpu, model, { matmulVariant: variant as MatmulVariant | undefined, tuningStore: fileTuningStore() });
   return { gpu, engine, sources };
 }

@@ -22,6 +22,10 @@ import { searchJob } from './search-job.ts';
 import { applyPrune, forgetApplied } from './current-prune.ts';
 import { allocationsJob } from './allocation-job.ts';
 import { zeroShotJob } from './zero-shot-job.ts';
+import { idbTuningStore } from './tuning-idb-store.ts';
+
+/** The matmul autotune's choice per adapter survives page loads (timed once on a real GPU). */
+const tuningStore = idbTuningStore();
 
 let gpuPromise: Promise<Gpu> | null = null;
 let engine: Engine | null = null;
@@ -93,6 +97,7 @@ async function installModel(sources: ByteSource[], report: ReturnType<typeof thr
   engine = null;
   report(true, 0, 'Uploading weights to the GPU');
   engine = await raceDeviceLoss(device, Engine.create(device, model, {
+    tuningStore,
     onProgress: (loaded, total) => report(loaded >= total, total > 0 ? loaded / total : 1, 'Uploading weights to the GPU'),
   }));
   session = new PruneSession(engine);

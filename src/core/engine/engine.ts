@@ -4,7 +4,8 @@ import type { Gpu } from '../gpu/device.ts';
 import { createStorageBuffer, readBuffers, readF32 } from '../gpu/buffers.ts';
 import { runCalls, type KernelCall } from '../kernels/kernel-call.ts';
 import { prepareArgmax } from '../kernels/argmax.ts';
-import { autotuneMatmul, type MatmulVariant } from '../kernels/matmul.ts';
+import type { MatmulVariant } from '../kernels/matmul.ts';
+import { autotuneMatmul, modelMatmulShapes, type MatmulTuning, type TuningStore } from '../kernels/matmul-tuning.ts';
 import type { LoadedModel } from '../model/loaded-model.ts';
 import { createForwardPlan, type ForwardPlan } from './forward-plan.ts';
 import { createKvCache, type KvCache } from './kv-cache.ts';
@@ -17,6 +18,8 @@ export interface EngineOptions {
   onProgress?: (loadedBytes: number, totalBytes: number) => void;
   /** Force a matmul variant instead of the per-adapter autotune choice. */
   matmulVariant?: MatmulVariant;
+  /** Where the autotune keeps its choice across pages / processes (IndexedDB in the studio, a file in the CLI). */
+  tuningStore?: TuningStore;
 }
 
 export class Engine {
@@ -30,16 +33,20 @@ export class Engine {
 
   /** perLayer: the model's own layers when its spec has per-layer widths (a compact export), which it always runs. */
   private constructor(readonly gpu: Gpu, readonly model: LoadedModel, readonly weights: GpuWeights,
-    readonly matmulVariant: MatmulVariant, private readonly perLayer: { layers: CompactLayer[]; destroy(): void } | null) {
+    readonly matmulVariant: MatmulVariant,
+    /** How the variant was chosen (null when forced by matmulVariant). */
+    readonly matmulTuning: MatmulTuning | null,
+    private readonly perLayer: { layers: CompactLayer[]; destroy(): void } | null) {
     this.compact = perLayer?.layers ?? null;
   }
 
   static async create(gpu: Gpu, model: LoadedModel, opts: EngineOptions = {}): Promise<Engine> {
     const weights = await uploadWeights(gpu, model, opts.onProgress);
     try {
-      const variant = opts.matmulVariant ?? (await autotuneMatmul(gpu)).choice;
+      const tuning = opts.matmulVariant ? null
+        : await autotuneMatmul(gpu, { shapes: modelMatmulShapes(model.spec), store: opts.tuningStore });
       const perLayer = model.spec.layerWidths ? await perLayerCompactLayers(gpu, model.spec, weights) : null;
-      return new Engine(gpu, model, weights, variant, perLayer);
+      return new Engine(gpu, model, weights, opts.matmulVariant ?? tuning!.choice, tuning, perLayer);
     } catch (e) {
       weights.destroy();
       throw e;

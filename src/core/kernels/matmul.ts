@@ -5,8 +5,10 @@
 //  - 'blocked16x16': 16x16 outputs per invocation (vec4 loads; falls back to the 4x4 kernels when K % 4 != 0
 //                    or M < 16, where a 16-row block would mostly recompute clamped rows) — fastest on
 //                    CPU-backed adapters such as SwiftShader, where loads (not FLOPs) are the cost;
-//  - 'tiled16':      16x16 workgroup-memory tiles, one output per invocation — the shape real GPUs reward.
-// autotuneMatmul times every variant once per GPUDevice on a representative shape and caches the choice.
+//  - 'tiled16':      16x16 workgroup-memory tiles, one output per invocation;
+//  - 'tiled64':      64x64 workgroup-memory tiles, 4x4 outputs per invocation (vec4 loads; tiled16 when K % 4 != 0)
+//                    — the shape real GPUs reward: each staged element serves 64 outputs.
+// matmul-tuning.ts picks the variant an engine runs.
 // With a pruning mask (bitset [N, ceil(K/32)], 1 = kept) a masked 4x4 kernel runs whatever the variant
 // ('matmul-masked-vec4' when K % 4 == 0, else scalar 'matmul-masked'), reading one mask word per 32 k of a
 // weight row, so pruning never rewrites the weights.
@@ -18,6 +20,7 @@ import blocked4x4Kernel from '../../../shaders/matmul-blocked4x4.wgsl?raw';
 import blocked4x4ScalarKernel from '../../../shaders/matmul-blocked4x4-scalar.wgsl?raw';
 import blocked16x16Kernel from '../../../shaders/matmul-blocked16x16.wgsl?raw';
 import tiled16Kernel from '../../../shaders/matmul-tiled16.wgsl?raw';
+import tiled64Kernel from '../../../shaders/matmul-tiled64.wgsl?raw';
 import maskedMatmulKernel from '../../../shaders/matmul-masked.wgsl?raw';
 import maskedVec4Kernel from '../../../shaders/matmul-masked-vec4.wgsl?raw';
 import bindingsLib from '../../../shaders/lib/matmul-bindings.wgsl?raw';
@@ -33,12 +36,13 @@ const blocked4x4Code = blocked(blocked4x4Kernel);
 const blocked4x4ScalarCode = blocked(blocked4x4ScalarKernel);
 const blocked16x16Code = blocked(blocked16x16Kernel);
 const tiled16Code = withLibs(tiled16Kernel, bindingsLib);
+const tiled64Code = blocked(tiled64Kernel);
 const maskedCode = withLibs(blocked(maskedMatmulKernel), maskLib);
 const maskedVec4Code = withLibs(blocked(maskedVec4Kernel), maskLib);
 import { prepareCall, type Binding, type KernelCall } from './kernel-call.ts';
 import { KernelShapeError, requireDistinct, requireElems, requireInt } from './guards.ts';
 
-export const MATMUL_VARIANTS = ['blocked4x4', 'blocked16x16', 'tiled16'] as const;
+export const MATMUL_VARIANTS = ['blocked4x4', 'blocked16x16', 'tiled16', 'tiled64'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 
 export interface MatmulArgs {
@@ -64,11 +68,13 @@ function pickKernel(variant: MatmulVariant, M: number, K: number): Kernel {
   const blocked4x4: Kernel = vec4
     ? { name: 'matmul-blocked4x4', code: blocked4x4Code, block: [4, 4], wg: [8, 8] }
     : { name: 'matmul-blocked4x4-scalar', code: blocked4x4ScalarCode, block: [4, 4], wg: [8, 8] };
+  const tiled16: Kernel = { name: 'matmul-tiled16', code: tiled16Code, block: [1, 1], wg: [16, 16] };
   switch (variant) {
     case 'blocked4x4': return blocked4x4;
     case 'blocked16x16':
       return vec4 && M >= 16 ? { name: 'matmul-blocked16x16', code: blocked16x16Code, block: [16, 16], wg: [4, 4] } : blocked4x4;
-    case 'tiled16': return { name: 'matmul-tiled16', code: tiled16Code, block: [1, 1], wg: [16, 16] };
+    case 'tiled16': return tiled16;
+    case 'tiled64': return vec4 ? { name: 'matmul-tiled64', code: tiled64Code, block: [4, 4], wg: [16, 16] } : tiled16;
     default: throw new KernelShapeError('matmul', `unknown variant "${variant as string}" (expected one of ${MATMUL_VARIANTS.join(', ')})`);
   }
 }
@@ -153,30 +159,4 @@ export async function benchmarkMatmul(gpu: Gpu, variant: MatmulVariant, M: numbe
   } finally {
     b.destroy();
   }
-}
-
-export interface MatmulTuning { choice: MatmulVariant; gflops: Record<MatmulVariant, number> }
-
-const tunings = new WeakMap<GPUDevice, Promise<MatmulTuning>>();
-
-/** Picks the fastest variant for this device at a prefill-sized shape (M=256, N=K=512); runs once per device. */
-export function autotuneMatmul(gpu: Gpu): Promise<MatmulTuning> {
-  let tuning = tunings.get(gpu.device);
-  if (!tuning) {
-    tuning = (async () => {
-      const [M, N, K] = [256, 512, 512];
-      const b = await benchBuffers(gpu, M, N, K);
-      try {
-        const gflops = {} as Record<MatmulVariant, number>;
-        for (const v of MATMUL_VARIANTS) gflops[v] = await timeVariant(gpu, b, v, M, N, K, 2);
-        const choice = MATMUL_VARIANTS.reduce((best, v) => (gflops[v] > gflops[best] ? v : best));
-        return { choice, gflops };
-      } finally {
-        b.destroy();
-      }
-    })();
-    tunings.set(gpu.device, tuning);
-    tuning.catch(() => tunings.delete(gpu.device));
-  }
-  return tuning;
 }

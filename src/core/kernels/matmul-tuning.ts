@@ -1,0 +1,98 @@
+// Which matmul variant an engine runs (issue 13 §2). On a real GPU every variant is timed at the model's own shapes
+// (its linear maps and a slice of lm_head at M = 256 tokens, a prefill-sized dispatch) and the one with the least
+// time for a whole forward wins; the choice is kept per adapter and shape set, in memory and in an optional store
+// (IndexedDB in the studio, a file in the CLI), so it is timed once per adapter, not once per page or command.
+// CPU-backed adapters (SwiftShader) take their measured winner without timing: the timing cost ~9 s per engine
+// there (tiled16 runs at 0.08 GFLOP/s) and the answer never changed (docs/benchmarks.md).
+import type { Gpu } from '../gpu/device.ts';
+import type { ModelSpec } from '../model/spec.ts';
+import { benchmarkMatmul, MATMUL_VARIANTS, type MatmulVariant } from './matmul.ts';
+
+/** [M, N, K] of a y[M, N] = x[M, K] W[N, K]^T, and how many times a forward runs it. */
+export interface MatmulShape { M: number; N: number; K: number; count: number }
+
+export interface MatmulTuning {
+  choice: MatmulVariant;
+  /** GFLOP/s per variant over the timed shapes (all their FLOPs / all their seconds); empty when nothing was timed. */
+  gflops: Partial<Record<MatmulVariant, number>>;
+  /** The shapes it was chosen for, "MxNxK" joined by ", ". */
+  shapes: string;
+  /** 'timed' by this call, 'stored' (an earlier timing on this adapter), or 'cpu-adapter' (SwiftShader's winner). */
+  source: 'timed' | 'stored' | 'cpu-adapter';
+}
+
+/** Where timings outlive the page or the process; failures to read or write are not errors (it is a cache). */
+export interface TuningStore {
+  get(key: string): Promise<unknown>;
+  set(key: string, tuning: MatmulTuning): Promise<void>;
+}
+
+/** Measured on SwiftShader at every shape of docs/benchmarks.md: loads, not FLOPs, are a CPU's cost. */
+export const CPU_ADAPTER_CHOICE: MatmulVariant = 'blocked16x16';
+/** The shape timed when no model is given (bench tables). */
+export const PROBE_SHAPES: MatmulShape[] = [{ M: 256, N: 512, K: 512, count: 1 }];
+/** lm_head is timed on this many rows (its vocabulary slices run at the same speed per row). */
+const LM_HEAD_ROWS = 8192;
+
+/** The model's matmul shapes per forward at M tokens: q, k, v, o, the MLP's maps per layer, and lm_head. */
+export function modelMatmulShapes(spec: ModelSpec, M = 256): MatmulShape[] {
+  const { hiddenSize: d, numHeads: nH, numKvHeads: nKv, headDim: hd, intermediateSize: f, numLayers: L, vocabSize: V } = spec;
+  const counts = new Map<string, MatmulShape>();
+  const add = (N: number, K: number, count: number) => {
+    const key = `${N}x${K}`;
+    const s = counts.get(key);
+    if (s) s.count += count; else counts.set(key, { M, N, K, count });
+  };
+  add(nH * hd, d, L);                                // q
+  add(nKv * hd, d, 2 * L);                           // k, v
+  add(d, nH * hd, L);                                // o
+  add(f, d, (spec.plainMlp ? 1 : 2) * L);            // up (and gate)
+  add(d, f, L);                                      // down
+  const rows = Math.min(V, LM_HEAD_ROWS);
+  add(rows, d, V / rows);                            // lm_head, in slices of `rows`
+  return [...counts.values()];
+}
+
+const shapesKey = (shapes: readonly MatmulShape[]) => shapes.map((s) => `${s.M}x${s.N}x${s.K}`).join(', ');
+const memory = new Map<string, Promise<MatmulTuning>>();
+
+function isTuning(v: unknown, shapes: string): v is MatmulTuning {
+  const t = v as MatmulTuning | null;
+  return typeof t === 'object' && t !== null && (MATMUL_VARIANTS as readonly string[]).includes(t.choice) && t.shapes === shapes
+    && typeof t.gflops === 'object' && t.gflops !== null;
+}
+
+/**
+ * The variant for this adapter at `shapes`. `time: true` times even a CPU-backed adapter (bench tables) and ignores
+ * what was stored. Concurrent calls for the same adapter and shapes share one timing.
+ */
+export function autotuneMatmul(gpu: Gpu, opts: { shapes?: MatmulShape[]; store?: TuningStore; time?: boolean } = {}): Promise<MatmulTuning> {
+  const shapes = opts.shapes ?? PROBE_SHAPES;
+  const key = [gpu.adapter.vendor, gpu.adapter.architecture, gpu.adapter.description, MATMUL_VARIANTS.join('+'), shapesKey(shapes)].join(' | ');
+  if (!opts.time && gpu.adapter.isFallback) {
+    return Promise.resolve({ choice: CPU_ADAPTER_CHOICE, gflops: {}, shapes: shapesKey(shapes), source: 'cpu-adapter' });
+  }
+  const known = opts.time ? undefined : memory.get(key);
+  if (known) return known;
+  const tuning = (async (): Promise<MatmulTuning> => {
+    if (!opts.time) {
+      const stored = await opts.store?.get(key).catch(() => undefined);
+      if (isTuning(stored, shapesKey(shapes))) return { ...stored, source: 'stored' };
+    }
+    const seconds = {} as Record<MatmulVariant, number>;
+    const gflops: Partial<Record<MatmulVariant, number>> = {};
+    const flops = shapes.reduce((a, s) => a + 2 * s.M * s.N * s.K * s.count, 0);
+    for (const v of MATMUL_VARIANTS) {
+      seconds[v] = 0;
+      for (const s of shapes) seconds[v] += (s.count * 2 * s.M * s.N * s.K) / ((await benchmarkMatmul(gpu, v, s.M, s.N, s.K, 2)) * 1e9);
+      gflops[v] = flops / seconds[v] / 1e9;
+    }
+    const choice = MATMUL_VARIANTS.reduce((best, v) => (seconds[v] < seconds[best] ? v : best));
+    const result: MatmulTuning = { choice, gflops, shapes: shapesKey(shapes), source: 'timed' };
+    await opts.store?.set(key, result).catch(() => undefined);
+    return result;
+  })();
+  memory.set(key, tuning);
+  tuning.catch(() => memory.delete(key));
+  return tuning;
+}
