@@ -1,6 +1,6 @@
 // The prunelab CLI run in-process: main(argv) with stdout / stderr captured and `env` set for the call, in the
 // shape the tests used to get from spawning bin/prunelab.mjs ({ code, stdout, stderr }). A spawn pays Node's
-// start, the TypeScript transform, a GPU device and the matmul autotune again every time; in-process calls share
+// start, the TypeScript transform, a GPU device and its pipelines again every time; in-process calls share
 // them. cli.test.ts still spawns the real binary for what only a process shows (argv, exit code, bin script).
 import { main } from '../../src/cli/main.ts';
 
