@@ -1,6 +1,8 @@
 // prunelab search with zero-shot tasks (issue 14 §4): --tasks / --data / --limit evaluate the dense model and the best
 // vector's pruned model as prune --tasks does (the same numbers as prune with that vector); one-line errors for an
-// unknown --fitness and a zero-shot fitness without tasks. --fitness zeroshot itself: search-fitness-cli.test.ts.
+// unknown --fitness and a zero-shot fitness without tasks. --fitness zeroshot (issue 14 §6): the fitness is 1 - mean
+// acc_norm of the tasks, the best's fitness equals its final zero-shot evaluation, every individual's is a multiple of
+// 1 / documents, and a state made under this fitness is refused by a perplexity run.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,4 +60,29 @@ describe('prunelab search with zero-shot tasks', () => {
     expect(none.code).toBe(1);
     expect(none.stderr).toBe('prunelab: BadRequest: --fitness zeroshot needs --tasks and --data (the tasks whose mean acc_norm is the fitness)\n');
   });
+});
+
+describe('prunelab search --fitness zeroshot', () => {
+  it('--fitness zeroshot: fitness is 1 - mean acc_norm, the best\'s fitness is its final evaluation; resuming under ppl is refused', async () => {
+    const state = join(dir, 'zs.json');
+    const tasks = ['--tasks', 'arc_easy', '--data', `arc_easy=${ARC}`, '--limit', '6'];
+    const r = await runCli([...search, '--fitness', 'zeroshot', ...tasks, '--state', state, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = last(r.stdout);
+    expect(out.fitness).toBe('zeroshot');
+    expect(out.protocol.fitness).toMatch(/^zeroshot 1-mean\(acc_norm\|acc\): arc_easy [0-9a-f]{64} limit 6$/);
+    const [dense] = out.zeroShot.dense.tasks as Task[];
+    const [pruned] = out.zeroShot.pruned.tasks as Task[];
+    expect(out.denseFitness).toBe(1 - dense.accNorm!.value);
+    expect(out.best.fitness).toBe(1 - pruned.accNorm!.value);
+    const history = JSON.parse(readFileSync(state, 'utf8')).history as Array<{ fitness: number }>;
+    expect(history).toHaveLength(3);
+    for (const e of history) expect(Number.isInteger(Math.round((1 - e.fitness) * 6 * 1e9) / 1e9)).toBe(true); // k of 6 documents
+    expect(out.best.fitness).toBe(Math.min(...history.map((e) => e.fitness)));
+    expect(out.best.ppl).toBeGreaterThan(out.densePpl);
+    expect(Math.abs(mean(out.best.rates) - 0.3)).toBeLessThan(1e-9);
+    const again = await runCli([...search, '--state', state]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^prunelab: BadRequest: --state \S+ was made with fitness = zeroshot 1-mean\(acc_norm\|acc\): arc_easy [0-9a-f]{64} limit 6, this run has \(none\): resume with the same model, texts and options\n$/);
+  }, 300_000);
 });
