@@ -80,9 +80,11 @@ test('uniform, OWL, MRP and evolved overlaid at the target, each averaging to it
   await page.screenshot({ path: 'e2e/screenshots/panels-studio-full.png', fullPage: true });
   // The README's picture: the method and sparsity panels side by side, settled (copied to docs/images/studio.png by hand).
   await expect(page.getByTestId('cancel-prune')).toHaveCount(0, { timeout: 180_000 });
-  const row = await page.locator('.prune-row').evaluate((el) => {
-    const r = el.getBoundingClientRect();
-    return { x: r.x + window.scrollX, y: r.y + window.scrollY, width: r.width, height: r.height };
+  const row = await page.evaluate(() => {
+    const box = (sel: string) => document.querySelector(sel)!.getBoundingClientRect();
+    const method = box('section[aria-labelledby="method-heading"]'), slider = box('section[aria-labelledby="slider-heading"]');
+    const top = Math.min(method.top, slider.top);
+    return { x: method.left + window.scrollX, y: top + window.scrollY, width: slider.right - method.left, height: Math.max(method.bottom, slider.bottom) - top };
   });
   await page.screenshot({ path: 'e2e/screenshots/readme-studio.png', fullPage: true,
     clip: { x: row.x, y: row.y, width: row.width, height: Math.min(row.height, 1100) } });

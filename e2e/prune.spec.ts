@@ -83,9 +83,9 @@ test('slider: Wanda uniform 50% equals the CLI; the heatmap fills with layers x 
   await page.setViewportSize({ width: 420, height: 900 });
   await page.waitForTimeout(300);
   await page.screenshot({ path: 'e2e/screenshots/studio-prune-narrow.png', fullPage: true });
-  // The full narrow page is very tall; the pruning columns on their own are what one inspects.
-  await page.locator('.prune-row > .column').first().screenshot({ path: 'e2e/screenshots/studio-prune-narrow-method.png' });
-  await page.locator('.prune-row > .column').last().screenshot({ path: 'e2e/screenshots/studio-prune-narrow-slider.png' });
+  // The full narrow page is very tall; the pruning panels on their own are what one inspects.
+  await page.locator('section[aria-labelledby="method-heading"]').screenshot({ path: 'e2e/screenshots/studio-prune-narrow-method.png' });
+  await page.locator('section[aria-labelledby="slider-heading"]').screenshot({ path: 'e2e/screenshots/studio-prune-narrow-slider.png' });
 
   expect(problems.consoleErrors, 'console errors while pruning and scanning').toEqual([]);
 });

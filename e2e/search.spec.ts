@@ -64,7 +64,7 @@ test('a 2-generation search streams into the chart and equals prunelab search', 
   await expect(page.getByTestId('nm-heads')).toBeChecked();
   await page.locator('#slider-heading').scrollIntoViewIfNeeded();
   await page.mouse.move(0, 0);
-  await page.locator('.prune-row > .column').last().screenshot({ path: 'e2e/screenshots/studio-slider-evolved.png' });
+  await page.locator('section[aria-labelledby="slider-heading"]').screenshot({ path: 'e2e/screenshots/studio-slider-evolved.png' });
 
   await page.locator('#search-heading').scrollIntoViewIfNeeded();
   await page.screenshot({ path: 'e2e/screenshots/studio-search-light.png', fullPage: true });

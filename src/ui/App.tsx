@@ -1,6 +1,8 @@
-// The studio page: header, the model column and the evaluation column (perplexity, generation), then the
-// pruning row (method and sensitivity scan beside the sparsity slider).
-import { useEffect } from 'react';
+// The studio page: two columns that each flow top to bottom without waiting for the other (the shorter one never
+// leaves a gap mid-page): on the left what to prune and how (model, method, sensitivity scan, allocations), on the
+// right what it gives (perplexity, generation, the sparsity slider, export, run history); then the full-width panels.
+// A narrow screen shows one column in workflow order (Slot's `narrow`).
+import { useEffect, type ReactNode } from 'react';
 import { GeneratePanel } from './GeneratePanel.tsx';
 import { Header } from './Header.tsx';
 import { HeatmapPanel } from './HeatmapPanel.tsx';
@@ -31,25 +33,19 @@ export function App() {
         <NoWebGpuNotice />
         <DeviceLostNotice />
         <div className="notices"><LinkNotice /><RestoreNotice /></div>
-        <div className="column">
-          <ModelDropZone />
-          <ModelSummaryCard />
+        <div className="column" data-testid="setup-column">
+          <Slot narrow={1}><ModelDropZone /></Slot>
+          <Slot narrow={2}><ModelSummaryCard /></Slot>
+          <Slot narrow={5}><MethodPanel /></Slot>
+          <Slot narrow={7}><HeatmapPanel /></Slot>
+          <Slot narrow={8}><AllocationOverlay /></Slot>
         </div>
-        <div className="column">
-          <PerplexityPanel />
-          <GeneratePanel />
-        </div>
-        <div className="prune-row">
-          <div className="column">
-            <MethodPanel />
-            <HeatmapPanel />
-            <AllocationOverlay />
-          </div>
-          <div className="column">
-            <SparsityPanel />
-            <ExportPanel />
-            <RunHistoryPanel />
-          </div>
+        <div className="column" data-testid="results-column">
+          <Slot narrow={3}><PerplexityPanel /></Slot>
+          <Slot narrow={4}><GeneratePanel /></Slot>
+          <Slot narrow={6}><SparsityPanel /></Slot>
+          <Slot narrow={9}><ExportPanel /></Slot>
+          <Slot narrow={10}><RunHistoryPanel /></Slot>
         </div>
         <TextPreviewPanel />
         <ZeroShotPanel />
@@ -61,4 +57,9 @@ export function App() {
       </footer>
     </div>
   );
+}
+
+/** A panel's place in the one-column order of a narrow screen (the columns dissolve there). */
+function Slot({ narrow, children }: { narrow: number; children: ReactNode }) {
+  return <div className="slot" style={{ ['--narrow-order' as string]: narrow - 20 }}>{children}</div>;
 }
