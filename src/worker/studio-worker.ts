@@ -55,8 +55,15 @@ function gpu(): Promise<Gpu> {
 }
 
 /** Fails `job` with DeviceLost as soon as the device is lost instead of waiting on GPU work that never ends. */
-function raceDeviceLoss<T>(g: Gpu, job: Promise<T>): Promise<T> {
-  return Promise.race([job, g.lost.then((lost) => { throw lost; })]);
+async function raceDeviceLoss<T>(g: Gpu, job: Promise<T>): Promise<T> {
+  try {
+    return await Promise.race([job, g.lost.then((lost) => { throw lost; })]);
+  } catch (e) {
+    // GPU work that the loss cut short can reject first (a pending mapAsync rejects with AbortError before
+    // device.lost settles): a failure followed at once by the loss is the loss.
+    const lost = await Promise.race([g.lost, new Promise<null>((r) => setTimeout(() => r(null), 250))]);
+    throw lost ?? e;
+  }
 }
 
 /** Runs `fn`; any failure leaves the worker as {code, message}. */
