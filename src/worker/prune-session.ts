@@ -82,6 +82,9 @@ export class PruneSession {
     const hit = this.densePpl.get(key);
     if (hit) return hit;
     this.makeDense();
+    // One untimed window first: the timing is compared with pruned runs' (tokens/s, a structured run's speedup), and
+    // a first evaluation at this window size also pays for building its forward plan.
+    await this.engine.windowNll(windows[0]);
     const result = await this.evaluate(windows, signal);
     this.densePpl.set(key, result);
     return result;
