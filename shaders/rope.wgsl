@@ -3,7 +3,7 @@
 // dimensions from rotaryDim on pass through. cos/sin (already times the RoPE's attention scaling) come from a
 // host-built float64-accurate table of the RoPE's inverse frequencies, so every RoPE variant is the same kernel.
 struct Params { T: u32, nHeads: u32, headDim: u32, tableRows: u32, rotaryDim: u32 }
-struct Position { pos0: u32 }
+struct Position { pos0: u32, seq: u32 }  // seq > 0: batched windows of seq rows each (pos0 = 0)
 @group(0) @binding(0) var<storage, read_write> x: array<f32>;        // [T, nHeads, headDim]
 @group(0) @binding(1) var<storage, read> table: array<vec2<f32>>;    // [tableRows, rotaryDim/2]  (cos, sin)
 @group(0) @binding(2) var<uniform> params: Params;
@@ -16,7 +16,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (i >= params.T * params.nHeads * half) { return; }
   let pair = i % half;
   let th = i / half;                               // t * nHeads + head
-  let pos = position.pos0 + th / params.nHeads;
+  let t = th / params.nHeads;
+  let pos = position.pos0 + select(t, t % position.seq, position.seq > 0u); // window-local in a batch
   if (pos >= params.tableRows) { return; }
   let cs = table[pos * half + pair];
   let base = th * params.headDim + pair;          // pairs with base + half, within the head's rotated part

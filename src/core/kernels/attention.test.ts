@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createUniformBuffer, packUniform, readF32 } from '../gpu/buffers.ts';
 import { runCalls } from './kernel-call.ts';
@@ -40,6 +40,42 @@ describe.each(ATTENTION_VARIANTS)('attention kernel (%s)', (variant) => {
       const tol = 2 * 2 * scoreErr * 2 + 1e-5;
       expectWithin(got, attentionReference(q, k, v, T, nH, nKv, hd, pos0, undefined, window, scale), tol, `out (rows ${rows}, window ${window})`);
     }), { numRuns: 30 });
+  });
+
+  it('batched windows (position.seq): each window attends only to its own cache rows, bit for bit as when run alone', async () => {
+    const arb = fc.record({ B: fc.integer({ min: 2, max: 3 }), S: fc.integer({ min: 1, max: 70 }), nKv: fc.integer({ min: 1, max: 2 }),
+      group: fc.integer({ min: 1, max: 2 }), hd: fc.integer({ min: 1, max: 40 }),
+      window: fc.option(fc.integer({ min: 1, max: 20 }), { nil: undefined }) })
+      .chain((s) => {
+        const nH = s.nKv * s.group, width = s.nKv * s.hd, T = s.B * s.S;
+        return fc.record({ q: nonZeroF32Array(T * nH * s.hd, 0.3), k: nonZeroF32Array(T * width, 0.3), v: nonZeroF32Array(T * width) })
+          .map((d) => ({ ...s, ...d, nH, width, T }));
+      });
+    await fc.assert(fc.asyncProperty(arb, async ({ B, S, nKv, nH, hd, width, T, q, k, v, window }) => {
+      const owned: GPUBuffer[] = [];
+      const run = async (qs: Float32Array, ks: Float32Array, vs: Float32Array, rows: number, seq: number) => {
+        const out = await upload(gpu(), 'out', new Float32Array(rows * nH * hd), owned);
+        const position = await createUniformBuffer(gpu(), 'position', packUniform([{ u32: 0 }, { u32: seq }]));
+        owned.push(position);
+        await runCalls(gpu(), [await prepareAttention(gpu(), {
+          q: await upload(gpu(), 'q', qs, owned), kCache: await upload(gpu(), 'k', ks, owned),
+          vCache: await upload(gpu(), 'v', vs, owned), out, T: rows, nHeads: nH, nKvHeads: nKv, headDim: hd, position, variant, window,
+        })]);
+        return readF32(gpu(), out, rows * nH * hd);
+      };
+      const batched = await run(q, k, v, T, S);
+      const qRow = nH * hd;
+      for (let b = 0; b < B; b++) {
+        const qb = q.slice(b * S * qRow, (b + 1) * S * qRow);
+        const kb = k.slice(b * S * width, (b + 1) * S * width), vb = v.slice(b * S * width, (b + 1) * S * width);
+        const alone = await run(qb, kb, vb, S, 0);
+        const mine = batched.subarray(b * S * qRow, (b + 1) * S * qRow);
+        expect(Array.from(mine)).toEqual(Array.from(alone));
+        // and it is attention at all (not two equal wrong answers): the float64 reference of the window alone
+        expectWithin(mine, attentionReference(qb, kb, vb, S, nH, nKv, hd, 0, undefined, window), 1e-4, `window ${b}`);
+      }
+      owned.forEach((x) => x.destroy());
+    }), { numRuns: 12 });
   });
 
   it('reads each query head\'s kv head from a kvHeadOf map (pruned heads: any count, any grouping)', async () => {

@@ -38,7 +38,7 @@ export interface AttentionArgs {
   nHeads: number;
   nKvHeads: number;
   headDim: number;
-  position: GPUBuffer;  // uniform { pos0: u32 }
+  position: GPUBuffer;  // uniform { pos0: u32, seq: u32 } (seq > 0: batched windows of seq rows, pos0 = 0)
   variant?: AttentionVariant;  // default preferredAttention(gpu)
   /** [nHeads] u32: the kv head each query head reads. Default h / (nHeads / nKvHeads); structured pruning keeps
    * an arbitrary subset of query heads, so their groups no longer follow from the index. */

@@ -37,10 +37,10 @@ export function requireDistinct(kernel: string, buffers: Record<string, Binding 
   }
 }
 
-/** A uniform buffer big enough for the `{ pos0: u32 }` struct the engine writes before each submit. */
+/** A uniform buffer big enough for the `{ pos0: u32, seq: u32 }` struct the engine writes before each submit. */
 export function requirePosition(kernel: string, position: GPUBuffer): void {
   const U = (globalThis as unknown as { GPUBufferUsage: typeof GPUBufferUsage }).GPUBufferUsage;
-  if (position.size < 4 || (U && (position.usage & U.UNIFORM) === 0)) {
-    throw new KernelShapeError(kernel, 'position must be a uniform buffer holding { pos0: u32 }');
+  if (position.size < 8 || (U && (position.usage & U.UNIFORM) === 0)) {
+    throw new KernelShapeError(kernel, 'position must be a uniform buffer holding { pos0: u32, seq: u32 }');
   }
 }

@@ -11,7 +11,7 @@ export interface KvAppendArgs {
   cache: GPUBuffer;     // [rows, width]  rows = cache.size / 4 / width
   T: number;
   width: number;        // nKvHeads * headDim
-  position: GPUBuffer;  // uniform { pos0: u32 }
+  position: GPUBuffer;  // uniform { pos0: u32, seq: u32 } (seq > 0: batched windows of seq rows, pos0 = 0)
 }
 
 export async function prepareKvAppend(gpu: Gpu, a: KvAppendArgs): Promise<KernelCall> {

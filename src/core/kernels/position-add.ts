@@ -14,7 +14,7 @@ export interface PositionAddArgs {
   T: number;
   /** Row of position 0 (OPT's 2). */
   offset: number;
-  position: GPUBuffer;  // uniform { pos0: u32 }
+  position: GPUBuffer;  // uniform { pos0: u32, seq: u32 } (seq > 0: batched windows of seq rows, pos0 = 0)
 }
 
 export async function preparePositionAdd(gpu: Gpu, a: PositionAddArgs): Promise<KernelCall> {

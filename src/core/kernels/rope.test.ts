@@ -12,12 +12,12 @@ const gpu = useGpu();
 const plain = (headDim: number, theta: number): RopeParams => ({ theta, rotaryDim: headDim, maxPositions: 1 << 20, scaling: { type: 'default' } });
 
 async function run(x: Float32Array, T: number, nHeads: number, headDim: number, rope: RopeParams | number, pos0: number,
-  tableRows: number): Promise<Float32Array> {
+  tableRows: number, seq = 0): Promise<Float32Array> {
   const r = typeof rope === 'number' ? plain(headDim, rope) : rope;
   const owned: GPUBuffer[] = [];
   const xb = await upload(gpu(), 'x', x, owned);
   const table = await createRopeTable(gpu(), r, tableRows);
-  const position = await createUniformBuffer(gpu(), 'position', packUniform([{ u32: pos0 }]));
+  const position = await createUniformBuffer(gpu(), 'position', packUniform([{ u32: pos0 }, { u32: seq }]));
   owned.push(table, position);
   await runCalls(gpu(), [await prepareRope(gpu(), { x: xb, table, tableRows, T, nHeads, headDim, position, rotaryDim: r.rotaryDim })]);
   const got = await readF32(gpu(), xb, x.length);
@@ -36,6 +36,20 @@ describe('rope kernel', () => {
       const ref = ropeReference(x, T, nHeads, hd, plain(hd, theta), pos0);
       expectWithin(await run(x, T, nHeads, hd, theta, pos0, pos0 + T), ref, 2e-6 * 4, 'x');
     }), { numRuns: 25 });
+  });
+
+  it('batched windows (position.seq): row t rotates at position t % seq, each window as the reference of it alone', async () => {
+    const arb = fc.record({ B: fc.integer({ min: 2, max: 4 }), S: fc.integer({ min: 1, max: 9 }), nHeads: fc.integer({ min: 1, max: 3 }),
+      half: fc.integer({ min: 1, max: 20 }) })
+      .chain((s) => nonZeroF32Array(s.B * s.S * s.nHeads * s.half * 2).map((x) => ({ ...s, x })));
+    await fc.assert(fc.asyncProperty(arb, async ({ B, S, nHeads, half, x }) => {
+      const hd = half * 2, per = S * nHeads * hd;
+      const got = await run(x, B * S, nHeads, hd, 10000, 0, S, S);
+      for (let b = 0; b < B; b++) {
+        const xb = x.slice(b * per, (b + 1) * per);
+        expectWithin(got.subarray(b * per, (b + 1) * per), ropeReference(xb, S, nHeads, hd, plain(hd, 10000), 0), 2e-6 * 4, `window ${b}`);
+      }
+    }), { numRuns: 15 });
   });
 
   it('leaves rows beyond the table unrotated instead of reading out of bounds', async () => {

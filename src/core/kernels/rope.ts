@@ -24,7 +24,7 @@ export interface RopeArgs {
   headDim: number;
   /** Rotated leading dimensions of each head (partial rotary); default headDim. */
   rotaryDim?: number;
-  position: GPUBuffer;  // uniform { pos0: u32 }; rows at pos0 + t >= tableRows are left unrotated
+  position: GPUBuffer;  // uniform { pos0: u32, seq: u32 } (seq > 0: row t at pos0 + t % seq); rows at pos0 + t >= tableRows are left unrotated
 }
 
 export async function prepareRope(gpu: Gpu, a: RopeArgs): Promise<KernelCall> {
