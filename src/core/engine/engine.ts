@@ -13,6 +13,7 @@ import { readLogitRows } from './logit-slices.ts';
 import { uploadWeights, type GpuWeights } from './gpu-weights.ts';
 import { perLayerCompactLayers, type CompactLayer } from './compact-layer.ts';
 import { ropeDiffersByLength } from '../model/rope.ts';
+import { windowBatchSize } from './window-batch.ts';
 
 export interface EngineOptions {
   onProgress?: (loadedBytes: number, totalBytes: number) => void;
@@ -55,8 +56,10 @@ export class Engine {
 
   get spec() { return this.model.spec; }
 
-  /** A plan for T tokens against a KV cache of at least `rows` positions (rebuilt when the cache grows). */
-  private async plan(T: number, rows: number): Promise<ForwardPlan> {
+  /** A plan for T tokens against a KV cache of at least `rows` positions, for `windows` batched windows of them
+   * (rebuilt when the cache grows). A plan of T rows serves one window or T / rows batched ones alike: only the
+   * position uniform differs (write's seq). */
+  private async plan(T: number, rows: number, windows = 1): Promise<ForwardPlan> {
     if (rows > this.spec.maxPositions) {
       throw new BadRequest(`${rows} positions exceed the model's maximum of ${this.spec.maxPositions}`);
     }
@@ -65,10 +68,11 @@ export class Engine {
     // transformers, where a 12-token generation rotates with the short factors whatever ran before.
     const lengthMatters = this.cache !== null && this.cache.rows !== rows
       && this.cache.rope.some((t) => t !== null && ropeDiffersByLength(t.rope, this.cache!.rows, rows));
-    if (!this.cache || this.cache.rows < rows || lengthMatters) {
+    const tooFew = this.cache !== null && this.cache.rows * this.cache.windows < rows * windows;
+    if (!this.cache || this.cache.rows < rows || lengthMatters || tooFew) {
       this.dropPlans();
       this.cache?.destroy();
-      this.cache = await createKvCache(this.gpu, this.spec, rows);
+      this.cache = await createKvCache(this.gpu, this.spec, rows, windows);
     }
     let p = this.plans.get(T);
     if (!p) {
@@ -79,14 +83,15 @@ export class Engine {
     return p;
   }
 
-  private write(plan: ForwardPlan, ids: number[], pos0: number, targets?: number[]): void {
+  /** seq > 0: the ids are batched windows of seq tokens each, from position 0 (pos0 must be 0). */
+  private write(plan: ForwardPlan, ids: number[], pos0: number, targets?: number[], seq = 0): void {
     const q = this.gpu.device.queue;
     const V = this.spec.vocabSize;
     for (const id of ids) {
       if (!Number.isInteger(id) || id < 0 || id >= V) throw new BadRequest(`token id ${id} outside the vocabulary [0, ${V})`);
     }
     q.writeBuffer(plan.tokens, 0, Uint32Array.from(ids));
-    q.writeBuffer(plan.position, 0, Uint32Array.of(pos0, 0, 0, 0));
+    q.writeBuffer(plan.position, 0, Uint32Array.of(pos0, seq, 0, 0));
     if (targets) q.writeBuffer(plan.targets, 0, Uint32Array.from(targets));
   }
 
@@ -101,6 +106,28 @@ export class Engine {
     let sum = 0;
     for (const v of nll) sum += v;
     return { sum, count: T - 1 };
+  }
+
+  /** How many windows of seqLen tokens windowsNll runs per dispatch here (window-batch.ts; 1 = one at a time). */
+  windowBatch(seqLen: number): number {
+    return windowBatchSize(this.gpu, this.spec, seqLen, this.matmulVariant);
+  }
+
+  /** windowNll of several windows of one length in one dispatch (M = windows x seqLen): each window's sum is
+   * bit-identical to windowNll's (every row runs the same kernel code in the same order, summed in the same order). */
+  async windowsNll(windows: number[][]): Promise<Array<{ sum: number; count: number }>> {
+    const B = windows.length, S = windows[0]?.length ?? 0;
+    if (B === 1) return [await this.windowNll(windows[0])];
+    if (windows.some((w) => w.length !== S)) throw new BadRequest('windowsNll: windows must have one length');
+    const plan = await this.plan(B * S, S, B);
+    this.write(plan, windows.flat(), 0, windows.flatMap((w) => [...w.slice(1), 0]), S);
+    await runCalls(this.gpu, [...plan.forward, ...plan.loss]);
+    const nll = await readF32(this.gpu, plan.nll, B * S);
+    return windows.map((_, b) => {
+      let sum = 0;
+      for (let t = b * S; t < (b + 1) * S - 1; t++) sum += nll[t];
+      return { sum, count: S - 1 };
+    });
   }
 
   /**

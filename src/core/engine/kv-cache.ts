@@ -9,16 +9,17 @@ import { layerRope, ropeKey, type RopeParams } from '../model/rope.ts';
 /** One layer's rotation: its parameters and their cos/sin table [rows, rotaryDim/2, 2]. */
 export interface LayerRopeTable { rope: RopeParams; table: GPUBuffer }
 
-/** Per-layer keys and values for `rows` positions, and each layer's RoPE table (null: a layer without RoPE).
- *  k[l], v[l]: [rows, nKv*hd]. Dynamic and longrope tables are built for a forward over `rows` positions. */
-export interface KvCache { rows: number; k: GPUBuffer[]; v: GPUBuffer[]; rope: Array<LayerRopeTable | null>; destroy(): void }
+/** Per-layer keys and values for `windows` batched windows of `rows` positions each (window b at rows b*rows..),
+ *  and each layer's RoPE table (null: a layer without RoPE) for `rows` positions.
+ *  k[l], v[l]: [windows * rows, nKv*hd]. Dynamic and longrope tables are built for a forward over `rows` positions. */
+export interface KvCache { rows: number; windows: number; k: GPUBuffer[]; v: GPUBuffer[]; rope: Array<LayerRopeTable | null>; destroy(): void }
 
-export async function createKvCache(gpu: Gpu, spec: ModelSpec, rows: number): Promise<KvCache> {
+export async function createKvCache(gpu: Gpu, spec: ModelSpec, rows: number, windows = 1): Promise<KvCache> {
   const width = spec.numKvHeads * spec.headDim;
   const k: GPUBuffer[] = [], v: GPUBuffer[] = [];
   for (let l = 0; l < spec.numLayers; l++) {
-    k.push(await createStorageBuffer(gpu, `kcache.${l}`, rows * width * 4));
-    v.push(await createStorageBuffer(gpu, `vcache.${l}`, rows * width * 4));
+    k.push(await createStorageBuffer(gpu, `kcache.${l}`, windows * rows * width * 4));
+    v.push(await createStorageBuffer(gpu, `vcache.${l}`, windows * rows * width * 4));
   }
   const tables = new Map<string, LayerRopeTable>();
   const rope: Array<LayerRopeTable | null> = [];
@@ -29,5 +30,5 @@ export async function createKvCache(gpu: Gpu, spec: ModelSpec, rows: number): Pr
     if (!tables.has(key)) tables.set(key, { rope: r, table: await createRopeTable(gpu, r, rows) });
     rope.push(tables.get(key)!);
   }
-  return { rows, k, v, rope, destroy: () => [...k, ...v, ...[...tables.values()].map((t) => t.table)].forEach((b) => b.destroy()) };
+  return { rows, windows, k, v, rope, destroy: () => [...k, ...v, ...[...tables.values()].map((t) => t.table)].forEach((b) => b.destroy()) };
 }

@@ -79,6 +79,12 @@ function pickKernel(variant: MatmulVariant, M: number, K: number): Kernel {
   }
 }
 
+/** Which shader a variant runs at M rows (batched windows batch only where M does not change it: every row then
+ * accumulates in the same order). */
+export function matmulKernelName(variant: MatmulVariant, M: number, K: number): string {
+  return pickKernel(variant, M, K).name;
+}
+
 function maskedKernel(K: number): Kernel {
   return K % 4 === 0
     ? { name: 'matmul-masked-vec4', code: maskedVec4Code, block: [4, 4], wg: [8, 8] }

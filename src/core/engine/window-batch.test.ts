@@ -1,0 +1,25 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGpu, type Gpu } from '../gpu/device.ts';
+import { bytesPerToken, MAX_BATCH_WINDOWS, windowBatchSize } from './window-batch.ts';
+import { tinyLlama } from '../../../test/helpers/architecture-cases.ts';
+
+let gpu: Gpu;
+beforeAll(async () => { gpu = await createGpu(); });
+afterAll(() => gpu?.destroy());
+
+describe('windowBatchSize', () => {
+  it('fills the byte budget with whole windows, capped, and falls back to 1 when two do not fit', () => {
+    const S = 16;
+    const per = bytesPerToken(tinyLlama, tinyLlama.vocabSize);
+    const perWindow = S * (per.activations + per.kv);
+    expect(windowBatchSize(gpu, tinyLlama, S, 'blocked4x4', 5 * perWindow)).toBe(5);
+    expect(windowBatchSize(gpu, tinyLlama, S, 'blocked4x4', 5 * perWindow - 1)).toBe(4);
+    expect(windowBatchSize(gpu, tinyLlama, S, 'blocked4x4', perWindow)).toBe(1);
+    expect(windowBatchSize(gpu, tinyLlama, S, 'blocked4x4', 1e12)).toBe(MAX_BATCH_WINDOWS);
+  });
+
+  it('does not batch where a matmul variant changes shader with M (blocked16x16 from 16 rows on)', () => {
+    expect(windowBatchSize(gpu, tinyLlama, 8, 'blocked16x16', 1e12)).toBe(1);
+    expect(windowBatchSize(gpu, tinyLlama, 16, 'blocked16x16', 1e12)).toBe(MAX_BATCH_WINDOWS);
+  });
+});
