@@ -61,6 +61,9 @@ export class Pruner {
   mrpInputBudgetBytes = 128 * 2 ** 20;
   /** Where SparseGPT's column sweep runs; 'cpu' (the float64 solver) only for tests and the benchmark. */
   sparseGptSolver: SparseGptSolver = 'gpu';
+  /** Where SparseGPT's H^-1 factor is computed with the GPU solver: the GPU in f32 (default) or the CPU in
+   * float64 (the fallback; the CPU solver always factors on the CPU). */
+  sparseGptFactor: 'gpu' | 'cpu' = 'gpu';
 
   private constructor(readonly engine: Engine, readonly masks: MaskSet, readonly calib: CalibrationRun) {}
 
@@ -258,17 +261,20 @@ export class Pruner {
    * SparseGPT); the dense weights stay untouched. */
   get weightOverrides(): ReadonlyMap<string, GPUBuffer> | null { return this.sparseGpt?.overrides ?? null; }
 
-  /** The last SparseGPT prune's CPU seconds (factorisations, CPU solver), wall seconds of its layer solves and
-   * bytes read back from the GPU (null unless it was SparseGPT). */
-  get sparseGptCost(): { solveSeconds: number; layerSeconds: number; readBackBytes: number } | null {
+  /** The last SparseGPT prune's CPU seconds (float64 factorisations, CPU solver), wall seconds of its layer solves
+   * and of its factorisations, bytes read back from the GPU and where a bad f32 pivot raised the damping (null
+   * unless it was SparseGPT). */
+  get sparseGptCost(): { solveSeconds: number; layerSeconds: number; factorSeconds: number; readBackBytes: number;
+    dampingRaised: SparseGptLayers['dampingRaised'] } | null {
     const g = this.sparseGpt;
-    return g && { solveSeconds: g.solveSeconds, layerSeconds: g.layerSeconds, readBackBytes: g.readBackBytes };
+    return g && { solveSeconds: g.solveSeconds, layerSeconds: g.layerSeconds, factorSeconds: g.factorSeconds,
+      readBackBytes: g.readBackBytes, dampingRaised: g.dampingRaised };
   }
 
   private async attachSparseGpt(req: PruneRequest, keepFactors = false): Promise<SparseGptLayers> {
     const { gpu, spec, weights } = this.engine;
     if (keepFactors) checkKeptFactorBudget(spec, weights.bytes);
-    const gpt = await SparseGptLayers.create(gpu, spec, weights, this.masks, { nm: req.nm, solver: this.sparseGptSolver, keepFactors });
+    const gpt = await SparseGptLayers.create(gpu, spec, weights, this.masks, { nm: req.nm, solver: this.sparseGptSolver, factor: this.sparseGptFactor, keepFactors });
     try {
       await this.calib.attachSparseGpt(gpt);
     } catch (e) {

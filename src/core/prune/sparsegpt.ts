@@ -3,8 +3,8 @@
 // the masks (bitsets) still record what is pruned, so sparsity is counted as for Wanda. Per layer l:
 //   begin(l):  overrides of layer l <- dense (a GPU copy: layer l is measured unpruned), Hessians zeroed;
 //   (the calibration windows run through layer l: column statistics and X^T X of its four inputs, on the GPU)
-//   prune(l):  read back X^T X (4 matrices of K x K), factor H^-1 on the CPU in float64 (sparsegpt-factors.ts),
-//              then the column sweep on the GPU (kernels/sparsegpt-sweep.ts) updates the overrides in place and
+//   prune(l):  factor the damped H^-1 of X^T X (4 matrices of K x K) on the GPU in f32 (or, factor 'cpu', read
+//              them back and factor on the CPU in float64; sparsegpt-factors.ts), then the column sweep on the GPU (kernels/sparsegpt-sweep.ts) updates the overrides in place and
 //              writes the masks: no weight comes back to the CPU.
 //   reprune(l): (MRP, keepFactors) overrides of layer l <- dense, the sweep again at a new sparsity from the
 //              factors kept for layer l.
@@ -23,7 +23,9 @@ import { inputWidths, layerMaps, LINEAR_INPUTS, type Module } from './linear-map
 import type { MaskSet } from './mask-set.ts';
 import type { NmPattern } from './prune-options.ts';
 import { sparseGptSolveFactored } from './sparsegpt-solver.ts';
-import { createFactorSlot, refreshFactors, type FactorSlot } from './sparsegpt-factors.ts';
+import { createFactorSlot, createGpuFactorScratch, destroyGpuFactors, refreshFactors, type FactorSlot,
+  type GpuFactorScratch } from './sparsegpt-factors.ts';
+import type { SparseGptFactorRun } from '../kernels/sparsegpt-factor.ts';
 
 /** Where the column sweep runs: the GPU (default) or the float64 CPU solver (tests, benchmark). */
 export type SparseGptSolver = 'gpu' | 'cpu';
@@ -31,6 +33,8 @@ export type SparseGptSolver = 'gpu' | 'cpu';
 export interface SparseGptLayersOptions {
   nm?: NmPattern;
   solver?: SparseGptSolver;
+  /** Where H^-1's factor is computed: the GPU in f32 (default) or the CPU in float64 (always with solver 'cpu'). */
+  factor?: 'gpu' | 'cpu';
   /** Keep every layer's factors (MRP re-prunes single layers); otherwise one set is reused layer after layer. */
   keepFactors?: boolean;
 }
@@ -52,13 +56,18 @@ export class SparseGptLayers {
   readBackBytes = 0;
   /** Wall seconds inside prune / reprune: read-backs, factorisations and the sweep (the calibration excluded). */
   layerSeconds = 0;
+  /** Seconds factoring H^-1 (GPU factor: wall seconds of its runs, status read included). */
+  factorSeconds = 0;
+  /** Layers and inputs whose f32 factorisation met a bad pivot and ran again with more damping. */
+  dampingRaised: Array<{ layer: number; input: LinearInput } & SparseGptFactorRun> = [];
   private sweeps = new Map<number, SparseGptSweep[]>();
 
   private constructor(private readonly gpu: Gpu, private readonly spec: ModelSpec, private readonly weights: GpuWeights,
     private readonly masks: MaskSet, readonly overrides: ReadonlyMap<string, GPUBuffer>,
     readonly hessians: Record<LinearInput, GPUBuffer>, private readonly slots: FactorSlot[],
     private readonly counts: Map<Module, GPUBuffer>, private readonly scratch: { pruned: GPUBuffer; err: GPUBuffer },
-    private readonly owned: GPUBuffer[], readonly opts: SparseGptLayersOptions) {}
+    private readonly owned: GPUBuffer[], readonly opts: SparseGptLayersOptions,
+    private readonly factorScratch?: GpuFactorScratch) {}
 
   /** Allocates an override for every linear map (the size of the layers' dense weights), one [K, K] Hessian per
    * input width, the factor slots (one, or one per layer with keepFactors) and the sweep's scratch. */
@@ -95,7 +104,8 @@ export class SparseGptLayers {
       const Np = Math.ceil(maxN / 4) * 4;
       const err = await createStorageBuffer(gpu, `sparsegpt errors [${SPARSEGPT_BLOCK}, ${Np}]`, Np * SPARSEGPT_BLOCK * 4);
       owned.push(err);
-      return new SparseGptLayers(gpu, spec, weights, masks, overrides, hessians, slots, counts, { pruned, err }, owned, opts);
+      const onGpu = opts.solver !== 'cpu' && opts.factor !== 'cpu' ? await createGpuFactorScratch(gpu, spec, owned) : undefined;
+      return new SparseGptLayers(gpu, spec, weights, masks, overrides, hessians, slots, counts, { pruned, err }, owned, opts, onGpu);
     } catch (e) {
       owned.forEach((b) => b.destroy());
       throw e;
@@ -126,9 +136,11 @@ export class SparseGptLayers {
   /** Prunes layer l's seven maps from their dense weights and the Hessians now on the GPU (sparsity ignored with N:M). */
   async prune(l: number, sparsity: number): Promise<void> {
     const t0 = performance.now();
-    const r = await refreshFactors(this.gpu, this.spec, this.hessians, this.slot(l), this.opts.solver === 'cpu');
+    const r = await refreshFactors(this.gpu, this.spec, this.hessians, this.slot(l), this.opts.solver === 'cpu', this.factorScratch);
     this.readBackBytes += r.readBytes;
-    this.solveSeconds += r.seconds;
+    if (this.factorScratch) this.factorSeconds += r.seconds;
+    else { this.solveSeconds += r.seconds; this.factorSeconds += r.seconds; }
+    for (const [input, run] of Object.entries(r.damping)) this.dampingRaised.push({ layer: l, input: input as LinearInput, ...run! });
     await this.solve(l, sparsity);
     this.layerSeconds += (performance.now() - t0) / 1000;
   }
@@ -185,6 +197,7 @@ export class SparseGptLayers {
   }
 
   destroy(): void {
+    this.slots.forEach(destroyGpuFactors);
     this.owned.forEach((b) => b.destroy());
     for (const sweeps of this.sweeps.values()) for (const s of sweeps) s.uniforms.forEach((b) => b.destroy());
     this.sweeps.clear();
