@@ -6,6 +6,7 @@ import { scanFromRecord, type ScanBy } from './scan-slice.ts';
 import { isResumable, type RunRecord, type SavedWork, type ScanRecord, type SearchRecord } from './persistence.ts';
 import { achievedOf, type CurvePoint } from './prune-slice.ts';
 import { isGpuBusy, type StudioState } from './studio-store.ts';
+import { zeroShotOfCheckpoint } from './zero-shot-link.ts';
 
 /** What the restore notice offers; each part goes once used. */
 export interface RestoreOffer { scan: ScanRecord | null; runs: RunRecord[] | null; search: SearchRecord | null; moduleScan?: ScanRecord | null }
@@ -124,6 +125,8 @@ export function historyActions(set: Set, get: () => StudioState): HistoryActions
         ppl: { ...st.ppl, settings: { ...saved.ppl } },
         prune: { ...st.prune, method: { ...st.prune.method, calibWindows: saved.calibWindows } },
         search: { ...st.search, settings: { ...saved.settings }, followsMethodPanel: false },
+        // A zero-shot-fitness run continues on the same tasks and limit: the Zero-shot panel asks for their files.
+        zeroShot: zeroShotOfCheckpoint(st.zeroShot, saved.state),
       }));
       used('search');
       get().restoreSearchCheckpoint(saved.state);

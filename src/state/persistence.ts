@@ -148,7 +148,7 @@ export function searchSettingsOf(s: SearchSettings): SearchSettings {
   return {
     target: s.target, method: s.method, population: s.population, generations: s.generations, crossovers: s.crossovers,
     mutations: s.mutations, seed: s.seed, operator: s.operator, llmUrl: s.llmUrl, llmModel: s.llmModel,
-    llmTemperature: s.llmTemperature, llmTimeoutSeconds: s.llmTimeoutSeconds,
+    llmTemperature: s.llmTemperature, llmTimeoutSeconds: s.llmTimeoutSeconds, ...(s.fitness ? { fitness: s.fitness } : {}),
   };
 }
 

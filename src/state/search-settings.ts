@@ -3,6 +3,8 @@
 // target follow the method panel until the user edits them (followedSettings), else structured Wanda-sp at 30%.
 import type { SearchJobRequest } from '../worker/api.ts';
 import { isHttpUrl } from '../core/search/llm-client.ts';
+import type { FitnessKind } from '../core/search/fitness-objective.ts';
+import type { ZeroShotJobRequest } from '../worker/api.ts';
 import type { MethodSettings } from './prune-settings.ts';
 export { plannedEvaluations as plannedEvaluationsOf } from '../core/search/search.ts';
 
@@ -22,6 +24,8 @@ export interface SearchSettings {
   llmModel: string;
   llmTemperature: number;
   llmTimeoutSeconds: number;
+  /** What the search minimises; absent (settings saved or linked before the option) means perplexity. */
+  fitness?: FitnessKind;
 }
 
 export const DEFAULT_SEARCH: SearchSettings = {
@@ -74,8 +78,10 @@ export function searchSettingsProblem(s: SearchSettings, heads: number, kvHeads:
   return null;
 }
 
-export function toSearchRequest(s: SearchSettings, apiKey: string): SearchJobRequest {
+/** `zeroShot`: the Zero-shot panel's files and limit, sent only with the zero-shot fitness. */
+export function toSearchRequest(s: SearchSettings, apiKey: string, zeroShot?: Omit<ZeroShotJobRequest, 'pruneId'>): SearchJobRequest {
   return {
+    ...(s.fitness === 'zeroshot' ? { fitness: 'zeroshot' as const, zeroShot } : {}),
     target: s.target, structured: isStructured(s.method) ? (s.method as 'wanda-sp' | 'magnitude-sp' | 'flap') : undefined,
     metric: s.method === 'magnitude' ? 'magnitude' : 'wanda', population: s.population, generations: s.generations,
     crossovers: s.crossovers, mutations: s.mutations, seed: s.seed, operator: s.operator,

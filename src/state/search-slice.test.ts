@@ -8,7 +8,7 @@ import type { ModelSummary, SearchJobRequest, SearchOutcome } from '../worker/ap
 import type { StudioClient } from '../worker/client.ts';
 import { StudioError } from '../worker/error-info.ts';
 import { createStudioStore } from './studio-store.ts';
-import { shownSearchSettings } from './search-slice.ts';
+import { missingFitnessFiles, shownSearchSettings } from './search-slice.ts';
 import { toSearchRequest, DEFAULT_SEARCH } from './search-settings.ts';
 
 const adapter: AdapterSummary = { vendor: 'google', architecture: 'swiftshader', description: '', isFallback: true, maxBindingBytes: 2 ** 30, maxBufferBytes: 2 ** 30 };
@@ -48,7 +48,62 @@ const config = () => newSearchState({ numLayers: 5, target: 0.3, pMax: 0.6, popu
 const evaluation = (generation: number, fitness: number) =>
   ({ generation, operator: 'ga-init-uniform' as const, parents: [], rates: [0.3, 0.3, 0.3, 0.3, 0.3], fitness, seconds: 1, cached: false });
 
+const HELLASWAG = [0, 1].map((i) => JSON.stringify({
+  activity_label: 'Story', ctx_a: `Tom ran ${i} times.`, ctx_b: 'then he', ctx: `Tom ran ${i} times. Then he`,
+  endings: ['fell.', 'sat.', 'ate.', 'slept.'], label: String(i),
+})).join('\n');
+
 describe('search slice', () => {
+  it('the zero-shot fitness needs the Zero-shot panel\'s checked files, then sends them with its limit', async () => {
+    const requests: SearchJobRequest[] = [];
+    const store = await readyStore(fakeClient(async (req) => {
+      requests.push(req);
+      const state = { ...newSearchState({ numLayers: 5, target: 0.3, pMax: 0.6 }), history: [evaluation(0, 0.6)], done: true };
+      return { state, best: { rates: [0.3, 0.3, 0.3, 0.3, 0.3], ppl: 0.6, operator: 'ga-init-uniform', generation: 0, count: uniformCount },
+        uniformPpl: 0.7, uniform: { rates: [0.3, 0.3, 0.3, 0.3, 0.3], ppl: 0.7, count: uniformCount }, densePpl: 4, seconds: 1, fitness: req.fitness ?? 'ppl' };
+    }));
+    store.getState().setSearchSettings({ fitness: 'zeroshot' });
+    await store.getState().runSearch();
+    expect(store.getState().search.error?.message).toBe("The zero-shot fitness uses the Zero-shot panel's tasks: Pick at least one task.");
+    store.getState().toggleZeroShotTask('hellaswag', true);
+    await store.getState().runSearch();
+    expect(store.getState().search.error?.message).toMatch(/Choose a data file for hellaswag\.$/);
+    expect(requests).toEqual([]);
+    const file = new File([HELLASWAG], 'hs.jsonl');
+    await store.getState().pickZeroShotFile('hellaswag', file);
+    store.getState().setZeroShotLimit(1);
+    await store.getState().runSearch();
+    expect(requests).toHaveLength(1);
+    expect(requests[0].fitness).toBe('zeroshot');
+    expect(requests[0].zeroShot).toEqual({ tasks: [{ task: 'hellaswag', file }], limit: 1 });
+    expect(store.getState().search).toMatchObject({ status: 'done', ranFitness: 'zeroshot', uniformPpl: 0.7 });
+    // Back to perplexity: neither the fitness nor the files are sent.
+    store.getState().setSearchSettings({ fitness: 'ppl' });
+    await store.getState().runSearch();
+    expect(requests[1].fitness).toBeUndefined();
+    expect(requests[1].zeroShot).toBeUndefined();
+    expect(store.getState().search.ranFitness).toBe('ppl');
+  });
+
+  it('a restored checkpoint made with the zero-shot fitness shows zero-shot error', async () => {
+    const store = await readyStore(fakeClient(async () => { throw new Error('unused'); }));
+    const state: SearchState = { ...newSearchState({ numLayers: 5, target: 0.3, pMax: 0.6 }), history: [evaluation(0, 0.6)],
+      protocol: { modelHash: 'm', method: 'structured wanda-sp', textHash: 't', calibHash: 't', seqLen: 64, windows: 2, calibWindows: 2, calibOffset: 0,
+        fitness: 'zeroshot 1-mean(acc_norm|acc): hellaswag abc123 limit 6' } };
+    store.getState().setSearchSettings({ fitness: 'zeroshot' });
+    store.getState().restoreSearchCheckpoint(state);
+    expect(store.getState().search.ranFitness).toBe('zeroshot');
+    // Resuming names the run's file by task and hash, whatever is picked.
+    const needs = 'The zero-shot fitness needs these task files, picked in the Zero-shot panel: hellaswag (SHA-256 abc123…).';
+    expect(missingFitnessFiles(store.getState())).toBe(needs);
+    await store.getState().pickZeroShotFile('hellaswag', new File([HELLASWAG], 'other.jsonl'));
+    expect(missingFitnessFiles(store.getState())).toBe(needs);
+    await store.getState().runSearch({ resume: true });
+    expect(store.getState().search.error?.message).toBe(needs);
+    store.getState().restoreSearchCheckpoint({ ...state, protocol: { ...state.protocol!, fitness: undefined } });
+    expect(store.getState().search.ranFitness).toBe('ppl');
+  });
+
   it('streams individuals and generations into the slice, then shows the outcome', async () => {
     const seen: Array<[number, number]> = [];
     let request: SearchJobRequest | undefined;
@@ -63,7 +118,7 @@ describe('search slice', () => {
       onEvent?.({ kind: 'llm', message: 'select attempt 1: HTTP 500' });
       const state = { ...newSearchState({ numLayers: 5, target: 0.3, pMax: 0.6 }), history: [evaluation(0, 20), evaluation(0, 18), evaluation(1, 15)], done: true };
       return { state, best: { rates: [0.2, 0.3, 0.3, 0.3, 0.4], ppl: 15, operator: 'ga-mutation', generation: 1, count: bestCount },
-        uniformPpl: 20, uniform: { rates: [0.3, 0.3, 0.3, 0.3, 0.3], ppl: 20, count: uniformCount }, densePpl: 4, seconds: 3 } as SearchOutcome;
+        uniformPpl: 20, uniform: { rates: [0.3, 0.3, 0.3, 0.3, 0.3], ppl: 20, count: uniformCount }, densePpl: 4, seconds: 3, fitness: 'ppl' } as SearchOutcome;
     }));
     await store.getState().runSearch();
     const s = store.getState().search;
@@ -110,7 +165,7 @@ describe('search slice', () => {
         throw new StudioError('Cancelled', 'search cancelled');
       }
       return { state: { ...checkpoint, done: true }, best: { rates: [0.3, 0.3, 0.3, 0.3, 0.3], ppl: 20, operator: 'ga-init-uniform', generation: 0, count: uniformCount },
-        uniformPpl: 20, uniform: { rates: [0.3, 0.3, 0.3, 0.3, 0.3], ppl: 20, count: uniformCount }, densePpl: 4, seconds: 1 };
+        uniformPpl: 20, uniform: { rates: [0.3, 0.3, 0.3, 0.3, 0.3], ppl: 20, count: uniformCount }, densePpl: 4, seconds: 1, fitness: 'ppl' };
     }));
     await store.getState().runSearch();
     expect(store.getState().search).toMatchObject({ status: 'cancelled', resumable: true, error: null });

@@ -8,6 +8,10 @@ import type { ParameterCount } from '../core/prune/allocation-counts.ts';
 import { sensitivityAt } from '../core/search/model-description.ts';
 import { etaSeconds } from './eta.ts';
 import { createJob, needsModel, needsText, refuseIf, type JobDeps, type JobStatus } from './job-slice.ts';
+import { objectiveTasksOf, type FitnessKind } from '../core/search/fitness-objective.ts';
+import type { TaskName } from '../core/zeroshot/task-definition.ts';
+import { zeroShotProblem } from './zero-shot-slice.ts';
+import type { StudioState } from './studio-store.ts';
 import { methodProblem } from './prune-settings.ts';
 import { DEFAULT_SEARCH, followedSettings, searchSettingsProblem, toSearchRequest, type SearchSettings } from './search-settings.ts';
 import type { MethodSettings } from './prune-settings.ts';
@@ -25,6 +29,10 @@ export interface SearchSlice {
   followsMethodPanel: boolean;
   /** The pruning method of the run shown (the settings may have been edited since). */
   ranMethod: SearchSettings['method'] | null;
+  /** What best.ppl, uniformPpl and the points measure for the run shown: perplexity, or the zero-shot error. */
+  ranFitness: FitnessKind;
+  /** The task files (name, SHA-256) a restored zero-shot-fitness run was made with: the ones to pick to resume it. */
+  fitnessTasks: Array<{ name: string; sha256: string }> | null;
   apiKey: string;
   status: JobStatus;
   config: SearchConfig | null;
@@ -35,6 +43,8 @@ export interface SearchSlice {
   /** Parameters the best vector and the uniform baseline remove (the baseline is taken at the best's count). */
   counts: { best: ParameterCount; uniform: ParameterCount; uniformRate: number } | null;
   densePpl: number | null;
+  /** The dense model's zero-shot error when the run's fitness was zero-shot. */
+  denseFitness: number | null;
   done: number;
   total: number;
   etaSeconds: number | null;
@@ -63,13 +73,28 @@ export interface SearchActions {
 }
 
 export const idleSearch = (settings: SearchSettings = DEFAULT_SEARCH, apiKey = '', followsMethodPanel = true): SearchSlice => ({
-  settings, followsMethodPanel, ranMethod: null, apiKey, status: 'idle', config: null, points: [], summaries: [], best: null, uniformPpl: null, counts: null, densePpl: null,
+  settings, followsMethodPanel, ranMethod: null, ranFitness: 'ppl', fitnessTasks: null, apiKey, status: 'idle', config: null, points: [], summaries: [], best: null, uniformPpl: null, counts: null, densePpl: null, denseFitness: null,
   done: 0, total: 0, etaSeconds: null, llmNotes: [], resumable: false, error: null,
 });
 
 /** The settings the search panel shows and a run uses. */
 export const shownSearchSettings = (s: { search: SearchSlice; prune: { method: MethodSettings; sparsity: number } }): SearchSettings =>
   followedSettings(s.search.settings, s.search.followsMethodPanel, s.prune.method, s.prune.sparsity);
+
+/** With the zero-shot fitness, the task files the run must use that are not picked in the Zero-shot panel (or are
+ * other files), by name and SHA-256: those of a restored run, else those a link named; null when none is missing.
+ * A file still being read is left to zeroShotProblem. */
+export function missingFitnessFiles(s: Pick<StudioState, 'search' | 'share' | 'zeroShot' | 'prune'>, resuming = s.search.resumable): string | null {
+  if (shownSearchSettings(s).fitness !== 'zeroshot') return null;
+  const expected = (resuming ? s.search.fitnessTasks : null)
+    ?? (s.share.link?.zeroShot?.tasks ?? []).flatMap((t) => (t.hash && s.zeroShot.settings.tasks.includes(t.name) ? [{ name: t.name, sha256: t.hash }] : []));
+  const wrong = expected.filter((t) => {
+    const f = s.zeroShot.files[t.name as TaskName];
+    return !f || (f.sha256 !== null && f.sha256 !== t.sha256);
+  });
+  if (wrong.length === 0) return null;
+  return `The zero-shot fitness needs these task files, picked in the Zero-shot panel: ${wrong.map((t) => `${t.name} (SHA-256 ${t.sha256.slice(0, 12)}…)`).join(', ')}.`;
+}
 
 export function searchActions(deps: JobDeps): SearchActions {
   const { get, client } = deps;
@@ -86,18 +111,27 @@ export function searchActions(deps: JobDeps): SearchActions {
     const text = needsText(s);
     const { apiKey } = s.search;
     const settings = shownSearchSettings(s);
+    const zeroShotFitness = settings.fitness === 'zeroshot';
+    // The zero-shot fitness scores the Zero-shot panel's tasks: its files must be picked and checked.
+    const zsProblem = zeroShotFitness ? zeroShotProblem(s) : null;
     refuseIf(searchSettingsProblem(settings, summary.heads, summary.kvHeads)
-      ?? methodProblem(s.prune.method, s.ppl.settings.maxWindows, s.prune.calibFile !== null));
+      ?? methodProblem(s.prune.method, s.ppl.settings.maxWindows, s.prune.calibFile !== null)
+      ?? missingFitnessFiles(s, !!(opts.resume && checkpoint))
+      ?? (zsProblem && `The zero-shot fitness uses the Zero-shot panel's tasks: ${zsProblem}`));
+    const { tasks, limit } = s.zeroShot.settings;
+    const zeroShot = zeroShotFitness
+      ? { tasks: tasks.map((task) => ({ task, file: s.zeroShot.files[task]!.file })), ...(limit !== null ? { limit } : {}) }
+      : undefined;
     const resume = opts.resume && checkpoint ? checkpoint : undefined;
     let startedDone = 0;
     const { seqLen, maxWindows } = s.ppl.settings;
     return {
-      start: (p) => (resume ? { ...p, etaSeconds: null, resumable: false }
-        : { ...idleSearch(p.settings, p.apiKey, p.followsMethodPanel), ranMethod: settings.method }),
+      start: (p) => (resume ? { ...p, etaSeconds: null, resumable: false, ranFitness: settings.fitness ?? 'ppl' }
+        : { ...idleSearch(p.settings, p.apiKey, p.followsMethodPanel), ranMethod: settings.method, ranFitness: settings.fitness ?? 'ppl' }),
       work: async (r) => {
         // A finished (or partial but complete at one level) layer scan shapes one individual and informs the LLM.
         const sensitivity = sensitivityAt(s.scan.cells, summary.layers, settings.target) ?? undefined;
-        const outcome = await client.search({ ...toSearchRequest(settings, apiKey), sensitivity, resume }, {
+        const outcome = await client.search({ ...toSearchRequest(settings, apiKey, zeroShot), sensitivity, resume }, {
           text, calibText: s.prune.calibFile ?? undefined, seqLen, evalWindows: maxWindows,
           calibWindows: s.prune.method.calibWindows,
         }, (e) => {
@@ -120,7 +154,7 @@ export function searchActions(deps: JobDeps): SearchActions {
         return outcome;
       },
       done: (_, outcome) => ({
-        best: outcome.best, uniformPpl: outcome.uniformPpl, densePpl: outcome.densePpl,
+        best: outcome.best, uniformPpl: outcome.uniformPpl, densePpl: outcome.densePpl, ranFitness: outcome.fitness, denseFitness: outcome.denseFitness ?? null,
         counts: { best: outcome.best.count, uniform: outcome.uniform.count, uniformRate: outcome.uniform.rates[0] },
         summaries: outcome.state.summaries, etaSeconds: 0, resumable: false,
         points: outcome.state.history.map(toPoint),
@@ -153,6 +187,8 @@ export function searchActions(deps: JobDeps): SearchActions {
       const best = state.history.length > 0 ? bestOf(state) : null;
       job.patch(() => ({
         status: 'cancelled', error: null, etaSeconds: null, config: state.config, summaries: state.summaries,
+        ranFitness: state.protocol?.fitness ? 'zeroshot' : 'ppl',
+        fitnessTasks: objectiveTasksOf(state.protocol?.fitness)?.map(({ name, sha256 }) => ({ name, sha256 })) ?? null,
         best: best ? { rates: best.rates, ppl: best.fitness } : null, uniformPpl: null, counts: null,
         points: state.history.map(toPoint),
         done: state.history.length, total: plannedEvaluations(state.config), resumable: !state.done,

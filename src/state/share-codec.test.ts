@@ -55,6 +55,18 @@ describe('share codec', () => {
     expect(decodeConfig(encodeConfig(c))).toEqual({ ok: true, config: c });
   });
 
+  it('carries the search fitness beside the zero-shot tasks and hashes; a link from before the option still decodes', () => {
+    const zs: SharedConfig = { ...config(), search: { ...config().search, fitness: 'zeroshot' },
+      zeroShot: { tasks: [{ name: 'hellaswag', hash: 'ef56'.repeat(16) }], limit: 6 } };
+    expect(decodeConfig(encodeConfig(zs))).toEqual({ ok: true, config: zs });
+    // An older link: its search has no fitness field (perplexity).
+    const { fitness: _, ...oldSearch } = zs.search;
+    const old = decodeConfig(payloadOf({ ...config(), search: oldSearch }));
+    expect(old.ok && old.config.search.fitness).toBeUndefined();
+    expect(old.ok).toBe(true);
+    expectFailure(payloadOf({ ...zs, search: { ...zs.search, fitness: 'accuracy' } }), 'invalid', /search\.fitness/);
+  });
+
   it('finds the payload among other hash parameters and survives percent-encoding', () => {
     const payload = encodeConfig(config());
     expect(payloadFromHash(`#hub=x&c=${payload}&y=2`)).toBe(payload);

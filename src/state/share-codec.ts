@@ -11,6 +11,7 @@ import { parseLevels } from './scan-levels.ts';
 import type { SearchMethod } from './search-settings.ts';
 import { quote } from '../core/quote.ts';
 import { TASK_NAMES } from '../core/zeroshot/task-definition.ts';
+import { FITNESS_KINDS } from '../core/search/fitness-objective.ts';
 
 export const SHARE_VERSION = 1;
 /** The hash parameter that holds the payload: `#c=...`. */
@@ -71,6 +72,8 @@ export const SharedConfigSchema = z.strictObject({
     llmModel: z.string().max(300),
     llmTemperature: z.number().min(0).max(2),
     llmTimeoutSeconds: z.number().gt(0).max(86_400),
+    // Added after v1 links were out: optional (absent: perplexity). The zero-shot tasks and hashes are zeroShot's.
+    fitness: z.enum(FITNESS_KINDS).optional(),
   }),
   /** The model the configuration was made with (its protocol fingerprint), and where it came from. */
   model: z.strictObject({ fingerprint: hash, name: z.string().max(300).optional(), hubId: z.string().min(1).max(300).optional() }).optional(),

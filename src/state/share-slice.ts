@@ -77,6 +77,8 @@ export function configOf(s: StudioState): SharedConfig {
       target: st.target, method: st.method, population: st.population, generations: st.generations, crossovers: st.crossovers,
       mutations: st.mutations, seed: st.seed, operator: st.operator, llmUrl: st.llmUrl, llmModel: st.llmModel,
       llmTemperature: st.llmTemperature, llmTimeoutSeconds: st.llmTimeoutSeconds,
+      // Only when not the default, so a perplexity search's link reads as before.
+      ...(st.fitness === 'zeroshot' ? { fitness: st.fitness } : {}),
     },
   };
   const vector = s.share.pending !== null ? link?.vector : s.prune.explicit ?? undefined;
@@ -110,7 +112,8 @@ export function shareActions(set: Set, get: () => StudioState): ShareActions {
         },
         scan: { ...s.scan, settings: { ...s.scan.settings, ...c.scan } },
         // The link names its search settings: they no longer follow the method panel.
-        search: { ...s.search, settings: { ...s.search.settings, ...c.search }, followsMethodPanel: false },
+        // A link from before the fitness option meant perplexity.
+        search: { ...s.search, settings: { ...s.search.settings, fitness: undefined, ...c.search }, followsMethodPanel: false },
         // A link without zero-shot tasks (older ones included) leaves the panel as it is.
         zeroShot: c.zeroShot && s.zeroShot.status !== 'running' ? { ...s.zeroShot, settings: zeroShotSettingsOf(c.zeroShot) } : s.zeroShot,
         share: {

@@ -7,6 +7,8 @@ import type { StudioClient } from '../worker/client.ts';
 import { DEFAULT_SEARCH } from './search-settings.ts';
 import { decodeConfig, hashOf, payloadFromHash, type SharedConfig } from './share-codec.ts';
 import { connectShareLink, type BrowserLocation } from './share-sync.ts';
+import { missingFitnessFiles } from './search-slice.ts';
+import { configOf } from './share-slice.ts';
 import { createStudioStore, type StudioStore } from './studio-store.ts';
 
 const FP = 'aa11'.repeat(16);
@@ -91,6 +93,25 @@ describe('share link in the store', () => {
     expect(s.share.link?.model?.fingerprint).toBe(FP);
     expect(s.share.pending).toBe(0.3);
     expect(s.share.linkError).toBeNull();
+  });
+
+  it('a link with the zero-shot fitness sets it and names the task files to pick; an older link means perplexity', async () => {
+    const { store } = setUp();
+    const hash = 'ef56'.repeat(16);
+    const { win } = fakeWindow(hashOf(link({ search: { ...link().search, fitness: 'zeroshot' }, zeroShot: { tasks: [{ name: 'hellaswag', hash }], limit: 6 } })));
+    connectShareLink(store, win, { hashFile });
+    let s = store.getState();
+    expect(s.search.settings.fitness).toBe('zeroshot');
+    expect(s.zeroShot.settings).toEqual({ tasks: ['hellaswag'], limit: 6 });
+    expect(missingFitnessFiles(s)).toBe(`The zero-shot fitness needs these task files, picked in the Zero-shot panel: hellaswag (SHA-256 ${hash.slice(0, 12)}…).`);
+    const back = decodeConfig(payloadFromHash(hashOf(configOf(s)))!);
+    expect(back.ok && back.config.search.fitness).toBe('zeroshot');
+    win.navigate(hashOf(link()));
+    s = store.getState();
+    expect(s.search.settings.fitness).toBeUndefined();
+    expect(missingFitnessFiles(s)).toBeNull();
+    const plain = decodeConfig(payloadFromHash(hashOf(configOf(s)))!);
+    expect(plain.ok && 'fitness' in plain.config.search).toBe(false);
   });
 
   it('a malformed link changes nothing and says why', () => {

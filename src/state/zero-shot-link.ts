@@ -3,7 +3,9 @@
 import { TASK_NAMES, type TaskName } from '../core/zeroshot/task-definition.ts';
 import type { SharedConfig } from './share-codec.ts';
 import type { StudioState } from './studio-store.ts';
-import type { ZeroShotSettings } from './zero-shot-slice.ts';
+import type { ZeroShotSettings, ZeroShotSlice } from './zero-shot-slice.ts';
+import type { SearchState } from '../core/search/search-types.ts';
+import { objectiveTasksOf } from '../core/search/fitness-objective.ts';
 
 type LinkZeroShot = NonNullable<SharedConfig['zeroShot']>;
 
@@ -31,4 +33,11 @@ export function linkDataMismatch(s: StudioState, task: TaskName): { link: string
   const link = s.share.link?.zeroShot?.tasks.find((t) => t.name === task)?.hash;
   const file = s.zeroShot.files[task]?.sha256;
   return link && file && link !== file ? { link, file } : null;
+}
+
+/** The panel with the tasks and limit of a saved zero-shot-fitness search (unchanged for perplexity, or while it runs). */
+export function zeroShotOfCheckpoint(z: ZeroShotSlice, state: SearchState): ZeroShotSlice {
+  const tasks = objectiveTasksOf(state.protocol?.fitness);
+  if (!tasks || z.status === 'running') return z;
+  return { ...z, settings: { tasks: TASK_NAMES.filter((t) => tasks.some((x) => x.name === t)), limit: tasks[0]?.limit ?? null } };
 }

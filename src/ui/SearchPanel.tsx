@@ -4,6 +4,8 @@ import type { SearchMethod } from '../state/search-settings.ts';
 import { followedSettings, isStructured, maxTarget, PAPER_PRESET, plannedEvaluationsOf, QUICK_PRESET } from '../state/search-settings.ts';
 import { removedShare } from '../core/prune/allocation-counts.ts';
 import { isGpuBusy } from '../state/studio-store.ts';
+import { missingFitnessFiles } from '../state/search-slice.ts';
+import type { FitnessKind } from '../core/search/fitness-objective.ts';
 import { ChoiceGroup } from './ChoiceGroup.tsx';
 import { ErrorBox } from './ErrorBox.tsx';
 import { GenerationsChart } from './GenerationsChart.tsx';
@@ -28,6 +30,14 @@ const OPERATORS = [
   { value: 'llm' as const, label: 'LLM', hint: 'an OpenAI-compatible /v1/chat/completions endpoint proposes, selects, crosses and mutates' },
 ];
 
+const FITNESSES = [
+  { value: 'ppl' as const, label: 'Perplexity', hint: 'on the perplexity panel\'s windows (the paper\'s)' },
+  { value: 'zeroshot' as const, label: 'Zero-shot error', hint: '1 - mean acc_norm (acc for boolq, rte, winogrande) on the Zero-shot panel\'s tasks' },
+];
+
+/** What a run's fitness numbers are, in the result's words. */
+const FITNESS_NAME: Record<FitnessKind, string> = { ppl: 'perplexity', zeroshot: 'zero-shot error' };
+
 export function SearchPanel() {
   const search = useStudio((s) => s.search);
   const model = useStudio((s) => s.model.summary);
@@ -42,6 +52,9 @@ export function SearchPanel() {
   const methodPanel = useStudio((s) => s.prune.method);
   const sliderSparsity = useStudio((s) => s.prune.sparsity);
   const follow = useStudio((s) => s.followMethodPanel);
+  const zeroShotTasks = useStudio((s) => s.zeroShot.settings.tasks);
+  const zeroShotLimit = useStudio((s) => s.zeroShot.settings.limit);
+  const missing = useStudio(missingFitnessFiles);
   // Until the user edits the method or target, they are the method panel's (computed here: a selector returning a
   // fresh object would re-render forever).
   const st = followedSettings(search.settings, search.followsMethodPanel, methodPanel, sliderSparsity);
@@ -49,12 +62,17 @@ export function SearchPanel() {
   const running = search.status === 'running';
   const pMax = model ? maxTarget(st.method, model.heads, model.kvHeads) : 0.95;
   const lastGeneration = search.summaries.at(-1)?.generation;
+  const fitness = st.fitness ?? 'ppl';
+  const ran = FITNESS_NAME[search.ranFitness];
 
   return (
     <section className="card search-card" aria-labelledby="search-heading">
       <div className="card__titlebar">
         <h2 id="search-heading" className="card__title"><span className="step">7</span> Evolutionary search (Self-Pruner)</h2>
-        <span className="muted small">fitness = perplexity on the perplexity panel&apos;s windows</span>
+        <span className="muted small" data-testid="search-fitness-caption">
+          {fitness === 'ppl' ? <>fitness = perplexity on the perplexity panel&apos;s windows</>
+            : <>fitness = zero-shot error on {zeroShotTasks.length > 0 ? zeroShotTasks.join(', ') : 'the Zero-shot panel\'s tasks'}</>}
+        </span>
       </div>
       <div className="search-grid">
         <label className="field">
@@ -96,6 +114,16 @@ export function SearchPanel() {
           title="population 30, 20 generations, 10 crossovers and 10 mutations (the paper's)"
           onClick={() => set(PAPER_PRESET)}>Paper&apos;s preset</button>
       </div>
+      <ChoiceGroup legend="Fitness" name="search-fitness" testId="search-fitness" value={fitness} choices={FITNESSES}
+        disabled={busy} onChange={(f) => set({ fitness: f })} />
+      {fitness === 'zeroshot' && (
+        <p className="small muted" data-testid="search-fitness-tasks">
+          {zeroShotTasks.length > 0
+            ? `Tasks and files from the Zero-shot panel: ${zeroShotTasks.join(', ')}${zeroShotLimit !== null ? `, first ${zeroShotLimit} documents each` : ', every document'}. Each individual is scored on all of them: slower than perplexity.`
+            : 'Pick the tasks and their files in the Zero-shot panel.'}
+        </p>
+      )}
+      {missing && <p className="notice-inline" data-testid="search-fitness-missing">{missing}</p>}
       <ChoiceGroup legend="Optimizer" name="search-operator" testId="search-operator" value={st.operator} choices={OPERATORS}
         disabled={busy} onChange={(operator) => set({ operator })} />
       {st.operator === 'llm' && (
@@ -156,7 +184,7 @@ export function SearchPanel() {
       {search.best && (
         <div className="prune-result__numbers" data-testid="search-result">
           <div className="big-number">
-            <span className="field__label">best perplexity</span>
+            <span className="field__label">best {ran}</span>
             <span className="big-number__value" data-testid="search-best-ppl">{search.best.ppl.toFixed(3)}</span>
           </div>
           {search.uniformPpl !== null && (
@@ -173,9 +201,15 @@ export function SearchPanel() {
               {' '}{pct(removedShare(search.counts.uniform))} achieved ({search.counts.uniform.removed.toLocaleString('en-US')})
             </p>
           )}
+          {search.ranFitness === 'zeroshot' && search.denseFitness !== null && (
+            <div className="big-number big-number--dense">
+              <span className="field__label">dense {ran}</span>
+              <span className="big-number__value" data-testid="search-dense-fitness">{search.denseFitness.toFixed(3)}</span>
+            </div>
+          )}
           {search.densePpl !== null && (
             <div className="big-number big-number--dense">
-              <span className="field__label">dense</span>
+              <span className="field__label">{search.ranFitness === 'ppl' ? 'dense' : 'dense perplexity'}</span>
               <span className="big-number__value">{search.densePpl.toFixed(3)}</span>
             </div>
           )}
@@ -195,7 +229,7 @@ export function SearchPanel() {
       {(search.points.length > 0 || running) && search.config && (
         <div className="search-charts">
           <GenerationsChart summaries={search.summaries} points={search.points} generations={search.config.generations}
-            uniformPpl={search.uniformPpl} />
+            uniformPpl={search.uniformPpl} fitness={search.ranFitness} />
           {search.best && <RatesChart rates={search.best.rates} target={search.config.target} pMax={search.config.pMax} />}
         </div>
       )}

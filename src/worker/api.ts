@@ -12,6 +12,7 @@ import type { ParameterCount } from '../core/prune/allocation-counts.ts';
 import type { ScanCell } from '../core/prune/sensitivity-scan.ts';
 import type { StructuredMetric } from '../core/prune/structured-selection.ts';
 import type { Evaluation, GenerationSummary, SearchConfig, SearchState } from '../core/search/search-types.ts';
+import type { FitnessKind } from '../core/search/fitness-objective.ts';
 import type { TaskName } from '../core/zeroshot/task-definition.ts';
 import type { ZeroShotSummary } from '../core/zeroshot/zero-shot-summary.ts';
 
@@ -133,6 +134,10 @@ export interface SearchJobRequest
   sensitivity?: number[];
   /** Continue this run (its config wins over the fields above). */
   resume?: SearchState;
+  /** What the search minimises: perplexity (absent, the paper's) or the zero-shot error on `zeroShot`'s tasks. */
+  fitness?: FitnessKind;
+  /** The Zero-shot panel's task files and first-N limit (needed when `fitness` is 'zeroshot'). */
+  zeroShot?: Omit<ZeroShotJobRequest, 'pruneId'>;
 }
 
 export type SearchEvent =
@@ -145,6 +150,10 @@ export type SearchEvent =
 
 export interface SearchOutcome {
   state: SearchState;
+  /** What best.ppl and uniformPpl measure (zero-shot error when 'zeroshot'; densePpl stays perplexity). */
+  fitness: FitnessKind;
+  /** The dense model's zero-shot error (with the zero-shot fitness only). */
+  denseFitness?: number;
   /** count: the parameters the best vector removes (after the count repair). */
   best: { rates: number[]; ppl: number; operator: string; generation: number; count: ParameterCount };
   uniformPpl: number;

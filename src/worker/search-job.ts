@@ -7,8 +7,11 @@ import { describeModel } from '../core/search/model-description.ts';
 import { maxStructuredRate, owlShape, PruningFitness, uniformAtBestCount } from '../core/search/pruning-fitness.ts';
 import { bestOf, newSearchState, plannedEvaluations, runSearch } from '../core/search/search.ts';
 import type { SearchState } from '../core/search/search-types.ts';
+import { describeObjective, objectiveProtocol, zeroShotError, type FitnessObjective } from '../core/search/fitness-objective.ts';
+import { evaluateZeroShot } from '../core/zeroshot/evaluate-zero-shot.ts';
 import type { PruneJobOptions, SearchEvent, SearchJobRequest, SearchOutcome } from './api.ts';
 import type { PruneSession } from './prune-session.ts';
+import { readTaskFiles } from './zero-shot-job.ts';
 
 
 export async function searchJob(session: PruneSession, req: SearchJobRequest, opts: PruneJobOptions, signal: AbortSignal,
@@ -26,27 +29,41 @@ export async function searchJob(session: PruneSession, req: SearchJobRequest, op
     throw new BadRequest(`the run to resume has ${state.config.numLayers} layers but the loaded model has ${spec.numLayers}`);
   }
   const { text, evaluation, calibration, spec: calibSpec } = await session.windows(opts, signal);
+  const fitnessKind = req.fitness ?? 'ppl';
+  if (fitnessKind === 'zeroshot' && !req.zeroShot) throw new BadRequest('the zero-shot fitness needs the Zero-shot panel\'s tasks and files');
+  // The files are read and checked before any GPU work, as the Zero-shot panel's job does.
+  const objective: FitnessObjective = fitnessKind === 'ppl' ? { kind: 'ppl', windows: evaluation }
+    : { kind: 'zeroshot', tasks: await readTaskFiles(req.zeroShot!) };
+  const fitnessProtocol = objectiveProtocol(objective);
+  // Key order as the CLI's (search-command.ts), so a state resumes in either.
   const protocol = {
     modelHash: engine.model.fingerprint, method, textHash: text.hash, calibHash: calibSpec.textHash,
     seqLen: opts.seqLen, windows: evaluation.length, calibWindows: calibration.length, calibOffset: calibSpec.offsetTokens,
+    ...(fitnessProtocol !== undefined ? { fitness: fitnessProtocol } : {}),
   };
   if (req.resume?.protocol && JSON.stringify(req.resume.protocol) !== JSON.stringify(protocol)) {
-    throw new BadRequest('the run to resume was made with another model, text, method or windows: load those to resume it');
+    throw new BadRequest('the run to resume was made with another model, text, method, windows or fitness: load those to resume it');
   }
   state.protocol = protocol;
   const densePpl = (await session.dense(text, evaluation, signal)).ppl;
+  // The dense model's zero-shot error: what the zero-shot fitness's best and uniform are read against (as the CLI's).
+  let denseFitness: number | undefined;
+  if (objective.kind === 'zeroshot') {
+    session.makeDense();
+    denseFitness = zeroShotError(await evaluateZeroShot(engine, objective.tasks, { signal }));
+  }
   const pruner = await session.pruner(calibration, calibSpec);
   const total = plannedEvaluations(state.config);
   onEvent({ kind: 'started', config: state.config, densePpl, total });
   const owl = await owlShape(pruner, state.config, signal);
-  const fitness = new PruningFitness(pruner, { metric: req.metric, structured: req.structured }, evaluation);
+  const fitness = new PruningFitness(pruner, { metric: req.metric, structured: req.structured }, objective);
   const optimizer = req.operator === 'llm' && req.llm
     ? createLlmOptimizer(req.llm, req.llm.apiKey, {
       onEvent: (e) => { if (!e.ok) onEvent({ kind: 'llm', message: `${e.step} attempt ${e.attempt}: ${e.error}` }); },
     })
     : gaOptimizer;
   await runSearch(state, fitness, optimizer, {
-    signal, model: describeModel(engine.model, method),
+    signal, model: describeModel(engine.model, method), objective: describeObjective(objective),
     shapes: {
       owl,
       sensitivity: req.sensitivity?.length === spec.numLayers ? req.sensitivity : undefined,
@@ -59,7 +76,7 @@ export async function searchJob(session: PruneSession, req: SearchJobRequest, op
   // The uniform baseline removes as many parameters as the best vector really does (docs/algorithms.md §7.2).
   const fair = await uniformAtBestCount(state, fitness, best, signal);
   return {
-    state, best: { rates: best.rates, ppl: best.fitness, operator: best.operator, generation: best.generation, count: fair.best.count },
-    uniformPpl: fair.uniform.ppl, uniform: fair.uniform, densePpl, seconds: (performance.now() - start) / 1000,
+    state, fitness: fitnessKind, best: { rates: best.rates, ppl: best.fitness, operator: best.operator, generation: best.generation, count: fair.best.count },
+    uniformPpl: fair.uniform.ppl, uniform: fair.uniform, densePpl, ...(denseFitness !== undefined ? { denseFitness } : {}), seconds: (performance.now() - start) / 1000,
   };
 }

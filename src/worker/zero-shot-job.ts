@@ -14,6 +14,19 @@ import type { PruneSession } from './prune-session.ts';
 
 export async function zeroShotJob(session: PruneSession, req: ZeroShotJobRequest, signal: AbortSignal,
   onProgress: (p: ZeroShotJobProgress) => void): Promise<ZeroShotJobOutcome> {
+  const data = await readTaskFiles(req);
+  const names = req.tasks.map((t) => t.task);
+  if (req.pruneId !== undefined) await applyPrune(session, req.pruneId, signal, { gpuState: true });
+  else session.makeDense();
+  const report = await evaluateZeroShot(session.engine, data, {
+    signal,
+    onProgress: (task, done, total) => onProgress({ task: task as ZeroShotJobProgress['task'], index: names.indexOf(task as never), tasks: names.length, done, total }),
+  });
+  return { ...withoutPerDocument(report), pruneId: req.pruneId ?? null };
+}
+
+/** Every task file read and checked (the search's zero-shot fitness reads the same files the same way). */
+export async function readTaskFiles(req: Omit<ZeroShotJobRequest, 'pruneId'>): Promise<TaskData[]> {
   if (req.tasks.length === 0) throw new BadRequest('pick at least one zero-shot task');
   const names = req.tasks.map((t) => t.task);
   if (new Set(names).size !== names.length) throw new BadRequest(`a zero-shot task is named twice (${names.join(', ')})`);
@@ -22,11 +35,5 @@ export async function zeroShotJob(session: PruneSession, req: ZeroShotJobRequest
     const bytes = await file.arrayBuffer().catch(() => { throw new BadRequest(`cannot read task file ${clip(file.name, 200)}`); });
     data.push(await loadTaskData(taskByName(task), new Uint8Array(bytes), file.name, req.limit));
   }
-  if (req.pruneId !== undefined) await applyPrune(session, req.pruneId, signal, { gpuState: true });
-  else session.makeDense();
-  const report = await evaluateZeroShot(session.engine, data, {
-    signal,
-    onProgress: (task, done, total) => onProgress({ task: task as ZeroShotJobProgress['task'], index: names.indexOf(task as never), tasks: names.length, done, total }),
-  });
-  return { ...withoutPerDocument(report), pruneId: req.pruneId ?? null };
+  return data;
 }

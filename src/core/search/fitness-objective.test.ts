@@ -1,7 +1,7 @@
 // The search's fitness objective as data (fast tier): the zero-shot error's mean (acc_norm, acc where a task has none),
 // the protocol record, the LLM prompts' wording per objective, and the typed error for an unknown fitness.
 import { describe, expect, it } from 'vitest';
-import { describeObjective, objectiveProtocol, parseFitnessKind, zeroShotError, type FitnessObjective } from './fitness-objective.ts';
+import { describeObjective, objectiveProtocol, objectiveTasksOf, parseFitnessKind, zeroShotError, type FitnessObjective } from './fitness-objective.ts';
 import { crossoverPrompt, initPrompt, systemPrompt, SYSTEM_PROMPT } from './llm-prompts.ts';
 import { newSearchState, runSearch } from './search.ts';
 import { gaOptimizer } from './ga-operators.ts';
@@ -20,6 +20,14 @@ describe('search fitness objective', () => {
     expect(zeroShotError({ tasks: [{ acc: m(0.5), accNorm: m(0.25) }, { acc: m(0.75), accNorm: null }] as never })).toBeCloseTo(1 - (0.25 + 0.75) / 2, 15);
     expect(zeroShotError({ tasks: [{ acc: m(0.3), accNorm: m(0.4) }] as never })).toBeCloseTo(0.6, 15);
     expect(() => zeroShotError({ tasks: [] })).toThrow(/at least one task/);
+  });
+
+  it('reads the tasks, hashes and limits back from a protocol record', () => {
+    const t = (name: 'hellaswag' | 'boolq', limit: number | null) => ({ ...task(name, 4, limit), sha256: name === 'hellaswag' ? 'ab12' : 'cd34' });
+    expect(objectiveTasksOf(objectiveProtocol({ kind: 'zeroshot', tasks: [t('hellaswag', 6), t('boolq', null)] })))
+      .toEqual([{ name: 'hellaswag', sha256: 'ab12', limit: 6 }, { name: 'boolq', sha256: 'cd34', limit: null }]);
+    expect(objectiveTasksOf(undefined)).toBeNull();
+    expect(objectiveTasksOf('zeroshot 1-mean(acc_norm|acc): hellaswag')).toBeNull();
   });
 
   it('an unknown fitness is a BadRequest naming the choices', () => {

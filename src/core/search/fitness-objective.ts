@@ -56,3 +56,13 @@ export function objectiveProtocol(o: FitnessObjective): string | undefined {
   if (o.kind === 'ppl') return undefined;
   return `zeroshot 1-mean(acc_norm|acc): ${o.tasks.map((t) => `${t.task.name} ${t.sha256}${t.limit === null ? '' : ` limit ${t.limit}`}`).join(', ')}`;
 }
+
+/** The tasks a zero-shot protocol record names (objectiveProtocol's inverse), so a saved or resumed run can say
+ * which files to pick; null for perplexity or a record this version did not write. */
+export function objectiveTasksOf(protocol: string | undefined): Array<{ name: string; sha256: string; limit: number | null }> | null {
+  const prefix = 'zeroshot 1-mean(acc_norm|acc): ';
+  if (!protocol?.startsWith(prefix)) return null;
+  const tasks = protocol.slice(prefix.length).split(', ').map((part) => /^(\S+) ([0-9a-f]+)(?: limit (\d+))?$/.exec(part));
+  if (tasks.some((t) => t === null)) return null;
+  return tasks.map((t) => ({ name: t![1], sha256: t![2], limit: t![3] === undefined ? null : Number(t![3]) }));
+}
