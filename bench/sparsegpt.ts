@@ -1,7 +1,7 @@
 // SparseGPT's solver: the GPU column sweep (default) against the float64 CPU solver, measured side by side in
 // one run on the same calibration windows. Per solver: the whole prune (sequential calibration + every layer),
-// the layer solves alone (Hessian read-back, float64 factorisation, sweep; the CPU solver also reads the dense
-// weights back and uploads the result), the process CPU seconds of the whole prune (on a CPU-backed adapter such
+// the layer solves alone (GPU solver: f32 factor on the GPU, then the sweep; CPU solver: Hessian read-back, float64
+// factorisation and solve, dense weights read back and the result uploaded), the factorisations alone, the process CPU seconds of the whole prune (on a CPU-backed adapter such
 // as SwiftShader the "GPU" work is CPU time too) and the bytes read back.
 import type { Gpu } from '../src/core/gpu/device.ts';
 import type { LoadedModel } from '../src/core/model/loaded-model.ts';
@@ -32,6 +32,7 @@ export async function sparseGptSolverBench(gpu: Gpu, label: string, model: Loade
     'solves GPU / CPU': (g.layerSeconds / c.layerSeconds).toFixed(2),
     'whole prune s (CPU / GPU solver)': `${c.seconds.toFixed(2)} / ${g.seconds.toFixed(2)}`,
     'prune GPU / CPU': (g.seconds / c.seconds).toFixed(2),
+    'factor s (CPU f64 / GPU f32)': `${c.factorSeconds.toFixed(3)} / ${g.factorSeconds.toFixed(3)}`,
     'process CPU s (CPU / GPU solver)': `${c.cpuSeconds.toFixed(2)} / ${g.cpuSeconds.toFixed(2)}`,
     'read back (CPU / GPU solver)': `${formatBytes(c.readBackBytes)} / ${formatBytes(g.readBackBytes)}`,
   };
