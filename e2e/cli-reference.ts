@@ -39,18 +39,27 @@ export async function cliPrune(model: string, text: string, opts: {
   return JSON.parse(last) as CliPrune;
 }
 
-export interface CliSearch { best: { rates: number[]; ppl: number }; uniformPpl: number; densePpl: number; evaluations: number }
+export interface CliSearch {
+  /** fitness: what the search minimised (perplexity, or the zero-shot error with --fitness zeroshot). */
+  best: { rates: number[]; ppl: number; fitness: number }; uniform: { rate: number; ppl: number; fitness: number };
+  uniformPpl: number; densePpl: number; denseFitness?: number; evaluations: number; fitness: 'ppl' | 'zeroshot';
+}
 
 /** `prunelab search --json` with the studio's windows: calibration from the evaluation text after its windows. */
 export async function cliSearch(model: string, text: string, opts: {
   target: number; seqLen: number; windows: number; calibWindows: number; population: number; generations: number;
   crossovers: number; mutations: number; seed: number;
+  /** --fitness zeroshot on these task files (task -> file) and their first `limit` documents. */
+  zeroShot?: { tasks: Record<string, string>; limit: number };
 }): Promise<CliSearch> {
+  const zs = opts.zeroShot;
   const { stdout } = await run(process.execPath, ['bin/prunelab.mjs', 'search', '--model', model, '--text', text,
     '--calib', text, '--calib-offset', String(opts.windows * opts.seqLen), '--calib-windows', String(opts.calibWindows),
     '--seq-len', String(opts.seqLen), '--windows', String(opts.windows), '--target', String(opts.target),
     '--population', String(opts.population), '--generations', String(opts.generations), '--crossovers', String(opts.crossovers),
-    '--mutations', String(opts.mutations), '--seed', String(opts.seed), '--json'],
+    '--mutations', String(opts.mutations), '--seed', String(opts.seed), '--json',
+    ...(zs ? ['--fitness', 'zeroshot', '--tasks', Object.keys(zs.tasks).join(','),
+      '--data', Object.entries(zs.tasks).map(([t, f]) => `${t}=${f}`).join(','), '--limit', String(zs.limit)] : [])],
   { env: { ...process.env }, maxBuffer: 16 << 20, timeout: 600_000 });
   const last = stdout.trim().split('\n').pop() ?? '';
   return JSON.parse(last) as CliSearch;

@@ -32,7 +32,7 @@ const OPERATORS = [
 
 const FITNESSES = [
   { value: 'ppl' as const, label: 'Perplexity', hint: 'on the perplexity panel\'s windows (the paper\'s)' },
-  { value: 'zeroshot' as const, label: 'Zero-shot error', hint: '1 - mean acc_norm (acc for boolq, rte, winogrande) on the Zero-shot panel\'s tasks' },
+  { value: 'zeroshot' as const, label: 'Zero-shot', hint: '1 - mean acc_norm (acc for boolq, rte, winogrande) on the Zero-shot panel\'s tasks' },
 ];
 
 /** What a run's fitness numbers are, in the result's words. */
@@ -185,13 +185,29 @@ export function SearchPanel() {
         <div className="prune-result__numbers" data-testid="search-result">
           <div className="big-number">
             <span className="field__label">best {ran}</span>
-            <span className="big-number__value" data-testid="search-best-ppl">{search.best.ppl.toFixed(3)}</span>
+            <span className="big-number__value" data-testid="search-best-ppl" data-value={search.best.ppl}>{search.best.ppl.toFixed(3)}</span>
           </div>
           {search.uniformPpl !== null && (
             <div className="big-number big-number--dense">
               <span className="field__label">uniform, same parameter count</span>
-              <span className="big-number__value" data-testid="search-uniform-ppl">{search.uniformPpl.toFixed(3)}</span>
-              <span className="small muted">best / uniform = {(search.best.ppl / search.uniformPpl).toFixed(3)}</span>
+              <span className="big-number__value" data-testid="search-uniform-ppl" data-value={search.uniformPpl}>{search.uniformPpl.toFixed(3)}</span>
+              <span className="small muted">
+                {/* Errors are shares of documents: their difference reads as accuracy points. */}
+                {search.ranFitness === 'zeroshot' ? `best − uniform = ${(search.best.ppl - search.uniformPpl).toFixed(3)}`
+                  : `best / uniform = ${(search.best.ppl / search.uniformPpl).toFixed(3)}`}
+              </span>
+            </div>
+          )}
+          {search.ranFitness === 'zeroshot' ? search.denseFitness !== null && (
+            <div className="big-number big-number--dense">
+              <span className="field__label">dense {ran}</span>
+              <span className="big-number__value" data-testid="search-dense-fitness" data-value={search.denseFitness}>{search.denseFitness.toFixed(3)}</span>
+              {search.densePpl !== null && <span className="small muted">dense perplexity {search.densePpl.toFixed(3)}</span>}
+            </div>
+          ) : search.densePpl !== null && (
+            <div className="big-number big-number--dense">
+              <span className="field__label">dense</span>
+              <span className="big-number__value">{search.densePpl.toFixed(3)}</span>
             </div>
           )}
           {search.counts && search.config && (
@@ -200,18 +216,6 @@ export function SearchPanel() {
               {' '}({search.counts.best.removed.toLocaleString('en-US')}) · uniform at {pct(search.counts.uniformRate)}
               {' '}{pct(removedShare(search.counts.uniform))} achieved ({search.counts.uniform.removed.toLocaleString('en-US')})
             </p>
-          )}
-          {search.ranFitness === 'zeroshot' && search.denseFitness !== null && (
-            <div className="big-number big-number--dense">
-              <span className="field__label">dense {ran}</span>
-              <span className="big-number__value" data-testid="search-dense-fitness">{search.denseFitness.toFixed(3)}</span>
-            </div>
-          )}
-          {search.densePpl !== null && (
-            <div className="big-number big-number--dense">
-              <span className="field__label">{search.ranFitness === 'ppl' ? 'dense' : 'dense perplexity'}</span>
-              <span className="big-number__value">{search.densePpl.toFixed(3)}</span>
-            </div>
           )}
           {search.status === 'done' && (
             <button type="button" className="btn search-apply" data-testid="apply-best" disabled={!ready || busy}
