@@ -9,6 +9,7 @@ import type { StudioClient } from '../worker/client.ts';
 import { StudioError } from '../worker/error-info.ts';
 import { createStudioStore } from './studio-store.ts';
 import { missingFitnessFiles, shownSearchSettings } from './search-slice.ts';
+import { zeroShotOfCheckpoint } from './zero-shot-link.ts';
 import { toSearchRequest, DEFAULT_SEARCH } from './search-settings.ts';
 
 const adapter: AdapterSummary = { vendor: 'google', architecture: 'swiftshader', description: '', isFallback: true, maxBindingBytes: 2 ** 30, maxBufferBytes: 2 ** 30 };
@@ -102,6 +103,10 @@ describe('search slice', () => {
     expect(store.getState().search.error?.message).toBe(needs);
     store.getState().restoreSearchCheckpoint({ ...state, protocol: { ...state.protocol!, fitness: undefined } });
     expect(store.getState().search.ranFitness).toBe('ppl');
+    // Resuming a saved run puts its tasks and limit in the Zero-shot panel (a perplexity run leaves the panel alone).
+    const z = store.getState().zeroShot;
+    expect(zeroShotOfCheckpoint(z, state).settings).toEqual({ tasks: ['hellaswag'], limit: 6 });
+    expect(zeroShotOfCheckpoint(z, { ...state, protocol: { ...state.protocol!, fitness: undefined } })).toBe(z);
   });
 
   it('streams individuals and generations into the slice, then shows the outcome', async () => {
