@@ -2,7 +2,7 @@
 // y[m*ldy + yColOffset + n] = sum_k x[m,k] * w[n,k] + (hasBias ? bias[n] : 0)
 // The fastest shape on CPU-backed adapters (SwiftShader): each vec4 load feeds 16 dot products. Rows and
 // columns past M / N are clamped on load (recomputing the last row/column) and masked on store.
-alias XW = vec4<f32>;   // x, w: 4 consecutive k per element
+alias XW = vec4<f32>;   // x: 4 consecutive k per element; w through loadW4 (lib/weight-load-*.wgsl)
 const XW_WIDTH = 4u;
 // Bindings: shaders/lib/matmul-bindings.wgsl; wrow, xrow: lib/matmul-rows.wgsl; store (4 per store16):
 // lib/matmul-store.wgsl.
@@ -36,10 +36,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var a15_0 = vec4<f32>(0.0); var a15_1 = vec4<f32>(0.0); var a15_2 = vec4<f32>(0.0); var a15_3 = vec4<f32>(0.0);
   for (var k = 0u; k < K4; k++) {
     // Column c of Wc holds w[n0+4c+j, 4k..4k+3]; xv * Wc = 4 dot products.
-    let W0 = mat4x4<f32>(w[w0+k], w[w1+k], w[w2+k], w[w3+k]);
-    let W1 = mat4x4<f32>(w[w4+k], w[w5+k], w[w6+k], w[w7+k]);
-    let W2 = mat4x4<f32>(w[w8+k], w[w9+k], w[w10+k], w[w11+k]);
-    let W3 = mat4x4<f32>(w[w12+k], w[w13+k], w[w14+k], w[w15+k]);
+    let W0 = mat4x4<f32>(loadW4(w0+k), loadW4(w1+k), loadW4(w2+k), loadW4(w3+k));
+    let W1 = mat4x4<f32>(loadW4(w4+k), loadW4(w5+k), loadW4(w6+k), loadW4(w7+k));
+    let W2 = mat4x4<f32>(loadW4(w8+k), loadW4(w9+k), loadW4(w10+k), loadW4(w11+k));
+    let W3 = mat4x4<f32>(loadW4(w12+k), loadW4(w13+k), loadW4(w14+k), loadW4(w15+k));
     { let v = x[x0 + k]; a0_0 += v * W0; a0_1 += v * W1; a0_2 += v * W2; a0_3 += v * W3; }
     { let v = x[x1 + k]; a1_0 += v * W0; a1_1 += v * W1; a1_2 += v * W2; a1_3 += v * W3; }
     { let v = x[x2 + k]; a2_0 += v * W0; a2_1 += v * W1; a2_2 += v * W2; a2_3 += v * W3; }

@@ -1,7 +1,7 @@
 // Register-blocked matmul, 4x4 outputs per invocation, no workgroup memory; vec4 loads along K (K % 4 == 0).
 // y[m*ldy + yColOffset + n] = sum_k x[m,k] * w[n,k] + (hasBias ? bias[n] : 0)
 // Rows/columns past M / N are clamped on load (recomputing the last row/column) and masked on store.
-alias XW = vec4<f32>;   // x, w: 4 consecutive k per element
+alias XW = vec4<f32>;   // x: 4 consecutive k per element; w through loadW4 (lib/weight-load-*.wgsl)
 const XW_WIDTH = 4u;
 // Bindings: shaders/lib/matmul-bindings.wgsl; wrow, xrow: lib/matmul-rows.wgsl; store: lib/matmul-store.wgsl.
 
@@ -16,7 +16,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var a0 = vec4<f32>(0.0); var a1 = vec4<f32>(0.0); var a2 = vec4<f32>(0.0); var a3 = vec4<f32>(0.0);
   for (var k = 0u; k < K4; k++) {
     // Column j of W holds w[n0+j, 4k..4k+3]; a row vector times W gives 4 dot products.
-    let W = mat4x4<f32>(w[w0 + k], w[w1 + k], w[w2 + k], w[w3 + k]);
+    let W = mat4x4<f32>(loadW4(w0 + k), loadW4(w1 + k), loadW4(w2 + k), loadW4(w3 + k));
     a0 += x[x0 + k] * W; a1 += x[x1 + k] * W; a2 += x[x2 + k] * W; a3 += x[x3 + k] * W;
   }
   store(m0, n0, a0); store(m0 + 1u, n0, a1); store(m0 + 2u, n0, a2); store(m0 + 3u, n0, a3);

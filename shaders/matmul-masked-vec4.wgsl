@@ -1,7 +1,7 @@
 // Matmul through a pruning mask with vec4 loads along K (K % 4 == 0); otherwise as matmul-masked.wgsl:
 //   y[m*ldy + yColOffset + n] = sum_k x[m,k] * w[n,k] * keep(n,k) + bias[n],  keep = bit k % 32 of mask[n, k / 32]
 // 4x4 outputs per invocation, no workgroup memory; one mask word per weight row feeds 8 vec4 steps (32 k).
-alias XW = vec4<f32>;   // x, w: 4 consecutive k per element
+alias XW = vec4<f32>;   // x: 4 consecutive k per element; w through loadW4 (lib/weight-load-*.wgsl)
 const XW_WIDTH = 4u;
 // Bindings: shaders/lib/matmul-bindings.wgsl and lib/matmul-mask.wgsl (mask, maskWords); wrow, xrow:
 // lib/matmul-rows.wgsl; store: lib/matmul-store.wgsl.
@@ -25,7 +25,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let kEnd = min(K4, kw * 8u + 8u);
     for (var k = kw * 8u; k < kEnd; k++) {
       // Column j of W holds the kept w[n0+j, 4k..4k+3]; a row vector times W gives 4 dot products.
-      let W = mat4x4<f32>(kept(w[w0 + k], bits.x), kept(w[w1 + k], bits.y), kept(w[w2 + k], bits.z), kept(w[w3 + k], bits.w));
+      let W = mat4x4<f32>(kept(loadW4(w0 + k), bits.x), kept(loadW4(w1 + k), bits.y), kept(loadW4(w2 + k), bits.z), kept(loadW4(w3 + k), bits.w));
       bits = bits >> vec4<u32>(4u);
       a0 += x[x0 + k] * W; a1 += x[x1 + k] * W; a2 += x[x2 + k] * W; a3 += x[x3 + k] * W;
     }

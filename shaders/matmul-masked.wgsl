@@ -2,7 +2,7 @@
 // keep(n,k) = bit (k % 32) of mask[n * words + k / 32]. Register-blocked 4x4 like matmul-blocked4x4-scalar, scalar
 // loads for any K (matmul-masked-vec4.wgsl takes K % 4 == 0); one mask word per 32 k per weight row (not one per
 // element). The weights themselves are untouched.
-alias XW = f32;
+alias XW = f32;         // x one k per element; w through loadW (lib/weight-load-*.wgsl)
 const XW_WIDTH = 1u;
 // Bindings: shaders/lib/matmul-bindings.wgsl and lib/matmul-mask.wgsl (mask, maskWords); wrow, xrow:
 // lib/matmul-rows.wgsl; store: lib/matmul-store.wgsl.
@@ -22,7 +22,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       // select, not a multiply by the bit: a pruned Inf/NaN weight must not turn the sum into NaN.
       let kept = (bits & vec4<u32>(1u)) != vec4<u32>(0u);
       bits = bits >> vec4<u32>(1u);
-      let wv = select(vec4<f32>(0.0), vec4<f32>(w[w0 + k], w[w1 + k], w[w2 + k], w[w3 + k]), kept);  // w[n0..n0+3, k]
+      let wv = select(vec4<f32>(0.0), vec4<f32>(loadW(w0 + k), loadW(w1 + k), loadW(w2 + k), loadW(w3 + k)), kept);  // w[n0..n0+3, k]
       a0 += x[x0 + k] * wv; a1 += x[x1 + k] * wv; a2 += x[x2 + k] * wv; a3 += x[x3 + k] * wv;
     }
   }

@@ -5,7 +5,7 @@
 // y[m*ldy + yColOffset + n] = sum_k x[m,k] * w[n,k] + (hasBias ? bias[n] : 0)
 // Rows past M / N are clamped on load (lib/matmul-rows.wgsl) and dropped on store; k past K is staged as zero.
 // The k order of every sum is blocked4x4's (4 k per vec4 step, ascending).
-alias XW = vec4<f32>;   // x, w: 4 consecutive k per element
+alias XW = vec4<f32>;   // x: 4 consecutive k per element; w through loadW4 (lib/weight-load-*.wgsl)
 const XW_WIDTH = 4u;
 // Bindings: shaders/lib/matmul-bindings.wgsl; wrow, xrow: lib/matmul-rows.wgsl; store: lib/matmul-store.wgsl.
 
@@ -28,7 +28,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     let q = k0 + li % 4u;
     var xv = vec4<f32>(0.0);
     var wv = vec4<f32>(0.0);
-    if (q < K4) { xv = x[xStage + q]; wv = w[wStage + q]; }
+    if (q < K4) { xv = x[xStage + q]; wv = loadW4(wStage + q); }
     xs[li] = xv;
     ws[li] = wv;
     workgroupBarrier();

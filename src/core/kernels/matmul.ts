@@ -12,6 +12,8 @@
 // With a pruning mask (bitset [N, ceil(K/32)], 1 = kept) a masked 4x4 kernel runs whatever the variant
 // ('matmul-masked-vec4' when K % 4 == 0, else scalar 'matmul-masked'), reading one mask word per 32 k of a
 // weight row, so pruning never rewrites the weights.
+// Weights are read in their stored dtype (f32, or f16 / bf16 widened in the kernel: weight-binding.ts), one shader
+// text per (kernel, dtype): the same k order, so the sums equal an f32 upload's bit for bit.
 // Aliasing: x and w may be the same buffer (both read-only); y must differ from x, w and bias.
 import type { Gpu } from '../gpu/device.ts';
 import { createStorageBuffer, createUniformBuffer, packUniform } from '../gpu/buffers.ts';
@@ -31,23 +33,27 @@ import { withLibs } from './shader-source.ts';
 
 // Every matmul kernel declares its bindings through shaders/lib/matmul-bindings.wgsl (the list prepareMatmul binds);
 // the register-blocked ones share the clamped row starts and the output store, the masked ones the mask.
-const blocked = (kernel: string) => withLibs(kernel, bindingsLib, rowsLib, storeLib);
+// Each kernel text is completed by the weight-load lib of the weight's dtype (weightCodeCache).
+const blocked = (kernel: string, ...more: string[]) => weightCodeCache((lib) => withLibs(kernel, bindingsLib, rowsLib, storeLib, ...more, lib));
 const blocked4x4Code = blocked(blocked4x4Kernel);
 const blocked4x4ScalarCode = blocked(blocked4x4ScalarKernel);
 const blocked16x16Code = blocked(blocked16x16Kernel);
-const tiled16Code = withLibs(tiled16Kernel, bindingsLib);
+const tiled16Code = weightCodeCache((lib) => withLibs(tiled16Kernel, bindingsLib, lib));
 const tiled64Code = blocked(tiled64Kernel);
-const maskedCode = withLibs(blocked(maskedMatmulKernel), maskLib);
-const maskedVec4Code = withLibs(blocked(maskedVec4Kernel), maskLib);
-import { prepareCall, type Binding, type KernelCall } from './kernel-call.ts';
+const maskedCode = blocked(maskedMatmulKernel, maskLib);
+const maskedVec4Code = blocked(maskedVec4Kernel, maskLib);
+import { prepareCall, type KernelCall } from './kernel-call.ts';
 import { KernelShapeError, requireDistinct, requireElems, requireInt } from './guards.ts';
+import { requireWeightElems, weightCodeCache, weightDtypeOf, weightLabel, weightResource, type WeightDtype,
+  type WeightInput } from './weight-binding.ts';
 
 export const MATMUL_VARIANTS = ['blocked4x4', 'blocked16x16', 'tiled16', 'tiled64'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 
 export interface MatmulArgs {
   x: GPUBuffer;          // [M, K]
-  w: Binding;            // [N, K]  (a byte range of a larger weight is allowed: a slice of lm_head rows)
+  w: WeightInput;        // [N, K] in its stored dtype (a plain Binding is f32; a byte range of a larger weight is
+                         // allowed: a slice of lm_head rows)
   bias?: GPUBuffer;      // [N]
   y: GPUBuffer;          // [M, ldy], columns yColOffset .. yColOffset+N-1 written
   M: number;
@@ -60,21 +66,22 @@ export interface MatmulArgs {
   mask?: GPUBuffer;
 }
 
-/** Shader text, outputs per invocation (rows, columns) and workgroup size (x = columns, y = rows). */
-interface Kernel { name: string; code: string; block: [number, number]; wg: [number, number] }
+/** Shader text per weight dtype, whether it reads the weight 4 k at a time, outputs per invocation (rows, columns)
+ * and workgroup size (x = columns, y = rows). */
+interface Kernel { name: string; code: (dtype: WeightDtype, vec4?: boolean) => string; vec4: boolean; block: [number, number]; wg: [number, number] }
 
 function pickKernel(variant: MatmulVariant, M: number, K: number): Kernel {
   const vec4 = K % 4 === 0;
   const blocked4x4: Kernel = vec4
-    ? { name: 'matmul-blocked4x4', code: blocked4x4Code, block: [4, 4], wg: [8, 8] }
-    : { name: 'matmul-blocked4x4-scalar', code: blocked4x4ScalarCode, block: [4, 4], wg: [8, 8] };
-  const tiled16: Kernel = { name: 'matmul-tiled16', code: tiled16Code, block: [1, 1], wg: [16, 16] };
+    ? { name: 'matmul-blocked4x4', code: blocked4x4Code, vec4: true, block: [4, 4], wg: [8, 8] }
+    : { name: 'matmul-blocked4x4-scalar', code: blocked4x4ScalarCode, vec4: false, block: [4, 4], wg: [8, 8] };
+  const tiled16: Kernel = { name: 'matmul-tiled16', code: tiled16Code, vec4: false, block: [1, 1], wg: [16, 16] };
   switch (variant) {
     case 'blocked4x4': return blocked4x4;
     case 'blocked16x16':
-      return vec4 && M >= 16 ? { name: 'matmul-blocked16x16', code: blocked16x16Code, block: [16, 16], wg: [4, 4] } : blocked4x4;
+      return vec4 && M >= 16 ? { name: 'matmul-blocked16x16', code: blocked16x16Code, vec4: true, block: [16, 16], wg: [4, 4] } : blocked4x4;
     case 'tiled16': return tiled16;
-    case 'tiled64': return vec4 ? { name: 'matmul-tiled64', code: tiled64Code, block: [4, 4], wg: [16, 16] } : tiled16;
+    case 'tiled64': return vec4 ? { name: 'matmul-tiled64', code: tiled64Code, vec4: true, block: [4, 4], wg: [16, 16] } : tiled16;
     default: throw new KernelShapeError('matmul', `unknown variant "${variant as string}" (expected one of ${MATMUL_VARIANTS.join(', ')})`);
   }
 }
@@ -87,8 +94,8 @@ export function matmulKernelName(variant: MatmulVariant, M: number, K: number): 
 
 function maskedKernel(K: number): Kernel {
   return K % 4 === 0
-    ? { name: 'matmul-masked-vec4', code: maskedVec4Code, block: [4, 4], wg: [8, 8] }
-    : { name: 'matmul-masked', code: maskedCode, block: [4, 4], wg: [8, 8] };
+    ? { name: 'matmul-masked-vec4', code: maskedVec4Code, vec4: true, block: [4, 4], wg: [8, 8] }
+    : { name: 'matmul-masked', code: maskedCode, vec4: false, block: [4, 4], wg: [8, 8] };
 }
 
 export async function prepareMatmul(gpu: Gpu, args: MatmulArgs): Promise<KernelCall> {
@@ -96,18 +103,20 @@ export async function prepareMatmul(gpu: Gpu, args: MatmulArgs): Promise<KernelC
   const ldy = args.ldy ?? N;
   const yColOffset = args.yColOffset ?? 0;
   const kernel = args.mask ? maskedKernel(K) : pickKernel(variant, M, K);
-  const label = kernel.name;
+  const dtype = weightDtypeOf(w);
+  const label = weightLabel(kernel.name, dtype);
   requireInt(label, 'M', M);
   requireInt(label, 'N', N);
   requireInt(label, 'K', K);
   requireInt(label, 'yColOffset', yColOffset, 0);
   requireInt(label, 'ldy', ldy, yColOffset + N);
   requireElems(label, 'x [M, K]', x, M * K);
-  requireElems(label, 'w [N, K]', w, N * K);
+  requireWeightElems(label, 'w [N, K]', w, N * K);
   if (bias) requireElems(label, 'bias [N]', bias, N);
   requireElems(label, 'y [M, ldy]', y, (M - 1) * ldy + yColOffset + N);
   requireDistinct(label, { y, x });
-  requireDistinct(label, { y, w });
+  const wb = weightResource(w);
+  requireDistinct(label, { y, w: wb });
   requireDistinct(label, { y, bias });
   const words = Math.ceil(K / 32);
   if (args.mask) {
@@ -120,7 +129,7 @@ export async function prepareMatmul(gpu: Gpu, args: MatmulArgs): Promise<KernelC
   const [bm, bn] = kernel.block;
   const [wx, wy] = kernel.wg;
   // Without a bias the (read-only) weight stands in for the bias binding; the shader never reads it.
-  return prepareCall(gpu, label, kernel.code, [x, w, bias ?? w, y, params, ...(args.mask ? [args.mask] : [])],
+  return prepareCall(gpu, label, kernel.code(dtype, kernel.vec4), [x, wb, bias ?? wb, y, params, ...(args.mask ? [args.mask] : [])],
     [Math.ceil(N / (bn * wx)), Math.ceil(M / (bm * wy))]);
 }
 
