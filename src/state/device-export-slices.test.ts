@@ -47,6 +47,7 @@ function fakeClient(over: Partial<StudioClient> = {}): Fake {
     cancel: async () => { calls.push('cancel'); },
     loadHubModel: async () => { throw new Error('unused'); },
     fetchHubText: async () => { throw new Error('unused'); },
+    fetchHubDataFile: async () => { throw new Error('unused'); },
     cancelDownloads: async () => {},
     hubCache: async () => ({ files: 0, bytes: 0 }),
     exportModel: async (req) => exported(req),

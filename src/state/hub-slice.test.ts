@@ -36,6 +36,7 @@ function fakeClient(over: Partial<StudioClient>): StudioClient {
     cancel: async () => {},
     loadHubModel: async () => { throw new Error('unused'); },
     fetchHubText: async () => { throw new Error('unused'); },
+    fetchHubDataFile: async () => { throw new Error('unused'); },
     cancelDownloads: async () => {},
     hubCache: async () => ({ files: 0, bytes: 0 }),
     exportModel: async () => { throw new Error('unused'); }, watchDevice: async () => {}, reloadModel: async () => { throw new Error('unused'); }, loseDeviceForTest: async () => {},

@@ -25,7 +25,7 @@ function fakeClient(search: StudioClient['search']): StudioClient {
     perplexity: async () => { throw new Error('unused'); }, generate: async () => { throw new Error('unused'); },
     prune: async () => { throw new Error('unused'); }, scan: async () => { throw new Error('unused'); },
     search, cancel: async () => {}, dispose: () => {},
-    loadHubModel: async () => { throw new Error('unused'); }, fetchHubText: async () => { throw new Error('unused'); },
+    loadHubModel: async () => { throw new Error('unused'); }, fetchHubText: async () => { throw new Error('unused'); }, fetchHubDataFile: async () => { throw new Error('unused'); },
     cancelDownloads: async () => {}, hubCache: async () => ({ files: 0, bytes: 0 }),
     exportModel: async () => { throw new Error('unused'); }, watchDevice: async () => {}, reloadModel: async () => { throw new Error('unused'); }, loseDeviceForTest: async () => {},
     allocations: async () => { throw new Error('unused'); },

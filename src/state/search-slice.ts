@@ -10,7 +10,7 @@ import { etaSeconds } from './eta.ts';
 import { createJob, needsModel, needsText, refuseIf, type JobDeps, type JobStatus } from './job-slice.ts';
 import { objectiveTasksOf, type FitnessKind } from '../core/search/fitness-objective.ts';
 import type { TaskName } from '../core/zeroshot/task-definition.ts';
-import { zeroShotProblem } from './zero-shot-slice.ts';
+import { zeroShotProblem, zeroShotTaskFiles } from './zero-shot-slice.ts';
 import type { StudioState } from './studio-store.ts';
 import { methodProblem } from './prune-settings.ts';
 import { DEFAULT_SEARCH, followedSettings, searchSettingsProblem, toSearchRequest, type SearchSettings } from './search-settings.ts';
@@ -118,10 +118,8 @@ export function searchActions(deps: JobDeps): SearchActions {
       ?? methodProblem(s.prune.method, s.ppl.settings.maxWindows, s.prune.calibFile !== null)
       ?? missingFitnessFiles(s, !!(opts.resume && checkpoint))
       ?? (zsProblem && `The zero-shot fitness uses the Zero-shot panel's tasks: ${zsProblem}`));
-    const { tasks, limit } = s.zeroShot.settings;
-    const zeroShot = zeroShotFitness
-      ? { tasks: tasks.map((task) => ({ task, file: s.zeroShot.files[task]!.file })), ...(limit !== null ? { limit } : {}) }
-      : undefined;
+    const { limit } = s.zeroShot.settings;
+    const zeroShot = zeroShotFitness ? { tasks: zeroShotTaskFiles(s.zeroShot), ...(limit !== null ? { limit } : {}) } : undefined;
     const resume = opts.resume && checkpoint ? checkpoint : undefined;
     let startedDone = 0;
     const { seqLen, maxWindows } = s.ppl.settings;

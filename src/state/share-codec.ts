@@ -12,6 +12,7 @@ import type { SearchMethod } from './search-settings.ts';
 import { quote } from '../core/quote.ts';
 import { TASK_NAMES } from '../core/zeroshot/task-definition.ts';
 import { FITNESS_KINDS } from '../core/search/fitness-objective.ts';
+import { parseHubDatasetRef } from '../core/hub/hub-dataset-ref.ts';
 
 export const SHARE_VERSION = 1;
 /** The hash parameter that holds the payload: `#c=...`. */
@@ -37,6 +38,11 @@ const oneOf = <T extends string>(values: readonly [string, ...string[]]) => z.en
 
 const whole = (min: number, max: number) => z.number().int('expected a whole number').min(min).max(max);
 const hash = z.string().regex(/^[0-9a-f]{8,128}$/, 'expected a lowercase hex hash');
+const hubDataRef = z.string().max(1000).superRefine((ref, ctx) => {
+  try {
+    if (parseHubDatasetRef(ref) === null) ctx.addIssue({ code: 'custom', message: 'expected hf://datasets/owner/name[@revision]/file' });
+  } catch (e) { ctx.addIssue({ code: 'custom', message: (e as Error).message }); }
+});
 const fileRef = z.strictObject({ name: z.string().min(1).max(255), hash: hash.optional() });
 
 export const SharedConfigSchema = z.strictObject({
@@ -82,9 +88,10 @@ export const SharedConfigSchema = z.strictObject({
   /** A separate calibration text, when one was picked. */
   calib: fileRef.optional(),
   /** The Zero-shot panel's tasks with the SHA-256 of each one's data file (never the data) and the first-N limit.
-   * Added after v1 links were out: optional, so older links still decode. */
+   * Added after v1 links were out: optional, so older links still decode. `hub` (added later, optional too): the
+   * Hub dataset file the data was fetched from (hf://datasets/owner/name@revision/file), so a recipient can fetch it. */
   zeroShot: z.strictObject({
-    tasks: z.array(z.strictObject({ name: z.enum(TASK_NAMES), hash: hash.optional() })).min(1).max(TASK_NAMES.length)
+    tasks: z.array(z.strictObject({ name: z.enum(TASK_NAMES), hash: hash.optional(), hub: hubDataRef.optional() })).min(1).max(TASK_NAMES.length)
       .refine((ts) => new Set(ts.map((t) => t.name)).size === ts.length, 'a task is named twice'),
     limit: whole(1, 100_000_000).optional(),
   }).optional(),

@@ -4,6 +4,7 @@
 import { isGpuBusy, type StudioState } from './studio-store.ts';
 import { shownSearchSettings } from './search-slice.ts';
 import { zeroShotConfigOf, zeroShotSettingsOf } from './zero-shot-link.ts';
+import { withLinkHubRefs } from './zero-shot-hub.ts';
 import {
   checkFingerprint, decodeConfig, describeIssues, payloadFromHash, shareUrl, SharedConfigSchema, type FingerprintCheck,
   type SharedConfig,
@@ -115,7 +116,8 @@ export function shareActions(set: Set, get: () => StudioState): ShareActions {
         // A link from before the fitness option meant perplexity.
         search: { ...s.search, settings: { ...s.search.settings, fitness: undefined, ...c.search }, followsMethodPanel: false },
         // A link without zero-shot tasks (older ones included) leaves the panel as it is.
-        zeroShot: c.zeroShot && s.zeroShot.status !== 'running' ? { ...s.zeroShot, settings: zeroShotSettingsOf(c.zeroShot) } : s.zeroShot,
+        zeroShot: c.zeroShot && s.zeroShot.status !== 'running'
+          ? { ...s.zeroShot, settings: zeroShotSettingsOf(c.zeroShot), hub: withLinkHubRefs(s.zeroShot, c.zeroShot.tasks) } : s.zeroShot,
         share: {
           ...s.share, link: c, linkIsOwn: opts.own === true, linkError: null, modelCheck: null,
           pending: (c.sparsity > 0 || c.vector) && !opts.own ? c.sparsity : null,

@@ -19,6 +19,7 @@ import { idlePreview, previewActions, type PreviewActions, type PreviewSlice } f
 import { allocationActions, idleAllocations, type AllocationActions, type AllocationSlice } from './allocation-slice.ts';
 import { deviceActions, idleDevice, type DeviceActions, type DeviceSlice } from './device-slice.ts';
 import { idleZeroShot, zeroShotActions, type ZeroShotActions, type ZeroShotSlice } from './zero-shot-slice.ts';
+import { zeroShotHubActions, type ZeroShotHubActions } from './zero-shot-hub.ts';
 
 /** 'lost': the device went away after it started (device-slice.ts offers the reload). */
 export type GpuStatus = 'starting' | 'ready' | 'unavailable' | 'error' | 'lost';
@@ -41,7 +42,7 @@ export interface ModelSlice {
 export interface TextSlice { file: File | null; name: string | null; bytes: number }
 
 export interface StudioState extends PerplexityActions, GenerationActions, PruneActions, ScanActions, SearchActions,
-  ShareActions, HistoryActions, HubActions, ExportActions, DeviceActions, PreviewActions, AllocationActions, ZeroShotActions {
+  ShareActions, HistoryActions, HubActions, ExportActions, DeviceActions, PreviewActions, AllocationActions, ZeroShotActions, ZeroShotHubActions {
   gpu: GpuSlice;
   model: ModelSlice;
   text: TextSlice;
@@ -96,7 +97,7 @@ function loadingState(s: StudioState, sourceLabel: string | null): Partial<Studi
     exportJob: idleExport(s.exportJob.format),
     preview: idlePreview(),
     allocations: idleAllocations(),
-    zeroShot: idleZeroShot(s.zeroShot.settings, s.zeroShot.files),
+    zeroShot: idleZeroShot(s.zeroShot.settings, s.zeroShot.files, s.zeroShot.hub),
   };
 }
 
@@ -137,6 +138,7 @@ export function createStudioStore(client: StudioClient, opts: StudioStoreOptions
       ...allocationActions(jobs),
       zeroShot: idleZeroShot(),
       ...zeroShotActions(jobs),
+      ...zeroShotHubActions(jobs),
 
       async init() {
         if (!opts.hasWebGpu) {

@@ -1,5 +1,6 @@
-// The Zero-shot panel in a share link: task names, each data file's SHA-256 and the first-N limit, never the
-// data. Opening a link picks its tasks; a file picked for a task is checked against the link's hash.
+// The Zero-shot panel in a share link: task names, each data file's SHA-256 (and the Hub dataset file it was fetched
+// from, when it was) and the first-N limit, never the data. Opening a link picks its tasks and fills their Hub
+// references; a file picked or fetched for a task is checked against the link's hash.
 import { TASK_NAMES, type TaskName } from '../core/zeroshot/task-definition.ts';
 import type { SharedConfig } from './share-codec.ts';
 import type { StudioState } from './studio-store.ts';
@@ -17,8 +18,10 @@ export function zeroShotConfigOf(s: StudioState): LinkZeroShot | undefined {
   return {
     tasks: tasks.map((name) => {
       const picked = s.zeroShot.files[name];
-      const hash = picked ? picked.sha256 : fromLink.find((t) => t.name === name)?.hash;
-      return { name, ...(hash ? { hash } : {}) };
+      const linked = fromLink.find((t) => t.name === name);
+      const hash = picked ? picked.sha256 : linked?.hash;
+      const hub = picked ? picked.hub?.ref : linked?.hub;
+      return { name, ...(hash ? { hash } : {}), ...(hub ? { hub } : {}) };
     }),
     ...(limit !== null ? { limit } : {}),
   };

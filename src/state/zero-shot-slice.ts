@@ -1,6 +1,7 @@
-// The Zero-shot panel's slice: which of lm-eval's tasks to evaluate, each one's data file (read and checked in the
-// page as soon as it is picked: documents, SHA-256, schema), the first-N-documents limit, and one run: the dense
-// model (reused while the model, the data and the limit are unchanged), then the slider's shown prune by its id.
+// The Zero-shot panel's slice: which of lm-eval's tasks to evaluate, each one's data file (picked, or fetched from a
+// Hub dataset by zero-shot-hub.ts; read and checked in the page as soon as it is there: documents, SHA-256, schema),
+// the first-N-documents limit, and one run: the dense model (reused while the model, the data and the limit are
+// unchanged), then the slider's shown prune by its id.
 import { TASK_NAMES, type TaskName } from '../core/zeroshot/task-definition.ts';
 import { taskByName } from '../core/zeroshot/task-registry.ts';
 import { taskRequests } from '../core/zeroshot/task-requests.ts';
@@ -10,9 +11,23 @@ import { etaSeconds } from './eta.ts';
 import { createJob, needsModel, refuse, type JobDeps, type JobStatus } from './job-slice.ts';
 import { sliderPruning } from './preview-slice.ts';
 import type { StudioState } from './studio-store.ts';
+import type { HubFileOrigin } from '../core/hub/hub-file.ts';
+import type { ZeroShotHubFetch } from './zero-shot-hub.ts';
+
+/** Where a task's data file came from when it was fetched from a Hub dataset. */
+export interface ZeroShotHubSource {
+  /** The reference in its canonical form (hf://datasets/owner/name[@revision]/file): what links carry. */
+  ref: string;
+  origin: HubFileOrigin;
+  fromCache: boolean;
+  downloadedBytes: number;
+  seconds: number;
+}
 
 export interface ZeroShotFile {
   file: File;
+  /** Set when the file was fetched from a Hub dataset (results, links and saved runs name it). */
+  hub?: ZeroShotHubSource;
   /** SHA-256 of the file's bytes (as the worker and `prunelab eval` compute it); null while it is being read. */
   sha256: string | null;
   /** Documents in the whole file; null while it is being read or when it failed. */
@@ -31,6 +46,8 @@ export interface ZeroShotSettings {
 export interface ZeroShotSlice {
   settings: ZeroShotSettings;
   files: Partial<Record<TaskName, ZeroShotFile>>;
+  /** Per task, the Hub reference typed in its row and its fetch (a failed fetch leaves `files` as it was). */
+  hub: Partial<Record<TaskName, ZeroShotHubFetch>>;
   status: JobStatus;
   phase: 'dense' | 'pruned' | null;
   progress: ZeroShotJobProgress | null;
@@ -49,8 +66,9 @@ export interface ZeroShotSlice {
 export interface ZeroShotActions {
   toggleZeroShotTask(task: TaskName, on: boolean): void;
   setZeroShotLimit(limit: number | null): void;
-  /** Reads and checks a task's data file (null removes it); picking a file also picks its task. */
-  pickZeroShotFile(task: TaskName, file: File | null): Promise<void>;
+  /** Reads and checks a task's data file (null removes it; `hub`: where it was fetched from); picking a file also
+   * picks its task. */
+  pickZeroShotFile(task: TaskName, file: File | null, hub?: ZeroShotHubSource): Promise<void>;
   runZeroShot(): Promise<void>;
   cancelZeroShot(): Promise<void>;
   dismissZeroShotError(): void;
@@ -58,9 +76,10 @@ export interface ZeroShotActions {
 
 export const DEFAULT_ZERO_SHOT: ZeroShotSettings = { tasks: [], limit: null };
 
-/** A fresh slice; the settings and picked files survive a new model (the results do not). */
-export const idleZeroShot = (settings: ZeroShotSettings = DEFAULT_ZERO_SHOT, files: ZeroShotSlice['files'] = {}): ZeroShotSlice => ({
-  settings, files, status: 'idle', phase: null, progress: null, etaSeconds: null, dense: null, pruned: null, prunedLabel: '',
+/** A fresh slice; the settings, picked files and Hub references survive a new model (the results do not). */
+export const idleZeroShot = (settings: ZeroShotSettings = DEFAULT_ZERO_SHOT, files: ZeroShotSlice['files'] = {},
+  hub: ZeroShotSlice['hub'] = {}): ZeroShotSlice => ({
+  settings, files, hub, status: 'idle', phase: null, progress: null, etaSeconds: null, dense: null, pruned: null, prunedLabel: '',
   pruneKey: null, inputsKey: null, error: null,
 });
 
@@ -71,7 +90,16 @@ export function inputsKeyOf(s: StudioState): string | null {
   const { tasks, limit } = s.zeroShot.settings;
   const hashes = tasks.map((t) => s.zeroShot.files[t]?.sha256 ?? null);
   if (!fp || tasks.length === 0 || hashes.includes(null)) return null;
-  return JSON.stringify({ fp, tasks: tasks.map((t, i) => `${t}:${hashes[i]}`), limit });
+  // The source too: a result names where its data came from.
+  return JSON.stringify({ fp, tasks: tasks.map((t, i) => `${t}:${hashes[i]}:${s.zeroShot.files[t]?.hub?.ref ?? ''}`), limit });
+}
+
+/** The picked tasks' files as a job takes them (the zero-shot run and the search's zero-shot fitness). */
+export function zeroShotTaskFiles(z: ZeroShotSlice): ZeroShotJobRequest['tasks'] {
+  return z.settings.tasks.map((task) => {
+    const f = z.files[task]!;
+    return { task, file: f.file, ...(f.hub ? { hub: f.hub.origin } : {}) };
+  });
 }
 
 /** Why the run cannot start, in the panel's words, or null. */
@@ -81,6 +109,7 @@ export function zeroShotProblem(s: StudioState): string | null {
   if (limit !== null && (!Number.isInteger(limit) || limit < 1)) return 'First N documents must be a whole number of at least 1 (or empty: all).';
   for (const t of tasks) {
     const f = s.zeroShot.files[t];
+    if (s.zeroShot.hub[t]?.status === 'fetching') return `Still fetching the ${t} data from the Hub.`;
     if (!f) return `Choose a data file for ${t}.`;
     if (f.error) return `The ${t} file cannot be used: ${f.error.message}`;
     if (f.sha256 === null) return `Still reading the ${t} file.`;
@@ -112,9 +141,9 @@ export function zeroShotActions(deps: JobDeps): ZeroShotActions {
     const reuse = s.zeroShot.inputsKey === key ? s.zeroShot.dense : null;
     const outcome = prunedRunOf(s);
     const { label, key: pruneKey } = sliderPruning(s);
-    const req: ZeroShotJobRequest = { tasks: tasks.map((task) => ({ task, file: s.zeroShot.files[task]!.file })), ...(limit !== null ? { limit } : {}) };
+    const req: ZeroShotJobRequest = { tasks: zeroShotTaskFiles(s.zeroShot), ...(limit !== null ? { limit } : {}) };
     return {
-      start: (z) => ({ ...idleZeroShot(z.settings, z.files), phase: reuse ? 'pruned' : 'dense', dense: reuse, inputsKey: key,
+      start: (z) => ({ ...idleZeroShot(z.settings, z.files, z.hub), phase: reuse ? 'pruned' : 'dense', dense: reuse, inputsKey: key,
         prunedLabel: outcome ? label : '', pruneKey: outcome ? pruneKey : null }),
       work: async (r) => {
         let from = r.seconds();
@@ -138,14 +167,14 @@ export function zeroShotActions(deps: JobDeps): ZeroShotActions {
 
     setZeroShotLimit(limit) { job.patch((z) => ({ settings: { ...z.settings, limit } })); },
 
-    async pickZeroShotFile(task, file) {
+    async pickZeroShotFile(task, file, hub) {
       if (get().zeroShot.status === 'running') return;
       if (!file) {
         job.patch((z) => { const files = { ...z.files }; delete files[task]; return { files }; });
         return;
       }
       job.patch((z) => ({
-        files: { ...z.files, [task]: { file, sha256: null, documents: null, error: null } },
+        files: { ...z.files, [task]: { file, sha256: null, documents: null, error: null, ...(hub ? { hub } : {}) } },
         settings: { ...z.settings, tasks: TASK_NAMES.filter((t) => t === task || z.settings.tasks.includes(t)) },
       }));
       try {

@@ -6,6 +6,7 @@ import type { AdapterSummary } from '../core/gpu/device.ts';
 import type { HubCacheStats } from '../core/hub/hub-cache.ts';
 import type { HubDownloadReport, HubProgress } from '../core/hub/hub-model.ts';
 import type { HubTextResult } from '../core/hub/hub-text.ts';
+import type { HubFileOrigin, HubFileResult } from '../core/hub/hub-file.ts';
 import type { PruneRequest } from '../core/prune/prune-options.ts';
 import type { PruneProgress, PruneResult } from '../core/prune/pruner.ts';
 import type { ParameterCount } from '../core/prune/allocation-counts.ts';
@@ -163,7 +164,10 @@ export interface SearchOutcome {
   seconds: number;
 }
 
-export type { HubCacheStats, HubDownloadReport, HubProgress, HubTextResult };
+export type { HubCacheStats, HubDownloadReport, HubFileOrigin, HubFileResult, HubProgress, HubTextResult };
+
+/** Which Hub downloads cancelDownloads aborts: the model's, the evaluation text's, or one zero-shot task's data. */
+export type DownloadKind = 'model' | 'text' | `task:${TaskName}`;
 
 /** A model from a Hugging Face Hub (or a server with its URL layout). The token is used for this call only. */
 export interface HubModelJob {
@@ -187,9 +191,23 @@ export interface HubTextJob {
   useCache: boolean;
 }
 
-/** Zero-shot accuracy as the studio asks for it: each task's file (JSONL or Parquet in its dataset's schema), the
- * first `limit` documents of each, and the model: dense, or as the prune `pruneId` names left it. */
-export interface ZeroShotJobRequest { tasks: Array<{ task: TaskName; file: File }>; limit?: number; pruneId?: string }
+/** One file of a Hub dataset repository, as stored (a zero-shot task's JSONL or Parquet data); `download` names it
+ * for cancelDownloads. */
+export interface HubDataFileJob {
+  base: string;
+  dataset: string;
+  file: string;
+  /** Absent: the default branch. */
+  revision?: string;
+  token?: string;
+  useCache: boolean;
+  download: DownloadKind;
+}
+
+/** Zero-shot accuracy as the studio asks for it: each task's file (JSONL or Parquet in its dataset's schema; `hub`:
+ * the Hub dataset file it was fetched from, which the result names), the first `limit` documents of each, and the
+ * model: dense, or as the prune `pruneId` names left it. */
+export interface ZeroShotJobRequest { tasks: Array<{ task: TaskName; file: File; hub?: HubFileOrigin }>; limit?: number; pruneId?: string }
 
 /** Requests scored of the task being evaluated (`index` of `tasks`). */
 export interface ZeroShotJobProgress { task: TaskName; index: number; tasks: number; done: number; total: number }
@@ -280,8 +298,10 @@ export interface StudioWorkerApi {
     onProgress?: (fraction: number, label: string) => void): Promise<HubModelOutcome>;
   /** Fetches an evaluation text from a Hub dataset repository (cached like model files). */
   fetchHubText(job: HubTextJob, onDownload?: (p: HubProgress) => void): Promise<HubTextResult>;
+  /** Fetches one file of a Hub dataset repository as stored (cached like model files), with where it came from. */
+  fetchHubDataFile(job: HubDataFileJob, onDownload?: (p: HubProgress) => void): Promise<HubFileResult>;
   /** Aborts the Hub downloads in flight of one kind, or all (they fail with Cancelled). */
-  cancelDownloads(kind?: 'model' | 'text'): void;
+  cancelDownloads(kind?: DownloadKind): void;
   /** Size of the Hub cache, or empties it (returns what was removed). */
   hubCache(action: 'stats' | 'clear'): Promise<HubCacheStats>;
   /** Exports the last prune (masked or compact) with its report; a job like the others (progress, cancel). */

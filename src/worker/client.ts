@@ -15,7 +15,7 @@ export type StudioClient = {
 /** The worker's methods by name (the compiler checks the list against StudioWorkerApi). */
 const METHODS = {
   init: true, loadModel: true, perplexity: true, generate: true, prune: true, scan: true, allocations: true, search: true,
-  cancel: true, loadHubModel: true, fetchHubText: true, cancelDownloads: true, hubCache: true, exportModel: true,
+  cancel: true, loadHubModel: true, fetchHubText: true, fetchHubDataFile: true, cancelDownloads: true, hubCache: true, exportModel: true,
   watchDevice: true, reloadModel: true, loseDeviceForTest: true, zeroShot: true,
 } satisfies Record<keyof StudioWorkerApi, true>;
 

@@ -11,7 +11,8 @@ import { BadRequest, Cancelled } from '../core/errors.ts';
 import { cacheStorageHubCache } from '../core/hub/hub-cache.ts';
 import { downloadHubModel } from '../core/hub/hub-model.ts';
 import { fetchHubText } from '../core/hub/hub-text.ts';
-import type { DeviceLostInfo, ModelSummary, StudioWorkerApi } from './api.ts';
+import { fetchHubFile } from '../core/hub/hub-file.ts';
+import type { DeviceLostInfo, DownloadKind, ModelSummary, StudioWorkerApi } from './api.ts';
 import { exportJob } from './export-job.ts';
 import { summarizeModel } from './model-summary.ts';
 import { toErrorInfo } from './error-info.ts';
@@ -114,9 +115,9 @@ async function installModel(sources: ByteSource[], report: ReturnType<typeof thr
 }
 
 /** Hub downloads in flight and what they fetch (cancelDownloads aborts one kind or all). */
-const downloads = new Map<AbortController, 'model' | 'text'>();
+const downloads = new Map<AbortController, DownloadKind>();
 
-async function withDownload<T>(kind: 'model' | 'text', fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+async function withDownload<T>(kind: DownloadKind, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   downloads.set(controller, kind);
   try {
@@ -201,6 +202,18 @@ const api: StudioWorkerApi = {
     try {
       return await withDownload('text', (signal) => fetchHubText(
         { base: job.base, dataset: job.dataset, file: job.file, revision: job.revision, token: job.token },
+        { signal, cache: hubCache(job.useCache), onProgress: (p) => bytes(p.filesDone === p.files, p) },
+      ));
+    } finally {
+      release(onDownload);
+    }
+  }),
+
+  fetchHubDataFile: (job, onDownload) => guarded(async () => {
+    const bytes = throttled(onDownload, 100);
+    try {
+      return await withDownload(job.download, (signal) => fetchHubFile(
+        { base: job.base, id: job.dataset, revision: job.revision, file: job.file, token: job.token }, 'dataset',
         { signal, cache: hubCache(job.useCache), onProgress: (p) => bytes(p.filesDone === p.files, p) },
       ));
     } finally {

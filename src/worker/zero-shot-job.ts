@@ -31,9 +31,9 @@ export async function readTaskFiles(req: Omit<ZeroShotJobRequest, 'pruneId'>): P
   const names = req.tasks.map((t) => t.task);
   if (new Set(names).size !== names.length) throw new BadRequest(`a zero-shot task is named twice (${names.join(', ')})`);
   const data: TaskData[] = [];
-  for (const { task, file } of req.tasks) {
+  for (const { task, file, hub } of req.tasks) {
     const bytes = await file.arrayBuffer().catch(() => { throw new BadRequest(`cannot read task file ${clip(file.name, 200)}`); });
-    data.push(await loadTaskData(taskByName(task), new Uint8Array(bytes), file.name, req.limit));
+    data.push(await loadTaskData(taskByName(task), new Uint8Array(bytes), file.name, req.limit, hub));
   }
   return data;
 }
