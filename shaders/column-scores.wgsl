@@ -5,7 +5,7 @@
 //   flap (mode 2):         out[j] = var_j * sum_i W_ij^2, var_j = max(0, sq[j] / n - (sum[j] / n)^2), the input
 //                          feature's (population) variance over the n calibration tokens
 struct Params { N: u32, K: u32, mode: u32, tokens: f32 }
-@group(0) @binding(0) var<storage, read> w: array<f32>;              // [N, K]
+@group(0) @binding(0) var<storage, read> w: array<WStore>;           // [N, K] in its stored dtype: loadW (lib/weight-load-*.wgsl)
 @group(0) @binding(1) var<storage, read> stats: array<f32>;          // [2, K]: sums of squares, then sums ([K] for wanda-sp)
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;      // [K]
 @group(0) @binding(3) var<uniform> p: Params;
@@ -16,7 +16,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (j >= p.K) { return; }
   var s = 0.0;
   for (var i = 0u; i < p.N; i++) {
-    let v = w[i * p.K + j];
+    let v = loadW(i * p.K + j);
     s += select(abs(v), v * v, p.mode != 0u);
   }
   if (p.mode == 0u) {

@@ -3,7 +3,8 @@
 // An index of PAD (0xffffffff) writes 0: compacted widths are padded to a multiple of 4 with zero rows / columns
 // so the matmuls keep their vec4 kernels.
 struct Params { rows: u32, cols: u32, srcCols: u32 }
-@group(0) @binding(0) var<storage, read> src: array<f32>;            // [srcRows, srcCols]
+@group(0) @binding(0) var<storage, read> w: array<WStore>;           // [srcRows, srcCols] src, its stored dtype: loadW
+                                                                     // (lib/weight-load-*.wgsl); out is always f32
 @group(0) @binding(1) var<storage, read> rowIdx: array<u32>;         // [rows] kept source rows (or PAD)
 @group(0) @binding(2) var<storage, read> colIdx: array<u32>;         // [cols] kept source columns (or PAD)
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;      // [rows, cols]
@@ -19,5 +20,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let j = e % params.cols;
   let r = rowIdx[i];
   let c = colIdx[j];
-  out[e] = select(src[r * params.srcCols + c], 0.0, r == PAD || c == PAD);
+  out[e] = select(loadW(r * params.srcCols + c), 0.0, r == PAD || c == PAD);
 }

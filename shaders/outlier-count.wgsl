@@ -2,7 +2,7 @@
 // still kept by the mask (MRP's redundancy counts only the remaining weights). Scores as in score-row-sums.wgsl.
 struct Params { N: u32, K: u32, mode: u32, words: u32, hasMask: u32 }
 struct Threshold { t: f32 }
-@group(0) @binding(0) var<storage, read> w: array<f32>;              // [N, K]
+@group(0) @binding(0) var<storage, read> w: array<WStore>;           // [N, K] in its stored dtype: loadW (lib/weight-load-*.wgsl)
 @group(0) @binding(1) var<storage, read> sq: array<f32>;             // [K] sq (mode 1) or U_jj (mode 2); any buffer in mode 0
 @group(0) @binding(2) var<storage, read> mask: array<u32>;           // [N, words] (any buffer when hasMask == 0)
 @group(0) @binding(3) var<storage, read_write> out: array<u32>;      // [N, 2]

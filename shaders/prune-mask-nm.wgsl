@@ -4,7 +4,7 @@
 // One invocation per mask word. Scores compare as in prune-mask.wgsl: by their f32 bits with the sign cleared
 // (-0 == 0; NaN above +Inf, i.e. the highest score).
 struct Params { N: u32, K: u32, words: u32, useSq: u32, n: u32, m: u32 }
-@group(0) @binding(0) var<storage, read> w: array<f32>;              // [N, K]
+@group(0) @binding(0) var<storage, read> w: array<WStore>;           // [N, K] in its stored dtype: loadW (lib/weight-load-*.wgsl)
 @group(0) @binding(1) var<storage, read> sq: array<f32>;             // [K] (any buffer when useSq == 0)
 @group(0) @binding(2) var<storage, read_write> mask: array<u32>;     // [N, words] bitset, 1 = kept
 @group(0) @binding(3) var<uniform> p: Params;

@@ -1,8 +1,10 @@
 // Host for shaders/gather.wgsl: copies the kept rows and columns of a dense matrix into a compacted one.
 import type { Gpu } from '../gpu/device.ts';
 import { createUniformBuffer, packUniform } from '../gpu/buffers.ts';
-import code from '../../../shaders/gather.wgsl?raw';
-import { prepareCall, type Binding, type KernelCall } from './kernel-call.ts';
+import kernel from '../../../shaders/gather.wgsl?raw';
+import { withLibs } from './shader-source.ts';
+import { requireWeightElems, weightCodeCache, weightDtypeOf, weightLabel, weightResource, type WeightInput } from './weight-binding.ts';
+import { prepareCall, type KernelCall } from './kernel-call.ts';
 import { grid1d } from './grid.ts';
 import { requireDistinct, requireElems, requireInt } from './guards.ts';
 
@@ -10,7 +12,7 @@ import { requireDistinct, requireElems, requireInt } from './guards.ts';
 export const GATHER_PAD = 0xffffffff;
 
 export interface GatherArgs {
-  src: Binding;       // [srcRows, srcCols] f32
+  src: WeightInput;   // [srcRows, srcCols] in its stored dtype (out is f32: with all indices, a widening copy)
   srcRows: number;
   srcCols: number;
   rowIdx: GPUBuffer;  // [rows] u32, each < srcRows or GATHER_PAD (writes a zero row)
@@ -20,16 +22,19 @@ export interface GatherArgs {
   cols: number;
 }
 
+const code = weightCodeCache((lib) => withLibs(kernel, lib));
+
 export async function prepareGather(gpu: Gpu, a: GatherArgs): Promise<KernelCall> {
   const k = 'gather';
   for (const [name, v] of Object.entries({ srcRows: a.srcRows, srcCols: a.srcCols, rows: a.rows, cols: a.cols })) requireInt(k, name, v);
-  requireElems(k, 'src [srcRows, srcCols]', a.src, a.srcRows * a.srcCols);
+  requireWeightElems(k, 'src [srcRows, srcCols]', a.src, a.srcRows * a.srcCols);
   requireElems(k, 'rowIdx [rows]', a.rowIdx, a.rows);
   requireElems(k, 'colIdx [cols]', a.colIdx, a.cols);
   requireElems(k, 'out [rows, cols]', a.out, a.rows * a.cols);
-  requireDistinct(k, { out: a.out, src: a.src, rowIdx: a.rowIdx, colIdx: a.colIdx });
+  const src = weightResource(a.src), dtype = weightDtypeOf(a.src);
+  requireDistinct(k, { out: a.out, src, rowIdx: a.rowIdx, colIdx: a.colIdx });
   const params = await createUniformBuffer(gpu, 'gather params', packUniform([{ u32: a.rows }, { u32: a.cols }, { u32: a.srcCols }]));
-  return prepareCall(gpu, k, code, [a.src, a.rowIdx, a.colIdx, a.out, params], grid1d(gpu, a.rows * a.cols, 64));
+  return prepareCall(gpu, weightLabel(k, dtype), code(dtype), [src, a.rowIdx, a.colIdx, a.out, params], grid1d(gpu, a.rows * a.cols, 64));
 }
 
 /** CPU reference: out[i, j] = src[rowIdx[i], colIdx[j]] (0 where either is GATHER_PAD), throwing on any other

@@ -15,17 +15,19 @@ import { withLibs } from './shader-source.ts';
 
 // The three mask kernels order scores by the same key; the two unstructured ones share their bindings, and the
 // radix one selects with the shared radix select.
-const code = withLibs(radixKernel, unstructuredBindingsLib, scoreBitsLib, rowKeyLib, radixSelectLib);
-const nmCode = withLibs(nmKernel, scoreBitsLib, rowKeyLib);
-const rankCode = withLibs(rankKernel, unstructuredBindingsLib, scoreBitsLib, rowKeyLib);
+// Each reads the weight in its stored dtype (weight-load lib per dtype).
+const code = weightCodeCache((lib) => withLibs(radixKernel, unstructuredBindingsLib, scoreBitsLib, rowKeyLib, radixSelectLib, lib));
+const nmCode = weightCodeCache((lib) => withLibs(nmKernel, scoreBitsLib, rowKeyLib, lib));
+const rankCode = weightCodeCache((lib) => withLibs(rankKernel, unstructuredBindingsLib, scoreBitsLib, rowKeyLib, lib));
 import { prepareCall, type KernelCall } from './kernel-call.ts';
 import { grid1d } from './grid.ts';
 import { KernelShapeError, requireDistinct, requireElems, requireInt } from './guards.ts';
 import { requireCallerUniform } from './caller-uniform.ts';
 import { pruneScoreF32, pruneScoreKey } from './prune-score.ts';
+import { requireWeightElems, weightCodeCache, weightDtypeOf, weightLabel, weightResource, type WeightInput } from './weight-binding.ts';
 
 export interface PruneMaskArgs {
-  w: GPUBuffer;            // [N, K] f32, Linear layout [out, in]
+  w: WeightInput;          // [N, K] in its stored dtype, Linear layout [out, in]
   sq?: GPUBuffer;          // [K] f32 sums of squared inputs (Wanda); absent = magnitude
   mask: GPUBuffer;         // [N, ceil(K/32)] u32 bitset, written whole
   N: number;
@@ -45,11 +47,12 @@ export async function preparePruneMask(gpu: Gpu, a: PruneMaskArgs): Promise<Kern
   requireInt(label, 'N', a.N);
   requireInt(label, 'K', a.K);
   const words = Math.ceil(a.K / 32);
-  requireElems(label, 'w [N, K]', a.w, a.N * a.K);
+  requireWeightElems(label, 'w [N, K]', a.w, a.N * a.K);
   if (a.sq) requireElems(label, 'sq [K]', a.sq, a.K);
   requireElems(label, 'mask [N, words]', a.mask, a.N * words);
-  requireDistinct(label, { mask: a.mask, w: a.w, sq: a.sq });
-  const sqOrW = a.sq ?? a.w; // without sq the (read-only) weight fills its binding; the shader never reads it
+  const w = weightResource(a.w), dtype = weightDtypeOf(a.w);
+  requireDistinct(label, { mask: a.mask, w, sq: a.sq });
+  const sqOrW = a.sq ?? w; // without sq the (read-only) weight fills its binding; the shader never reads it
   if (a.nm) {
     const { n, m } = a.nm;
     if (!(Number.isInteger(n) && Number.isInteger(m) && n >= 1 && n < m)) throw new KernelShapeError(label, `N:M needs integers 1 <= N < M, got ${n}:${m}`);
@@ -58,7 +61,7 @@ export async function preparePruneMask(gpu: Gpu, a: PruneMaskArgs): Promise<Kern
     const params = await createUniformBuffer(gpu, 'prune-mask-nm params', packUniform([
       { u32: a.N }, { u32: a.K }, { u32: words }, { u32: a.sq ? 1 : 0 }, { u32: n }, { u32: m },
     ]));
-    return prepareCall(gpu, label, nmCode, [a.w, sqOrW, a.mask, params], grid1d(gpu, a.N * words, 64));
+    return prepareCall(gpu, weightLabel(label, dtype), nmCode(dtype), [w, sqOrW, a.mask, params], grid1d(gpu, a.N * words, 64));
   }
   if (!a.pruneCount) throw new KernelShapeError(label, 'pruneCount (a uniform { k: u32 }) is required without N:M');
   requireCallerUniform(label, 'pruneCount', a.pruneCount, '{ k: u32 }');
@@ -66,10 +69,10 @@ export async function preparePruneMask(gpu: Gpu, a: PruneMaskArgs): Promise<Kern
     { u32: a.N }, { u32: a.K }, { u32: words }, { u32: a.sq ? 1 : 0 },
   ]));
   const select = a.select ?? (a.K <= RANK_SELECT_MAX_K ? 'rank' : 'radix');
-  const bindings = [a.w, sqOrW, a.mask, params, a.pruneCount];
+  const bindings = [w, sqOrW, a.mask, params, a.pruneCount];
   return select === 'rank'
-    ? prepareCall(gpu, 'prune-mask-rank', rankCode, bindings, grid1d(gpu, a.N * words, 64))
-    : prepareCall(gpu, label, code, bindings, grid1d(gpu, a.N, 1));
+    ? prepareCall(gpu, weightLabel('prune-mask-rank', dtype), rankCode(dtype), bindings, grid1d(gpu, a.N * words, 64))
+    : prepareCall(gpu, weightLabel(label, dtype), code(dtype), bindings, grid1d(gpu, a.N, 1));
 }
 
 /** Column order in which a run of scores is pruned: lowest key first, ties to the lower column. */

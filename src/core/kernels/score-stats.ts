@@ -8,18 +8,20 @@ import countKernel from '../../../shaders/outlier-count.wgsl?raw';
 import scoreLib from '../../../shaders/lib/weight-score.wgsl?raw';
 import reduceLib from '../../../shaders/lib/workgroup-reduce.wgsl?raw';
 import { withLibs } from './shader-source.ts';
-import { prepareCall, type KernelCall } from './kernel-call.ts';
+import { prepareCall, type Binding, type KernelCall } from './kernel-call.ts';
 import { grid1d } from './grid.ts';
 import { KernelShapeError, requireDistinct, requireElems, requireInt } from './guards.ts';
 import { requireCallerUniform } from './caller-uniform.ts';
 import { pruneScoreF32, sparseGptScoreF32 } from './prune-score.ts';
+import { requireWeightElems, weightCodeCache, weightDtypeOf, weightLabel, weightResource, type WeightInput } from './weight-binding.ts';
 
 // Both kernels score weights alike (shaders/lib/weight-score.wgsl); the row sums reduce with the shared tree.
-const sumsCode = withLibs(sumsKernel, scoreLib, reduceLib);
-const countCode = withLibs(countKernel, scoreLib);
+// The weight is read in its stored dtype (weight-load lib per dtype).
+const sumsCode = weightCodeCache((lib) => withLibs(sumsKernel, scoreLib, reduceLib, lib));
+const countCode = weightCodeCache((lib) => withLibs(countKernel, scoreLib, lib));
 
 interface ScoreArgs {
-  w: GPUBuffer;      // [N, K] f32
+  w: WeightInput;    // [N, K] in its stored dtype
   sq?: GPUBuffer;    // [K] f32 sums of squared inputs (Wanda); absent (and no denom) = magnitude
   denom?: GPUBuffer; // [K] f32 U_jj, the diagonal of the Cholesky factor of H^-1 (SparseGPT: score (w / U_jj)^2)
   N: number;
@@ -39,15 +41,15 @@ export interface OutlierCountArgs extends ScoreArgs {
 function checkScores(label: string, a: ScoreArgs): void {
   requireInt(label, 'N', a.N);
   requireInt(label, 'K', a.K);
-  requireElems(label, 'w [N, K]', a.w, a.N * a.K);
+  requireWeightElems(label, 'w [N, K]', a.w, a.N * a.K);
   if (a.sq) requireElems(label, 'sq [K]', a.sq, a.K);
   if (a.denom) requireElems(label, 'denom [K]', a.denom, a.K);
   if (a.sq && a.denom) throw new KernelShapeError(label, 'pass sq (Wanda) or denom (SparseGPT), not both');
 }
 
 /** Shader mode and the [K] column buffer it reads (the weight fills the binding in magnitude mode; never read). */
-function columns(a: ScoreArgs): { mode: number; col: GPUBuffer } {
-  return a.sq ? { mode: 1, col: a.sq } : a.denom ? { mode: 2, col: a.denom } : { mode: 0, col: a.w };
+function columns(a: ScoreArgs): { mode: number; col: Binding } {
+  return a.sq ? { mode: 1, col: a.sq } : a.denom ? { mode: 2, col: a.denom } : { mode: 0, col: weightResource(a.w) };
 }
 
 /** The f32 score of one weight in the kernels' mode: magnitude (no column value), Wanda (sq) or SparseGPT (U_jj). */
@@ -60,10 +62,11 @@ export async function prepareScoreRowSums(gpu: Gpu, a: ScoreRowSumsArgs): Promis
   const label = 'score-row-sums';
   checkScores(label, a);
   requireElems(label, 'out [N]', a.out, a.N);
-  requireDistinct(label, { out: a.out, w: a.w, sq: a.sq, denom: a.denom });
+  const w = weightResource(a.w), dtype = weightDtypeOf(a.w);
+  requireDistinct(label, { out: a.out, w, sq: a.sq, denom: a.denom });
   const { mode, col } = columns(a);
   const params = await createUniformBuffer(gpu, `${label} params`, packUniform([{ u32: a.N }, { u32: a.K }, { u32: mode }]));
-  return prepareCall(gpu, label, sumsCode, [a.w, col, a.out, params], grid1d(gpu, a.N, 1));
+  return prepareCall(gpu, weightLabel(label, dtype), sumsCode(dtype), [w, col, a.out, params], grid1d(gpu, a.N, 1));
 }
 
 /** out[2i] = #{j : score[i, j] > t}, out[2i+1] = the same among weights kept by the mask; one workgroup per row. */
@@ -74,13 +77,14 @@ export async function prepareOutlierCount(gpu: Gpu, a: OutlierCountArgs): Promis
   if (a.mask) requireElems(label, 'mask [N, words]', a.mask, a.N * words);
   requireCallerUniform(label, 'threshold', a.threshold, '{ t: f32 }');
   requireElems(label, 'out [N, 2]', a.out, 2 * a.N);
-  requireDistinct(label, { out: a.out, w: a.w, sq: a.sq, denom: a.denom, mask: a.mask });
+  const w = weightResource(a.w), dtype = weightDtypeOf(a.w);
+  requireDistinct(label, { out: a.out, w, sq: a.sq, denom: a.denom, mask: a.mask });
   const { mode, col } = columns(a);
   const params = await createUniformBuffer(gpu, `${label} params`, packUniform([
     { u32: a.N }, { u32: a.K }, { u32: mode }, { u32: words }, { u32: a.mask ? 1 : 0 },
   ]));
   // Absent mask: the (read-only) weight fills the binding; the shader never reads it.
-  return prepareCall(gpu, label, countCode, [a.w, col, a.mask ?? a.w, a.out, params, a.threshold], grid1d(gpu, a.N, 1));
+  return prepareCall(gpu, weightLabel(label, dtype), countCode(dtype), [w, col, a.mask ?? w, a.out, params, a.threshold], grid1d(gpu, a.N, 1));
 }
 
 /** CPU reference: each row's sum, in float64, of the f32 scores (`sparseGpt`: `sq` holds U_jj). */
