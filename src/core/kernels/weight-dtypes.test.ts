@@ -66,7 +66,7 @@ describe.each(['f16', 'bf16'] as const)('kernels reading %s weights', (dtype: 'f
     const tokens = Uint32Array.of(0, 10, 4, 5, 3, 9, 1, 6, 7);
     const out = await upload(gpu(), 'out', new Float32Array(T * dim), owned);
     const tok = await upload(gpu(), 'tokens', tokens, owned);
-    let expected = new Float32Array(T * dim);
+    let expected: Float32Array = new Float32Array(T * dim);
     const calls: KernelCall[] = [];
     for (const [c, rowCount] of rows.entries()) {
       const rowStart = c === 0 ? 0 : rows[0];
