@@ -3,6 +3,7 @@
 // allocations overlaid.
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunRecord } from '../state/persistence.ts';
+import { zeroShotDataSources } from '../core/zeroshot/zero-shot-summary.ts';
 import { requestedAchieved } from '../state/requested-achieved.ts';
 import { SERIES } from './chart-theme.ts';
 import { useStudio } from './studio-context.tsx';
@@ -51,6 +52,7 @@ function ZeroShotFacts({ zeroShot }: { zeroShot: NonNullable<RunRecord['zeroShot
           const [name, m, dm] = t.accNorm && d.accNorm ? ['acc_norm', t.accNorm, d.accNorm] : ['acc', t.acc, d.acc];
           return <div key={t.task}>{t.task} {name} {pct(m.value)} <span className="muted">(dense {pct(dm.value)}, {t.documents} docs)</span></div>;
         })}
+        <div className="muted" data-testid="compare-zero-shot-data">data: {zeroShotDataSources(zeroShot.pruned)}</div>
       </dd>
     </div>
   );

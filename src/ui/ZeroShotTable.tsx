@@ -1,6 +1,6 @@
 // Zero-shot results as `prunelab eval` / `prunelab prune --tasks` print them: task, version, documents, acc and
 // acc_norm with standard errors in percent (the core's formatting), dense and pruned side by side, the protocol line.
-import { formatPercent, zeroShotProtocolLine } from '../core/zeroshot/zero-shot-summary.ts';
+import { formatPercent, zeroShotDataSources, zeroShotProtocolLine } from '../core/zeroshot/zero-shot-summary.ts';
 import type { MeanWithStderr } from '../core/zeroshot/choice-metrics.ts';
 import type { ZeroShotJobOutcome } from '../worker/api.ts';
 
@@ -53,6 +53,7 @@ export function ZeroShotTable({ dense, pruned, prunedLabel }: { dense: ZeroShotJ
         {pruned && <> · pruned: {prunedLabel}</>}
         {' '}· dense {dense.seconds.toFixed(1)} s{pruned && `, pruned ${pruned.seconds.toFixed(1)} s`} · Prunelab {dense.protocol.prunelabVersion}
       </p>
+      <p className="protocol small muted zs-protocol" data-testid="zs-data-sources">data: {zeroShotDataSources(dense)}</p>
     </>
   );
 }

@@ -3,6 +3,7 @@
 // so the studio and the CLI state a result in the same words.
 import type { MeanWithStderr } from './choice-metrics.ts';
 import type { TaskResult, ZeroShotReport } from './zero-shot-report.ts';
+import { hubDatasetRefText } from '../hub/hub-dataset-ref.ts';
 
 export type TaskSummary = Omit<TaskResult, 'perDocument'>;
 export type ZeroShotSummary = Omit<ZeroShotReport, 'tasks'> & { tasks: TaskSummary[] };
@@ -23,4 +24,10 @@ export function zeroShotProtocolLine(report: Pick<ZeroShotReport, 'protocol'> & 
     + `${t.limit === null ? '' : ` (limit ${t.limit})`}`);
   return `0-shot, lm-eval multiple_choice; BOS ${p.addBos ? `on (id ${p.bosId})` : 'off'}; max length ${p.maxLength}; model ${p.modelHash.slice(0, 12)}; `
     + `data sha256 ${files.join(', ')}`;
+}
+
+/** Where each task's data came from, e.g. "hellaswag hs.jsonl; arc_easy hf://datasets/allenai/ai2_arc@main/ARC-Easy/test.parquet":
+ * the Hub dataset file a task's data was fetched from, else the file as it was given. */
+export function zeroShotDataSources(report: { tasks: Array<Pick<TaskResult, 'task' | 'dataFile' | 'dataHub'>> }): string {
+  return report.tasks.map((t) => `${t.task} ${t.dataHub ? hubDatasetRefText(t.dataHub) : t.dataFile}`).join('; ');
 }
