@@ -6,6 +6,7 @@ import { accumulateNll } from '../core/engine/nll-accumulator.ts';
 import { forgetApplied } from './current-prune.ts';
 import type { Engine } from '../core/engine/engine.ts';
 import { sha256Hex, tokenizeForEvalCancellable } from '../core/engine/windows.ts';
+import type { TokenizerWorker } from './tokenizer-worker-client.ts';
 import { evaluationAndCalibration } from '../core/engine/calibration-windows.ts';
 import { Pruner } from '../core/prune/pruner.ts';
 import type { CalibrationSpec, PruneJobOptions } from './api.ts';
@@ -22,11 +23,12 @@ export class PruneSession {
   private current: { key: string; pruner: Pruner } | null = null;
   private densePpl = new Map<string, WindowNll>();
 
-  constructor(readonly engine: Engine) {}
+  /** `tokenizerWorker`: where a Hugging Face tokenizer encodes texts so that cancel can stop it (the studio's). */
+  constructor(readonly engine: Engine, readonly tokenizerWorker?: TokenizerWorker) {}
 
   /** The text's ids, tokenized once; `signal` stops a tokenization this call started (between the tokenizer's
-   * parts, see tokenizeForEvalCancellable). A call that waits on a tokenization another signal can stop, and
-   * did, tokenizes again under its own. */
+   * parts, or by terminating the tokenizer worker, see tokenizeForEvalCancellable). A call that waits on a
+   * tokenization another signal can stop, and did, tokenizes again under its own. */
   tokens(text: File | string, signal?: AbortSignal): Promise<Tokenized> {
     const key = textKey(text);
     const hit = this.texts.get(key);
@@ -34,7 +36,8 @@ export class PruneSession {
       const started = (async () => {
         const content = typeof text === 'string' ? text : await text.text();
         if (content.trim().length === 0) throw new BadRequest('the evaluation text is empty');
-        return { ids: await tokenizeForEvalCancellable(this.engine.model.tokenizer, content, signal), hash: await sha256Hex(content) };
+        return { ids: await tokenizeForEvalCancellable(this.engine.model.tokenizer, content, signal,
+          this.tokenizerWorker && ((t, sig) => this.tokenizerWorker!.encode(t, sig))), hash: await sha256Hex(content) };
       })();
       started.catch(() => { if (this.texts.get(key)?.promise === started) this.texts.delete(key); });
       this.texts.set(key, { promise: started, signal });
@@ -102,6 +105,7 @@ export class PruneSession {
   }
 
   destroy(): void {
+    this.tokenizerWorker?.terminate();
     this.dropPruner();
     this.texts.clear();
     this.densePpl.clear();

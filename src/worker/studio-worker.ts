@@ -18,6 +18,7 @@ import { summarizeModel } from './model-summary.ts';
 import { toErrorInfo } from './error-info.ts';
 import { cancelRunning, exclusive, isBusy, type JobKind } from './job-slot.ts';
 import { PruneSession } from './prune-session.ts';
+import { tokenizerWorkerFor } from './tokenizer-worker-client.ts';
 import { pruneJob, scanJob } from './prune-jobs.ts';
 import { searchJob } from './search-job.ts';
 import { applyPrune, forgetApplied } from './current-prune.ts';
@@ -42,7 +43,7 @@ function gpu(): Promise<Gpu> {
   gpuPromise ??= createGpu().then((g) => {
     // A lost device is gone for good: forget it (and the engine on it) so the next load starts a fresh one.
     void g.lost.then((lost) => {
-      if (engine?.gpu === g) { engine = null; session = null; }
+      if (engine?.gpu === g) { session?.tokenizerWorker?.terminate(); engine = null; session = null; }
       gpuPromise = null;
       const info: DeviceLostInfo = { code: 'DeviceLost', reason: lost.reason, message: lost.message };
       for (const w of lostWatchers) void Promise.resolve(w(info)).catch(() => { /* the page went away */ });
@@ -108,7 +109,7 @@ async function installModel(sources: ByteSource[], report: ReturnType<typeof thr
     tuningStore,
     onProgress: (loaded, total) => report(loaded >= total, total > 0 ? loaded / total : 1, 'Uploading weights to the GPU'),
   }));
-  session = new PruneSession(engine);
+  session = new PruneSession(engine, tokenizerWorkerFor(model.tokenizer));
   loaded = { sources, name };
   const summary = summarizeModel(model, (performance.now() - start) / 1000);
   return name ? { ...summary, name } : summary;
@@ -233,9 +234,10 @@ const api: StudioWorkerApi = {
 
   perplexity: (text, opts, onProgress) => gpuJob('perplexity', onProgress, 0, async (s, signal, report) => {
     s.makeDense(); // this panel's number is the dense model's
+    const { ids } = await s.tokens(text, signal); // where cancel can stop it (the tokenizer worker)
     const content = typeof text === 'string' ? text : await text.text();
-    if (content.trim().length === 0) throw new BadRequest('the evaluation text is empty');
     return evaluatePerplexity(s.engine, content, {
+      ids,
       seqLen: opts.seqLen,
       maxWindows: opts.maxWindows,
       signal,

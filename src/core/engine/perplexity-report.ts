@@ -9,6 +9,8 @@ export interface PerplexityOptions {
   signal?: AbortSignal;
   /** Called after each window. */
   onProgress?: (windowsDone: number, windowsTotal: number) => void;
+  /** The text's ids as tokenizeForEval gives them, already computed (the studio tokenizes where cancel can stop it). */
+  ids?: number[];
 }
 
 export interface PerplexityReport {

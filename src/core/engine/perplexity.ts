@@ -7,7 +7,7 @@ import type { PerplexityOptions, PerplexityReport } from './perplexity-report.ts
 import { evalWindows, sha256Hex, tokenizeForEval } from './windows.ts';
 
 export async function evaluatePerplexity(engine: Engine, text: string, opts: PerplexityOptions): Promise<PerplexityReport> {
-  const ids = tokenizeForEval(engine.model.tokenizer, text);
+  const ids = opts.ids ?? tokenizeForEval(engine.model.tokenizer, text);
   const windows = evalWindows(ids, opts.seqLen, opts.maxWindows);
   const { nll, ppl, count, seconds } = await accumulateNll(windows, (w) => engine.windowNll(w),
     { signal: opts.signal, onProgress: opts.onProgress, reportStart: true, batch: batchOf(engine, windows) });

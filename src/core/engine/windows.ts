@@ -13,15 +13,19 @@ export function tokenizeForEval(tokenizer: TextTokenizer, text: string): number[
   return hit ?? remember(tokenizer, text, tokenizer.encode(text));
 }
 
+/** tokenizer.encode run where `signal` can stop it (the studio's tokenizer worker, tokenizer-worker-client.ts). */
+export type EncodeElsewhere = (text: string, signal?: AbortSignal) => Promise<number[]>;
+
 /** tokenizeForEval that `signal` can stop: where the tokenizer encodes in parts (encodeParts, the same ids), it
  * checks the signal and lets the event loop run (a worker receives its cancel message) between parts; otherwise
- * only before and after the one encode call. */
-export async function tokenizeForEvalCancellable(tokenizer: TextTokenizer, text: string, signal?: AbortSignal): Promise<number[]> {
+ * through `elsewhere` when given (it must return tokenizer.encode's ids), else only before and after the one encode call. */
+export async function tokenizeForEvalCancellable(tokenizer: TextTokenizer, text: string, signal?: AbortSignal,
+  elsewhere?: EncodeElsewhere): Promise<number[]> {
   const check = () => { if (signal?.aborted) throw new Cancelled('tokenization'); };
   check();
   const hit = recent.get(tokenizer)?.get(text);
   if (hit) return hit;
-  if (!tokenizer.encodeParts) return remember(tokenizer, text, tokenizer.encode(text));
+  if (!tokenizer.encodeParts) return remember(tokenizer, text, elsewhere ? await elsewhere(text, signal) : tokenizer.encode(text));
   const ids: number[] = [];
   let yielded = performance.now();
   for (const part of tokenizer.encodeParts(text)) {

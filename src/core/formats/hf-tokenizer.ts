@@ -8,6 +8,14 @@ import { byteLevelPieceBytes, cachedPieces, decodeIds, sentencePieceBytes } from
 
 type Json = Record<string, unknown>;
 
+/** What an HfTokenizer is built from: structured-cloneable, so the studio's tokenizer worker builds the same one. */
+export interface HfTokenizerSource {
+  tokenizerJson: Json;
+  tokenizerConfig: Json;
+  fallbackBos: number | null;
+  fallbackEos: number | null;
+}
+
 export class HfTokenizer implements TextTokenizer {
   readonly vocabSize: number;
   readonly baseVocabSize: number;
@@ -16,10 +24,12 @@ export class HfTokenizer implements TextTokenizer {
   readonly addBos: boolean;
   private readonly tok: Tokenizer;
   private readonly pieceBytes: (id: number) => Uint8Array;
+  readonly source: HfTokenizerSource;
 
   /** `fallbackBos` / `fallbackEos`: config.json's ids, used when tokenizer_config.json names none. */
   constructor(tokenizerJson: Json, tokenizerConfig: Json, fallbackBos: number | null, fallbackEos: number | null) {
     checkTokenizerJson(tokenizerJson);
+    this.source = { tokenizerJson, tokenizerConfig, fallbackBos, fallbackEos };
     try {
       this.tok = new Tokenizer(tokenizerJson, tokenizerConfig);
       // Parts the library only reads when encoding fail here, at load, not on the user's text later.
