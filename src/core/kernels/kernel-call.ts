@@ -46,12 +46,23 @@ export async function prepareCall(gpu: Gpu, label: string, code: string, buffers
   };
 }
 
-/** Encodes calls into one compute pass and submits; resolves when the GPU has finished. */
-export async function runCalls(gpu: Gpu, calls: KernelCall[]): Promise<void> {
+/** Encodes calls into one compute pass and submits, without waiting: later queue work (copies, reads, other
+ * submits) sees its results, as WebGPU's queue runs in submission order. */
+export function submitCalls(gpu: Gpu, calls: KernelCall[]): void {
   const enc = gpu.device.createCommandEncoder();
   const pass = enc.beginComputePass();
   for (const c of calls) c.encode(pass);
   pass.end();
   gpu.device.queue.submit([enc.finish()]);
-  await Promise.race([gpu.device.queue.onSubmittedWorkDone(), gpu.lost.then((e) => { throw e; })]);
+}
+
+/** Resolves when everything submitted so far has finished (rejects when the device is lost). */
+export function queueDone(gpu: Gpu): Promise<void> {
+  return Promise.race([gpu.device.queue.onSubmittedWorkDone(), gpu.lost.then((e) => { throw e; })]);
+}
+
+/** submitCalls, then resolves when the GPU has finished. */
+export async function runCalls(gpu: Gpu, calls: KernelCall[]): Promise<void> {
+  submitCalls(gpu, calls);
+  await queueDone(gpu);
 }

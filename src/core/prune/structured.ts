@@ -48,17 +48,6 @@ export function checkStructuredAllocation(numHeads: number, numKvHeads: number, 
   });
 }
 
-/** Bitset [N, ceil(K/32)] (1 = kept) with whole rows and/or columns removed. */
-function rowColBits(N: number, K: number, keepRow: (i: number) => boolean, keepCol: (j: number) => boolean): Uint32Array {
-  const words = Math.ceil(K / 32);
-  const bits = new Uint32Array(N * words);
-  for (let i = 0; i < N; i++) {
-    if (!keepRow(i)) continue;
-    for (let j = 0; j < K; j++) if (keepCol(j)) bits[i * words + (j >> 5)] |= (1 << (j & 31)) >>> 0;
-  }
-  return bits;
-}
-
 /** Writes layer l's structured selection into its masks (k, v stay dense unless whole kv-groups went). */
 function writeStructuredMasks(engine: Engine, masks: MaskSet, l: number, kept: KeptUnits): void {
   const hd = engine.spec.headDim;
@@ -68,14 +57,10 @@ function writeStructuredMasks(engine: Engine, masks: MaskSet, l: number, kept: K
   const head = (i: number) => heads.has(Math.floor(i / hd));
   const kvHead = (i: number) => kvHeads.has(Math.floor(i / hd));
   const chan = (i: number) => channels.has(i);
-  for (const e of masks.layers[l]) {
-    const { N, K, module } = e.map;
-    const bits = module === 'q' ? rowColBits(N, K, head, all) : module === 'o' ? rowColBits(N, K, all, head)
-      : module === 'k' || module === 'v' ? rowColBits(N, K, kvHead, all)
-        : module === 'gate' || module === 'up' ? rowColBits(N, K, chan, all) : module === 'down' ? rowColBits(N, K, all, chan)
-          : rowColBits(N, K, all, all);
-    engine.gpu.device.queue.writeBuffer(e.mask, 0, bits);
-  }
+  masks.keepRowsColumns(l, ({ map: { module } }) => (module === 'q' ? { row: head, col: all } : module === 'o' ? { row: all, col: head }
+    : module === 'k' || module === 'v' ? { row: kvHead, col: all }
+      : module === 'gate' || module === 'up' ? { row: chan, col: all } : module === 'down' ? { row: all, col: chan }
+        : { row: all, col: all }));
 }
 
 /** Runs the sequential structured selection; the calibration plan reads `masks`. Returns what each layer keeps. */
