@@ -42,7 +42,7 @@ test('a zero-shot-fitness search equals prunelab search --fitness zeroshot', asy
   await expect(search.getByTestId('search-result')).toContainText('best zero-shot error');
 
   const value = async (id: string) => Number(await search.getByTestId(id).getAttribute('data-value'));
-  const [best, uniform, dense] = [await value('search-best-ppl'), await value('search-uniform-ppl'), await value('search-dense-fitness')];
+  const [best, uniform, dense] = [await value('search-best-fitness'), await value('search-uniform-fitness'), await value('search-dense-fitness')];
   const cli = await reference;
   const note = `studio best ${best} uniform ${uniform} dense ${dense}; CLI best ${cli.best.fitness} uniform ${cli.uniform.fitness} dense ${cli.denseFitness}`;
   test.info().annotations.push({ type: 'search-fitness', description: `${note}; ${((Date.now() - started) / 1000).toFixed(0)} s` });

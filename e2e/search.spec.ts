@@ -41,8 +41,8 @@ test('a 2-generation search streams into the chart and equals prunelab search', 
   await expect(page.getByTestId('search-result')).toContainText('uniform, same parameter count', { timeout: 400_000 });
   await expect(page.getByTestId('generations-caption')).toContainText('3 of 3 generations');
 
-  const best = Number(await page.getByTestId('search-best-ppl').textContent());
-  const uniform = Number(await page.getByTestId('search-uniform-ppl').textContent());
+  const best = Number(await page.getByTestId('search-best-fitness').textContent());
+  const uniform = Number(await page.getByTestId('search-uniform-fitness').textContent());
   expect(best).toBeLessThan(uniform);
   const cli = await reference;
   test.info().annotations.push({ type: 'search', description: `studio best ${best} uniform ${uniform}; CLI best ${cli.best.ppl} uniform ${cli.uniformPpl}` });

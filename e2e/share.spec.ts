@@ -253,8 +253,8 @@ test('a reload mid-search offers to resume; the resumed run ends where prunelab 
   await expect(page.getByTestId('search-progress')).toBeVisible();
   await expect(page.getByTestId('search-result')).toContainText('uniform, same parameter count', { timeout: 400_000 });
   await expect(page.getByTestId('generations-caption')).toContainText('2 of 2 generations');
-  const best = Number(await page.getByTestId('search-best-ppl').textContent());
-  const uniform = Number(await page.getByTestId('search-uniform-ppl').textContent());
+  const best = Number(await page.getByTestId('search-best-fitness').textContent());
+  const uniform = Number(await page.getByTestId('search-uniform-fitness').textContent());
   const cli = await reference;
   const measured = `${label}; studio best ${best} uniform ${uniform}; CLI best ${cli.best.ppl} uniform ${cli.uniformPpl}`;
   test.info().annotations.push({ type: 'resume', description: measured });

@@ -152,7 +152,7 @@ export async function runSearchCommand(values: CliValues): Promise<number> {
       const fair = await uniformAtBestCount(state, fitness, best);
       // Perplexity on the windows of a vector: its fitness under --fitness ppl, else measured once here. The best
       // vector's model is pruned last, for its zero-shot evaluation.
-      const pplOf = async (r: CountedResult) => (objective.kind === 'ppl' ? r.ppl
+      const pplOf = async (r: CountedResult) => (objective.kind === 'ppl' ? r.fitness
         : (await fitness.apply(r.rates, ctrl.signal), await windowsPerplexity(engine, evalSlice, ctrl.signal)));
       const uniformPpl = await pplOf(fair.uniform);
       const bestPpl = await pplOf(fair.best);
@@ -162,7 +162,7 @@ export async function runSearchCommand(values: CliValues): Promise<number> {
       const report = {
         fitness: fitnessKind,
         best: { rates: best.rates, ppl: bestPpl, fitness: best.fitness, operator: best.operator, generation: best.generation, ...shares(fair.best) },
-        uniform: { rate: fair.uniform.rates[0], ppl: uniformPpl, fitness: fair.uniform.ppl, ...shares(fair.uniform) },
+        uniform: { rate: fair.uniform.rates[0], ppl: uniformPpl, fitness: fair.uniform.fitness, ...shares(fair.uniform) },
         uniformPpl, densePpl, ratio: bestPpl / uniformPpl,
         ...(fitnessKind === 'zeroshot' ? { denseFitness: zeroShotError(denseZeroShot!) } : {}),
         generations: state.summaries, operatorCounts: operatorCounts(state),
@@ -174,7 +174,7 @@ export async function runSearchCommand(values: CliValues): Promise<number> {
       else {
         const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
         if (fitnessKind === 'zeroshot') {
-          process.stdout.write(`best zero-shot error ${best.fitness.toFixed(4)} (uniform ${fair.uniform.ppl.toFixed(4)}, dense ${report.denseFitness!.toFixed(4)}; `
+          process.stdout.write(`best zero-shot error ${best.fitness.toFixed(4)} (uniform ${fair.uniform.fitness.toFixed(4)}, dense ${report.denseFitness!.toFixed(4)}; `
             + `1 - mean acc_norm, acc where a task has none, over ${tasks!.map((t) => t.task.name).join(', ')})\n`);
         }
         process.stdout.write(`best perplexity ${bestPpl.toFixed(4)} (uniform ${uniformPpl.toFixed(4)}, dense ${densePpl.toFixed(4)}, `

@@ -9,6 +9,7 @@ import {
 } from './persistence.ts';
 import type { PruneOutcome } from '../worker/api.ts';
 import type { StudioState, StudioStore } from './studio-store.ts';
+import { searchProvenanceOf } from './search-provenance.ts';
 
 /** The curve's own label for a run's point (it knows how the run was made), else the method's. */
 const labelOf = (s: StudioState, o: PruneOutcome) =>
@@ -73,7 +74,7 @@ export function connectPersistence(store: StudioStore, persistence: Persistence,
 
     const o = s.prune.outcome;
     if (o && o !== prev.prune.outcome && s.prune.status === 'done' && o !== s.history.restoredOutcome && o.modelHash === fp) {
-      const record = runRecordOf(o, labelOf(s, o), now());
+      const record = runRecordOf(o, labelOf(s, o), now(), searchProvenanceOf(s, o, s.getSearchCheckpoint()));
       runs.push(async () => { store.getState().runsSaved(fp, await persistence.addRun(record)); });
     }
 
@@ -81,7 +82,8 @@ export function connectPersistence(store: StudioStore, persistence: Persistence,
     const { dense, pruned } = s.zeroShot;
     if (pruned && pruned !== prev.zeroShot.pruned && dense && o && pruned.pruneId === o.pruneId && o.modelHash === fp) {
       zeroShots.push(async () => {
-        const saved = store.getState().history.runs.find((r) => r.outcome.pruneId === o.pruneId) ?? runRecordOf(o, labelOf(s, o), now());
+        const saved = store.getState().history.runs.find((r) => r.outcome.pruneId === o.pruneId)
+          ?? runRecordOf(o, labelOf(s, o), now(), searchProvenanceOf(s, o, s.getSearchCheckpoint()));
         store.getState().runsSaved(fp, await persistence.addRun(withZeroShot(saved, dense, pruned)));
       });
     }

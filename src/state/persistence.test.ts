@@ -143,8 +143,8 @@ describe('IndexedDB persistence', () => {
       resumed.push(req);
       const state = { ...req.resume!, done: true };
       const count = { basis: 'removable weights' as const, total: 206080, requested: 61824, methodRounding: 59200, removed: 61824 };
-      return { state, best: { rates: [0.3, 0.3, 0.3, 0.3, 0.3], ppl: 18, operator: 'ga-mutation', generation: 1, count },
-        uniformPpl: 20, uniform: { rates: [0.3, 0.3, 0.3, 0.3, 0.3], ppl: 20, count }, densePpl: 4, seconds: 1 } as SearchOutcome;
+      return { state, best: { rates: [0.3, 0.3, 0.3, 0.3, 0.3], fitness: 18, operator: 'ga-mutation', generation: 1, count },
+        uniform: { rates: [0.3, 0.3, 0.3, 0.3, 0.3], fitness: 20, count }, densePpl: 4, seconds: 1 } as SearchOutcome;
     } }));
     expect(second.store.getState().search.settings).toEqual(DEFAULT_SEARCH);
     await load(second.store);

@@ -11,6 +11,7 @@ import type { PruneOutcome, ZeroShotJobOutcome } from '../worker/api.ts';
 import type { MethodSettings } from './prune-settings.ts';
 import type { PerplexitySettings } from './run-settings.ts';
 import type { SearchSettings } from './search-settings.ts';
+import type { RunSearchProvenance } from './search-provenance.ts';
 
 /** Bumped when a record's shape changes; records of another version are ignored on load. */
 export const RECORD_VERSION = 1;
@@ -31,6 +32,9 @@ export interface RunRecord {
   /** The Zero-shot panel's result on this run, and the dense one beside it (absent until measured; optional, so
    * records saved before it stay version 1). */
   zeroShot?: { dense: ZeroShotSummary; pruned: ZeroShotSummary };
+  /** For a run made from the search's best vector: the search's fitness (perplexity or the zero-shot error on its
+   * tasks) and values. Optional like zeroShot: records without it (older ones, other runs) stay version 1. */
+  search?: RunSearchProvenance;
 }
 
 export interface ScanRecord {
@@ -118,11 +122,11 @@ export function idbPersistence(dbName = 'prunelab', storeName = 'saved-work'): P
 export const outcomeProtocol = (o: PruneOutcome) =>
   `${o.modelHash}/${o.textHash}/${o.windows}x${o.seqLen}/${JSON.stringify(o.calibration)}`;
 
-export function runRecordOf(outcome: PruneOutcome, label: string, savedAt: number): RunRecord {
+export function runRecordOf(outcome: PruneOutcome, label: string, savedAt: number, search?: RunSearchProvenance | null): RunRecord {
   const protocol = outcomeProtocol(outcome);
   return {
     version: RECORD_VERSION, id: `${protocol}/${label}/${outcome.request.sparsity}`, fingerprint: outcome.modelHash, savedAt,
-    label, protocol, outcome,
+    label, protocol, outcome, ...(search ? { search } : {}),
   };
 }
 

@@ -60,8 +60,8 @@ describe('search slice', () => {
     const store = await readyStore(fakeClient(async (req) => {
       requests.push(req);
       const state = { ...newSearchState({ numLayers: 5, target: 0.3, pMax: 0.6 }), history: [evaluation(0, 0.6)], done: true };
-      return { state, best: { rates: [0.3, 0.3, 0.3, 0.3, 0.3], ppl: 0.6, operator: 'ga-init-uniform', generation: 0, count: uniformCount },
-        uniformPpl: 0.7, uniform: { rates: [0.3, 0.3, 0.3, 0.3, 0.3], ppl: 0.7, count: uniformCount }, densePpl: 4, seconds: 1, fitness: req.fitness ?? 'ppl' };
+      return { state, best: { rates: [0.3, 0.3, 0.3, 0.3, 0.3], fitness: 0.6, operator: 'ga-init-uniform', generation: 0, count: uniformCount },
+        uniform: { rates: [0.3, 0.3, 0.3, 0.3, 0.3], fitness: 0.7, count: uniformCount }, densePpl: 4, seconds: 1, fitness: req.fitness ?? 'ppl' };
     }));
     store.getState().setSearchSettings({ fitness: 'zeroshot' });
     await store.getState().runSearch();
@@ -77,7 +77,7 @@ describe('search slice', () => {
     expect(requests).toHaveLength(1);
     expect(requests[0].fitness).toBe('zeroshot');
     expect(requests[0].zeroShot).toEqual({ tasks: [{ task: 'hellaswag', file }], limit: 1 });
-    expect(store.getState().search).toMatchObject({ status: 'done', ranFitness: 'zeroshot', uniformPpl: 0.7 });
+    expect(store.getState().search).toMatchObject({ status: 'done', ranFitness: 'zeroshot', uniformFitness: 0.7 });
     // Back to perplexity: neither the fitness nor the files are sent.
     store.getState().setSearchSettings({ fitness: 'ppl' });
     await store.getState().runSearch();
@@ -119,11 +119,11 @@ describe('search slice', () => {
       const s = store.getState().search;
       seen.push([s.points.length, s.done]);
       onEvent?.({ kind: 'evaluation', id: 1, evaluation: evaluation(0, 18), done: 2, total: 3 });
-      onEvent?.({ kind: 'generation', summary: { generation: 0, best: 18, mean: 19, evaluations: 2 }, best: { rates: [0.3, 0.3, 0.3, 0.3, 0.3], ppl: 18 } });
+      onEvent?.({ kind: 'generation', summary: { generation: 0, best: 18, mean: 19, evaluations: 2 }, best: { rates: [0.3, 0.3, 0.3, 0.3, 0.3], fitness: 18 } });
       onEvent?.({ kind: 'llm', message: 'select attempt 1: HTTP 500' });
       const state = { ...newSearchState({ numLayers: 5, target: 0.3, pMax: 0.6 }), history: [evaluation(0, 20), evaluation(0, 18), evaluation(1, 15)], done: true };
-      return { state, best: { rates: [0.2, 0.3, 0.3, 0.3, 0.4], ppl: 15, operator: 'ga-mutation', generation: 1, count: bestCount },
-        uniformPpl: 20, uniform: { rates: [0.3, 0.3, 0.3, 0.3, 0.3], ppl: 20, count: uniformCount }, densePpl: 4, seconds: 3, fitness: 'ppl' } as SearchOutcome;
+      return { state, best: { rates: [0.2, 0.3, 0.3, 0.3, 0.4], fitness: 15, operator: 'ga-mutation', generation: 1, count: bestCount },
+        uniform: { rates: [0.3, 0.3, 0.3, 0.3, 0.3], fitness: 20, count: uniformCount }, densePpl: 4, seconds: 3, fitness: 'ppl' } as SearchOutcome;
     }));
     await store.getState().runSearch();
     const s = store.getState().search;
@@ -133,8 +133,8 @@ describe('search slice', () => {
     expect(request?.llm).toBeUndefined();
     expect(s.status).toBe('done');
     expect(s.points.map((p) => p.fitness)).toEqual([20, 18, 15]);
-    expect(s.best?.ppl).toBe(15);
-    expect(s.uniformPpl).toBe(20);
+    expect(s.best?.fitness).toBe(15);
+    expect(s.uniformFitness).toBe(20);
     expect(s.counts).toEqual({ best: bestCount, uniform: uniformCount, uniformRate: 0.3 });
     expect(s.densePpl).toBe(4);
     expect(s.llmNotes).toEqual(['select attempt 1: HTTP 500']);
@@ -169,8 +169,8 @@ describe('search slice', () => {
         onEvent?.({ kind: 'checkpoint', state: checkpoint });
         throw new StudioError('Cancelled', 'search cancelled');
       }
-      return { state: { ...checkpoint, done: true }, best: { rates: [0.3, 0.3, 0.3, 0.3, 0.3], ppl: 20, operator: 'ga-init-uniform', generation: 0, count: uniformCount },
-        uniformPpl: 20, uniform: { rates: [0.3, 0.3, 0.3, 0.3, 0.3], ppl: 20, count: uniformCount }, densePpl: 4, seconds: 1, fitness: 'ppl' };
+      return { state: { ...checkpoint, done: true }, best: { rates: [0.3, 0.3, 0.3, 0.3, 0.3], fitness: 20, operator: 'ga-init-uniform', generation: 0, count: uniformCount },
+        uniform: { rates: [0.3, 0.3, 0.3, 0.3, 0.3], fitness: 20, count: uniformCount }, densePpl: 4, seconds: 1, fitness: 'ppl' };
     }));
     await store.getState().runSearch();
     expect(store.getState().search).toMatchObject({ status: 'cancelled', resumable: true, error: null });

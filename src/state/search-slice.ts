@@ -29,7 +29,7 @@ export interface SearchSlice {
   followsMethodPanel: boolean;
   /** The pruning method of the run shown (the settings may have been edited since). */
   ranMethod: SearchSettings['method'] | null;
-  /** What best.ppl, uniformPpl and the points measure for the run shown: perplexity, or the zero-shot error. */
+  /** What best.fitness, uniformFitness and the points measure for the run shown: perplexity, or the zero-shot error. */
   ranFitness: FitnessKind;
   /** The task files (name, SHA-256) a restored zero-shot-fitness run was made with: the ones to pick to resume it. */
   fitnessTasks: Array<{ name: string; sha256: string }> | null;
@@ -38,8 +38,9 @@ export interface SearchSlice {
   config: SearchConfig | null;
   points: SearchPoint[];
   summaries: GenerationSummary[];
-  best: { rates: number[]; ppl: number } | null;
-  uniformPpl: number | null;
+  best: { rates: number[]; fitness: number } | null;
+  /** The uniform baseline's fitness (at the best vector's count). */
+  uniformFitness: number | null;
   /** Parameters the best vector and the uniform baseline remove (the baseline is taken at the best's count). */
   counts: { best: ParameterCount; uniform: ParameterCount; uniformRate: number } | null;
   densePpl: number | null;
@@ -73,7 +74,7 @@ export interface SearchActions {
 }
 
 export const idleSearch = (settings: SearchSettings = DEFAULT_SEARCH, apiKey = '', followsMethodPanel = true): SearchSlice => ({
-  settings, followsMethodPanel, ranMethod: null, ranFitness: 'ppl', fitnessTasks: null, apiKey, status: 'idle', config: null, points: [], summaries: [], best: null, uniformPpl: null, counts: null, densePpl: null, denseFitness: null,
+  settings, followsMethodPanel, ranMethod: null, ranFitness: 'ppl', fitnessTasks: null, apiKey, status: 'idle', config: null, points: [], summaries: [], best: null, uniformFitness: null, counts: null, densePpl: null, denseFitness: null,
   done: 0, total: 0, etaSeconds: null, llmNotes: [], resumable: false, error: null,
 });
 
@@ -152,7 +153,7 @@ export function searchActions(deps: JobDeps): SearchActions {
         return outcome;
       },
       done: (_, outcome) => ({
-        best: outcome.best, uniformPpl: outcome.uniformPpl, densePpl: outcome.densePpl, ranFitness: outcome.fitness, denseFitness: outcome.denseFitness ?? null,
+        best: outcome.best, uniformFitness: outcome.uniform.fitness, densePpl: outcome.densePpl, ranFitness: outcome.fitness, denseFitness: outcome.denseFitness ?? null,
         counts: { best: outcome.best.count, uniform: outcome.uniform.count, uniformRate: outcome.uniform.rates[0] },
         summaries: outcome.state.summaries, etaSeconds: 0, resumable: false,
         points: outcome.state.history.map(toPoint),
@@ -187,7 +188,7 @@ export function searchActions(deps: JobDeps): SearchActions {
         status: 'cancelled', error: null, etaSeconds: null, config: state.config, summaries: state.summaries,
         ranFitness: state.protocol?.fitness ? 'zeroshot' : 'ppl',
         fitnessTasks: objectiveTasksOf(state.protocol?.fitness)?.map(({ name, sha256 }) => ({ name, sha256 })) ?? null,
-        best: best ? { rates: best.rates, ppl: best.fitness } : null, uniformPpl: null, counts: null,
+        best: best ? { rates: best.rates, fitness: best.fitness } : null, uniformFitness: null, counts: null,
         points: state.history.map(toPoint),
         done: state.history.length, total: plannedEvaluations(state.config), resumable: !state.done,
       }));

@@ -1,9 +1,10 @@
 // Every slider result on this model (kept in IndexedDB), newest first; pick two to compare them side by side:
-// method, sparsity, perplexity, dense perplexity, protocol, zero-shot accuracy when measured, and their per-layer
-// allocations overlaid.
+// method, sparsity, perplexity, dense perplexity, protocol, zero-shot accuracy when measured, for a run made from the
+// search's best vector the fitness that search minimised, and their per-layer allocations overlaid.
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunRecord } from '../state/persistence.ts';
 import { zeroShotDataSources } from '../core/zeroshot/zero-shot-summary.ts';
+import { fitnessName, type RunSearchProvenance } from '../state/search-provenance.ts';
 import { requestedAchieved } from '../state/requested-achieved.ts';
 import { SERIES } from './chart-theme.ts';
 import { useStudio } from './studio-context.tsx';
@@ -58,6 +59,20 @@ function ZeroShotFacts({ zeroShot }: { zeroShot: NonNullable<RunRecord['zeroShot
   );
 }
 
+/** The search a run's vector came from: its fitness with the best's and the uniform baseline's values. */
+function SearchFacts({ search }: { search: RunSearchProvenance }) {
+  const digits = search.fitness === 'ppl' ? 3 : 4;
+  return (
+    <div data-testid="compare-search">
+      <dt>Searched on</dt>
+      <dd className="small">
+        {fitnessName(search)}: best {search.best.toFixed(digits)}{search.uniform !== undefined && `, uniform ${search.uniform.toFixed(digits)}`}
+        {search.tasks && <div className="muted">data sha256 {search.tasks.map((t) => `${t.name} ${t.sha256.slice(0, 12)}`).join(', ')}</div>}
+      </dd>
+    </div>
+  );
+}
+
 function Column({ run, name, colour }: { run: RunRecord; name: string; colour: string }) {
   const o = run.outcome;
   return (
@@ -69,6 +84,7 @@ function Column({ run, name, colour }: { run: RunRecord; name: string; colour: s
         <div><dt>Perplexity</dt><dd className="compare__ppl" data-testid="compare-ppl">{o.ppl.toFixed(4)}</dd></div>
         <div><dt>Dense</dt><dd>{o.densePpl.toFixed(4)} <span className="muted small">(×{(o.ppl / o.densePpl).toFixed(2)})</span></dd></div>
         <div><dt>Protocol</dt><dd className="small">{o.windows} × {o.seqLen} windows · calibration {o.calibration.windows} × {o.calibration.seqLen}</dd></div>
+        {run.search && <SearchFacts search={run.search} />}
         {run.zeroShot && <ZeroShotFacts zeroShot={run.zeroShot} />}
       </dl>
     </div>
@@ -111,7 +127,12 @@ export function RunHistoryPanel() {
                         aria-label={`Compare ${r.label} at ${pct(o.request.sparsity)}`} />
                     </td>
                     <td className="small muted">{when(r.savedAt)}</td>
-                    <td className="history__method">{r.label}{r.zeroShot && <span className="muted small" title="zero-shot accuracy saved with this run"> · 0-shot</span>}</td>
+                    <td className="history__method">
+                      {r.label}
+                      {r.search && <span className="muted small" data-testid="history-search-fitness" data-fitness={r.search.fitness}
+                        title="the fitness the search that chose this vector minimised"> · searched on {fitnessName(r.search)}</span>}
+                      {r.zeroShot && <span className="muted small" title="zero-shot accuracy saved with this run"> · 0-shot</span>}
+                    </td>
                     <td className="num">{pct(o.request.sparsity)} <span className="muted small">({pct(requestedAchieved(o).achieved)})</span></td>
                     <td className="num">{o.ppl.toFixed(3)}</td>
                     <td className="num muted">{o.densePpl.toFixed(3)}</td>

@@ -185,16 +185,16 @@ export function SearchPanel() {
         <div className="prune-result__numbers" data-testid="search-result">
           <div className="big-number">
             <span className="field__label">best {ran}</span>
-            <span className="big-number__value" data-testid="search-best-ppl" data-value={search.best.ppl}>{search.best.ppl.toFixed(3)}</span>
+            <span className="big-number__value" data-testid="search-best-fitness" data-value={search.best.fitness}>{search.best.fitness.toFixed(3)}</span>
           </div>
-          {search.uniformPpl !== null && (
+          {search.uniformFitness !== null && (
             <div className="big-number big-number--dense">
               <span className="field__label">uniform, same parameter count</span>
-              <span className="big-number__value" data-testid="search-uniform-ppl" data-value={search.uniformPpl}>{search.uniformPpl.toFixed(3)}</span>
+              <span className="big-number__value" data-testid="search-uniform-fitness" data-value={search.uniformFitness}>{search.uniformFitness.toFixed(3)}</span>
               <span className="small muted">
                 {/* Errors are shares of documents: their difference reads as accuracy points. */}
-                {search.ranFitness === 'zeroshot' ? `best − uniform = ${(search.best.ppl - search.uniformPpl).toFixed(3)}`
-                  : `best / uniform = ${(search.best.ppl / search.uniformPpl).toFixed(3)}`}
+                {search.ranFitness === 'zeroshot' ? `best − uniform = ${(search.best.fitness - search.uniformFitness).toFixed(3)}`
+                  : `best / uniform = ${(search.best.fitness / search.uniformFitness).toFixed(3)}`}
               </span>
             </div>
           )}
@@ -233,7 +233,7 @@ export function SearchPanel() {
       {(search.points.length > 0 || running) && search.config && (
         <div className="search-charts">
           <GenerationsChart summaries={search.summaries} points={search.points} generations={search.config.generations}
-            uniformPpl={search.uniformPpl} fitness={search.ranFitness} />
+            uniformFitness={search.uniformFitness} fitness={search.ranFitness} />
           {search.best && <RatesChart rates={search.best.rates} target={search.config.target} pMax={search.config.pMax} />}
         </div>
       )}

@@ -144,22 +144,21 @@ export interface SearchJobRequest
 export type SearchEvent =
   | { kind: 'started'; config: SearchConfig; densePpl: number; total: number }
   | { kind: 'evaluation'; id: number; evaluation: Evaluation; done: number; total: number }
-  | { kind: 'generation'; summary: GenerationSummary; best: { rates: number[]; ppl: number } }
+  | { kind: 'generation'; summary: GenerationSummary; best: { rates: number[]; fitness: number } }
   /** The run's whole state after every evaluation (persist it to resume after a reload). */
   | { kind: 'checkpoint'; state: SearchState }
   | { kind: 'llm'; message: string };
 
 export interface SearchOutcome {
   state: SearchState;
-  /** What best.ppl and uniformPpl measure (zero-shot error when 'zeroshot'; densePpl stays perplexity). */
+  /** What best.fitness and uniform.fitness measure: perplexity, or the zero-shot error (densePpl stays perplexity). */
   fitness: FitnessKind;
   /** The dense model's zero-shot error (with the zero-shot fitness only). */
   denseFitness?: number;
   /** count: the parameters the best vector removes (after the count repair). */
-  best: { rates: number[]; ppl: number; operator: string; generation: number; count: ParameterCount };
-  uniformPpl: number;
-  /** The uniform baseline at the best vector's removed share (uniformPpl is its perplexity). */
-  uniform: { rates: number[]; ppl: number; count: ParameterCount };
+  best: { rates: number[]; fitness: number; operator: string; generation: number; count: ParameterCount };
+  /** The uniform baseline at the best vector's removed share. */
+  uniform: { rates: number[]; fitness: number; count: ParameterCount };
   densePpl: number;
   seconds: number;
 }

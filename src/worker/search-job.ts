@@ -69,14 +69,14 @@ export async function searchJob(session: PruneSession, req: SearchJobRequest, op
       sensitivity: req.sensitivity?.length === spec.numLayers ? req.sensitivity : undefined,
     },
     onEvaluation: (evaluation, id) => onEvent({ kind: 'evaluation', id, evaluation, done: id + 1, total }),
-    onGeneration: (summary, s) => { const b = bestOf(s); onEvent({ kind: 'generation', summary, best: { rates: b.rates, ppl: b.fitness } }); },
+    onGeneration: (summary, s) => { const b = bestOf(s); onEvent({ kind: 'generation', summary, best: { rates: b.rates, fitness: b.fitness } }); },
     onCheckpoint: (s) => onEvent({ kind: 'checkpoint', state: s }),
   });
   const best = bestOf(state);
   // The uniform baseline removes as many parameters as the best vector really does (docs/algorithms.md §7.2).
   const fair = await uniformAtBestCount(state, fitness, best, signal);
   return {
-    state, fitness: fitnessKind, best: { rates: best.rates, ppl: best.fitness, operator: best.operator, generation: best.generation, count: fair.best.count },
-    uniformPpl: fair.uniform.ppl, uniform: fair.uniform, densePpl, ...(denseFitness !== undefined ? { denseFitness } : {}), seconds: (performance.now() - start) / 1000,
+    state, fitness: fitnessKind, best: { rates: best.rates, fitness: best.fitness, operator: best.operator, generation: best.generation, count: fair.best.count },
+    uniform: fair.uniform, densePpl, ...(denseFitness !== undefined ? { denseFitness } : {}), seconds: (performance.now() - start) / 1000,
   };
 }

@@ -84,8 +84,9 @@ export async function owlShape(pruner: Pruner, c: Pick<SearchConfig, 'target' | 
   return repairToMean(owl, c.target, 0, c.pMax);
 }
 
-/** A pruned model of the search's result: its rates, perplexity and parameter count. */
-export interface CountedResult { rates: number[]; ppl: number; count: ParameterCount }
+/** A pruned model of the search's result: its rates, fitness (perplexity or zero-shot error, as the objective
+ * says) and parameter count. */
+export interface CountedResult { rates: number[]; fitness: number; count: ParameterCount }
 
 /** A fitness that also keys and counts vectors (PruningFitness). */
 export interface CountingFitness extends FitnessEvaluator {
@@ -104,9 +105,9 @@ export async function uniformAtBestCount(state: SearchState, fitness: CountingFi
   const uniform = new Array(state.config.numLayers).fill(bestCount.removed / bestCount.total);
   const key = fitness.key(uniform);
   const known = state.history.find((e) => fitness.key(e.rates) === key);
-  const ppl = known ? known.fitness : await fitness.evaluate(uniform, signal);
+  const value = known ? known.fitness : await fitness.evaluate(uniform, signal);
   return {
-    best: { rates: best.rates, ppl: best.fitness, count: bestCount },
-    uniform: { rates: uniform, ppl, count: await fitness.count(uniform, signal) },
+    best: { rates: best.rates, fitness: best.fitness, count: bestCount },
+    uniform: { rates: uniform, fitness: value, count: await fitness.count(uniform, signal) },
   };
 }

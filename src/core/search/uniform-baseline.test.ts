@@ -35,8 +35,8 @@ describe('uniform baseline at the best vector\'s count', () => {
     expect(fitness.evaluated).toEqual([new Array(5).fill(share)]);
     expect(uniform.rates).toEqual(new Array(5).fill(share));
     expect(Math.abs(uniform.count.removed - best.count.removed)).toBeLessThanOrEqual(192 / 2);
-    expect(uniform.ppl).toBe(10 + uniform.count.removed / 1000);
-    expect(best.ppl).toBe(12);
+    expect(uniform.fitness).toBe(10 + uniform.count.removed / 1000);
+    expect(best.fitness).toBe(12);
   });
 
   it('takes the fitness from the history when an individual pruned to the same model', async () => {
@@ -46,7 +46,7 @@ describe('uniform baseline at the best vector\'s count', () => {
     const uniform = new Array(5).fill(share.removed / share.total);
     state.history.push({ generation: 0, operator: 'ga-init-uniform', parents: [], rates: uniform, fitness: 17, seconds: 1, cached: false });
     const r = await uniformAtBestCount(state, fitness, { rates: evolved, fitness: 12 });
-    expect(r.uniform.ppl).toBe(17);
+    expect(r.uniform.fitness).toBe(17);
     expect(fitness.evaluated).toEqual([]);
   });
 });
