@@ -1,7 +1,8 @@
 // The search's zero-shot fitness end to end: a tiny structured search on stories260K scored by 1 - mean acc_norm on
 // the Zero-shot panel's fixture tasks (first 6 documents each) ends with the same best, uniform and dense zero-shot
 // errors as `prunelab search --fitness zeroshot` on the same windows, seed and files; the result and chart say
-// "zero-shot error"; the page's share link carries the fitness with the task names and data hashes; a screenshot.
+// "zero-shot error"; the page's share link carries the fitness with the task names and data hashes; applying the best
+// on the slider saves a run whose history row names the fitness; screenshots.
 import { fixture, STORIES_HF, TINYSTORIES_TEXT } from '../test/helpers/fixtures.ts';
 import { decodeConfig, payloadFromHash } from '../src/state/share-codec.ts';
 import { cliSearch } from './cli-reference.ts';
@@ -67,5 +68,15 @@ test('a zero-shot-fitness search equals prunelab search --fitness zeroshot', asy
   await search.scrollIntoViewIfNeeded();
   await page.mouse.move(0, 0);
   await search.screenshot({ path: 'e2e/screenshots/studio-search-zero-shot.png' });
+
+  // Applied on the slider, the best vector's run is saved saying which fitness chose it (its perplexity is its own).
+  await search.getByTestId('apply-best').click();
+  const history = page.getByTestId('run-history');
+  await expect(history.getByTestId('history-row').first()).toContainText('Wanda-sp · heads+channels · evolved', { timeout: 60_000 });
+  await expect(history.getByTestId('history-search-fitness').first()).toHaveText(
+    ` · searched on zero-shot error (hellaswag, arc_easy; first ${LIMIT} documents)`, { timeout: 60_000 });
+  await expect(history.getByTestId('history-search-fitness').first()).toHaveAttribute('data-fitness', 'zeroshot');
+  await history.scrollIntoViewIfNeeded();
+  await history.screenshot({ path: 'e2e/screenshots/run-history-search-fitness.png' });
   expect(problems.consoleErrors, 'console errors').toEqual([]);
 });

@@ -13,7 +13,9 @@ import { searchProvenanceOf } from './search-provenance.ts';
 
 /** The curve's own label for a run's point (it knows how the run was made), else the method's. */
 const labelOf = (s: StudioState, o: PruneOutcome) =>
-  s.prune.points.find((p) => p.sparsity === o.request.sparsity && p.ppl === o.ppl)?.method ?? methodLabel(s.prune.method);
+  s.prune.points.find((p) => p.sparsity === o.request.sparsity && p.ppl === o.ppl)?.method
+    // A per-layer vector's point sits at its achieved sparsity: name its origin (evolved / explicit) as the curve does.
+    ?? methodLabel(s.prune.method, Array.isArray(o.request.allocation) && s.prune.explicitOrigin);
 
 const modelFingerprint = (s: StudioState) => (s.model.status === 'ready' ? s.model.summary?.fingerprint ?? null : null);
 
