@@ -34,10 +34,10 @@ describe('pruning contract', () => {
   it('a new sparsity rewrites masks and re-evaluates without writing or allocating any weight-sized buffer', async () => {
     await pruner.prune({ metric: 'wanda', sparsity: 0.3, allocation: 'uniform' });
     const before = await nll();
-    const weightBuffers = new Set<GPUBuffer>([...engine.weights.tensors.values(),
+    const weightBuffers = new Set<GPUBuffer>([...[...engine.weights.tensors.values()].map((t) => t.buffer),
       ...engine.weights.embed.chunks.map((c) => c.buffer), ...engine.weights.lmHead.chunks.map((c) => c.buffer)]);
     const linearMaps = Array.from({ length: engine.spec.numLayers }, (_, l) => layerMaps(engine.spec, l)).flat();
-    const smallestWeight = Math.min(...linearMaps.map((m) => engine.weights.tensors.get(m.name)!.size));
+    const smallestWeight = Math.min(...linearMaps.map((m) => engine.weights.tensors.get(m.name)!.buffer.size));
     const written: GPUBuffer[] = [];
     const created: number[] = [];
     const { queue } = gpu.device;

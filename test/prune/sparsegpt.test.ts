@@ -39,7 +39,7 @@ describe('SparseGPT on stories260K vs the float64 oracle', () => {
     before.densePpl = await gpuPerplexity();
     before.wandaAchieved = (await pruner.prune({ metric: 'wanda', sparsity: 0.5, allocation: 'uniform' })).achievedSparsity;
     before.wandaPpl = await gpuPerplexity();
-    for (const name of probed()) before.weightBytes.set(name, await bytesOf(engine.weights.tensors.get(name)!));
+    for (const name of probed()) before.weightBytes.set(name, await bytesOf(engine.weights.tensors.get(name)!.buffer));
     console.log(`dense ppl ${before.densePpl.toFixed(4)}, Wanda 50% ${before.wandaPpl.toFixed(4)}`);
     expect(before.wandaPpl).toBeGreaterThan(before.densePpl);
   });
@@ -132,7 +132,7 @@ describe('SparseGPT on stories260K vs the float64 oracle', () => {
 
   it('is reversible: a following Wanda prune and reset() give the numbers from before, the dense weights are untouched', async () => {
     // No write ever targets a dense weight buffer (the overrides are separate buffers).
-    const denseBuffers = new Set(engine.weights.tensors.values());
+    const denseBuffers = new Set([...engine.weights.tensors.values()].map((t) => t.buffer));
     const written: GPUBuffer[] = [];
     const { queue } = gpu.device;
     const realWrite = queue.writeBuffer.bind(queue);
@@ -157,7 +157,7 @@ describe('SparseGPT on stories260K vs the float64 oracle', () => {
     pruner.reset();
     expect(pruner.weightOverrides).toBeNull();
     expect(await gpuPerplexity()).toBe(before.densePpl);
-    for (const name of probed()) expect(await bytesOf(engine.weights.tensors.get(name)!)).toEqual(before.weightBytes.get(name));
+    for (const name of probed()) expect(await bytesOf(engine.weights.tensors.get(name)!.buffer)).toEqual(before.weightBytes.get(name));
   });
 
   it('OWL allocation with SparseGPT averages to the target (MRP with SparseGPT: sparsegpt-mrp.test.ts)', async () => {

@@ -10,7 +10,7 @@ import type { LoadedModel } from '../model/loaded-model.ts';
 import { createForwardPlan, type ForwardPlan } from './forward-plan.ts';
 import { createKvCache, type KvCache } from './kv-cache.ts';
 import { readLogitRows } from './logit-slices.ts';
-import { uploadWeights, type GpuWeights } from './gpu-weights.ts';
+import { uploadWeights, type GpuWeights, type WeightStorage } from './gpu-weights.ts';
 import { perLayerCompactLayers, type CompactLayer } from './compact-layer.ts';
 import { ropeDiffersByLength } from '../model/rope.ts';
 import { windowBatchSize } from './window-batch.ts';
@@ -21,6 +21,9 @@ export interface EngineOptions {
   matmulVariant?: MatmulVariant;
   /** Where the autotune keeps its choice across pages / processes (IndexedDB in the studio, a file in the CLI). */
   tuningStore?: TuningStore;
+  /** 'source' (default): weight matrices stay in their F16 / BF16 source dtype on the GPU; 'f32': all decoded to
+   * f32 (twice the memory for a half-precision model, the same numbers). */
+  weightStorage?: WeightStorage;
 }
 
 export class Engine {
@@ -42,7 +45,7 @@ export class Engine {
   }
 
   static async create(gpu: Gpu, model: LoadedModel, opts: EngineOptions = {}): Promise<Engine> {
-    const weights = await uploadWeights(gpu, model, opts.onProgress);
+    const weights = await uploadWeights(gpu, model, { storage: opts.weightStorage, onProgress: opts.onProgress });
     try {
       const tuning = opts.matmulVariant ? null
         : await autotuneMatmul(gpu, { shapes: modelMatmulShapes(model.spec), store: opts.tuningStore });

@@ -8,6 +8,7 @@
 import type { Gpu } from '../gpu/device.ts';
 import { createStorageBuffer, createUniformBuffer, packUniform } from '../gpu/buffers.ts';
 import type { KernelCall } from '../kernels/kernel-call.ts';
+import { weightElementBytes, type WeightInput } from '../kernels/weight-binding.ts';
 import { prepareEmbedding } from '../kernels/embedding.ts';
 import { prepareRmsNorm } from '../kernels/rms-norm.ts';
 import { prepareLayerNorm } from '../kernels/layer-norm.ts';
@@ -25,7 +26,7 @@ import { prepareNll, type LogitSlice } from '../kernels/nll.ts';
 import type { ModelSpec } from '../model/spec.ts';
 import { layerAttentionWindow, tensorNames } from '../model/spec.ts';
 import type { LinearInput } from './reference-forward.ts';
-import type { GpuWeights } from './gpu-weights.ts';
+import { f32Tensor, type GpuWeights } from './gpu-weights.ts';
 import type { KvCache } from './kv-cache.ts';
 import type { CompactLayer } from './compact-layer.ts';
 import { logitSliceRows } from './logit-slices.ts';
@@ -105,33 +106,35 @@ export async function createForwardPlan(gpu: Gpu, spec: ModelSpec, weights: GpuW
   const nll = await buf('nll', T);              // [T]
   const position = await createUniformBuffer(gpu, 'position', packUniform([{ u32: 0 }]));
 
+  // Weight matrices in their stored dtype (the kernels widen them); vectors (norms, biases) are f32.
   const w = (name: string) => weights.tensors.get(name)!;
+  const vec = (name: string) => f32Tensor(weights, name);
   // Every norm of the model: RMSNorm (Gemma's scale by 1 + w), or LayerNorm with the bias named beside the weight.
   const norm = (xb: GPUBuffer, name: string, out: GPUBuffer, rows: number, dim: number) => spec.layerNorm
-    ? prepareLayerNorm(gpu, { x: xb, weight: w(name), bias: w(name.replace(/\.weight$/, '.bias')), out, T: rows, dim, eps: spec.rmsNormEps })
-    : prepareRmsNorm(gpu, { x: xb, weight: w(name), out, T: rows, dim, eps: spec.rmsNormEps, weightOffset: spec.normUnitOffset ? 1 : 0 });
+    ? prepareLayerNorm(gpu, { x: xb, weight: vec(name), bias: vec(name.replace(/\.weight$/, '.bias')), out, T: rows, dim, eps: spec.rmsNormEps })
+    : prepareRmsNorm(gpu, { x: xb, weight: vec(name), out, T: rows, dim, eps: spec.rmsNormEps, weightOffset: spec.normUnitOffset ? 1 : 0 });
   // o_proj / down_proj output into the residual stream, through its own norm first when the model has one.
   const addToResidual = async (outNorm: string): Promise<KernelCall[]> => spec.sandwichNorms
     ? [await norm(proj, outNorm, projNormed, T, d), await prepareResidualAdd(gpu, x, projNormed, T * d)]
     : [await prepareResidualAdd(gpu, x, proj, T * d)];
   // A compacted layer passes its own buffers (no mask: nothing is pruned inside them).
-  const mm = (xb: GPUBuffer, name: string, y: GPUBuffer, N: number, K: number, bias?: GPUBuffer, own?: { w: GPUBuffer; bias?: GPUBuffer }) =>
+  const mm = (xb: GPUBuffer, name: string, y: GPUBuffer, N: number, K: number, bias?: GPUBuffer, own?: { w: WeightInput; bias?: GPUBuffer }) =>
     prepareMatmul(gpu, { x: xb, w: own?.w ?? opts.overrides?.get(name) ?? w(name), bias: own ? own.bias : bias, y, M: T, N, K, variant,
       mask: own ? undefined : opts.masks?.get(name) });
   // A dense map's bias: the plan's own if given, else the model's when it has one.
-  const biasOf = (name: string, modelHasIt: boolean | undefined) => opts.biases?.get(name) ?? (modelHasIt ? w(name) : undefined);
+  const biasOf = (name: string, modelHasIt: boolean | undefined) => opts.biases?.get(name) ?? (modelHasIt ? vec(name) : undefined);
   const stat = async (l: number, input: LinearInput, xb: GPUBuffer, K: number): Promise<KernelCall[]> =>
     opts.stats ? [await prepareColumnStats(gpu, { x: xb, stats: opts.stats[l][input], T, K }),
       ...(opts.hessians ? [await prepareHessianAccumulate(gpu, { x: xb, h: opts.hessians[input], T, K })] : [])] : [];
 
   const embed: KernelCall[] = [];
   for (const c of weights.embed.chunks) {
-    embed.push(await prepareEmbedding(gpu, { table: c.buffer, rowStart: c.rowStart, rowCount: c.rowCount, dim: d, tokens, out: x, T,
+    embed.push(await prepareEmbedding(gpu, { table: c, rowStart: c.rowStart, rowCount: c.rowCount, dim: d, tokens, out: x, T,
       scale: spec.embedScale }));
   }
   if (spec.learnedPositions) {
     const tableRows = spec.maxPositions + spec.learnedPositions.offset;
-    embed.push(await preparePositionAdd(gpu, { x, table: w(tensorNames.positions), tableRows, dim: d, T, offset: spec.learnedPositions.offset, position }));
+    embed.push(await preparePositionAdd(gpu, { x, table: vec(tensorNames.positions), tableRows, dim: d, T, offset: spec.learnedPositions.offset, position }));
   }
   const layers: LayerCalls[] = [];
   for (let l = 0; l < spec.numLayers; l++) {
@@ -182,12 +185,14 @@ export async function createForwardPlan(gpu: Gpu, spec: ModelSpec, weights: GpuW
   }
   const head = [await norm(x, tensorNames.finalNorm, xn, T, d)];
   const logits: LogitSlice[] = [];
-  const sliceRows = logitSliceRows(gpu, T, V);
+  const sliceRows = logitSliceRows(gpu, T, V, weightElementBytes(weights.lmHead.dtype));
   for (const c of weights.lmHead.chunks) {
     for (let r = 0; r < c.rowCount; r += sliceRows) {
       const cols = Math.min(sliceRows, c.rowCount - r);
       const slice = { buffer: await buf(`logits[:, ${c.rowStart + r}:${c.rowStart + r + cols}]`, T * cols), colStart: c.rowStart + r, cols };
-      const wRows = cols === c.rowCount ? c.buffer : { buffer: c.buffer, offset: r * d * 4, size: cols * d * 4 };
+      // A byte range of the chunk (r is a multiple of minStorageBufferOffsetAlignment / element bytes).
+      const e = weightElementBytes(c.dtype);
+      const wRows = cols === c.rowCount ? c : { buffer: c.buffer, dtype: c.dtype, offset: r * d * e, size: cols * d * e };
       head.push(await prepareMatmul(gpu, { x: xn, w: wRows, y: slice.buffer, M: T, N: cols, K: d, variant }));
       if (spec.finalLogitSoftcap) head.push(await prepareSoftcap(gpu, { x: slice.buffer, n: T * cols, cap: spec.finalLogitSoftcap }));
       logits.push(slice);

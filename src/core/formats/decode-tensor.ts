@@ -37,6 +37,19 @@ export async function readTensorF32(entry: TensorEntry): Promise<Float32Array> {
   return t ? applyRowTransform(values, entry.shape, t, entry.name) : values;
 }
 
+/** An F16 / BF16 tensor's raw 2-byte elements in canonical layout (the same transforms as readTensorF32, applied to
+ * the bits: the GPU keeps half-precision weights as they are stored and widens them in the kernels). */
+export async function readTensorHalfBits(entry: TensorEntry): Promise<Uint16Array> {
+  if (entry.dtype !== 'F16' && entry.dtype !== 'BF16') throw new BadModelFile(entry.name, `readTensorHalfBits: ${entry.dtype} is not F16 / BF16`);
+  const n = elementCount(entry.shape);
+  let bytes = await readEntryBytes(entry);
+  const t = entry.transform;
+  if (t?.kind === 'transposed-columns') bytes = transposedColumnBytes(bytes, entry);
+  const out = new Uint16Array(n);
+  new Uint8Array(out.buffer).set(bytes.subarray(0, n * 2)); // a copy: any byteOffset alignment; little-endian host
+  return t && t.kind !== 'transposed-columns' ? applyRowTransform(out, entry.shape, t, entry.name) : out;
+}
+
 /** The entry's whole stored byte range, checked against what its dtype and shape need. */
 export async function readEntryBytes(entry: TensorEntry): Promise<Uint8Array> {
   const expected = storedEntryBytes(entry);
@@ -94,14 +107,14 @@ export function decodeBytes(bytes: Uint8Array, dtype: Dtype, n: number): Float32
  * together). Per head h with hd = rows / heads: HF row h*hd + half*(hd/2) + i = stored row h*hd + 2*i + half.
  * Works for matrices [rows, cols] and bias vectors [rows].
  */
-export function applyRowTransform(values: Float32Array, shape: number[], t: Extract<RowTransform, { kind: 'rope-interleaved-to-half' }>, name = 'tensor'): Float32Array {
+export function applyRowTransform<A extends Float32Array | Uint16Array>(values: A, shape: number[], t: Extract<RowTransform, { kind: 'rope-interleaved-to-half' }>, name = 'tensor'): A {
   const rows = shape[0];
   const cols = values.length / rows;
   const hd = rows / t.heads;
   if (!Number.isInteger(hd) || hd % 2 !== 0) {
     throw new BadModelFile(name, `cannot un-interleave ${rows} rows into ${t.heads} heads of even size`);
   }
-  const out = new Float32Array(values.length);
+  const out = (values instanceof Float32Array ? new Float32Array(values.length) : new Uint16Array(values.length)) as A;
   const halfHd = hd / 2;
   for (let h = 0; h < t.heads; h++) {
     for (let half = 0; half < 2; half++) {

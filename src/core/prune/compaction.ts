@@ -5,8 +5,8 @@
 // builds a new set.
 import type { Gpu } from '../gpu/device.ts';
 import { createStorageBuffer } from '../gpu/buffers.ts';
-import type { GpuWeights } from '../engine/gpu-weights.ts';
-import type { CompactLayer } from '../engine/compact-layer.ts';
+import { f32Tensor, type GpuWeights } from '../engine/gpu-weights.ts';
+import type { CompactKv, CompactLayer } from '../engine/compact-layer.ts';
 import { allIndices, GATHER_PAD, prepareGather } from '../kernels/gather.ts';
 import { runCalls, type KernelCall } from '../kernels/kernel-call.ts';
 import type { ModelSpec } from '../model/spec.ts';
@@ -34,6 +34,10 @@ export function keptKvHeadOf(kept: KeptUnits, numHeads: number, numKvHeads: numb
     return i;
   });
 }
+
+/** A compacted layer whose matrices are this module's own f32 copies (the gathers widen f16 / bf16 weights). */
+type OwnedCompactLayer = CompactLayer & { q: GPUBuffer; o: GPUBuffer; up: GPUBuffer; down: GPUBuffer; gate?: GPUBuffer;
+  kv?: CompactKv & { k: GPUBuffer; v: GPUBuffer } };
 
 export class CompactedLayers {
   private constructor(readonly layers: CompactLayer[], private readonly owned: GPUBuffer[]) {}
@@ -69,8 +73,8 @@ export class CompactedLayers {
         const kvHeads = kept[l].kvHeads, Kv = kvHeads?.length ?? nKv;
         // A FLAP-compensated bias is uploaded ([d], tiny); else the model's own bias, if any, is read as it is.
         const bias = (values: number[] | undefined, own: string, has: boolean | undefined) =>
-          values ? buf(`layer ${l} ${own} [${d}]`, d, new Uint32Array(Float32Array.from(values).buffer)) : has ? w(own) : undefined;
-        const layer: CompactLayer = {
+          values ? buf(`layer ${l} ${own} [${d}]`, d, new Uint32Array(Float32Array.from(values).buffer)) : has ? f32Tensor(weights, own) : undefined;
+        const layer: OwnedCompactLayer = {
           nHeads: H, ffn: F,
           q: await buf(`layer ${l} q compact [${H * hd}, ${d}]`, H * hd * d),
           qBias: qkv ? await buf(`layer ${l} q bias compact [${H * hd}]`, H * hd) : undefined,

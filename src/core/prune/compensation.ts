@@ -5,6 +5,7 @@
 // One [d] buffer per layer and map; the calibration plan reads them (sequential: later layers see the
 // compensated layer), and the results end up in each layer's KeptUnits (compaction, export).
 import type { Engine } from '../engine/engine.ts';
+import { f32Tensor } from '../engine/gpu-weights.ts';
 import { createStorageBuffer, readF32 } from '../gpu/buffers.ts';
 import { prepareMatmul } from '../kernels/matmul.ts';
 import { runCalls } from '../kernels/kernel-call.ts';
@@ -32,7 +33,7 @@ export class OutputBiases {
         for (const [name, own] of [[n.oBias, spec.oProjBias], [n.downBias, spec.mlpBias]] as const) {
           const b = await createStorageBuffer(gpu, `${name} (compensated) [${d}]`, d * 4);
           byName.set(name, b);
-          if (own) enc.copyBufferToBuffer(weights.tensors.get(name)!, 0, b, 0, d * 4);
+          if (own) enc.copyBufferToBuffer(f32Tensor(weights, name), 0, b, 0, d * 4);
         }
       }
     } catch (e) {
@@ -61,9 +62,9 @@ export class OutputBiases {
       };
       const w = (name: string) => weights.tensors.get(name)!;
       await runCalls(gpu, [
-        await prepareMatmul(gpu, { x: await upload('o removed mean', xo), w: w(n.o), bias: spec.oProjBias ? w(n.oBias) : undefined,
+        await prepareMatmul(gpu, { x: await upload('o removed mean', xo), w: w(n.o), bias: spec.oProjBias ? f32Tensor(weights, n.oBias) : undefined,
           y: this.byName.get(n.oBias)!, M: 1, N: d, K: nH * hd, variant }),
-        await prepareMatmul(gpu, { x: await upload('down removed mean', xdown), w: w(n.down), bias: spec.mlpBias ? w(n.downBias) : undefined,
+        await prepareMatmul(gpu, { x: await upload('down removed mean', xdown), w: w(n.down), bias: spec.mlpBias ? f32Tensor(weights, n.downBias) : undefined,
           y: this.byName.get(n.downBias)!, M: 1, N: d, K: f, variant }),
       ]);
     } finally {

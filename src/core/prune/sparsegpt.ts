@@ -13,7 +13,9 @@
 // Dropping the overrides (destroy, after the engine and the calibration plan are detached) restores the dense model.
 import type { Gpu } from '../gpu/device.ts';
 import { createStorageBuffer, readF32 } from '../gpu/buffers.ts';
-import { runCalls } from '../kernels/kernel-call.ts';
+import { runCalls, type KernelCall } from '../kernels/kernel-call.ts';
+import { readWeightF32 } from '../kernels/weight-binding.ts';
+import { prepareWidenWeight } from '../kernels/weight-widen.ts';
 import { prepareSparseGptSweep, SPARSEGPT_BLOCK, sparseGptBlockCounts, type SparseGptSweep } from '../kernels/sparsegpt-sweep.ts';
 import type { GpuWeights } from '../engine/gpu-weights.ts';
 import type { LayerStatsBuffers } from '../engine/forward-plan.ts';
@@ -61,6 +63,8 @@ export class SparseGptLayers {
   /** Layers and inputs whose f32 factorisation met a bad pivot and ran again with more damping. */
   dampingRaised: Array<{ layer: number; input: LinearInput } & SparseGptFactorRun> = [];
   private sweeps = new Map<number, SparseGptSweep[]>();
+  /** Per map stored as f16 / bf16: the widening copy of its dense weight into its (f32) override. */
+  private widen = new Map<string, KernelCall>();
 
   private constructor(private readonly gpu: Gpu, private readonly spec: ModelSpec, private readonly weights: GpuWeights,
     private readonly masks: MaskSet, readonly overrides: ReadonlyMap<string, GPUBuffer>,
@@ -105,7 +109,15 @@ export class SparseGptLayers {
       const err = await createStorageBuffer(gpu, `sparsegpt errors [${SPARSEGPT_BLOCK}, ${Np}]`, Np * SPARSEGPT_BLOCK * 4);
       owned.push(err);
       const onGpu = opts.solver !== 'cpu' && opts.factor !== 'cpu' ? await createGpuFactorScratch(gpu, spec, owned) : undefined;
-      return new SparseGptLayers(gpu, spec, weights, masks, overrides, hessians, slots, counts, { pruned, err }, owned, opts, onGpu);
+      const layers = new SparseGptLayers(gpu, spec, weights, masks, overrides, hessians, slots, counts, { pruned, err }, owned, opts, onGpu);
+      // Weights stored as f16 / bf16 reach their f32 overrides through a widening kernel (no f32 copy of the model).
+      for (let l = 0; l < spec.numLayers; l++) {
+        for (const m of layerMaps(spec, l)) {
+          const w = weights.tensors.get(m.name)!;
+          if (w.dtype !== 'f32') layers.widen.set(m.name, await prepareWidenWeight(gpu, { w, out: overrides.get(m.name)!, n: m.N * m.K }));
+        }
+      }
+      return layers;
     } catch (e) {
       owned.forEach((b) => b.destroy());
       throw e;
@@ -123,8 +135,16 @@ export class SparseGptLayers {
   /** Layer l's overrides <- its dense weights (one GPU copy each), and, with `hessians`, the Hessians zeroed. */
   private resetLayer(l: number, hessians: boolean): void {
     const enc = this.gpu.device.createCommandEncoder();
+    const widen: KernelCall[] = [];
     for (const m of layerMaps(this.spec, l)) {
-      enc.copyBufferToBuffer(this.weights.tensors.get(m.name)!, 0, this.overrides.get(m.name)!, 0, m.N * m.K * 4);
+      const call = this.widen.get(m.name);
+      if (call) widen.push(call);
+      else enc.copyBufferToBuffer(this.weights.tensors.get(m.name)!.buffer, 0, this.overrides.get(m.name)!, 0, m.N * m.K * 4);
+    }
+    if (widen.length) {
+      const pass = enc.beginComputePass();
+      widen.forEach((c) => c.encode(pass));
+      pass.end();
     }
     if (hessians) for (const input of LINEAR_INPUTS) enc.clearBuffer(this.hessians[input]);
     this.gpu.device.queue.submit([enc.finish()]);
@@ -159,7 +179,7 @@ export class SparseGptLayers {
     if (this.opts.solver === 'cpu') {
       const factors = this.slot(l).cpu!;
       for (const m of layerMaps(this.spec, l)) {
-        const dense = await readF32(this.gpu, this.weights.tensors.get(m.name)!, m.N * m.K);
+        const dense = await readWeightF32(this.gpu, this.weights.tensors.get(m.name)!, m.N * m.K);
         this.readBackBytes += m.N * m.K * 4;
         const t0 = performance.now();
         const { weights, keep } = sparseGptSolveFactored(dense, m.N, m.K, factors.get(m.input)!, { sparsity, nm: this.opts.nm });

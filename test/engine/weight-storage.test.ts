@@ -1,0 +1,115 @@
+// Weights in their source dtype (issue 13 §1): a random BF16 and a random F16 model in Hub layout, uploaded as
+// stored (2 bytes per matrix weight) and forced to f32, give the same NLL bit for bit, the same pruning masks,
+// structured selections and perplexities (Wanda, Wanda-sp compaction, SparseGPT), in about half the GPU bytes;
+// vocabulary-split embedding / lm_head chunks of 2-byte weights agree too.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGpu, type Gpu } from '../../src/core/gpu/device.ts';
+import { readBuffer } from '../../src/core/gpu/buffers.ts';
+import { bytesSource } from '../../src/core/formats/byte-source.ts';
+import { loadModel } from '../../src/core/formats/load-model.ts';
+import { randomHfModel } from '../../src/core/model/random-model.ts';
+import type { ModelSpec } from '../../src/core/model/spec.ts';
+import { Engine } from '../../src/core/engine/engine.ts';
+import { windowsPerplexity } from '../../src/core/engine/perplexity.ts';
+import { Pruner } from '../../src/core/prune/pruner.ts';
+import type { PruneRequest } from '../../src/core/prune/prune-options.ts';
+import { randomTokens } from '../helpers/architecture-cases.ts';
+
+// Untied lm_head, q/k/v biases, GQA; odd vocabulary (embedding chunks of odd element counts).
+const spec: ModelSpec = {
+  architecture: 'qwen2', hiddenSize: 64, intermediateSize: 96, numLayers: 2, numHeads: 4, numKvHeads: 2,
+  headDim: 16, vocabSize: 301, maxPositions: 128, rmsNormEps: 1e-6, ropeTheta: 1e4, tieWordEmbeddings: false,
+  attentionBias: true, bosTokenId: null, eosTokenId: null,
+};
+const SEQ = 32;
+const calib = [randomTokens(SEQ, spec.vocabSize, 1), randomTokens(SEQ, spec.vocabSize, 2)];
+const evalSet = [randomTokens(SEQ, spec.vocabSize, 3), randomTokens(SEQ, spec.vocabSize, 4)];
+
+let gpu: Gpu;
+beforeAll(async () => { gpu = await createGpu(); });
+afterAll(() => gpu?.destroy());
+
+async function load(dtype: 'BF16' | 'F16') {
+  const { configJson, safetensors } = randomHfModel(spec, { seed: 11, dtype });
+  return loadModel([bytesSource(new TextEncoder().encode(configJson), 'config.json'),
+    bytesSource(safetensors, 'model.safetensors')], { requireTokenizer: false });
+}
+
+async function masksOf(pruner: Pruner): Promise<Map<string, Uint8Array>> {
+  const out = new Map<string, Uint8Array>();
+  for (const [name, e] of pruner.masks.entries) out.set(name, new Uint8Array(await readBuffer(gpu, e.mask, e.mask.size)));
+  return out;
+}
+
+describe.each(['BF16', 'F16'] as const)('%s model: stored as is vs forced to f32', (dtype: 'BF16' | 'F16') => {
+  it('half the GPU weight bytes, bit-identical NLL, identical masks / selections / perplexities after pruning', async () => {
+    const model = await load(dtype);
+    // One matmul variant for both (the autotune could pick differently under load; the kernels are per variant).
+    const stored = await Engine.create(gpu, model, { matmulVariant: 'blocked4x4' });
+    const wide = await Engine.create(gpu, model, { matmulVariant: 'blocked4x4', weightStorage: 'f32' });
+    const pruners: Pruner[] = [];
+    try {
+      const half = dtype === 'BF16' ? 'bf16' : 'f16';
+      expect(stored.weights.tensors.get('model.layers.0.self_attn.q_proj.weight')!.dtype).toBe(half);
+      expect(stored.weights.tensors.get('model.layers.0.self_attn.q_proj.bias')!.dtype).toBe('f32');
+      expect(stored.weights.embed.dtype).toBe(half);
+      expect(wide.weights.lmHead.dtype).toBe('f32');
+      expect(wide.weights.bytes).toBe(stored.weights.f32Bytes);
+      const ratio = stored.weights.bytes / wide.weights.bytes;
+      console.log(`${dtype}: GPU weight bytes ${stored.weights.bytes} stored vs ${wide.weights.bytes} as f32 (${ratio.toFixed(4)}x)`);
+      expect(ratio).toBeGreaterThan(0.5);
+      expect(ratio).toBeLessThan(0.51); // norms and biases stay f32
+
+      const dense = await windowsPerplexity(stored, evalSet);
+      expect(dense).toBe(await windowsPerplexity(wide, evalSet));
+      expect(Array.from(await stored.logits(evalSet[0]))).toEqual(Array.from(await wide.logits(evalSet[0])));
+
+      const [a, b] = [await Pruner.create(stored, calib), await Pruner.create(wide, calib)];
+      pruners.push(a, b);
+      const requests: PruneRequest[] = [
+        { metric: 'wanda', sparsity: 0.5, allocation: 'uniform' },
+        { metric: 'magnitude', sparsity: 0.5, allocation: 'uniform', nm: { n: 2, m: 4 } },
+        { metric: 'wanda', sparsity: 0.25, allocation: 'uniform', structured: 'wanda-sp' },
+        { metric: 'wanda', sparsity: 0.25, allocation: 'uniform', structured: 'flap' },
+        { metric: 'sparsegpt', sparsity: 0.5, allocation: 'uniform' },
+        { metric: 'wanda', sparsity: 0.4, allocation: 'owl' },
+      ];
+      for (const req of requests) {
+        const what = `${req.structured ?? req.metric} ${req.allocation}${req.nm ? ' 2:4' : ''}`;
+        const ra = await a.prune(req), rb = await b.prune(req);
+        expect(ra.achievedSparsity, what).toEqual(rb.achievedSparsity);
+        expect(ra.kept, what).toEqual(rb.kept);
+        const [ma, mb] = [await masksOf(a), await masksOf(b)];
+        for (const [name, m] of ma) expect(m, `${what} ${name}`).toEqual(mb.get(name));
+        const ppl = await windowsPerplexity(stored, evalSet);
+        expect(ppl, what).toBe(await windowsPerplexity(wide, evalSet));
+        expect(ppl, what).not.toBe(dense);
+      }
+    } finally {
+      pruners.forEach((p) => p.destroy());
+      stored.destroy();
+      wide.destroy();
+    }
+  });
+});
+
+it('vocabulary-split embedding / lm_head chunks of bf16 weights and byte-range logit slices give the f32 upload\'s NLL', async () => {
+  const model = await load('BF16');
+  // Bindings of 30 KB: the [301, 64] embedding and lm_head (37.6 KiB as bf16) split into chunks of 234 and 67 rows,
+  // and the logits of 32 tokens into 128-row slices: the first chunk's second slice is a bf16 byte range at
+  // 128 x 64 x 2 bytes (a multiple of the 256-byte offset alignment).
+  const small = { ...gpu, adapter: { ...gpu.adapter, maxBindingBytes: 30_000 } };
+  const stored = await Engine.create(small, model, { matmulVariant: 'blocked4x4' });
+  const wide = await Engine.create(gpu, model, { matmulVariant: 'blocked4x4', weightStorage: 'f32' });
+  try {
+    expect(stored.weights.embed.chunks.map((c) => c.rowCount)).toEqual([234, 67]);
+    expect(stored.weights.lmHead.chunks.map((c) => c.rowCount)).toEqual([234, 67]);
+    const windows = [randomTokens(32, spec.vocabSize, 9), randomTokens(32, spec.vocabSize, 10)];
+    const a = await windowsPerplexity(stored, windows), b = await windowsPerplexity(wide, windows);
+    expect(Math.abs(a / b - 1)).toBeLessThan(1e-6);
+    expect(Array.from(await stored.logits(windows[0]))).toEqual(Array.from(await wide.logits(windows[0])));
+  } finally {
+    stored.destroy();
+    wide.destroy();
+  }
+});
