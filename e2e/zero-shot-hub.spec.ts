@@ -103,6 +103,10 @@ test('Zero-shot data from the Hub: typed errors, cancel, and the accuracies of `
   await panel.getByTestId('zs-limit').fill(String(LIMIT));
   await page.mouse.move(0, 0);
   await panel.getByTestId('zs-tasks').screenshot({ path: 'e2e/screenshots/zero-shot-hub-rows.png' });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.waitForTimeout(300);
+  await panel.getByTestId('zs-tasks').screenshot({ path: 'e2e/screenshots/zero-shot-hub-rows-dark.png' });
+  await page.emulateMedia({ colorScheme: 'light' });
 
   await panel.getByTestId('run-zero-shot').click();
   await expect(panel.getByTestId('zs-dense-acc').first()).toBeVisible({ timeout: 180_000 });
