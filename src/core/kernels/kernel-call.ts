@@ -2,6 +2,7 @@
 import { AdapterLimitExceeded } from '../errors.ts';
 import type { Gpu } from '../gpu/device.ts';
 import { getPipeline } from '../gpu/pipelines.ts';
+import { queueDone } from '../gpu/queue.ts';
 
 /** A whole buffer, or a byte range of one (offset a multiple of minStorageBufferOffsetAlignment). */
 export type Binding = GPUBuffer | { buffer: GPUBuffer; offset: number; size: number };
@@ -54,11 +55,6 @@ export function submitCalls(gpu: Gpu, calls: KernelCall[]): void {
   for (const c of calls) c.encode(pass);
   pass.end();
   gpu.device.queue.submit([enc.finish()]);
-}
-
-/** Resolves when everything submitted so far has finished (rejects when the device is lost). */
-export function queueDone(gpu: Gpu): Promise<void> {
-  return Promise.race([gpu.device.queue.onSubmittedWorkDone(), gpu.lost.then((e) => { throw e; })]);
 }
 
 /** submitCalls, then resolves when the GPU has finished. */

@@ -101,8 +101,8 @@ export class CalibrationRun {
 
   private get rowBytes(): number { return this.active.T * this.engine.spec.hiddenSize * 4; }
 
-  /** Runs `calls` once per window between copying its stream in and (optionally) back out; one submit. */
-  private async perWindow(calls: (w: number) => KernelCall[], writeBack: boolean): Promise<void> {
+  /** Submits `calls` once per window between copying its stream in and (optionally) back out; one submit, no wait. */
+  private perWindow(calls: (w: number) => KernelCall[], writeBack: boolean): void {
     const { device } = this.engine.gpu;
     const enc = device.createCommandEncoder();
     for (let w = 0; w < this.windows.length; w++) {
@@ -114,8 +114,10 @@ export class CalibrationRun {
       if (writeBack) enc.copyBufferToBuffer(this.active.x, 0, this.stream, w * this.rowBytes, this.rowBytes);
     }
     device.queue.submit([enc.finish()]);
-    await Promise.race([device.queue.onSubmittedWorkDone(), this.engine.gpu.lost.then((e) => { throw e; })]);
   }
+
+  // embed, capture, advance, saveInput and resumeAt only SUBMIT their work (see gpu/queue.ts): whatever reads the
+  // stream or the statistics afterwards (a kernel, a readback) runs after it; loops pace themselves (QueuePacer).
 
   /** Embeds every window into the stream (layer 0's input). */
   async embed(): Promise<void> {
@@ -131,7 +133,6 @@ export class CalibrationRun {
       enc.copyBufferToBuffer(this.active.x, 0, this.stream, w * this.rowBytes, this.rowBytes);
       q.submit([enc.finish()]);
     }
-    await q.onSubmittedWorkDone();
   }
 
   /** Zeroes layer l's statistics, then accumulates them over every window through layer l as masked now. */
@@ -141,12 +142,12 @@ export class CalibrationRun {
       const b = this.stats[l][input];
       q.writeBuffer(b, 0, new Float32Array(b.size / 4));
     }
-    await this.perWindow(() => this.active.layers[l].capture, false);
+    this.perWindow(() => this.active.layers[l].capture, false);
   }
 
   /** Moves every window's stream through layer l as masked now. */
   async advance(l: number): Promise<void> {
-    await this.perWindow(() => this.active.layers[l].calls, true);
+    this.perWindow(() => this.active.layers[l].calls, true);
   }
 
   /**

@@ -7,6 +7,7 @@ import { mlpMatrices } from '../model/spec.ts';
 import { BadRequest, Cancelled } from '../errors.ts';
 import type { Engine } from '../engine/engine.ts';
 import { CalibrationRun } from './calibration.ts';
+import { QueuePacer } from '../gpu/queue.ts';
 import { MaskSet, prunedPerRow } from './mask-set.ts';
 import { LayerMasker } from './unstructured.ts';
 import { OutlierCounter, outlierRatio, redundancy } from './outliers.ts';
@@ -97,6 +98,7 @@ export class Pruner {
     // `from` (MRP's later passes), layers below it and layer `from`'s statistics are as the previous pass left
     // them (mrp.ts): resume at its input, re-mask it, and measure and prune only the layers after it.
     const sequential = async (alloc: number[], phase = 'sequential prune', rowCounts?: number[][], from?: number) => {
+      const pacer = new QueuePacer(gpu); // layers are submitted one ahead of the host (gpu/queue.ts)
       if (from === undefined) await this.calib.embed();
       else if (from < L) await this.calib.resumeAt(from);
       for (let l = from ?? 0; l < L; l++) {
@@ -112,8 +114,10 @@ export class Pruner {
         else if (gpt && !measure) await gpt.reprune(l, alloc[l]); // its factors are the last pass's
         else await (gpt ?? masker).prune(l, alloc[l]);
         if (l < L - 1) await this.calib.advance(l); // nothing reads the stream after the last layer
+        await pacer.step();
         opts.onProgress?.({ phase, done: l + 1, total: L });
       }
+      await pacer.drain();
     };
     this.engine.setMasks(this.masks.buffers);
     const result: Omit<PruneResult, 'achievedSparsity' | 'seconds'> = { allocation: [] };
@@ -305,12 +309,15 @@ export class Pruner {
     const L = this.engine.spec.numLayers;
     this.dropSparseGpt();
     for (let l = 0; l < L; l++) this.masks.keepAll(l);
+    const pacer = new QueuePacer(this.engine.gpu);
     await this.calib.embed();
     for (let l = 0; l < L; l++) {
       if (signal?.aborted) throw new Cancelled('calibration');
       await this.calib.capture(l);
       await this.calib.advance(l);
+      await pacer.step();
     }
+    await pacer.drain();
   }
 
   /** Forgets MRP's cached results (the benchmark and tests time or compare fresh runs). */

@@ -1,6 +1,6 @@
 // Recomputes one layer's unstructured (or N:M) masks on the GPU from its dense weights and statistics.
 import type { Gpu } from '../gpu/device.ts';
-import { runCalls, type KernelCall } from '../kernels/kernel-call.ts';
+import { submitCalls, type KernelCall } from '../kernels/kernel-call.ts';
 import { preparePruneMask } from '../kernels/prune-mask.ts';
 import type { GpuWeights } from '../engine/gpu-weights.ts';
 import type { LayerStatsBuffers } from '../engine/forward-plan.ts';
@@ -30,16 +30,18 @@ export class LayerMasker {
     return calls;
   }
 
+  // Both only submit the masking (gpu/queue.ts): later GPU work and readbacks see the new masks.
+
   /** Masks layer l at `sparsity` (ignored for N:M) using the statistics now in its buffers; with `only`, just
    * that module's map is pruned. */
   async prune(l: number, sparsity: number, only?: Module): Promise<void> {
     this.masks.setSparsity(l, sparsity, only);
-    await runCalls(this.gpu, await this.layerCalls(l));
+    submitCalls(this.gpu, await this.layerCalls(l));
   }
 
   /** Masks layer l pruning counts[i] weights in every row of its i-th map (the count repair's per-row counts). */
   async pruneRows(l: number, counts: readonly number[]): Promise<void> {
     this.masks.setRowCounts(l, counts);
-    await runCalls(this.gpu, await this.layerCalls(l));
+    submitCalls(this.gpu, await this.layerCalls(l));
   }
 }
