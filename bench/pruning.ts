@@ -30,6 +30,8 @@ export async function pruningBench(gpu: Gpu, label: string, model: LoadedModel, 
       'fitness / dense eval': (r.fitness.seconds / r.dense.seconds).toFixed(2),
       'masks+calib GPU bytes': formatBytes(extra),
       'dense weights': formatBytes(r.bytes.weights),
+      'weights as f32': formatBytes(r.bytes.weightsF32),
+      'stored / f32': (r.bytes.weights / r.bytes.weightsF32).toFixed(3),
       'extra / weights': (extra / r.bytes.weights).toFixed(3),
     };
   } finally {

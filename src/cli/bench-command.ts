@@ -14,7 +14,7 @@ import { syntheticTokenIds } from '../core/bench/synthetic-tokens.ts';
 import { formatTable } from '../core/bench/text-table.ts';
 import { formatBytes } from '../core/errors.ts';
 import { optionalInt, requireString, type CliValues } from './args.ts';
-import { openSession, readModel } from './session.ts';
+import { openSession, readModel, weightStorageFlag } from './session.ts';
 
 /** Defaults: the issue's protocol (4 x 512 evaluation) and the studio's calibration size (DEFAULT_METHOD.calibWindows). */
 export const BENCH_DEFAULTS = { seqLen: 512, windows: 4, calibWindows: 4 };
@@ -37,6 +37,7 @@ export async function runBench(values: CliValues): Promise<number> {
   const text = textPath === undefined ? null : await readText('text', textPath);
   const calibText = calibPath === undefined ? null : await readText('calib', calibPath);
   const saveWindows = values['save-windows'] as string | undefined;
+  const weightStorage = weightStorageFlag(values['weight-storage']);
   const progress = (what: string) => process.stderr.write(`bench: ${what}\n`);
 
   progress(`loading ${modelPath}`);
@@ -63,7 +64,7 @@ export async function runBench(values: CliValues): Promise<number> {
     throw new BadRequest(`unknown --variant "${variant}" (expected ${MATMUL_VARIANTS.join(', ')})`);
   }
   progress(variant ? `opening the GPU (matmul ${variant}, no autotune)` : 'opening the GPU (matmul autotune)');
-  const { gpu, engine } = await openSession(modelPath, variant, read);
+  const { gpu, engine } = await openSession(modelPath, variant, read, weightStorage);
   try {
     // The engine's choice when it made one (at the model's shapes); none when --variant forced a kernel.
     const tune = engine.matmulTuning;
@@ -105,6 +106,7 @@ function benchJson(s: PruneSpeed, head: BenchHead) {
     sparseGpt: s.sparseGpt ? { sparsity: 0.5, solver: 'gpu', ...s.sparseGpt, vsEvaluation: s.sparseGpt.seconds / s.dense.seconds } : null,
     prunerSetupSeconds: s.prunerSetupSeconds,
     gpuBytes: s.bytes,
+    weightStorage: s.weightStorage,
   };
 }
 
@@ -129,7 +131,8 @@ function formatBench(r: BenchReport): string {
     `adapter: ${a.vendor} ${a.architecture} ${a.description}${a.isFallback ? ' (fallback/software)' : ''}`,
     `model: ${r.model} (${r.architecture}, ${p.modelHash.slice(0, 12)})`,
     `matmul: ${r.matmul.variant}; ${r.matmul.autotune ? autotuneLine(r.matmul.autotune) : 'forced by --variant (no autotune)'}`,
-    `GPU bytes: weights ${formatBytes(b.weights)}; masks ${formatBytes(b.masks)}, calibration statistics ${formatBytes(b.calibrationStats)}, `
+    `GPU bytes: weights ${formatBytes(b.weights)} as stored (${r.weightStorage === 'f32' ? 'all f32, --weight-storage f32' : 'F16 / BF16 matrices as is'}; `
+      + `${formatBytes(b.weightsF32)} as f32: ${(b.weights / b.weightsF32).toFixed(3)}x); masks ${formatBytes(b.masks)}, calibration statistics ${formatBytes(b.calibrationStats)}, `
       + `calibration stream ${formatBytes(b.calibrationStream)}`,
     `protocol: ${p.windows} x ${p.seqLen} evaluation, ${p.calibWindows} x ${p.seqLen} calibration (${p.calibration})`
       + (p.synthetic ? '; synthetic tokens (no --text): perplexities mean nothing, tokens/s do' : ''),

@@ -11,7 +11,7 @@ import { runEval } from './eval-command.ts';
 import { runBench } from './bench-command.ts';
 
 const USAGE = `usage:
-  prunelab ppl --model PATH --text FILE [--seq-len 256] [--windows N] [--json]
+  prunelab ppl --model PATH --text FILE [--seq-len 256] [--windows N] [--weight-storage source|f32] [--json]
   prunelab generate --model PATH [--prompt TEXT] [--steps 200]
   prunelab eval --model PATH --tasks hellaswag,arc_easy --data hellaswag=FILE,arc_easy=FILE [--limit N] [--json]
                 (0-shot acc / acc_norm as lm-eval-harness computes them; tasks: boolq rte hellaswag winogrande arc_easy
@@ -33,9 +33,10 @@ const USAGE = `usage:
                   [--fitness ppl|zeroshot] [--tasks T1,T2 --data T1=FILE,T2=FILE [--limit N]] (fitness: perplexity, or
                   1 - mean acc_norm on the tasks; with tasks, 0-shot accuracy of the dense model and the best one)
   prunelab bench --model PATH [--text FILE [--calib FILE]] [--seq-len 512] [--windows 4] [--calib-windows 4]
-                 [--save-windows FILE] [--no-sparsegpt] [--variant V] [--json]
+                 [--save-windows FILE] [--no-sparsegpt] [--variant V] [--weight-storage source|f32] [--json]
                  (tokens/s dense, masked and structured 50%, slider step and search fitness vs one evaluation,
-                 SparseGPT 50% time, GPU bytes, matmul autotune; without --text, synthetic tokens)
+                 SparseGPT 50% time, GPU bytes (weights as stored and as f32), matmul autotune; without --text,
+                 synthetic tokens; --weight-storage f32 decodes F16 / BF16 weights to f32 on the GPU, as before)
 models: PATH is a folder or file, or hub:owner/name[@revision] ($HF_ENDPOINT, $HF_TOKEN);
         ppl also takes an exported model.onnx (run by onnxruntime-node, tokenizer from its folder)
 data:   FILE (--text, --calib, --data) is a path or a Hub dataset file hf://datasets/owner/name[@revision]/path;
@@ -71,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
         state: { type: 'string' }, out: { type: 'string' }, format: { type: 'string' }, force: { type: 'boolean' },
         'kv-groups': { type: 'boolean' }, 'no-bias-compensation': { type: 'boolean' },
         tasks: { type: 'string' }, data: { type: 'string' }, limit: { type: 'string' }, fitness: { type: 'string' },
-        'save-windows': { type: 'string' }, 'no-sparsegpt': { type: 'boolean' },
+        'save-windows': { type: 'string' }, 'no-sparsegpt': { type: 'boolean' }, 'weight-storage': { type: 'string' },
       },
     });
     if (command === 'ppl') return await runPpl(values);

@@ -5,7 +5,7 @@ import { evaluatePerplexity } from '../core/engine/perplexity.ts';
 import type { PerplexityReport } from '../core/engine/perplexity-report.ts';
 import { optionalInt, requireString, type CliValues } from './args.ts';
 import { isOnnxModelPath, onnxFilePerplexity } from './onnx-ppl.ts';
-import { openSession } from './session.ts';
+import { openSession, weightStorageFlag } from './session.ts';
 import { readTextFlag } from './data-files.ts';
 
 function printReport(report: PerplexityReport, values: CliValues, extra: Record<string, unknown>): void {
@@ -36,7 +36,7 @@ export async function runPpl(values: CliValues): Promise<number> {
     printReport(report, values, { model: modelPath, runtime: report.adapter.vendor, textSource });
     return 0;
   }
-  const { gpu, engine } = await openSession(modelPath, values.variant as string | undefined);
+  const { gpu, engine } = await openSession(modelPath, values.variant as string | undefined, undefined, weightStorageFlag(values['weight-storage']));
   try {
     const report = await evaluatePerplexity(engine, text, { seqLen, maxWindows, onProgress });
     if (process.stderr.isTTY) process.stderr.write('\n');

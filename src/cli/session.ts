@@ -4,6 +4,8 @@ import { loadModel } from '../core/formats/load-model.ts';
 import { modelSources } from './model-sources.ts';
 import { Engine } from '../core/engine/engine.ts';
 import type { MatmulVariant } from '../core/kernels/matmul.ts';
+import { BadRequest } from '../core/errors.ts';
+import { WEIGHT_STORAGES, type WeightStorage } from '../core/engine/gpu-weights.ts';
 import { fileTuningStore } from './tuning-file-store.ts';
 
 import type { ByteSource } from '../core/formats/byte-source.ts';
@@ -18,9 +20,19 @@ export async function readModel(modelPath: string): Promise<{ model: LoadedModel
   return { model: await loadModel(sources), sources };
 }
 
-export async function openSession(modelPath: string, variant?: string, read?: { model: LoadedModel; sources: ByteSource[] }): Promise<Session> {
+/** --weight-storage: 'source' (default: F16 / BF16 weight matrices stay 2 bytes on the GPU) or 'f32'. */
+export function weightStorageFlag(value: unknown): WeightStorage | undefined {
+  if (value === undefined) return undefined;
+  if (!(WEIGHT_STORAGES as readonly unknown[]).includes(value)) {
+    throw new BadRequest(`unknown --weight-storage "${String(value)}" (expected ${WEIGHT_STORAGES.join(' or ')})`);
+  }
+  return value as WeightStorage;
+}
+
+export async function openSession(modelPath: string, variant?: string, read?: { model: LoadedModel; sources: ByteSource[] },
+  weightStorage?: WeightStorage): Promise<Session> {
   const { model, sources } = read ?? await readModel(modelPath);
   const gpu = await createGpu();
-  const engine = await Engine.create(gpu, model, { matmulVariant: variant as MatmulVariant | undefined, tuningStore: fileTuningStore() });
+  const engine = await Engine.create(gpu, model, { matmulVariant: variant as MatmulVariant | undefined, tuningStore: fileTuningStore(), weightStorage });
   return { gpu, engine, sources };
 }

@@ -66,9 +66,11 @@ describe('prunelab bench', () => {
     for (const k of ['masked', 'structured', 'fitness', 'sparseGpt']) expect(out[k].ppl).toBeGreaterThan(out.dense.ppl);
   });
 
-  it('GPU bytes: the weights as f32, one bit per linear weight for the masks', () => {
+  it('GPU bytes: the weights as stored (an F32 model: as f32), one bit per linear weight for the masks', () => {
     const shapes = headerShapes();
     expect(out.gpuBytes.weights).toBe(shapes.reduce((s, [, sh]) => s + sh.reduce((a, b) => a * b, 1) * 4, 0));
+    expect(out.gpuBytes.weightsF32).toBe(out.gpuBytes.weights);
+    expect(out.weightStorage).toBe('source');
     const linear = shapes.filter(([k, sh]) => /\.layers\.\d+\..*_proj\.weight$/.test(k) && sh.length === 2);
     expect(linear).toHaveLength(5 * 7);
     expect(out.gpuBytes.masks).toBe(linear.reduce((s, [, [N, K]]) => s + N * Math.ceil(K / 32) * 4, 0));
@@ -108,6 +110,7 @@ describe('prunelab bench', () => {
       [['--text', shortText, '--seq-len', '8', '--windows', '100000'], /^prunelab: BadRequest: the text has only \d+ windows of 8 tokens \(asked for 100000\)$/],
       [['--text', shortText, '--seq-len', '8', '--windows', '2', '--calib-windows', '100'], /^prunelab: BadRequest: calibration needs 100 windows of 8 tokens but only \d+ tokens are left after the evaluation windows$/],
       [['--variant', 'fast'], /^prunelab: BadRequest: unknown --variant "fast" \(expected blocked4x4, .*\)$/],
+      [['--weight-storage', 'f64'], /^prunelab: BadRequest: unknown --weight-storage "f64" \(expected source or f32\)$/],
       [['--bogus'], /^prunelab: UsageError: Unknown option '--bogus'/],
     ];
     for (const [flags, want] of cases) {

@@ -31,7 +31,10 @@ export interface PruneSpeed {
   structured: TimedEval & { denseSeconds: number; ratio: number; rounds: number };
   /** SparseGPT 50% uniform (GPU solver): the whole prune (sequential calibration + every layer's solve). */
   sparseGpt?: { seconds: number; ppl: number; nll: number; readBackBytes: number };
-  bytes: { weights: number; masks: number; calibrationStats: number; calibrationStream: number };
+  /** weights: GPU bytes of the weights as stored (weightStorage: F16 / BF16 matrices as is, or everything f32);
+   * weightsF32: the same weights decoded to f32 (the 'f32' storage), for the ratio. */
+  bytes: { weights: number; weightsF32: number; masks: number; calibrationStats: number; calibrationStream: number };
+  weightStorage: string;
   matmulVariant: string;
 }
 
@@ -51,7 +54,7 @@ const secondsOf = async (fn: () => Promise<unknown>): Promise<number> => {
 };
 
 /** GPU bytes a Pruner keeps next to the weights: packed keep masks, per-input column statistics, the calibration stream. */
-export function pruningStateBytes(spec: ModelSpec, calib: number[][]): Omit<PruneSpeed['bytes'], 'weights'> {
+export function pruningStateBytes(spec: ModelSpec, calib: number[][]): Omit<PruneSpeed['bytes'], 'weights' | 'weightsF32'> {
   let masks = 0;
   for (let l = 0; l < spec.numLayers; l++) for (const m of layerMaps(spec, l)) masks += m.N * Math.ceil(m.K / 32) * 4;
   const widths = inputWidths(spec);
@@ -103,7 +106,7 @@ export async function measurePruneSpeed(engine: Engine, calib: number[][], evalS
 
     phase('structured evaluation (Wanda-sp 50%, compacted) vs dense');
     await pruner.prune({ metric: 'wanda', structured: 'wanda-sp', sparsity: 0.5, allocation: 'uniform' });
-    const denseEngine = await Engine.create(engine.gpu, engine.model, { matmulVariant: engine.matmulVariant });
+    const denseEngine = await Engine.create(engine.gpu, engine.model, { matmulVariant: engine.matmulVariant, weightStorage: engine.weights.storage });
     const pairs: Array<{ s: TimedEval; d: TimedEval }> = [];
     try {
       await evaluate(); await evaluateOn(denseEngine); // warm-up of the compacted and the dense plans
@@ -125,7 +128,8 @@ export async function measurePruneSpeed(engine: Engine, calib: number[][], evalS
       sliderStep: { ...stepEval, seconds: stepSeconds, from, to: 0.5 },
       fitness: { seconds: fitnessSeconds, ppl: fitnessPpl, nll: Math.log(fitnessPpl), meanRate },
       structured, ...(sparseGpt ? { sparseGpt } : {}),
-      bytes: { weights: engine.weights.bytes, ...pruningStateBytes(engine.spec, calib) },
+      bytes: { weights: engine.weights.bytes, weightsF32: engine.weights.f32Bytes, ...pruningStateBytes(engine.spec, calib) },
+      weightStorage: engine.weights.storage,
       matmulVariant: engine.matmulVariant,
     };
   } finally { pruner.destroy(); }
