@@ -15,7 +15,8 @@ import { alphaAllocation, mean, owlAllocation, spread, uniformAllocation } from 
 import { layerAlphas } from './layer-alphas.ts';
 import { runMrp, type MrpStep } from './mrp.ts';
 import { CompactedLayers, type KeptUnits } from './compaction.ts';
-import { checkStructuredAllocation, layerScores, selectStructured } from './structured.ts';
+import { checkStructuredAllocation, selectStructured } from './structured.ts';
+import { StructuredScorer } from './structured-scorer.ts';
 import { flapGlobalRemovals, removedFraction, type LayerRemovals } from './flap-global.ts';
 import { SparseGptLayers, type SparseGptSolver } from './sparsegpt.ts';
 import { checkKeptFactorBudget } from './sparsegpt-factors.ts';
@@ -53,6 +54,9 @@ export class Pruner {
   private compacted: CompactedLayers | null = null;
   /** SparseGPT's updated weights of the last prune (the engine reads them instead of the dense ones), else null. */
   private sparseGpt: SparseGptLayers | null = null;
+  /** Structured pruning's score calls, prepared once and reused by every structured prune of this pruner. */
+  private get scorer(): StructuredScorer { return this.scorerOrNull ??= new StructuredScorer(this.engine, this.calib); }
+  private scorerOrNull: StructuredScorer | null = null;
   /** MRP's results on this pruner's calibration, by metric, target and parameters (see prune()). */
   private mrpResults = new Map<string, Omit<PruneResult, 'achievedSparsity' | 'seconds'>>();
   /** MRP's later passes resume at the lowest changed layer (mrp.ts); false re-runs every pass in full and
@@ -233,7 +237,7 @@ export class Pruner {
     const count = global ? structuredCountOf(spec, global, req.sparsity) : repaired!.count;
     if (global) allocation = global.map((r) => removedFraction(r, spec));
     const kept = await selectStructured(this.engine, this.masks, this.calib, req.structured!, allocation, {
-      kvGroups, biasCompensation: req.biasCompensation, removals,
+      kvGroups, biasCompensation: req.biasCompensation, removals, scorer: this.scorer,
       signal: opts.signal, onLayer: (l) => opts.onProgress?.({ phase: 'structured prune', done: l + 1, total: L }),
     });
     const compacted = await CompactedLayers.create(gpu, spec, weights, kept);
@@ -254,7 +258,7 @@ export class Pruner {
     await this.denseStatistics(signal);
     const heads: Float64Array[] = [], channels: Float32Array[] = [];
     for (let l = 0; l < this.engine.spec.numLayers; l++) {
-      const s = await layerScores(this.engine, this.calib, l, 'flap');
+      const s = await this.scorer.scores(l, 'flap');
       heads.push(s.heads);
       channels.push(s.channels);
     }
@@ -335,6 +339,7 @@ export class Pruner {
     this.dropSparseGpt();
     this.dropCompacted();
     this.engine.setMasks(null);
+    this.scorerOrNull?.destroy();
     this.calib.destroy();
     this.masks.destroy();
   }

@@ -8,17 +8,14 @@
 // fewer heads and a narrower MLP per layer, so the pruned model really computes less.
 import { BadRequest, Cancelled } from '../errors.ts';
 import type { Engine } from '../engine/engine.ts';
-import { createStorageBuffer, readF32 } from '../gpu/buffers.ts';
-import { prepareColumnScores } from '../kernels/column-scores.ts';
-import { runCalls } from '../kernels/kernel-call.ts';
-import { tensorNames } from '../model/spec.ts';
 import type { CalibrationRun } from './calibration.ts';
 import type { MaskSet } from './mask-set.ts';
 import type { KeptUnits } from './compaction.ts';
 import { OutputBiases } from './compensation.ts';
 import type { LayerRemovals } from './flap-global.ts';
+import { StructuredScorer } from './structured-scorer.ts';
 import {
-  headScores, keptChannels, keptHeads, keptKvGroups, removedCount, type StructuredMetric,
+  keptChannels, keptHeads, keptKvGroups, removedCount, type StructuredMetric,
 } from './structured-selection.ts';
 
 export interface StructuredOptions {
@@ -29,6 +26,8 @@ export interface StructuredOptions {
   kvGroups?: boolean;
   /** FLAP's bias compensation (FLAP only; default on). */
   biasCompensation?: boolean;
+  /** The pruner's scorer (its prepared score calls are reused across prunes); a temporary one when absent. */
+  scorer?: StructuredScorer;
   signal?: AbortSignal;
   onLayer?: (l: number) => void;
 }
@@ -66,10 +65,11 @@ function writeStructuredMasks(engine: Engine, masks: MaskSet, l: number, kept: K
 /** Runs the sequential structured selection; the calibration plan reads `masks`. Returns what each layer keeps. */
 export async function selectStructured(engine: Engine, masks: MaskSet, calib: CalibrationRun, metric: StructuredMetric,
   alloc: readonly number[], opts: StructuredOptions = {}): Promise<KeptUnits[]> {
-  const { spec, gpu } = engine;
+  const { spec } = engine;
   const { hiddenSize: d, intermediateSize: f, numHeads: nH, numKvHeads: nKv, headDim: hd } = spec;
   if (!opts.removals) checkStructuredAllocation(nH, nKv, alloc, opts.kvGroups);
   const compensate = metric === 'flap' && opts.biasCompensation !== false;
+  const scorer = opts.scorer ?? new StructuredScorer(engine, calib);
   const out: KeptUnits[] = [];
   const biases = compensate ? await OutputBiases.create(engine) : null;
   try {
@@ -79,7 +79,7 @@ export async function selectStructured(engine: Engine, masks: MaskSet, calib: Ca
       if (opts.signal?.aborted) throw new Cancelled('structured pruning');
       masks.keepAll(l);                      // layer l's statistics come from the unpruned layer
       await calib.capture(l);
-      const { heads, channels } = await layerScores(engine, calib, l, metric);
+      const { heads, channels } = await scorer.scores(l, metric);
       const r = opts.removals?.[l];
       const kept: KeptUnits = {
         ...(opts.kvGroups || nH === nKv ? keptKvGroups(heads, nKv, r ? r.heads / (nH / nKv) : removedCount(alloc[l], nKv), l)
@@ -98,30 +98,7 @@ export async function selectStructured(engine: Engine, masks: MaskSet, calib: Ca
   } finally {
     if (biases) calib.detachBiases();
     biases?.destroy();
+    if (!opts.scorer) scorer.destroy();
   }
   return out;
-}
-
-/** Head scores [nH] and channel scores [f] of layer l from its current statistics: column scores of the dense
- * o [d, nH*hd] and down [d, f] on the GPU; only the [K] scores come back. */
-export async function layerScores(engine: Engine, calib: CalibrationRun, l: number, metric: StructuredMetric):
-  Promise<{ heads: Float64Array; channels: Float32Array }> {
-  const { spec, gpu } = engine;
-  const { hiddenSize: d, intermediateSize: f, numHeads: nH, headDim: hd } = spec;
-  const n = tensorNames.layer(l);
-  const w = (name: string) => engine.weights.tensors.get(name)!;
-  const stats = metric === 'magnitude-sp' ? undefined : calib.stats[l];
-  const tokens = calib.tokens;
-  const oScores = await createStorageBuffer(gpu, 'o column scores', nH * hd * 4);   // [nH*hd]
-  const downScores = await createStorageBuffer(gpu, 'down column scores', f * 4);   // [f]
-  try {
-    await runCalls(gpu, [
-      await prepareColumnScores(gpu, { w: w(n.o), sq: stats?.oIn, out: oScores, N: d, K: nH * hd, metric, tokens }),
-      await prepareColumnScores(gpu, { w: w(n.down), sq: stats?.downIn, out: downScores, N: d, K: f, metric, tokens }),
-    ]);
-    return { heads: headScores(await readF32(gpu, oScores, nH * hd), nH, hd), channels: await readF32(gpu, downScores, f) };
-  } finally {
-    oScores.destroy();
-    downScores.destroy();
-  }
 }
