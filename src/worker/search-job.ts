@@ -11,6 +11,7 @@ import { describeObjective, objectiveProtocol, zeroShotError, type FitnessObject
 import { evaluateZeroShot } from '../core/zeroshot/evaluate-zero-shot.ts';
 import type { PruneJobOptions, SearchEvent, SearchJobRequest, SearchOutcome } from './api.ts';
 import type { PruneSession } from './prune-session.ts';
+import { rememberingEncode } from './tokenizer-worker-client.ts';
 import { readTaskFiles } from './zero-shot-job.ts';
 
 
@@ -32,8 +33,10 @@ export async function searchJob(session: PruneSession, req: SearchJobRequest, op
   const fitnessKind = req.fitness ?? 'ppl';
   if (fitnessKind === 'zeroshot' && !req.zeroShot) throw new BadRequest('the zero-shot fitness needs the Zero-shot panel\'s tasks and files');
   // The files are read and checked before any GPU work, as the Zero-shot panel's job does.
+  // Documents are encoded where cancel can stop it, once for the whole search (tokenizer-worker-client.ts).
+  const encodeElsewhere = session.tokenizerWorker && rememberingEncode(session.tokenizerWorker);
   const objective: FitnessObjective = fitnessKind === 'ppl' ? { kind: 'ppl', windows: evaluation }
-    : { kind: 'zeroshot', tasks: await readTaskFiles(req.zeroShot!) };
+    : { kind: 'zeroshot', tasks: await readTaskFiles(req.zeroShot!), encodeElsewhere };
   const fitnessProtocol = objectiveProtocol(objective);
   // Key order as the CLI's (search-command.ts), so a state resumes in either.
   const protocol = {
@@ -50,7 +53,7 @@ export async function searchJob(session: PruneSession, req: SearchJobRequest, op
   let denseFitness: number | undefined;
   if (objective.kind === 'zeroshot') {
     session.makeDense();
-    denseFitness = zeroShotError(await evaluateZeroShot(engine, objective.tasks, { signal }));
+    denseFitness = zeroShotError(await evaluateZeroShot(engine, objective.tasks, { signal, encodeElsewhere }));
   }
   const pruner = await session.pruner(calibration, calibSpec);
   const total = plannedEvaluations(state.config);

@@ -9,8 +9,13 @@ import { Cancelled, PrunelabError } from '../core/errors.ts';
 import { HfTokenizer, type HfTokenizerSource } from '../core/formats/hf-tokenizer.ts';
 import { STORIES_HF, TINYSTORIES_TEXT } from '../../test/helpers/fixtures.ts';
 import { spawnNodeTokenizer } from '../../test/helpers/tokenizer-worker-node.ts';
+import { preEncoded, tokenizeTask } from '../core/zeroshot/evaluate-zero-shot.ts';
+import { RequestEncoder } from '../core/zeroshot/context-continuation.ts';
+import { loadTaskData } from '../core/zeroshot/task-data.ts';
+import { taskByName } from '../core/zeroshot/task-registry.ts';
+import { fixture } from '../../test/helpers/fixtures.ts';
 import { PruneSession } from './prune-session.ts';
-import { TokenizerWorker, TokenizerWorkerFailed, tokenizerWorkerFor, type SpawnTokenizer } from './tokenizer-worker-client.ts';
+import { rememberingEncode, TokenizerWorker, TokenizerWorkerFailed, tokenizerWorkerFor, type SpawnTokenizer } from './tokenizer-worker-client.ts';
 
 const json = (f: string) => JSON.parse(readFileSync(join(STORIES_HF, f), 'utf8')) as Record<string, unknown>;
 const stories = (): HfTokenizerSource => ({ tokenizerJson: json('tokenizer.json'), tokenizerConfig: json('tokenizer_config.json'), fallbackBos: 1, fallbackEos: 2 });
@@ -98,6 +103,35 @@ describe('tokenizer worker', () => {
     expect(spawns).toBe(2); // a dead worker is replaced by the next text's
     const unstartable = worker(stories(), () => { throw new TypeError('Worker is not defined'); });
     await expect(unstartable.encode('hello')).rejects.toBeInstanceOf(TokenizerWorkerFailed);
+  });
+
+  it('zero-shot documents: every text the requests encode comes from the worker, to the in-process requests; cancel stops it', async () => {
+    const tasks = await Promise.all([['hellaswag', 'tinystories-hellaswag.jsonl'], ['arc_easy', 'tinystories-arc.jsonl']].map(([name, file]) =>
+      loadTaskData(taskByName(name), readFileSync(fixture('tasks', file)), file, 40)));
+    const tokenizer = build(stories());
+    let inProcess = 0;
+    const counting = Object.assign(Object.create(tokenizer) as HfTokenizer, { encode: (t: string) => { inProcess++; return tokenizer.encode(t); } });
+    const w = worker(stories());
+    const viaWorker = await preEncoded(counting, tasks, (texts, s) => w.encodeMany(texts, s));
+    for (const data of tasks) {
+      expect(tokenizeTask(data, new RequestEncoder(viaWorker, true))).toEqual(tokenizeTask(data, new RequestEncoder(tokenizer, true)));
+    }
+    expect(inProcess).toBe(0);
+    // The search's fitness encodes the same documents at every evaluation: once through the worker.
+    const sent: number[] = [];
+    const many = w.encodeMany.bind(w);
+    w.encodeMany = (texts, s) => { sent.push(texts.length); return many(texts, s); };
+    const remembering = rememberingEncode(w);
+    const first = await preEncoded(counting, tasks, remembering), again = await preEncoded(counting, tasks, remembering);
+    expect(tokenizeTask(tasks[0], new RequestEncoder(again, false))).toEqual(tokenizeTask(tasks[0], new RequestEncoder(first, false)));
+    expect(sent.length).toBe(1);
+    expect(inProcess).toBe(0);
+
+    const slow = worker(backtracking());
+    const c = new AbortController();
+    const stuck = slow.encodeMany(['Once upon a time', 'a'.repeat(3_000)], c.signal);
+    setTimeout(() => c.abort(), 300);
+    await expect(stuck).rejects.toBeInstanceOf(Cancelled);
   });
 
   it('only Hugging Face tokenizers get a worker (llama2.c / GGUF tokenizers stop between parts)', () => {

@@ -21,7 +21,7 @@ export interface TokenizerPort {
 /** Starts a worker running tokenizerHost; `onFailure` when it dies or a message cannot be read. */
 export type SpawnTokenizer = (onMessage: (m: FromTokenizer) => void, onFailure: (why: string) => void) => TokenizerPort;
 
-interface Job { id: number; text: string; resolve: (ids: number[]) => void; reject: (e: unknown) => void; done: () => void }
+interface Job { id: number; texts: string[]; resolve: (ids: number[][]) => void; reject: (e: unknown) => void; done: () => void }
 
 export class TokenizerWorker {
   private port: TokenizerPort | null = null;
@@ -34,11 +34,16 @@ export class TokenizerWorker {
   constructor(private readonly source: HfTokenizerSource, private readonly spawn: SpawnTokenizer = spawnBrowserWorker) {}
 
   /** The text's ids as HfTokenizer.encode gives them (no BOS); rejects with Cancelled as soon as `signal` aborts. */
-  encode(text: string, signal?: AbortSignal): Promise<number[]> {
+  async encode(text: string, signal?: AbortSignal): Promise<number[]> {
+    return (await this.encodeMany([text], signal))[0];
+  }
+
+  /** encode of every text, in one request (zero-shot documents: thousands of short texts). */
+  encodeMany(texts: string[], signal?: AbortSignal): Promise<number[][]> {
     if (signal?.aborted) return Promise.reject(new Cancelled('tokenization'));
-    return new Promise<number[]>((resolve, reject) => {
+    return new Promise<number[][]>((resolve, reject) => {
       const onAbort = () => this.drop(job, new Cancelled('tokenization'));
-      const job: Job = { id: this.nextId++, text, resolve, reject, done: () => signal?.removeEventListener('abort', onAbort) };
+      const job: Job = { id: this.nextId++, texts, resolve, reject, done: () => signal?.removeEventListener('abort', onAbort) };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.queue.push(job);
       this.pump();
@@ -55,7 +60,7 @@ export class TokenizerWorker {
     if (this.running || this.queue.length === 0) return;
     const job = this.running = this.queue.shift()!;
     try {
-      this.ensurePort().post({ kind: 'encode', id: job.id, text: job.text });
+      this.ensurePort().post({ kind: 'encode', id: job.id, texts: job.texts });
     } catch (e) {
       this.kill();
       this.settle(job, new TokenizerWorkerFailed(`it could not be started: ${String((e as Error)?.message ?? e)}`));
@@ -77,7 +82,8 @@ export class TokenizerWorker {
   private reply(m: FromTokenizer): void {
     const job = this.running;
     if (!job || m.id !== job.id) return;
-    this.settle(job, 'ids' in m ? Array.from(m.ids) : new PrunelabError(m.error.code, m.error.message));
+    this.settle(job, 'ids' in m ? Array.from(m.ends, (end, k) => Array.from(m.ids.subarray(k ? m.ends[k - 1] : 0, end)))
+      : new PrunelabError(m.error.code, m.error.message));
   }
 
   private died(why: string): void {
@@ -99,7 +105,7 @@ export class TokenizerWorker {
   }
 
   /** Finishes the running job and starts the next (in a fresh worker when this one was killed). */
-  private settle(job: Job, result: number[] | unknown): void {
+  private settle(job: Job, result: number[][] | unknown): void {
     if (this.running === job) this.running = null;
     job.done();
     if (Array.isArray(result)) job.resolve(result);
@@ -111,6 +117,17 @@ export class TokenizerWorker {
     this.port?.terminate();
     this.port = null;
   }
+}
+
+/** worker.encodeMany that keeps every text's ids and sends only new texts: a search's zero-shot fitness encodes the
+ * same documents at every evaluation. */
+export function rememberingEncode(worker: TokenizerWorker): (texts: string[], signal?: AbortSignal) => Promise<number[][]> {
+  const known = new Map<string, number[]>();
+  return async (texts, signal) => {
+    const missing = [...new Set(texts.filter((t) => !known.has(t)))];
+    if (missing.length > 0) (await worker.encodeMany(missing, signal)).forEach((ids, k) => known.set(missing[k], ids));
+    return texts.map((t) => known.get(t)!);
+  };
 }
 
 /** The studio's tokenizer worker for `tokenizer` where it needs one: Hugging Face tokenizers, which encode a text in one

@@ -18,8 +18,10 @@ export async function zeroShotJob(session: PruneSession, req: ZeroShotJobRequest
   const names = req.tasks.map((t) => t.task);
   if (req.pruneId !== undefined) await applyPrune(session, req.pruneId, signal, { gpuState: true });
   else session.makeDense();
+  const worker = session.tokenizerWorker;
   const report = await evaluateZeroShot(session.engine, data, {
     signal,
+    encodeElsewhere: worker && ((texts, s) => worker.encodeMany(texts, s)), // where cancel can stop it
     onProgress: (task, done, total) => onProgress({ task: task as ZeroShotJobProgress['task'], index: names.indexOf(task as never), tasks: names.length, done, total }),
   });
   return { ...withoutPerDocument(report), pruneId: req.pruneId ?? null };

@@ -14,7 +14,7 @@ if (parentPort) {
 export const spawnNodeTokenizer: SpawnTokenizer = (onMessage, onFailure) => {
   const worker = new Worker(new URL(import.meta.url), { execArgv: ['--import', new URL('../../bin/register.mjs', import.meta.url).href] });
   worker.on('message', onMessage);
-  worker.on('error', (e) => onFailure(e.message));
+  worker.on('error', (e) => onFailure(String((e as Error)?.message ?? e)));
   worker.on('messageerror', () => onFailure('a message from it could not be read'));
   return { post: (m) => worker.postMessage(m), terminate: () => void worker.terminate() };
 };

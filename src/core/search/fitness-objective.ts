@@ -4,6 +4,7 @@
 // operators and the fitness cache stay as they are; only the evaluation and the LLM prompts' wording change.
 import { BadRequest } from '../errors.ts';
 import { quote } from '../quote.ts';
+import type { ZeroShotOptions } from '../zeroshot/evaluate-zero-shot.ts';
 import type { TaskData } from '../zeroshot/task-data.ts';
 import type { TaskResult, ZeroShotReport } from '../zeroshot/zero-shot-report.ts';
 
@@ -12,7 +13,7 @@ export type FitnessKind = (typeof FITNESS_KINDS)[number];
 
 export type FitnessObjective =
   | { kind: 'ppl'; windows: number[][] }
-  | { kind: 'zeroshot'; tasks: TaskData[] };
+  | { kind: 'zeroshot'; tasks: TaskData[]; encodeElsewhere?: ZeroShotOptions['encodeElsewhere'] };
 
 /** How the optimizer (the LLM prompts) is told what fitness means. */
 export interface ObjectiveDescription {

@@ -71,7 +71,7 @@ export class PruningFitness implements CountingFitness {
     await this.apply(rates, signal);
     const o = this.objective;
     const value = o.kind === 'ppl' ? await windowsPerplexity(this.engine, o.windows, signal)
-      : zeroShotError(await evaluateZeroShot(this.engine, o.tasks, { signal }));
+      : zeroShotError(await evaluateZeroShot(this.engine, o.tasks, { signal, encodeElsewhere: o.encodeElsewhere }));
     this.evaluations++;
     return value;
   }

@@ -34,6 +34,12 @@ export class RequestEncoder {
     return ids;
   }
 
+  /** The texts encode(context, continuation) gives the tokenizer: a caller can encode them elsewhere first (the studio
+   * encodes them where cancel can stop it) and hand this class a tokenizer that looks them up. */
+  static texts(context: string, continuation: string): string[] {
+    return context === '' ? [continuation] : [pyRstrip(context), context + continuation];
+  }
+
   /** `where` names the document in an EmptyContinuation message. */
   encode(context: string, continuation: string, where: string): TokenizedRequest {
     let out: TokenizedRequest;

@@ -1,6 +1,7 @@
 // Zero-shot multiple-choice accuracy of the engine's model (dense, or through whatever masks / compacted layers the
 // engine currently runs) on each task's documents, computed as lm-eval-harness computes it.
 import type { Engine } from '../engine/engine.ts';
+import type { TextTokenizer } from '../model/loaded-model.ts';
 import { PRUNELAB_VERSION } from '../version.ts';
 import { describePlace } from './doc-fields.ts';
 import { taskRequests } from './task-requests.ts';
@@ -16,6 +17,8 @@ export interface ZeroShotOptions {
   addBos?: boolean;
   signal?: AbortSignal;
   onProgress?: (task: string, requestsDone: number, requestsTotal: number) => void;
+  /** Encodes the documents' texts where `signal` can stop it (the studio's tokenizer worker): tokenizer.encode's ids. */
+  encodeElsewhere?: (texts: string[], signal?: AbortSignal) => Promise<number[][]>;
 }
 
 /** Every document's requests, tokenized; throws the first bad document's TaskDataError before any GPU work. */
@@ -26,9 +29,27 @@ export function tokenizeTask(data: TaskData, encoder: RequestEncoder): { docs: C
   return { docs, requests };
 }
 
+/** `tokenizer` with every text the tasks' requests encode already encoded by `encode` (looked up, not re-encoded). */
+export async function preEncoded(tokenizer: TextTokenizer, tasks: TaskData[], encode: NonNullable<ZeroShotOptions['encodeElsewhere']>,
+  signal?: AbortSignal): Promise<TextTokenizer> {
+  const texts = new Set<string>();
+  for (const data of tasks) {
+    for (const r of taskRequests(data)) r.contexts.forEach((c, i) => { for (const t of RequestEncoder.texts(c, r.continuations[i])) texts.add(t); });
+  }
+  const list = [...texts];
+  const ids = await encode(list, signal);
+  const known = new Map(list.map((t, k) => [t, ids[k]]));
+  return {
+    vocabSize: tokenizer.vocabSize, baseVocabSize: tokenizer.baseVocabSize, bosId: tokenizer.bosId, eosId: tokenizer.eosId, addBos: tokenizer.addBos,
+    encode: (t) => known.get(t)?.slice() ?? tokenizer.encode(t),
+    decode: (d, previous) => tokenizer.decode(d, previous),
+  };
+}
+
 export async function evaluateZeroShot(engine: Engine, tasks: TaskData[], opts: ZeroShotOptions = {}): Promise<ZeroShotReport> {
   const start = performance.now();
-  const tokenizer = engine.model.tokenizer;
+  const tokenizer = opts.encodeElsewhere
+    ? await preEncoded(engine.model.tokenizer, tasks, opts.encodeElsewhere, opts.signal) : engine.model.tokenizer;
   const addBos = opts.addBos ?? tokenizer.addBos;
   const encoder = new RequestEncoder(tokenizer, addBos);
   const maxLength = engine.spec.maxPositions;
