@@ -1,7 +1,7 @@
 // Weights in their source dtype (issue 13 §1): a random BF16 and a random F16 model in Hub layout, uploaded as
 // stored (2 bytes per matrix weight) and forced to f32, give the same NLL bit for bit, the same pruning masks,
 // structured selections and perplexities (Wanda, Wanda-sp compaction, SparseGPT), in about half the GPU bytes;
-// vocabulary-split embedding / lm_head chunks of 2-byte weights agree too.
+// the same for Q8_0 matrices (kept as blocks, ~0.28x); vocabulary-split embedding / lm_head chunks agree too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGpu, type Gpu } from '../../src/core/gpu/device.ts';
 import { readBuffer } from '../../src/core/gpu/buffers.ts';
@@ -14,6 +14,9 @@ import { windowsPerplexity } from '../../src/core/engine/perplexity.ts';
 import { Pruner } from '../../src/core/prune/pruner.ts';
 import type { PruneRequest } from '../../src/core/prune/prune-options.ts';
 import { randomTokens } from '../helpers/architecture-cases.ts';
+import { readTensorF32 } from '../../src/core/formats/decode-tensor.ts';
+import type { LoadedModel } from '../../src/core/model/loaded-model.ts';
+import { quantizeQ8_0 } from '../formats/gguf-writer.ts';
 
 // Untied lm_head, q/k/v biases, GQA; odd vocabulary (embedding chunks of odd element counts).
 const spec: ModelSpec = {
@@ -29,10 +32,19 @@ let gpu: Gpu;
 beforeAll(async () => { gpu = await createGpu(); });
 afterAll(() => gpu?.destroy());
 
-async function load(dtype: 'BF16' | 'F16') {
-  const { configJson, safetensors } = randomHfModel(spec, { seed: 11, dtype });
-  return loadModel([bytesSource(new TextEncoder().encode(configJson), 'config.json'),
+async function load(dtype: 'BF16' | 'F16' | 'Q8_0'): Promise<LoadedModel> {
+  const { configJson, safetensors } = randomHfModel(spec, { seed: 11, dtype: dtype === 'Q8_0' ? 'F32' : dtype });
+  const model = await loadModel([bytesSource(new TextEncoder().encode(configJson), 'config.json'),
     bytesSource(safetensors, 'model.safetensors')], { requireTokenizer: false });
+  if (dtype !== 'Q8_0') return model;
+  // Every matrix as GGUF's Q8_0 blocks (llama.cpp's quantisation; vectors stay F32), as a GGUF file would hold them.
+  const tensors = new Map(model.tensors);
+  for (const [name, e] of model.tensors) {
+    if (e.shape.length !== 2) continue;
+    const bytes = quantizeQ8_0(await readTensorF32(e)).bytes;
+    tensors.set(name, { name, dtype: 'Q8_0', shape: e.shape, source: bytesSource(bytes, `${name}.q8`), byteOffset: 0, byteLength: bytes.length });
+  }
+  return { ...model, tensors, dtype: 'Q8_0' };
 }
 
 async function masksOf(pruner: Pruner): Promise<Map<string, Uint8Array>> {
@@ -41,15 +53,15 @@ async function masksOf(pruner: Pruner): Promise<Map<string, Uint8Array>> {
   return out;
 }
 
-describe.each(['BF16', 'F16'] as const)('%s model: stored as is vs forced to f32', (dtype: 'BF16' | 'F16') => {
-  it('half the GPU weight bytes, bit-identical NLL, identical masks / selections / perplexities after pruning', async () => {
+describe.each(['BF16', 'F16', 'Q8_0'] as const)('%s model: stored as is vs forced to f32', (dtype: 'BF16' | 'F16' | 'Q8_0') => {
+  it('fewer GPU weight bytes, bit-identical NLL, identical masks / selections / perplexities after pruning', async () => {
     const model = await load(dtype);
     // One matmul variant for both (the autotune could pick differently under load; the kernels are per variant).
     const stored = await Engine.create(gpu, model, { matmulVariant: 'blocked4x4' });
     const wide = await Engine.create(gpu, model, { matmulVariant: 'blocked4x4', weightStorage: 'f32' });
     const pruners: Pruner[] = [];
     try {
-      const half = dtype === 'BF16' ? 'bf16' : 'f16';
+      const half = dtype === 'BF16' ? 'bf16' : dtype === 'F16' ? 'f16' : 'q8_0';
       expect(stored.weights.tensors.get('model.layers.0.self_attn.q_proj.weight')!.dtype).toBe(half);
       expect(stored.weights.tensors.get('model.layers.0.self_attn.q_proj.bias')!.dtype).toBe('f32');
       expect(stored.weights.embed.dtype).toBe(half);
@@ -57,8 +69,10 @@ describe.each(['BF16', 'F16'] as const)('%s model: stored as is vs forced to f32
       expect(wide.weights.bytes).toBe(stored.weights.f32Bytes);
       const ratio = stored.weights.bytes / wide.weights.bytes;
       console.log(`${dtype}: GPU weight bytes ${stored.weights.bytes} stored vs ${wide.weights.bytes} as f32 (${ratio.toFixed(4)}x)`);
-      expect(ratio).toBeGreaterThan(0.5);
-      expect(ratio).toBeLessThan(0.51); // norms and biases stay f32
+      // Norms and biases stay f32; q8_0: 36 bytes per 32 weights.
+      const [lo, hi] = dtype === 'Q8_0' ? [0.28125, 0.29] : [0.5, 0.51];
+      expect(ratio).toBeGreaterThan(lo);
+      expect(ratio).toBeLessThan(hi);
 
       const dense = await windowsPerplexity(stored, evalSet);
       expect(dense).toBe(await windowsPerplexity(wide, evalSet));
@@ -93,17 +107,18 @@ describe.each(['BF16', 'F16'] as const)('%s model: stored as is vs forced to f32
   });
 });
 
-it('vocabulary-split embedding / lm_head chunks of bf16 weights and byte-range logit slices give the f32 upload\'s NLL', async () => {
-  const model = await load('BF16');
-  // Bindings of 30 KB: the [301, 64] embedding and lm_head (37.6 KiB as bf16) split into chunks of 234 and 67 rows,
-  // and the logits of 32 tokens into 128-row slices: the first chunk's second slice is a bf16 byte range at
-  // 128 x 64 x 2 bytes (a multiple of the 256-byte offset alignment).
-  const small = { ...gpu, adapter: { ...gpu.adapter, maxBindingBytes: 30_000 } };
+// bf16: bindings of 30 KB split the [301, 64] embedding and lm_head (37.6 KiB) into chunks of 234 and 67 rows, and
+// the logits of 32 tokens into 128-row slices: the first chunk's second slice is a byte range at 128 x 64 x 2 bytes.
+// q8_0: bindings of 12.5 KB give chunks of 173 and 128 rows (72 bytes each) and 96-row slices (offsets 27 x 256).
+const splits = [['BF16', 30_000, [234, 67]], ['Q8_0', 12_500, [173, 128]]] as const;
+it.each(splits)('vocabulary-split %s embedding / lm_head chunks and byte-range logit slices give the f32 upload\'s NLL', async (dtype, limit, rows) => {
+  const model = await load(dtype);
+  const small = { ...gpu, adapter: { ...gpu.adapter, maxBindingBytes: limit } };
   const stored = await Engine.create(small, model, { matmulVariant: 'blocked4x4' });
   const wide = await Engine.create(gpu, model, { matmulVariant: 'blocked4x4', weightStorage: 'f32' });
   try {
-    expect(stored.weights.embed.chunks.map((c) => c.rowCount)).toEqual([234, 67]);
-    expect(stored.weights.lmHead.chunks.map((c) => c.rowCount)).toEqual([234, 67]);
+    expect(stored.weights.embed.chunks.map((c) => c.rowCount)).toEqual(rows);
+    expect(stored.weights.lmHead.chunks.map((c) => c.rowCount)).toEqual(rows);
     const windows = [randomTokens(32, spec.vocabSize, 9), randomTokens(32, spec.vocabSize, 10)];
     const a = await windowsPerplexity(stored, windows), b = await windowsPerplexity(wide, windows);
     expect(Math.abs(a / b - 1)).toBeLessThan(1e-6);

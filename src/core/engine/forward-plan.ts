@@ -8,7 +8,7 @@
 import type { Gpu } from '../gpu/device.ts';
 import { createStorageBuffer, createUniformBuffer, packUniform } from '../gpu/buffers.ts';
 import type { KernelCall } from '../kernels/kernel-call.ts';
-import { weightElementBytes, type WeightInput } from '../kernels/weight-binding.ts';
+import { sliceRowMultiple, weightBytes, type WeightInput } from '../kernels/weight-binding.ts';
 import { prepareEmbedding } from '../kernels/embedding.ts';
 import { prepareRmsNorm } from '../kernels/rms-norm.ts';
 import { prepareLayerNorm } from '../kernels/layer-norm.ts';
@@ -185,14 +185,14 @@ export async function createForwardPlan(gpu: Gpu, spec: ModelSpec, weights: GpuW
   }
   const head = [await norm(x, tensorNames.finalNorm, xn, T, d)];
   const logits: LogitSlice[] = [];
-  const sliceRows = logitSliceRows(gpu, T, V, weightElementBytes(weights.lmHead.dtype));
+  const sliceRows = logitSliceRows(gpu, T, V, sliceRowMultiple(weights.lmHead.dtype, d, gpu.limits.minStorageBufferOffsetAlignment));
   for (const c of weights.lmHead.chunks) {
     for (let r = 0; r < c.rowCount; r += sliceRows) {
       const cols = Math.min(sliceRows, c.rowCount - r);
       const slice = { buffer: await buf(`logits[:, ${c.rowStart + r}:${c.rowStart + r + cols}]`, T * cols), colStart: c.rowStart + r, cols };
-      // A byte range of the chunk (r is a multiple of minStorageBufferOffsetAlignment / element bytes).
-      const e = weightElementBytes(c.dtype);
-      const wRows = cols === c.rowCount ? c : { buffer: c.buffer, dtype: c.dtype, offset: r * d * e, size: cols * d * e };
+      // A byte range of the chunk (r is a multiple of sliceRowMultiple: the offset is aligned).
+      const rowBytes = weightBytes(c.dtype, d);
+      const wRows = cols === c.rowCount ? c : { buffer: c.buffer, dtype: c.dtype, offset: r * rowBytes, size: cols * rowBytes };
       head.push(await prepareMatmul(gpu, { x: xn, w: wRows, y: slice.buffer, M: T, N: cols, K: d, variant }));
       if (spec.finalLogitSoftcap) head.push(await prepareSoftcap(gpu, { x: slice.buffer, n: T * cols, cap: spec.finalLogitSoftcap }));
       logits.push(slice);

@@ -1,7 +1,8 @@
 // Uploads a model's weights to the GPU once. Weight matrices (linear maps, embedding, lm_head) keep their source
 // dtype: F16 / BF16 stay 2 bytes per weight (two per u32 word, widened to f32 inside the kernels: exact, so every
-// result equals an f32 upload's bit for bit); F32 stays f32 and Q8_0 is decoded to f32. Vectors (norms, biases) and
-// learned position tables are f32. `storage: 'f32'` decodes everything to f32 (the behaviour before issue 13 §1,
+// result equals an f32 upload's bit for bit); Q8_0 stays blocks of 32 int8 + an f16 scale (36 bytes per 32 weights,
+// dequantised in the kernels exactly as the CPU decoder does); F32 stays f32. Vectors (norms, biases) and learned
+// position tables are f32. `storage: 'f32'` decodes everything to f32 (the behaviour before issue 13 §1,
 // for comparison). Each tensor's dtype and shape sit next to its buffer (StoredWeight).
 // Tensors larger than one binding (big-vocabulary embeddings / lm_head) are split into row chunks, each its own
 // buffer (so every chunk starts at element 0, whatever the element size).
@@ -9,12 +10,12 @@
 import { AdapterLimitExceeded, BadRequest } from '../errors.ts';
 import { createStorageBuffer } from '../gpu/buffers.ts';
 import type { Gpu } from '../gpu/device.ts';
-import { readTensorF32, readTensorHalfBits } from '../formats/decode-tensor.ts';
+import { applyRowTransform, readEntryBytes, readTensorF32, readTensorHalfBits } from '../formats/decode-tensor.ts';
 import type { LoadedModel } from '../model/loaded-model.ts';
 import { expectedShapes, tensorNames } from '../model/spec.ts';
-import { packHalfWords, weightBufferBytes, weightElementBytes, type WeightBinding, type WeightDtype } from '../kernels/weight-binding.ts';
+import { packHalfWords, packQ8Blocks, Q8_BLOCK, weightBufferBytes, weightBytes, type WeightBinding, type WeightDtype } from '../kernels/weight-binding.ts';
 
-/** 'source': matrices in their stored dtype (F16 / BF16 as is; F32 and Q8_0 as f32); 'f32': everything as f32. */
+/** 'source': matrices in their stored dtype (F16 / BF16 / Q8_0 as is, F32 as f32); 'f32': everything as f32. */
 export type WeightStorage = 'source' | 'f32';
 export const WEIGHT_STORAGES: readonly WeightStorage[] = ['source', 'f32'];
 
@@ -52,25 +53,31 @@ export function f32Tensor(weights: GpuWeights, name: string): GPUBuffer {
   return t.buffer;
 }
 
-/** Rows per chunk so that a chunk of `elemBytes`-byte elements stays strictly below the binding limit. */
-export function rowsPerChunk(maxBindingBytes: number, cols: number, elemBytes = 4): number {
-  return Math.max(1, Math.floor((maxBindingBytes - 4) / (cols * elemBytes)));
+/** Rows per chunk so that a chunk of rows of `rowBytes` (default: f32) stays strictly below the binding limit. */
+export function rowsPerChunk(maxBindingBytes: number, cols: number, rowBytes = cols * 4): number {
+  return Math.max(1, Math.floor((maxBindingBytes - 4) / rowBytes));
 }
 
-/** The dtype `name` is uploaded in: matrices keep F16 / BF16 under 'source'; everything else is f32. */
+/** The dtype `name` is uploaded in: matrices keep F16 / BF16 / Q8_0 (rows of whole blocks) under 'source';
+ * everything else is f32. */
 export function storedDtype(model: LoadedModel, name: string, shape: number[], storage: WeightStorage = 'source'): WeightDtype {
   if (storage === 'f32' || shape.length !== 2 || name === tensorNames.positions) return 'f32';
-  const dtype = model.tensors.get(name)?.dtype;
-  return dtype === 'BF16' ? 'bf16' : dtype === 'F16' ? 'f16' : 'f32';
+  const entry = model.tensors.get(name);
+  switch (entry?.dtype) {
+    case 'BF16': return 'bf16';
+    case 'F16': return 'f16';
+    case 'Q8_0': return shape[1] % Q8_BLOCK === 0 && entry.transform?.kind !== 'transposed-columns' ? 'q8_0' : 'f32';
+    default: return 'f32';
+  }
 }
 
 /** Throws AdapterLimitExceeded (with the numbers) if some tensor can never be bound. */
 export function checkModelFits(model: LoadedModel, gpu: Gpu, storage: WeightStorage = 'source'): void {
   const limit = gpu.adapter.maxBindingBytes;
   for (const [name, shape] of expectedShapes(model.spec)) {
-    const dtype = storedDtype(model, name, shape, storage), e = weightElementBytes(dtype);
+    const dtype = storedDtype(model, name, shape, storage);
     const splittable = name === tensorNames.embed || name === tensorNames.lmHead;
-    const rowBytes = shape.length === 2 ? shape[1] * e : shape[0] * e;
+    const rowBytes = weightBytes(dtype, shape.length === 2 ? shape[1] : shape[0]);
     const bytes = weightBufferBytes(dtype, shape.reduce((a, b) => a * b, 1));
     if (splittable ? rowBytes >= limit : bytes >= limit) {
       throw new AdapterLimitExceeded(`tensor ${name} [${shape.join(', ')}] as ${dtype}`, splittable ? rowBytes : bytes,
@@ -84,13 +91,19 @@ export interface UploadOptions {
   onProgress?: (loadedBytes: number, totalBytes: number) => void;
 }
 
-/** A tensor's values in canonical layout as the bytes of its stored dtype. */
-async function readStored(model: LoadedModel, name: string, dtype: WeightDtype): Promise<Float32Array | Uint16Array> {
+type Stored = Float32Array | Uint16Array | Uint32Array;
+
+/** A tensor's values in canonical layout in its stored dtype: f32 values, f16 / bf16 bits, or q8_0 block words. */
+async function readStored(model: LoadedModel, name: string, dtype: WeightDtype): Promise<Stored> {
   const entry = model.tensors.get(name)!;
-  return dtype === 'f32' ? readTensorF32(entry) : readTensorHalfBits(entry);
+  if (dtype === 'f32') return readTensorF32(entry);
+  if (dtype !== 'q8_0') return readTensorHalfBits(entry);
+  const words = packQ8Blocks(await readEntryBytes(entry)); // whole rows of blocks: a row permutation moves them as is
+  const t = entry.transform;
+  return t && t.kind === 'rope-interleaved-to-half' ? applyRowTransform(words, entry.shape, t, entry.name) : words;
 }
 
-const bufferData = (v: Float32Array | Uint16Array): ArrayBufferView => (v instanceof Uint16Array ? packHalfWords(v) : v);
+const bufferData = (v: Stored): ArrayBufferView => (v instanceof Uint16Array ? packHalfWords(v) : v);
 
 export async function uploadWeights(gpu: Gpu, model: LoadedModel, opts: UploadOptions = {}): Promise<GpuWeights> {
   const storage = opts.storage ?? 'source';
@@ -99,11 +112,11 @@ export async function uploadWeights(gpu: Gpu, model: LoadedModel, opts: UploadOp
   const elems = (sh: number[]) => sh.reduce((a, b) => a * b, 1);
   const dtypes = new Map([...shapes].map(([name, sh]) => [name, storedDtype(model, name, sh, storage)]));
   const f32Bytes = [...shapes.values()].reduce((s, sh) => s + elems(sh) * 4, 0);
-  const total = [...shapes].reduce((s, [name, sh]) => s + elems(sh) * weightElementBytes(dtypes.get(name)!), 0);
+  const total = [...shapes].reduce((s, [name, sh]) => s + weightBytes(dtypes.get(name)!, elems(sh)), 0);
   let loaded = 0, bytes = 0;
   const tensors = new Map<string, StoredWeight>();
   const all: GPUBuffer[] = [];
-  const upload = async (label: string, dtype: WeightDtype, values: Float32Array | Uint16Array): Promise<GPUBuffer> => {
+  const upload = async (label: string, values: Stored): Promise<GPUBuffer> => {
     const data = bufferData(values);
     const buffer = await createStorageBuffer(gpu, label, data.byteLength, data);
     all.push(buffer);
@@ -114,11 +127,12 @@ export async function uploadWeights(gpu: Gpu, model: LoadedModel, opts: UploadOp
     const [rows, cols] = shapes.get(name)!;
     const dtype = dtypes.get(name)!;
     const data = await readStored(model, name, dtype); // [rows, cols]
-    const per = rowsPerChunk(gpu.adapter.maxBindingBytes, cols, weightElementBytes(dtype));
+    const per = rowsPerChunk(gpu.adapter.maxBindingBytes, cols, weightBytes(dtype, cols));
+    const rowLength = data.length / rows; // array elements per row (q8_0: words)
     const chunks: RowChunks['chunks'] = [];
     for (let r = 0; r < rows; r += per) {
       const n = Math.min(per, rows - r);
-      const buffer = await upload(`${name}[${r}:${r + n}] ${dtype}`, dtype, data.subarray(r * cols, (r + n) * cols));
+      const buffer = await upload(`${name}[${r}:${r + n}] ${dtype}`, data.subarray(r * rowLength, (r + n) * rowLength));
       chunks.push({ buffer, dtype, rowStart: r, rowCount: n });
     }
     loaded += data.byteLength;
@@ -132,7 +146,7 @@ export async function uploadWeights(gpu: Gpu, model: LoadedModel, opts: UploadOp
       if (name === tensorNames.embed || name === tensorNames.lmHead) continue;
       const dtype = dtypes.get(name)!;
       const data = await readStored(model, name, dtype);
-      tensors.set(name, { buffer: await upload(dtype === 'f32' ? name : `${name} ${dtype}`, dtype, data), dtype, shape });
+      tensors.set(name, { buffer: await upload(dtype === 'f32' ? name : `${name} ${dtype}`, data), dtype, shape });
       loaded += data.byteLength;
       opts.onProgress?.(loaded, total);
     }

@@ -5,10 +5,10 @@ import { readF32 } from '../gpu/buffers.ts';
 import type { LogitSlice } from '../kernels/nll.ts';
 
 /** Vocabulary columns per logits slice so that a [T, cols] slice stays below one binding; a multiple of
- * minStorageBufferOffsetAlignment / weightBytes rows (lm_head's element size: 4 for f32, 2 for f16 / bf16) so the
- * lm_head rows it reads can be bound as a byte range. */
-export function logitSliceRows(gpu: Gpu, T: number, V: number, weightBytes = 4): number {
-  const rowMultiple = gpu.limits.minStorageBufferOffsetAlignment / weightBytes;
+ * `rowMultiple` rows (default minStorageBufferOffsetAlignment / 4, f32 lm_head rows; sliceRowMultiple for other
+ * dtypes) so the lm_head rows it reads can be bound as a byte range. */
+export function logitSliceRows(gpu: Gpu, T: number, V: number,
+  rowMultiple = gpu.limits.minStorageBufferOffsetAlignment / 4): number {
   const fit = Math.floor((gpu.adapter.maxBindingBytes - 4) / (T * 4));
   if (fit >= V) return V;
   if (fit < rowMultiple) {

@@ -107,14 +107,14 @@ export function decodeBytes(bytes: Uint8Array, dtype: Dtype, n: number): Float32
  * together). Per head h with hd = rows / heads: HF row h*hd + half*(hd/2) + i = stored row h*hd + 2*i + half.
  * Works for matrices [rows, cols] and bias vectors [rows].
  */
-export function applyRowTransform<A extends Float32Array | Uint16Array>(values: A, shape: number[], t: Extract<RowTransform, { kind: 'rope-interleaved-to-half' }>, name = 'tensor'): A {
+export function applyRowTransform<A extends Float32Array | Uint16Array | Uint32Array>(values: A, shape: number[], t: Extract<RowTransform, { kind: 'rope-interleaved-to-half' }>, name = 'tensor'): A {
   const rows = shape[0];
   const cols = values.length / rows;
   const hd = rows / t.heads;
   if (!Number.isInteger(hd) || hd % 2 !== 0) {
     throw new BadModelFile(name, `cannot un-interleave ${rows} rows into ${t.heads} heads of even size`);
   }
-  const out = (values instanceof Float32Array ? new Float32Array(values.length) : new Uint16Array(values.length)) as A;
+  const out = new (values.constructor as new (n: number) => A)(values.length);
   const halfHd = hd / 2;
   for (let h = 0; h < t.heads; h++) {
     for (let half = 0; half < 2; half++) {

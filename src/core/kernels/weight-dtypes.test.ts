@@ -1,4 +1,5 @@
-// Every kernel that reads a dense weight, with the weight stored as f16 / bf16 (two per u32 word): the output equals
+// Every kernel that reads a dense weight, with the weight stored as f16 / bf16 (two per u32 word) or q8_0 blocks
+// (32 int8 + an f16 scale in 9 words): the output equals
 // the same kernel's on the f32 upload of the widened values exactly (embedding chunks, compaction gather, the
 // widening copy, unstructured / N:M masks, outlier statistics, structured column scores), and the widened values
 // are the CPU decoder's.
@@ -12,22 +13,32 @@ import { prepareWidenWeight } from './weight-widen.ts';
 import { preparePruneMask } from './prune-mask.ts';
 import { prepareOutlierCount, prepareScoreRowSums } from './score-stats.ts';
 import { prepareColumnScores } from './column-scores.ts';
-import { decodeWeightBytes, packHalfWords, readWeightF32, type WeightBinding } from './weight-binding.ts';
+import { decodeWeightBytes, packHalfWords, packQ8Blocks, readWeightF32, type WeightBinding } from './weight-binding.ts';
+import { decodeBytes } from '../formats/decode-tensor.ts';
+import { quantizeQ8_0 } from '../../../test/formats/gguf-writer.ts';
+
+type Stored = 'f16' | 'bf16' | 'q8_0';
 import { pseudoRandomF32, upload, useGpu } from '../../../test/helpers/kernel-harness.ts';
 
 const gpu = useGpu();
 
-/** n random weights in `dtype` (f16 with some subnormals and signed zeros) and their exact f32 values. */
-function weights(dtype: 'f16' | 'bf16', n: number, seed: number): { bits: Uint16Array; f32: Float32Array } {
+/** n random weights in `dtype` (f16 with some subnormals and signed zeros; q8_0 as llama.cpp quantises, with a
+ * subnormal-scale block and a zero block), the bytes of their GPU buffer, and their f32 values (the CPU decoder's). */
+function weights(dtype: Stored, n: number, seed: number): { packed: Uint8Array; f32: Float32Array } {
+  const raw = pseudoRandomF32(n, seed);
+  if (dtype === 'q8_0') {
+    if (n >= 96) { raw.subarray(32, 64).forEach((_, i, a) => { a[i] *= 1e-6; }); raw.fill(0, 64, 96); }
+    const q8 = quantizeQ8_0(raw).bytes;
+    return { packed: new Uint8Array(packQ8Blocks(q8).buffer), f32: decodeBytes(q8, 'Q8_0', n) };
+  }
   const enc = dtype === 'f16' ? f32ToF16Bits : f32ToBf16Bits;
-  const bits = Uint16Array.from(pseudoRandomF32(n, seed), (v) => enc(v));
+  const bits = Uint16Array.from(raw, (v) => enc(v));
   if (dtype === 'f16') for (let i = 3; i < n; i += 11) bits[i] = [0x0003, 0x8201, 0x0000, 0x8000][(i / 11 | 0) % 4];
-  return { bits, f32: decodeWeightBytes(bits.buffer as ArrayBuffer, dtype, n) };
+  return { packed: packHalfWords(bits), f32: decodeWeightBytes(bits.buffer as ArrayBuffer, dtype, n) };
 }
 
-async function both(dtype: 'f16' | 'bf16', n: number, seed: number, owned: GPUBuffer[]) {
-  const { bits, f32 } = weights(dtype, n, seed);
-  const packed = packHalfWords(bits);
+async function both(dtype: Stored, n: number, seed: number, owned: GPUBuffer[]) {
+  const { packed, f32 } = weights(dtype, n, seed);
   const half = await createStorageBuffer(gpu(), `w ${dtype}`, packed.byteLength, packed);
   owned.push(half);
   return { f32, half: { buffer: half, dtype } as WeightBinding, wide: await upload(gpu(), 'w f32', f32, owned) };
@@ -47,10 +58,11 @@ async function compare(owned: GPUBuffer[], out: GPUBuffer, bytes: number, w: { h
   return results as [Uint8Array, Uint8Array];
 }
 
-describe.each(['f16', 'bf16'] as const)('kernels reading %s weights', (dtype: 'f16' | 'bf16') => {
+describe.each(['f16', 'bf16', 'q8_0'] as const)('kernels reading %s weights', (dtype: Stored) => {
+  const q8 = dtype === 'q8_0';
   it('decode exactly (CPU read-back and the GPU widening copy), odd element counts included', async () => {
     const owned: GPUBuffer[] = [];
-    const n = 333;
+    const n = q8 ? 352 : 333;
     const w = await both(dtype, n, 1, owned);
     expect(Array.from(await readWeightF32(gpu(), w.half, n))).toEqual(Array.from(w.f32));
     const out = await upload(gpu(), 'out', new Float32Array(n), owned);
@@ -60,9 +72,9 @@ describe.each(['f16', 'bf16'] as const)('kernels reading %s weights', (dtype: 'f
     owned.forEach((b) => b.destroy());
   });
 
-  it('embedding: two vocabulary chunks of odd size and odd dim gather the widened rows', async () => {
+  it('embedding: two vocabulary chunks of odd size (and odd dim) gather the widened rows', async () => {
     const owned: GPUBuffer[] = [];
-    const dim = 7, T = 9, rows = [5, 6];
+    const dim = q8 ? 32 : 7, T = 9, rows = [5, 6];
     const tokens = Uint32Array.of(0, 10, 4, 5, 3, 9, 1, 6, 7);
     const out = await upload(gpu(), 'out', new Float32Array(T * dim), owned);
     const tok = await upload(gpu(), 'tokens', tokens, owned);
@@ -81,7 +93,7 @@ describe.each(['f16', 'bf16'] as const)('kernels reading %s weights', (dtype: 'f
 
   it('gather, prune masks (rank, radix, N:M), outlier statistics and column scores equal the f32 upload bit for bit', async () => {
     const owned: GPUBuffer[] = [];
-    const N = 6, K = 301, words = Math.ceil(K / 32);
+    const N = 6, K = q8 ? 320 : 301, words = Math.ceil(K / 32);
     const w = await both(dtype, N * K, 3, owned);
     const sq = await upload(gpu(), 'sq', Float32Array.from(pseudoRandomF32(K, 4), Math.abs), owned);
     const stats = await upload(gpu(), 'stats', Float32Array.from(pseudoRandomF32(2 * K, 5), (v, i) => (i < K ? 10 + Math.abs(v) : v)), owned);
@@ -92,7 +104,7 @@ describe.each(['f16', 'bf16'] as const)('kernels reading %s weights', (dtype: 'f
     };
     // Compaction gather: rows 4, 1 and a pad row; odd columns, a pad column.
     const rowIdx = await upload(g, 'rows', Uint32Array.of(4, 1, GATHER_PAD), owned);
-    const colIdx = await upload(g, 'cols', Uint32Array.of(300, 0, 151, GATHER_PAD, 7), owned);
+    const colIdx = await upload(g, 'cols', Uint32Array.of(K - 1, 0, 151, GATHER_PAD, 7), owned);
     const gathered = await upload(g, 'gathered', new Float32Array(15), owned);
     await check('gather', gathered, 60, (x) => prepareGather(g, { src: x, srcRows: N, srcCols: K, rowIdx, colIdx, out: gathered, rows: 3, cols: 5 }));
     const allRows = await upload(g, 'all rows', allIndices(N), owned), allCols = await upload(g, 'all cols', allIndices(K), owned);
