@@ -131,7 +131,7 @@ function formatBench(r: BenchReport): string {
     `adapter: ${a.vendor} ${a.architecture} ${a.description}${a.isFallback ? ' (fallback/software)' : ''}`,
     `model: ${r.model} (${r.architecture}, ${p.modelHash.slice(0, 12)})`,
     `matmul: ${r.matmul.variant}; ${r.matmul.autotune ? autotuneLine(r.matmul.autotune) : 'forced by --variant (no autotune)'}`,
-    `GPU bytes: weights ${formatBytes(b.weights)} as stored (${r.weightStorage === 'f32' ? 'all f32, --weight-storage f32' : 'F16 / BF16 matrices as is'}; `
+    `GPU bytes: weights ${formatBytes(b.weights)} as stored (${r.weightStorage === 'f32' ? 'all f32, --weight-storage f32' : 'F16 / BF16 / Q8_0 matrices as is'}; `
       + `${formatBytes(b.weightsF32)} as f32: ${(b.weights / b.weightsF32).toFixed(3)}x); masks ${formatBytes(b.masks)}, calibration statistics ${formatBytes(b.calibrationStats)}, `
       + `calibration stream ${formatBytes(b.calibrationStream)}`,
     `protocol: ${p.windows} x ${p.seqLen} evaluation, ${p.calibWindows} x ${p.seqLen} calibration (${p.calibration})`

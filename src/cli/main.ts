@@ -36,7 +36,7 @@ const USAGE = `usage:
                  [--save-windows FILE] [--no-sparsegpt] [--variant V] [--weight-storage source|f32] [--json]
                  (tokens/s dense, masked and structured 50%, slider step and search fitness vs one evaluation,
                  SparseGPT 50% time, GPU bytes (weights as stored and as f32), matmul autotune; without --text,
-                 synthetic tokens; --weight-storage f32 decodes F16 / BF16 weights to f32 on the GPU, as before)
+                 synthetic tokens; --weight-storage f32 decodes F16 / BF16 / Q8_0 weights to f32 on the GPU, as before)
 models: PATH is a folder or file, or hub:owner/name[@revision] ($HF_ENDPOINT, $HF_TOKEN);
         ppl also takes an exported model.onnx (run by onnxruntime-node, tokenizer from its folder)
 data:   FILE (--text, --calib, --data) is a path or a Hub dataset file hf://datasets/owner/name[@revision]/path;

@@ -20,7 +20,7 @@ export async function readModel(modelPath: string): Promise<{ model: LoadedModel
   return { model: await loadModel(sources), sources };
 }
 
-/** --weight-storage: 'source' (default: F16 / BF16 weight matrices stay 2 bytes on the GPU) or 'f32'. */
+/** --weight-storage: 'source' (default: F16 / BF16 / Q8_0 weight matrices stay as stored on the GPU) or 'f32'. */
 export function weightStorageFlag(value: unknown): WeightStorage | undefined {
   if (value === undefined) return undefined;
   if (!(WEIGHT_STORAGES as readonly unknown[]).includes(value)) {

@@ -21,8 +21,8 @@ export interface EngineOptions {
   matmulVariant?: MatmulVariant;
   /** Where the autotune keeps its choice across pages / processes (IndexedDB in the studio, a file in the CLI). */
   tuningStore?: TuningStore;
-  /** 'source' (default): weight matrices stay in their F16 / BF16 source dtype on the GPU; 'f32': all decoded to
-   * f32 (twice the memory for a half-precision model, the same numbers). */
+  /** 'source' (default): weight matrices stay in their F16 / BF16 / Q8_0 source dtype on the GPU; 'f32': all
+   * decoded to f32 (twice the memory for a half-precision model, the same numbers). */
   weightStorage?: WeightStorage;
 }
 
