@@ -5,7 +5,8 @@
 alias XW = vec4<f32>;   // x: 4 consecutive k per element; w through loadW4 (lib/weight-load-*.wgsl)
 const XW_WIDTH = 4u;
 // Bindings: shaders/lib/matmul-bindings.wgsl; wrow, xrow: lib/matmul-rows.wgsl; store (4 per store16):
-// lib/matmul-store.wgsl.
+// lib/matmul-store.wgsl; stageW4: lib/matmul-stage-dense.wgsl, or lib/matmul-stage-masked.wgsl (+ lib/matmul-mask.wgsl)
+// for a pruned weight.
 
 @compute @workgroup_size(4, 4)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -36,10 +37,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var a15_0 = vec4<f32>(0.0); var a15_1 = vec4<f32>(0.0); var a15_2 = vec4<f32>(0.0); var a15_3 = vec4<f32>(0.0);
   for (var k = 0u; k < K4; k++) {
     // Column c of Wc holds w[n0+4c+j, 4k..4k+3]; xv * Wc = 4 dot products.
-    let W0 = mat4x4<f32>(loadW4(w0+k), loadW4(w1+k), loadW4(w2+k), loadW4(w3+k));
-    let W1 = mat4x4<f32>(loadW4(w4+k), loadW4(w5+k), loadW4(w6+k), loadW4(w7+k));
-    let W2 = mat4x4<f32>(loadW4(w8+k), loadW4(w9+k), loadW4(w10+k), loadW4(w11+k));
-    let W3 = mat4x4<f32>(loadW4(w12+k), loadW4(w13+k), loadW4(w14+k), loadW4(w15+k));
+    let W0 = mat4x4<f32>(stageW4(n0 + 0u, w0, k), stageW4(n0 + 1u, w1, k), stageW4(n0 + 2u, w2, k), stageW4(n0 + 3u, w3, k));
+    let W1 = mat4x4<f32>(stageW4(n0 + 4u, w4, k), stageW4(n0 + 5u, w5, k), stageW4(n0 + 6u, w6, k), stageW4(n0 + 7u, w7, k));
+    let W2 = mat4x4<f32>(stageW4(n0 + 8u, w8, k), stageW4(n0 + 9u, w9, k), stageW4(n0 + 10u, w10, k), stageW4(n0 + 11u, w11, k));
+    let W3 = mat4x4<f32>(stageW4(n0 + 12u, w12, k), stageW4(n0 + 13u, w13, k), stageW4(n0 + 14u, w14, k), stageW4(n0 + 15u, w15, k));
     { let v = x[x0 + k]; a0_0 += v * W0; a0_1 += v * W1; a0_2 += v * W2; a0_3 += v * W3; }
     { let v = x[x1 + k]; a1_0 += v * W0; a1_1 += v * W1; a1_2 += v * W2; a1_3 += v * W3; }
     { let v = x[x2 + k]; a2_0 += v * W0; a2_1 += v * W1; a2_2 += v * W2; a2_3 += v * W3; }

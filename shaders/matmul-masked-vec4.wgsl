@@ -3,13 +3,9 @@
 // 4x4 outputs per invocation, no workgroup memory; one mask word per weight row feeds 8 vec4 steps (32 k).
 alias XW = vec4<f32>;   // x: 4 consecutive k per element; w through loadW4 (lib/weight-load-*.wgsl)
 const XW_WIDTH = 4u;
-// Bindings: shaders/lib/matmul-bindings.wgsl and lib/matmul-mask.wgsl (mask, maskWords); wrow, xrow:
+// Bindings: shaders/lib/matmul-bindings.wgsl and lib/matmul-mask.wgsl (mask, maskWords); kept:
+// lib/matmul-stage-masked.wgsl; wrow, xrow:
 // lib/matmul-rows.wgsl; store: lib/matmul-store.wgsl.
-
-const LANES = vec4<u32>(1u, 2u, 4u, 8u);
-
-// The 4 weights w[n, 4k4 .. 4k4+3] with pruned ones zeroed (select, so a pruned Inf/NaN cannot reach the sum).
-fn kept(v: vec4<f32>, nibble: u32) -> vec4<f32> { return select(vec4<f32>(0.0), v, (vec4<u32>(nibble) & LANES) != vec4<u32>(0u)); }
 
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

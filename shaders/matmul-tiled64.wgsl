@@ -7,7 +7,8 @@
 // The k order of every sum is blocked4x4's (4 k per vec4 step, ascending).
 alias XW = vec4<f32>;   // x: 4 consecutive k per element; w through loadW4 (lib/weight-load-*.wgsl)
 const XW_WIDTH = 4u;
-// Bindings: shaders/lib/matmul-bindings.wgsl; wrow, xrow: lib/matmul-rows.wgsl; store: lib/matmul-store.wgsl.
+// Bindings: shaders/lib/matmul-bindings.wgsl; wrow, xrow: lib/matmul-rows.wgsl; store: lib/matmul-store.wgsl;
+// stageW4: lib/matmul-stage-dense.wgsl, or lib/matmul-stage-masked.wgsl (+ lib/matmul-mask.wgsl) for a pruned weight.
 
 var<workgroup> xs: array<vec4<f32>, 256>;   // [tile row (64)][4 vec4 = 16 k]
 var<workgroup> ws: array<vec4<f32>, 256>;   // [tile weight row (64)][4 vec4 = 16 k]
@@ -28,7 +29,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     let q = k0 + li % 4u;
     var xv = vec4<f32>(0.0);
     var wv = vec4<f32>(0.0);
-    if (q < K4) { xv = x[xStage + q]; wv = loadW4(wStage + q); }
+    if (q < K4) { xv = x[xStage + q]; wv = stageW4(tn + li / 4u, wStage, q); }
     xs[li] = xv;
     ws[li] = wv;
     workgroupBarrier();

@@ -57,22 +57,42 @@ describe('masked matmul', () => {
     await fc.assert(fc.asyncProperty(arb, check), { numRuns: 40 });
   });
 
-  it('edge shapes: one row, K = 1, 32, 33, 36, several mask words, blocks past N and M (vec4 and scalar kernels)', async () => {
-    const shapes: Array<[number, number, number]> = [[1, 1, 1], [1, 131, 32], [5, 7, 33], [4, 9, 36], [19, 67, 37], [3, 5, 1030], [6, 5, 1032]];
-    for (const [M, N, K] of shapes) {
-      const mask = Uint32Array.from({ length: N * Math.ceil(K / 32) }, (_, i) => (Math.imul(i + 1, 2654435761) >>> 0) | 1);
-      await check({ variant: 'blocked16x16', M, N, K, x: pseudoRandomF32(M * K, M + K), w: pseudoRandomF32(N * K, N * 7 + K),
-        bias: pseudoRandomF32(N, N), mask, yColOffset: 2, ldy: N + 3 });
+  it('edge shapes: one row, K = 1, 32, 33, 36, several mask words, blocks past N and M, tiles of 64 (every variant\'s masked form)', async () => {
+    const shapes: Array<[number, number, number]> = [[1, 1, 1], [1, 131, 32], [5, 7, 33], [4, 9, 36], [19, 67, 37], [3, 5, 1030], [6, 5, 1032],
+      [16, 16, 64], [33, 70, 100], [70, 65, 260]];
+    for (const variant of MATMUL_VARIANTS) {
+      for (const [M, N, K] of shapes) {
+        const mask = Uint32Array.from({ length: N * Math.ceil(K / 32) }, (_, i) => (Math.imul(i + 1, 2654435761) >>> 0) | 1);
+        await check({ variant, M, N, K, x: pseudoRandomF32(M * K, M + K), w: pseudoRandomF32(N * K, N * 7 + K),
+          bias: pseudoRandomF32(N, N), mask, yColOffset: 2, ldy: N + 3 });
+      }
     }
   });
 
-  it('pruned weights never reach the sum, not even Inf or NaN (vec4 and scalar kernels)', async () => {
-    for (const K of [40, 41]) {
-      const M = 4, N = 8, words = 2;
+  it('a mask keeping everything gives the dense kernel\'s sums bit for bit (each variant with a masked form, M from 1 to 70)', async () => {
+    // tiled16 (one k at a time) has none: masked, it runs the 4x4 kernels, whose vec4 steps sum in another order.
+    for (const variant of MATMUL_VARIANTS.filter((v) => v !== 'tiled16')) {
+      for (const [M, N, K] of [[1, 9, 64], [16, 20, 96], [70, 65, 260], [17, 33, 37]] as const) {
+        const owned: GPUBuffer[] = [];
+        const x = await upload(gpu(), 'x', pseudoRandomF32(M * K, 11), owned), w = await upload(gpu(), 'w', pseudoRandomF32(N * K, 12), owned);
+        const words = Math.ceil(K / 32);
+        const all = Uint32Array.from({ length: N * words }, (_, i) => (i % words === words - 1 && K % 32 ? 2 ** (K % 32) - 1 : 0xffffffff));
+        const dense = await upload(gpu(), 'dense y', new Float32Array(M * N), owned), masked = await upload(gpu(), 'masked y', new Float32Array(M * N), owned);
+        await runCalls(gpu(), [await prepareMatmul(gpu(), { x, w, y: dense, M, N, K, variant }),
+          await prepareMatmul(gpu(), { x, w, y: masked, M, N, K, variant, mask: await upload(gpu(), 'mask', all, owned) })]);
+        expect(await readF32(gpu(), masked, M * N), `${variant} ${M}x${N}x${K}`).toEqual(await readF32(gpu(), dense, M * N));
+        owned.forEach((b) => b.destroy());
+      }
+    }
+  });
+
+  it('pruned weights never reach the sum, not even Inf or NaN (every variant\'s masked form, vec4 and scalar)', async () => {
+    for (const [variant, K] of MATMUL_VARIANTS.flatMap((v) => [[v, 40], [v, 41]] as const)) {
+      const M = 17, N = 8, words = 2;
       const mask = Uint32Array.from({ length: N * words }, (_, i) => (i % 2 ? 0x5a : 0xf0f0f0f0));
       const w = pseudoRandomF32(N * K, 3);
       for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) if (!isKept(mask, words, n, k)) w[n * K + k] = k % 2 ? NaN : Infinity;
-      await check({ variant: 'blocked4x4', M, N, K, x: pseudoRandomF32(M * K, 5), w, mask, yColOffset: 0, ldy: N });
+      await check({ variant, M, N, K, x: pseudoRandomF32(M * K, 5), w, mask, yColOffset: 0, ldy: N });
     }
   });
 

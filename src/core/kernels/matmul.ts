@@ -9,9 +9,10 @@
 //  - 'tiled64':      64x64 workgroup-memory tiles, 4x4 outputs per invocation (vec4 loads; tiled16 when K % 4 != 0)
 //                    — the shape real GPUs reward: each staged element serves 64 outputs.
 // matmul-tuning.ts picks the variant an engine runs.
-// With a pruning mask (bitset [N, ceil(K/32)], 1 = kept) a masked 4x4 kernel runs whatever the variant
-// ('matmul-masked-vec4' when K % 4 == 0, else scalar 'matmul-masked'), reading one mask word per 32 k of a
-// weight row, so pruning never rewrites the weights.
+// With a pruning mask (bitset [N, ceil(K/32)], 1 = kept) the variant's masked form runs: tiled64 and blocked16x16
+// stage their weights through the mask (lib/matmul-stage-masked.wgsl), the others run a masked 4x4 kernel
+// ('matmul-masked-vec4' when K % 4 == 0, else scalar 'matmul-masked'); pruning never rewrites the weights, and a
+// pruned model runs the tuned kernel shape. Every form sums k in the same ascending order.
 // Weights are read in their stored dtype (f32, or f16 / bf16 widened in the kernel: weight-binding.ts), one shader
 // text per (kernel, dtype): the same k order, so the sums equal an f32 upload's bit for bit.
 // Aliasing: x and w may be the same buffer (both read-only); y must differ from x, w and bias.
@@ -28,6 +29,8 @@ import maskedVec4Kernel from '../../../shaders/matmul-masked-vec4.wgsl?raw';
 import bindingsLib from '../../../shaders/lib/matmul-bindings.wgsl?raw';
 import rowsLib from '../../../shaders/lib/matmul-rows.wgsl?raw';
 import maskLib from '../../../shaders/lib/matmul-mask.wgsl?raw';
+import stageDenseLib from '../../../shaders/lib/matmul-stage-dense.wgsl?raw';
+import stageMaskedLib from '../../../shaders/lib/matmul-stage-masked.wgsl?raw';
 import storeLib from '../../../shaders/lib/matmul-store.wgsl?raw';
 import { withLibs } from './shader-source.ts';
 
@@ -37,11 +40,13 @@ import { withLibs } from './shader-source.ts';
 const blocked = (kernel: string, ...more: string[]) => weightCodeCache((lib) => withLibs(kernel, bindingsLib, rowsLib, storeLib, ...more, lib));
 const blocked4x4Code = blocked(blocked4x4Kernel);
 const blocked4x4ScalarCode = blocked(blocked4x4ScalarKernel);
-const blocked16x16Code = blocked(blocked16x16Kernel);
+const blocked16x16Code = blocked(blocked16x16Kernel, stageDenseLib);
+const blocked16x16MaskedCode = blocked(blocked16x16Kernel, maskLib, stageMaskedLib);
 const tiled16Code = weightCodeCache((lib) => withLibs(tiled16Kernel, bindingsLib, lib));
-const tiled64Code = blocked(tiled64Kernel);
+const tiled64Code = blocked(tiled64Kernel, stageDenseLib);
+const tiled64MaskedCode = blocked(tiled64Kernel, maskLib, stageMaskedLib);
 const maskedCode = blocked(maskedMatmulKernel, maskLib);
-const maskedVec4Code = blocked(maskedVec4Kernel, maskLib);
+const maskedVec4Code = blocked(maskedVec4Kernel, maskLib, stageMaskedLib);
 import { prepareCall, type KernelCall } from './kernel-call.ts';
 import { KernelShapeError, requireDistinct, requireElems, requireInt } from './guards.ts';
 import { requireWeightElems, weightCodeCache, weightDtypeOf, weightLabel, weightResource, type WeightDtype,
@@ -62,7 +67,7 @@ export interface MatmulArgs {
   ldy?: number;          // default N
   yColOffset?: number;   // default 0
   variant: MatmulVariant;
-  /** Pruning mask, bitset [N, ceil(K/32)] u32 (1 = kept): selects the masked kernel whatever the variant. */
+  /** Pruning mask, bitset [N, ceil(K/32)] u32 (1 = kept): selects the variant's masked form. */
   mask?: GPUBuffer;
 }
 
@@ -70,39 +75,39 @@ export interface MatmulArgs {
  * and workgroup size (x = columns, y = rows). */
 interface Kernel { name: string; code: (dtype: WeightDtype, vec4?: boolean) => string; vec4: boolean; block: [number, number]; wg: [number, number] }
 
-function pickKernel(variant: MatmulVariant, M: number, K: number): Kernel {
+function pickKernel(variant: MatmulVariant, M: number, K: number, masked = false): Kernel {
   const vec4 = K % 4 === 0;
-  const blocked4x4: Kernel = vec4
-    ? { name: 'matmul-blocked4x4', code: blocked4x4Code, vec4: true, block: [4, 4], wg: [8, 8] }
-    : { name: 'matmul-blocked4x4-scalar', code: blocked4x4ScalarCode, vec4: false, block: [4, 4], wg: [8, 8] };
-  const tiled16: Kernel = { name: 'matmul-tiled16', code: tiled16Code, vec4: false, block: [1, 1], wg: [16, 16] };
+  const blocked4x4: Kernel = masked
+    ? (vec4 ? { name: 'matmul-masked-vec4', code: maskedVec4Code, vec4: true, block: [4, 4], wg: [8, 8] }
+      : { name: 'matmul-masked', code: maskedCode, vec4: false, block: [4, 4], wg: [8, 8] })
+    : vec4 ? { name: 'matmul-blocked4x4', code: blocked4x4Code, vec4: true, block: [4, 4], wg: [8, 8] }
+      : { name: 'matmul-blocked4x4-scalar', code: blocked4x4ScalarCode, vec4: false, block: [4, 4], wg: [8, 8] };
+  // tiled16 has no masked form: it falls back to the masked 4x4 kernels.
+  const tiled16: Kernel = masked ? blocked4x4 : { name: 'matmul-tiled16', code: tiled16Code, vec4: false, block: [1, 1], wg: [16, 16] };
+  const suffix = masked ? '-masked' : '';
   switch (variant) {
     case 'blocked4x4': return blocked4x4;
     case 'blocked16x16':
-      return vec4 && M >= 16 ? { name: 'matmul-blocked16x16', code: blocked16x16Code, vec4: true, block: [16, 16], wg: [4, 4] } : blocked4x4;
+      return vec4 && M >= 16 ? { name: `matmul-blocked16x16${suffix}`, code: masked ? blocked16x16MaskedCode : blocked16x16Code, vec4: true,
+        block: [16, 16], wg: [4, 4] } : blocked4x4;
     case 'tiled16': return tiled16;
-    case 'tiled64': return vec4 ? { name: 'matmul-tiled64', code: tiled64Code, vec4: true, block: [4, 4], wg: [16, 16] } : tiled16;
+    case 'tiled64': return vec4 ? { name: `matmul-tiled64${suffix}`, code: masked ? tiled64MaskedCode : tiled64Code, vec4: true,
+      block: [4, 4], wg: [16, 16] } : tiled16;
     default: throw new KernelShapeError('matmul', `unknown variant "${variant as string}" (expected one of ${MATMUL_VARIANTS.join(', ')})`);
   }
 }
 
-/** Which shader a variant runs at M rows (batched windows batch only where M does not change it: every row then
- * accumulates in the same order). */
-export function matmulKernelName(variant: MatmulVariant, M: number, K: number): string {
-  return pickKernel(variant, M, K).name;
-}
-
-function maskedKernel(K: number): Kernel {
-  return K % 4 === 0
-    ? { name: 'matmul-masked-vec4', code: maskedVec4Code, vec4: true, block: [4, 4], wg: [8, 8] }
-    : { name: 'matmul-masked', code: maskedCode, vec4: false, block: [4, 4], wg: [8, 8] };
+/** Which shader a variant runs at M rows, dense or masked (batched windows batch only where M does not change it:
+ * every row then accumulates in the same order). */
+export function matmulKernelName(variant: MatmulVariant, M: number, K: number, masked = false): string {
+  return pickKernel(variant, M, K, masked).name;
 }
 
 export async function prepareMatmul(gpu: Gpu, args: MatmulArgs): Promise<KernelCall> {
   const { x, w, bias, y, M, N, K, variant } = args;
   const ldy = args.ldy ?? N;
   const yColOffset = args.yColOffset ?? 0;
-  const kernel = args.mask ? maskedKernel(K) : pickKernel(variant, M, K);
+  const kernel = pickKernel(variant, M, K, args.mask !== undefined);
   const dtype = weightDtypeOf(w);
   const label = weightLabel(kernel.name, dtype);
   requireInt(label, 'M', M);
