@@ -107,12 +107,17 @@ export class MaskSet {
   /** Kept weights per layer counted from the masks on the GPU (only the per-map counts come back), and the
    * layer's total. */
   async keptPerLayer(): Promise<Array<{ kept: number; total: number }>> {
-    const slots = this.entries.size;
+    return this.keptInLayers(this.layers.map((_, l) => l));
+  }
+
+  /** keptPerLayer for these layers only. */
+  async keptInLayers(layers: readonly number[]): Promise<Array<{ kept: number; total: number }>> {
+    const slots = this.entries.size, slotOf = new Map([...this.entries.values()].map((e, i) => [e, i]));
+    const entries = layers.flatMap((l) => this.layers[l]);
     this.gpu.device.queue.writeBuffer(this.counts, 0, new Uint32Array(slots));
-    await runCalls(this.gpu, [...this.entries.values()].map((e) => e.popcount));
+    await runCalls(this.gpu, entries.map((e) => e.popcount));
     const counts = new Uint32Array(await readBuffer(this.gpu, this.counts, slots * 4));
-    let slot = 0;
-    return this.layers.map((row) => row.reduce((t, e) => ({ kept: t.kept + counts[slot++], total: t.total + e.map.N * e.map.K }),
+    return layers.map((l) => this.layers[l].reduce((t, e) => ({ kept: t.kept + counts[slotOf.get(e)!], total: t.total + e.map.N * e.map.K }),
       { kept: 0, total: 0 }));
   }
 

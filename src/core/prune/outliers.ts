@@ -3,7 +3,6 @@
 import type { Gpu } from '../gpu/device.ts';
 import { createStorageBuffer, createUniformBuffer, packUniform, readBuffers } from '../gpu/buffers.ts';
 import { runCalls, type KernelCall } from '../kernels/kernel-call.ts';
-import { countKept } from '../kernels/prune-mask.ts';
 import { prepareOutlierCount, prepareScoreRowSums } from '../kernels/score-stats.ts';
 import type { GpuWeights } from '../engine/gpu-weights.ts';
 import type { LayerStatsBuffers } from '../engine/forward-plan.ts';
@@ -84,20 +83,19 @@ export class OutlierCounter {
       }
     }
     await runCalls(this.gpu, all.flatMap(({ b }) => b.countCalls));
-    const parts = await readBuffers(this.gpu, all.flatMap(({ b, entries }) => entries.flatMap((e, i) => [
-      { buffer: b.counts[i], bytes: e.map.N * 8 }, { buffer: e.mask, bytes: e.map.N * e.words * 4 }])));
+    const parts = await readBuffers(this.gpu, all.flatMap(({ b, entries }) => entries.map((e, i) => ({ buffer: b.counts[i], bytes: e.map.N * 8 }))));
+    const kept = await this.masks.keptInLayers(layers); // counted on the GPU: no mask comes back
     let at = 0;
-    return all.map(({ l, entries }) => {
-      let outliers = 0, keptOutliers = 0, kept = 0;
+    return all.map(({ l, entries }, j) => {
+      let outliers = 0, keptOutliers = 0;
       const rows: Uint32Array[] = [];
       for (const e of entries) {
         const c = new Uint32Array(parts[at++]), row = new Uint32Array(e.map.N);
         for (let r = 0; r < e.map.N; r++) { outliers += c[2 * r]; keptOutliers += c[2 * r + 1]; row[r] = c[2 * r]; }
-        kept += countKept(new Uint32Array(parts[at++]), e.map.N, e.map.K).reduce((a, x) => a + x, 0);
         rows.push(row);
       }
       this.perRow.set(l, rows);
-      return { total: totalOf(entries), outliers, kept, keptOutliers };
+      return { total: totalOf(entries), outliers, kept: kept[j].kept, keptOutliers };
     });
   }
 
