@@ -116,7 +116,7 @@ describe('matmul with f16 / bf16 weights', () => {
 
   it('rejects a weight binding too small for [N, K] in its dtype', async () => {
     const owned: GPUBuffer[] = [];
-    const w = await uploadWeight('bf16', weightsOf('bf16', 6, 1), 0, owned); // 12 bytes: 6 bf16, not 6 f32... or 8 bf16
+    const w = await uploadWeight('bf16', weightsOf('bf16', 6, 1), 0, owned); // 12 bytes: 6 bf16 weights, [2, 4] needs 8
     const x = await upload(gpu(), 'x', new Float32Array(8), owned);
     const y = await upload(gpu(), 'y', new Float32Array(8), owned);
     await expect(prepareMatmul(gpu(), { x, w, y, M: 2, N: 2, K: 4, variant: 'blocked4x4' })).rejects.toThrow(/w \[N, K\] \(bf16\) holds 12 bytes but 8 bf16 weights need 16/);
