@@ -54,11 +54,13 @@ describe('prunelab bench', () => {
       expect(out[k].seconds).toBeGreaterThan(0);
       expect(out[k].tokensPerSecond).toBeCloseTo(SEQ * WINDOWS / out[k].seconds, 6);
     }
-    expect(out.masked.vsDense).toBeCloseTo(out.masked.seconds / out.dense.seconds, 9);
+    // Each ratio is its median round's: its seconds over the dense evaluation run just before it.
+    expect(out.masked.vsDense).toBeCloseTo(out.masked.seconds / out.masked.denseSeconds, 9);
     expect(out.structured.speedup).toBeCloseTo(1 / out.structured.ratio, 9);
     expect(out.sliderStep).toMatchObject({ from: 0.3, to: 0.5 });
-    expect(out.sliderStep.vsEvaluation).toBeCloseTo(out.sliderStep.seconds / out.dense.seconds, 9);
-    expect(out.fitness.vsEvaluation).toBeCloseTo(out.fitness.seconds / out.dense.seconds, 9);
+    expect(out.sliderStep.vsEvaluation).toBeCloseTo(out.sliderStep.seconds / out.sliderStep.denseSeconds, 9);
+    expect(out.fitness.vsEvaluation).toBeCloseTo(out.fitness.seconds / out.fitness.denseSeconds, 9);
+    for (const k of ['masked', 'sliderStep', 'fitness', 'structured']) expect(out[k].rounds).toBe(3);
     expect(out.sparseGpt.seconds).toBeGreaterThan(0);
     expect(out.sparseGpt.readBackBytes).toBeGreaterThanOrEqual(0);
     // The slider step ends on the masked 50% model: same perplexity as the masked evaluation after it.

@@ -1,9 +1,10 @@
 // Pruning speed on one engine, measured side by side in one run (used by `npm run bench`'s pruning table and by
 // `prunelab bench`): one dense evaluation; a slider step (a new sparsity -> sequential Wanda masks -> evaluation,
 // what the studio runs when the slider moves); masked evaluation at Wanda 50%; one Self-Pruner fitness evaluation
-// (structured Wanda-sp from the dense weights + evaluation); structured Wanda-sp 50% (compacted) against a second,
-// dense engine in alternating rounds, so machine load hits both alike; optionally SparseGPT 50%; and the GPU bytes
-// of the weights, masks and calibration state. Every evaluation is the perplexity loop itself (accumulateNll), so
+// (structured Wanda-sp from the dense weights + evaluation); structured Wanda-sp 50% (compacted); optionally
+// SparseGPT 50%; and the GPU bytes of the weights, masks and calibration state. Each timed run (but SparseGPT's)
+// alternates over rounds with a dense evaluation on a second, dense engine, and its ratio is the median round's
+// (its seconds / the dense evaluation just before it), so a machine whose load drifts hits both alike. Every evaluation is the perplexity loop itself (accumulateNll), so
 // the perplexities are the ones `prunelab prune` and the studio report for the same windows.
 import { Engine } from '../engine/engine.ts';
 import { accumulateNll } from '../engine/nll-accumulator.ts';
@@ -14,6 +15,8 @@ import { PruningFitness } from '../search/pruning-fitness.ts';
 
 /** One evaluation of the evaluation windows: wall seconds and its perplexity. */
 export interface TimedEval { seconds: number; ppl: number; nll: number }
+/** A run timed in alternating rounds (see above): the median round's seconds, its dense evaluation's and their ratio. */
+export type Alternated<T> = T & { denseSeconds: number; ratio: number; rounds: number };
 
 export interface PruneSpeed {
   /** Tokens of one evaluation (windows x seqLen), the numerator of every tokens/s. */
@@ -22,13 +25,13 @@ export interface PruneSpeed {
   /** Pruner.create: calibration buffers and plan (the sequential calibration itself runs inside each prune). */
   prunerSetupSeconds: number;
   /** Wanda 50% uniform, masked (dense shapes). */
-  masked: TimedEval;
+  masked: Alternated<TimedEval>;
   /** Re-prune from `from` to 0.5 (Wanda, uniform, sequential) + one evaluation; ppl is the evaluation's. */
-  sliderStep: TimedEval & { from: number; to: number };
+  sliderStep: Alternated<TimedEval> & { from: number; to: number };
   /** One fitness evaluation (prune with a per-layer vector of mean `meanRate` + evaluation); ppl is the fitness. */
-  fitness: TimedEval & { meanRate: number };
-  /** Wanda-sp 50% heads + channels, compacted: median of `rounds` alternating rounds against a dense engine. */
-  structured: TimedEval & { denseSeconds: number; ratio: number; rounds: number };
+  fitness: Alternated<TimedEval> & { meanRate: number };
+  /** Wanda-sp 50% heads + channels, compacted. */
+  structured: Alternated<TimedEval>;
   /** SparseGPT 50% uniform (GPU solver): the whole prune (sequential calibration + every layer's solve). */
   sparseGpt?: { seconds: number; ppl: number; nll: number; readBackBytes: number };
   /** weights: GPU bytes of the weights as stored (weightStorage: F16 / BF16 matrices as is, or everything f32);
@@ -39,7 +42,7 @@ export interface PruneSpeed {
 }
 
 export interface PruneSpeedOptions {
-  /** Rounds of structured vs dense evaluation (median taken); default 3. */
+  /** Rounds of each timed run against a dense evaluation (median taken); default 3. */
   rounds?: number;
   /** Also time SparseGPT 50%. */
   sparseGpt?: boolean;
@@ -65,7 +68,7 @@ export function pruningStateBytes(spec: ModelSpec, calib: number[][]): Omit<Prun
 
 const median = <T>(v: T[], key: (x: T) => number): T => v.slice().sort((a, b) => key(a) - key(b))[Math.floor(v.length / 2)];
 
-/** Measures on `engine` (left dense afterwards); a second dense engine of the same model lives during the structured rounds. */
+/** Measures on `engine` (left dense afterwards); a second, dense engine of the same model lives meanwhile. */
 export async function measurePruneSpeed(engine: Engine, calib: number[][], evalSet: number[][],
   opts: PruneSpeedOptions = {}): Promise<PruneSpeed> {
   const phase = opts.onPhase ?? (() => {});
@@ -79,6 +82,15 @@ export async function measurePruneSpeed(engine: Engine, calib: number[][], evalS
   phase('dense evaluation');
   await evaluate(); // warm-up: pipelines compile on first use
   const dense = await evaluate();
+  const denseEngine = await Engine.create(engine.gpu, engine.model, { matmulVariant: engine.matmulVariant, weightStorage: engine.weights.storage });
+  await evaluateOn(denseEngine); // warm-up of its plans
+  /** `run` (which times itself) in rounds, each right after a dense evaluation on denseEngine: the median round. */
+  const alternated = async <T extends { seconds: number }>(run: () => Promise<T>): Promise<Alternated<T>> => {
+    const pairs: Array<{ d: TimedEval; s: T }> = [];
+    for (let i = 0; i < rounds; i++) pairs.push({ d: await evaluateOn(denseEngine), s: await run() });
+    const m = median(pairs, (p) => p.s.seconds / p.d.seconds);
+    return { ...m.s, denseSeconds: m.d.seconds, ratio: m.s.seconds / m.d.seconds, rounds };
+  };
   phase('pruner set-up');
   let pruner!: Pruner;
   const prunerSetupSeconds = await secondsOf(async () => { pruner = await Pruner.create(engine, calib); });
@@ -87,13 +99,17 @@ export async function measurePruneSpeed(engine: Engine, calib: number[][], evalS
     const from = 0.3;
     await pruner.prune({ metric: 'wanda', sparsity: from, allocation: 'uniform' });
     await evaluate(); // warm-up of the masked plans
-    let stepEval!: TimedEval;
-    const stepSeconds = await secondsOf(async () => {
-      await pruner.prune({ metric: 'wanda', sparsity: 0.5, allocation: 'uniform' });
-      stepEval = await evaluate();
+    const sliderStep = await alternated(async () => {
+      await pruner.prune({ metric: 'wanda', sparsity: from, allocation: 'uniform' }); // untimed: where the step starts
+      let e!: TimedEval;
+      const seconds = await secondsOf(async () => {
+        await pruner.prune({ metric: 'wanda', sparsity: 0.5, allocation: 'uniform' });
+        e = await evaluate();
+      });
+      return { ...e, seconds };
     });
     phase('masked evaluation (Wanda 50%)');
-    const masked = await evaluate();
+    const masked = await alternated(evaluate);
 
     // A non-uniform vector at mean 0.3, as an individual of the search is.
     phase('search fitness (Wanda-sp, mean 30%)');
@@ -101,20 +117,19 @@ export async function measurePruneSpeed(engine: Engine, calib: number[][], evalS
     const vector = Array.from({ length: L }, (_, l) => meanRate + (L > 1 ? 0.2 * (l / (L - 1) - 0.5) : 0));
     const fitness = new PruningFitness(pruner, { metric: 'wanda', structured: 'wanda-sp' }, evalSet);
     await fitness.evaluate(vector); // warm-up of the compacted plans
-    let fitnessPpl = 0;
-    const fitnessSeconds = await secondsOf(async () => { fitnessPpl = await fitness.evaluate(vector.slice().reverse()); });
+    let round = 0;
+    const fitnessRun = await alternated(async () => {
+      let ppl = 0;
+      // Alternate two vectors, as consecutive individuals differ.
+      const v = round++ % 2 ? vector : vector.slice().reverse();
+      const seconds = await secondsOf(async () => { ppl = await fitness.evaluate(v); });
+      return { seconds, ppl, nll: Math.log(ppl) };
+    });
 
     phase('structured evaluation (Wanda-sp 50%, compacted) vs dense');
     await pruner.prune({ metric: 'wanda', structured: 'wanda-sp', sparsity: 0.5, allocation: 'uniform' });
-    const denseEngine = await Engine.create(engine.gpu, engine.model, { matmulVariant: engine.matmulVariant, weightStorage: engine.weights.storage });
-    const pairs: Array<{ s: TimedEval; d: TimedEval }> = [];
-    try {
-      await evaluate(); await evaluateOn(denseEngine); // warm-up of the compacted and the dense plans
-      for (let i = 0; i < rounds; i++) pairs.push({ d: await evaluateOn(denseEngine), s: await evaluate() });
-    } finally { denseEngine.destroy(); }
-    const s = median(pairs, (p) => p.s.seconds).s;
-    const structured = { ...s, denseSeconds: median(pairs, (p) => p.d.seconds).d.seconds,
-      ratio: (({ s: a, d: b }) => a.seconds / b.seconds)(median(pairs, (p) => p.s.seconds / p.d.seconds)), rounds };
+    await evaluate(); // warm-up of the compacted plans
+    const structured = await alternated(evaluate);
 
     let sparseGpt: PruneSpeed['sparseGpt'];
     if (opts.sparseGpt) {
@@ -125,12 +140,15 @@ export async function measurePruneSpeed(engine: Engine, calib: number[][], evalS
     }
     return {
       tokens: evalSet.length * evalSet[0].length, dense, prunerSetupSeconds, masked,
-      sliderStep: { ...stepEval, seconds: stepSeconds, from, to: 0.5 },
-      fitness: { seconds: fitnessSeconds, ppl: fitnessPpl, nll: Math.log(fitnessPpl), meanRate },
+      sliderStep: { ...sliderStep, from, to: 0.5 },
+      fitness: { ...fitnessRun, meanRate },
       structured, ...(sparseGpt ? { sparseGpt } : {}),
       bytes: { weights: engine.weights.bytes, weightsF32: engine.weights.f32Bytes, ...pruningStateBytes(engine.spec, calib) },
       weightStorage: engine.weights.storage,
       matmulVariant: engine.matmulVariant,
     };
-  } finally { pruner.destroy(); }
+  } finally {
+    pruner.destroy();
+    denseEngine.destroy();
+  }
 }
