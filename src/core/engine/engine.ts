@@ -13,6 +13,7 @@ import { readLogitRows } from './logit-slices.ts';
 import { uploadWeights, type GpuWeights, type WeightStorage } from './gpu-weights.ts';
 import { perLayerCompactLayers, type CompactLayer } from './compact-layer.ts';
 import { ropeDiffersByLength } from '../model/rope.ts';
+import { tensorNames } from '../model/spec.ts';
 import { windowBatchSize } from './window-batch.ts';
 
 export interface EngineOptions {
@@ -48,7 +49,8 @@ export class Engine {
     const weights = await uploadWeights(gpu, model, { storage: opts.weightStorage, onProgress: opts.onProgress });
     try {
       const tuning = opts.matmulVariant ? null
-        : await autotuneMatmul(gpu, { shapes: modelMatmulShapes(model.spec), store: opts.tuningStore });
+        : await autotuneMatmul(gpu, { shapes: modelMatmulShapes(model.spec), store: opts.tuningStore,
+          weightDtype: weights.tensors.get(tensorNames.layer(0).q)?.dtype });
       const perLayer = model.spec.layerWidths ? await perLayerCompactLayers(gpu, model.spec, weights) : null;
       return new Engine(gpu, model, weights, opts.matmulVariant ?? tuning!.choice, tuning, perLayer);
     } catch (e) {

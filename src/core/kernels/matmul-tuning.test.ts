@@ -77,6 +77,21 @@ describe('autotuneMatmul', () => {
     }
   });
 
+  it('weights stored as bf16 / q8_0 are timed in that dtype, under their own key (an f32 timing is not reused)', async () => {
+    const shapes = [{ M: 8, N: 12, K: 32, count: 1 }];
+    const store = recordingStore();
+    const f32 = await autotuneMatmul(asRealGpu('tuning-test-dtype'), { shapes, store });
+    expect(store.sets[0][0]).not.toMatch(/weights/);
+    for (const weightDtype of ['bf16', 'q8_0'] as const) {
+      const own = recordingStore(); // (recordingStore's get also matches keys by prefix)
+      const t = await autotuneMatmul(asRealGpu('tuning-test-dtype'), { shapes, store: own, weightDtype });
+      expect(t).not.toBe(f32);
+      expect(t.source).toBe('timed');
+      expect(Object.keys(t.gflops).sort()).toEqual([...MATMUL_VARIANTS].sort());
+      expect(own.sets[0][0]).toBe(`${store.sets[0][0]} | weights ${weightDtype}`);
+    }
+  });
+
   it('a store that fails to read or write is only a cache', async () => {
     const broken: TuningStore = { get: async () => { throw new Error('quota'); }, set: async () => { throw new Error('quota'); } };
     expect((await autotuneMatmul(asRealGpu('tuning-test-broken'), { shapes: tiny, store: broken })).source).toBe('timed');

@@ -4,9 +4,14 @@
 // (IndexedDB in the studio, a file in the CLI), so it is timed once per adapter, not once per page or command.
 // CPU-backed adapters (SwiftShader) take their measured winner without timing: the timing cost ~9 s per engine
 // there (tiled16 runs at 0.08 GFLOP/s) and the answer never changed (docs/benchmarks.md).
+// Variants are timed with weights in the dtype the model stores them in (weight-binding.ts): f16 / bf16 / q8_0 loads
+// cost differently from f32 ones; a non-f32 dtype is part of the key.
 import type { Gpu } from '../gpu/device.ts';
+import { createStorageBuffer } from '../gpu/buffers.ts';
+import { timeCalls } from '../gpu/timing.ts';
 import type { ModelSpec } from '../model/spec.ts';
-import { benchmarkMatmul, MATMUL_VARIANTS, type MatmulVariant } from './matmul.ts';
+import { benchmarkMatmul, MATMUL_VARIANTS, prepareMatmul, type MatmulVariant } from './matmul.ts';
+import { Q8_BLOCK_WORDS, weightBufferBytes, type WeightDtype } from './weight-binding.ts';
 
 /** [M, N, K] of a y[M, N] = x[M, K] W[N, K]^T, and how many times a forward runs it. */
 export interface MatmulShape { M: number; N: number; K: number; count: number }
@@ -53,6 +58,29 @@ export function modelMatmulShapes(spec: ModelSpec, M = 256): MatmulShape[] {
   return [...counts.values()];
 }
 
+/** GFLOP/s of one variant at one shape with weights stored as `dtype` (after a warm-up); f32: benchmarkMatmul. */
+export async function benchmarkMatmulStored(gpu: Gpu, variant: MatmulVariant, M: number, N: number, K: number, reps: number,
+  dtype: WeightDtype): Promise<number> {
+  if (dtype === 'f32') return benchmarkMatmul(gpu, variant, M, N, K, reps);
+  // Contents do not change the speed; every weight is 0.5 (q8_0: scale 0.5, quants 1), x 0.25.
+  const words = new Uint32Array(weightBufferBytes(dtype, N * K) / 4);
+  if (dtype === 'q8_0') words.forEach((_, i) => { words[i] = i % Q8_BLOCK_WORDS === 0 ? 0x3800 : 0x01010101; });
+  else words.fill(dtype === 'f16' ? 0x38003800 : 0x3f003f00);
+  const owned = [
+    await createStorageBuffer(gpu, 'bench x', M * K * 4, new Float32Array(M * K).fill(0.25)),
+    await createStorageBuffer(gpu, `bench w ${dtype}`, words.byteLength, words),
+    await createStorageBuffer(gpu, 'bench y', M * N * 4),
+  ];
+  try {
+    const [x, w, y] = owned;
+    const call = await prepareMatmul(gpu, { x, w: { buffer: w, dtype }, y, M, N, K, variant });
+    await timeCalls(gpu, [call], 1); // warm-up: first dispatch pays for lazy compilation
+    return (2 * M * N * K) / (await timeCalls(gpu, [call], reps)) / 1e9;
+  } finally {
+    owned.forEach((b) => b.destroy());
+  }
+}
+
 const shapesKey = (shapes: readonly MatmulShape[]) => shapes.map((s) => `${s.M}x${s.N}x${s.K}`).join(', ');
 const memory = new Map<string, Promise<MatmulTuning>>();
 
@@ -66,9 +94,12 @@ function isTuning(v: unknown, shapes: string): v is MatmulTuning {
  * The variant for this adapter at `shapes`. `time: true` times even a CPU-backed adapter (bench tables) and ignores
  * what was stored. Concurrent calls for the same adapter and shapes share one timing.
  */
-export function autotuneMatmul(gpu: Gpu, opts: { shapes?: MatmulShape[]; store?: TuningStore; time?: boolean } = {}): Promise<MatmulTuning> {
+export function autotuneMatmul(gpu: Gpu, opts: { shapes?: MatmulShape[]; store?: TuningStore; time?: boolean;
+  /** The dtype the model's weights are stored in (default f32). */ weightDtype?: WeightDtype } = {}): Promise<MatmulTuning> {
   const shapes = opts.shapes ?? PROBE_SHAPES;
-  const key = [gpu.adapter.vendor, gpu.adapter.architecture, gpu.adapter.description, MATMUL_VARIANTS.join('+'), shapesKey(shapes)].join(' | ');
+  const dtype = opts.weightDtype ?? 'f32';
+  const key = [gpu.adapter.vendor, gpu.adapter.architecture, gpu.adapter.description, MATMUL_VARIANTS.join('+'), shapesKey(shapes),
+    ...(dtype === 'f32' ? [] : [`weights ${dtype}`])].join(' | ');
   if (!opts.time && gpu.adapter.isFallback) {
     return Promise.resolve({ choice: CPU_ADAPTER_CHOICE, gflops: {}, shapes: shapesKey(shapes), source: 'cpu-adapter' });
   }
@@ -84,7 +115,7 @@ export function autotuneMatmul(gpu: Gpu, opts: { shapes?: MatmulShape[]; store?:
     const flops = shapes.reduce((a, s) => a + 2 * s.M * s.N * s.K * s.count, 0);
     for (const v of MATMUL_VARIANTS) {
       seconds[v] = 0;
-      for (const s of shapes) seconds[v] += (s.count * 2 * s.M * s.N * s.K) / ((await benchmarkMatmul(gpu, v, s.M, s.N, s.K, 2)) * 1e9);
+      for (const s of shapes) seconds[v] += (s.count * 2 * s.M * s.N * s.K) / ((await benchmarkMatmulStored(gpu, v, s.M, s.N, s.K, 2, dtype)) * 1e9);
       gflops[v] = flops / seconds[v] / 1e9;
     }
     const choice = MATMUL_VARIANTS.reduce((best, v) => (seconds[v] < seconds[best] ? v : best));
