@@ -13,8 +13,11 @@ import { Engine } from '../../src/core/engine/engine.ts';
 import { windowsPerplexity } from '../../src/core/engine/perplexity.ts';
 import { Pruner } from '../../src/core/prune/pruner.ts';
 import type { PruneRequest } from '../../src/core/prune/prune-options.ts';
-import { randomTokens } from '../helpers/architecture-cases.ts';
-import { readTensorF32 } from '../../src/core/formats/decode-tensor.ts';
+import { randomTokens, tinyGpt2 } from '../helpers/architecture-cases.ts';
+import { halfToInterleavedRows, readTensorF32 } from '../../src/core/formats/decode-tensor.ts';
+import { encodeHalfBytes } from '../../src/core/formats/float-codec.ts';
+import { readWeightF32 } from '../../src/core/kernels/weight-binding.ts';
+import { tensorNames } from '../../src/core/model/spec.ts';
 import type { LoadedModel } from '../../src/core/model/loaded-model.ts';
 import { quantizeQ8_0 } from '../formats/gguf-writer.ts';
 
@@ -123,6 +126,55 @@ it.each(splits)('vocabulary-split %s embedding / lm_head chunks and byte-range l
     const a = await windowsPerplexity(stored, windows), b = await windowsPerplexity(wide, windows);
     expect(Math.abs(a / b - 1)).toBeLessThan(1e-6);
     expect(Array.from(await stored.logits(windows[0]))).toEqual(Array.from(await wide.logits(windows[0])));
+  } finally {
+    stored.destroy();
+    wide.destroy();
+  }
+});
+
+/** The spec's model with every matrix stored as `dtype` and q / k rows interleaved as llama.cpp stores them (GGUF's
+ * row transform), built from a random F32 model. */
+async function interleaved(dtype: 'BF16' | 'F16' | 'Q8_0'): Promise<LoadedModel> {
+  const { configJson, safetensors } = randomHfModel(spec, { seed: 5, dtype: 'F32' });
+  const model = await loadModel([bytesSource(new TextEncoder().encode(configJson), 'config.json'),
+    bytesSource(safetensors, 'model.safetensors')], { requireTokenizer: false });
+  const tensors = new Map(model.tensors);
+  for (const [name, e] of model.tensors) {
+    if (e.shape.length !== 2) continue;
+    const values = await readTensorF32(e);
+    const heads = name.endsWith('q_proj.weight') ? spec.numHeads : name.endsWith('k_proj.weight') ? spec.numKvHeads : 0;
+    const stored = heads ? halfToInterleavedRows(values, e.shape, heads) : values;
+    const bytes = dtype === 'Q8_0' ? quantizeQ8_0(stored).bytes : encodeHalfBytes(stored, dtype);
+    tensors.set(name, { name, dtype, shape: e.shape, source: bytesSource(bytes, `${name}.${dtype}`), byteOffset: 0,
+      byteLength: bytes.length, ...(heads ? { transform: { kind: 'rope-interleaved-to-half' as const, heads } } : {}) });
+  }
+  return { ...model, tensors, dtype };
+}
+
+it.each(['BF16', 'F16', 'Q8_0'] as const)('uploads every %s tensor exactly through the row transforms: interleaved q / k rows (GGUF)', async (dtype) => {
+  const model = await interleaved(dtype);
+  const engine = await Engine.create(gpu, model, { matmulVariant: 'blocked4x4' });
+  try {
+    for (const [name, e] of model.tensors) {
+      const w = name === tensorNames.embed ? engine.weights.embed.chunks[0] : name === tensorNames.lmHead ? engine.weights.lmHead.chunks[0] : engine.weights.tensors.get(name)!;
+      expect(w.dtype, name).toBe(e.shape.length === 2 ? dtype.toLowerCase() : 'f32');
+      const n = e.shape.reduce((a, b) => a * b, 1);
+      expect(Array.from(await readWeightF32(gpu, w, n)), name).toEqual(Array.from(await readTensorF32(e)));
+    }
+  } finally { engine.destroy(); }
+});
+
+it('a BF16 GPT-2 (Conv1D weights stored transposed, fused c_attn, learned positions): the f32 upload\'s NLL bit for bit', async () => {
+  const { configJson, safetensors } = randomHfModel(tinyGpt2, { seed: 8, dtype: 'BF16' });
+  const model = await loadModel([bytesSource(new TextEncoder().encode(configJson), 'config.json'),
+    bytesSource(safetensors, 'model.safetensors')], { requireTokenizer: false });
+  expect([...model.tensors.values()].some((e) => e.transform?.kind === 'transposed-columns')).toBe(true);
+  const stored = await Engine.create(gpu, model, { matmulVariant: 'blocked4x4' });
+  const wide = await Engine.create(gpu, model, { matmulVariant: 'blocked4x4', weightStorage: 'f32' });
+  try {
+    expect(stored.weights.tensors.get(tensorNames.layer(0).q)!.dtype).toBe('bf16');
+    const windows = [randomTokens(24, tinyGpt2.vocabSize, 1), randomTokens(24, tinyGpt2.vocabSize, 2)];
+    expect(await windowsPerplexity(stored, windows)).toBe(await windowsPerplexity(wide, windows));
   } finally {
     stored.destroy();
     wide.destroy();
