@@ -2,7 +2,8 @@
 // compacted copies of the maps whose shapes change (k, v stay the dense tensors unless whole kv-groups were
 // removed; the norms always do). Built by src/core/prune/compaction.ts from the dense weights, or, for a model
 // loaded with per-layer widths (a Prunelab compact export), straight from its uploaded tensors. Matrices are
-// WeightInputs: compacted copies are f32, a compact export's own tensors keep their stored dtype; biases are f32.
+// WeightInputs: compacted copies keep an f16 / bf16 source's dtype (else f32), a compact export's own tensors their
+// stored dtype; biases are f32.
 import type { Gpu } from '../gpu/device.ts';
 import { createStorageBuffer } from '../gpu/buffers.ts';
 import { layerShape, tensorNames, type ModelSpec } from '../model/spec.ts';

@@ -1,12 +1,14 @@
-// Host for shaders/gather.wgsl: copies the kept rows and columns of a dense matrix into a compacted one.
+// Host for shaders/gather.wgsl (and gather-packed.wgsl): copies the kept rows and columns of a dense matrix into a
+// compacted one, as f32 or, packed, in the source's f16 / bf16.
 import type { Gpu } from '../gpu/device.ts';
 import { createUniformBuffer, packUniform } from '../gpu/buffers.ts';
 import kernel from '../../../shaders/gather.wgsl?raw';
+import packedKernel from '../../../shaders/gather-packed.wgsl?raw';
 import { withLibs } from './shader-source.ts';
-import { requireWeightElems, weightCodeCache, weightDtypeOf, weightLabel, weightResource, type WeightInput } from './weight-binding.ts';
+import { requireWeightElems, weightBufferBytes, weightCodeCache, weightDtypeOf, weightLabel, weightResource, type WeightInput } from './weight-binding.ts';
 import { prepareCall, type KernelCall } from './kernel-call.ts';
 import { grid1d } from './grid.ts';
-import { requireDistinct, requireElems, requireInt } from './guards.ts';
+import { KernelShapeError, requireDistinct, requireElems, requireInt } from './guards.ts';
 
 /** An index that gathers zeros (padding a compacted width to a multiple of 4). */
 export const GATHER_PAD = 0xffffffff;
@@ -17,12 +19,15 @@ export interface GatherArgs {
   srcCols: number;
   rowIdx: GPUBuffer;  // [rows] u32, each < srcRows or GATHER_PAD (writes a zero row)
   colIdx: GPUBuffer;  // [cols] u32, each < srcCols or GATHER_PAD (writes a zero column)
-  out: GPUBuffer;     // [rows, cols] f32
+  out: GPUBuffer;     // [rows, cols] f32, or with `packed` in the source's f16 / bf16 (two per word)
   rows: number;
   cols: number;
+  /** Keep an f16 / bf16 source's dtype: out gets the raw elements (gather-packed.wgsl), not f32 values. */
+  packed?: boolean;
 }
 
 const code = weightCodeCache((lib) => withLibs(kernel, lib));
+const packedCode = weightCodeCache((lib) => withLibs(packedKernel, lib));
 
 export async function prepareGather(gpu: Gpu, a: GatherArgs): Promise<KernelCall> {
   const k = 'gather';
@@ -30,11 +35,18 @@ export async function prepareGather(gpu: Gpu, a: GatherArgs): Promise<KernelCall
   requireWeightElems(k, 'src [srcRows, srcCols]', a.src, a.srcRows * a.srcCols);
   requireElems(k, 'rowIdx [rows]', a.rowIdx, a.rows);
   requireElems(k, 'colIdx [cols]', a.colIdx, a.cols);
-  requireElems(k, 'out [rows, cols]', a.out, a.rows * a.cols);
-  const src = weightResource(a.src), dtype = weightDtypeOf(a.src);
+  const dtype = weightDtypeOf(a.src);
+  if (a.packed && dtype !== 'f16' && dtype !== 'bf16') throw new KernelShapeError(k, `packed output needs an f16 / bf16 source, got ${dtype}`);
+  if (a.packed) {
+    const need = weightBufferBytes(dtype, a.rows * a.cols);
+    if (a.out.size < need) throw new KernelShapeError(k, `out [rows, cols] (${dtype}) holds ${a.out.size} bytes but ${need} are needed`);
+  } else requireElems(k, 'out [rows, cols]', a.out, a.rows * a.cols);
+  const src = weightResource(a.src);
   requireDistinct(k, { out: a.out, src, rowIdx: a.rowIdx, colIdx: a.colIdx });
   const params = await createUniformBuffer(gpu, 'gather params', packUniform([{ u32: a.rows }, { u32: a.cols }, { u32: a.srcCols }]));
-  return prepareCall(gpu, weightLabel(k, dtype), code(dtype), [src, a.rowIdx, a.colIdx, a.out, params], grid1d(gpu, a.rows * a.cols, 64));
+  return a.packed
+    ? prepareCall(gpu, weightLabel('gather-packed', dtype), packedCode(dtype), [src, a.rowIdx, a.colIdx, a.out, params], grid1d(gpu, Math.ceil(a.rows * a.cols / 2), 64))
+    : prepareCall(gpu, weightLabel(k, dtype), code(dtype), [src, a.rowIdx, a.colIdx, a.out, params], grid1d(gpu, a.rows * a.cols, 64));
 }
 
 /** CPU reference: out[i, j] = src[rowIdx[i], colIdx[j]] (0 where either is GATHER_PAD), throwing on any other

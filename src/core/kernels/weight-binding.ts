@@ -35,7 +35,7 @@ export interface WeightBinding {
 }
 
 /** What a kernel host accepts as a weight: a WeightBinding, or a plain f32 Binding (activations, overrides,
- * compacted copies). */
+ * f32 compacted copies). */
 export type WeightInput = Binding | WeightBinding;
 
 /** Bytes `elements` consecutive weights of `dtype` take (q8_0: whole blocks, `elements` a multiple of 32). */

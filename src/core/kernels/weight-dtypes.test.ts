@@ -111,6 +111,15 @@ describe.each(['f16', 'bf16', 'q8_0'] as const)('kernels reading %s weights', (d
     const whole = await upload(g, 'whole', new Float32Array(N * K), owned);
     await check('gather all', whole, N * K * 4, (x) => prepareGather(g, { src: x, srcRows: N, srcCols: K, rowIdx: allRows, colIdx: allCols, out: whole, rows: N, cols: K }));
     expect(Array.from(await readF32(g, whole, N * K))).toEqual(Array.from(w.f32));
+    if (dtype !== 'q8_0') {
+      // Packed: the same rows / columns as raw f16 / bf16 elements (odd count: 15), which widen to the f32 gather's values.
+      const packed = await createStorageBuffer(g, 'packed', 32);
+      owned.push(packed);
+      await runCalls(g, [await prepareGather(g, { src: w.half, srcRows: N, srcCols: K, rowIdx, colIdx, out: packed, rows: 3, cols: 5, packed: true })]);
+      const bytes = await readBuffer(g, packed, 32);
+      expect(new Uint16Array(bytes)[15], 'padding half').toBe(0);
+      expect(Array.from(decodeWeightBytes(bytes, dtype, 15))).toEqual(Array.from(await readF32(g, gathered, 15)));
+    }
     // Masks.
     const mask = await upload(g, 'mask', new Uint32Array(N * words), owned);
     const pruneCount = await createUniformBuffer(g, 'k', packUniform([{ u32: 150 }]));

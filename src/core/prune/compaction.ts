@@ -6,7 +6,8 @@
 import type { Gpu } from '../gpu/device.ts';
 import { createStorageBuffer } from '../gpu/buffers.ts';
 import { f32Tensor, type GpuWeights } from '../engine/gpu-weights.ts';
-import type { CompactKv, CompactLayer } from '../engine/compact-layer.ts';
+import type { CompactLayer } from '../engine/compact-layer.ts';
+import { weightBufferBytes, type WeightInput } from '../kernels/weight-binding.ts';
 import { allIndices, GATHER_PAD, prepareGather } from '../kernels/gather.ts';
 import { runCalls, type KernelCall } from '../kernels/kernel-call.ts';
 import type { ModelSpec } from '../model/spec.ts';
@@ -35,10 +36,6 @@ export function keptKvHeadOf(kept: KeptUnits, numHeads: number, numKvHeads: numb
   });
 }
 
-/** A compacted layer whose matrices are this module's own f32 copies (the gathers widen f16 / bf16 weights). */
-type OwnedCompactLayer = CompactLayer & { q: GPUBuffer; o: GPUBuffer; up: GPUBuffer; down: GPUBuffer; gate?: GPUBuffer;
-  kv?: CompactKv & { k: GPUBuffer; v: GPUBuffer } };
-
 export class CompactedLayers {
   private constructor(readonly layers: CompactLayer[], private readonly owned: GPUBuffer[]) {}
 
@@ -59,6 +56,15 @@ export class CompactedLayers {
       for (let l = 0; l < spec.numLayers; l++) {
         const n = tensorNames.layer(l);
         const w = (name: string) => weights.tensors.get(name)!;
+        // A compacted matrix keeps its dense weight's f16 / bf16 dtype (a packed gather: the same bits); others are f32
+        // (q8_0 blocks cannot lose columns).
+        const mat = async (label: string, src: string, elems: number): Promise<WeightInput> => {
+          const dtype = w(src).dtype;
+          if (dtype !== 'f16' && dtype !== 'bf16') return buf(label, elems);
+          const b = await createStorageBuffer(gpu, `${label} ${dtype}`, weightBufferBytes(dtype, elems));
+          owned.push(b);
+          return { buffer: b, dtype };
+        };
         const { heads, channels } = kept[l];
         // The MLP width is padded to a multiple of 4 with zero rows of gate/up and zero columns of down
         // (silu(0) * 0 = 0 adds nothing), so the matmuls keep their vec4 kernels (~2x faster on SwiftShader).
@@ -74,30 +80,31 @@ export class CompactedLayers {
         // A FLAP-compensated bias is uploaded ([d], tiny); else the model's own bias, if any, is read as it is.
         const bias = (values: number[] | undefined, own: string, has: boolean | undefined) =>
           values ? buf(`layer ${l} ${own} [${d}]`, d, new Uint32Array(Float32Array.from(values).buffer)) : has ? f32Tensor(weights, own) : undefined;
-        const layer: OwnedCompactLayer = {
+        const layer: CompactLayer = {
           nHeads: H, ffn: F,
-          q: await buf(`layer ${l} q compact [${H * hd}, ${d}]`, H * hd * d),
+          q: await mat(`layer ${l} q compact [${H * hd}, ${d}]`, n.q, H * hd * d),
           qBias: qkv ? await buf(`layer ${l} q bias compact [${H * hd}]`, H * hd) : undefined,
           kv: Kv === nKv ? undefined : {
             nKvHeads: Kv,
-            k: await buf(`layer ${l} k compact [${Kv * hd}, ${d}]`, Kv * hd * d),
-            v: await buf(`layer ${l} v compact [${Kv * hd}, ${d}]`, Kv * hd * d),
+            k: await mat(`layer ${l} k compact [${Kv * hd}, ${d}]`, n.k, Kv * hd * d),
+            v: await mat(`layer ${l} v compact [${Kv * hd}, ${d}]`, n.v, Kv * hd * d),
             kBias: qkv ? await buf(`layer ${l} k bias compact [${Kv * hd}]`, Kv * hd) : undefined,
             vBias: qkv ? await buf(`layer ${l} v bias compact [${Kv * hd}]`, Kv * hd) : undefined,
           },
-          o: await buf(`layer ${l} o compact [${d}, ${H * hd}]`, d * H * hd),
+          o: await mat(`layer ${l} o compact [${d}, ${H * hd}]`, n.o, d * H * hd),
           oBias: await bias(kept[l].oBias, n.oBias, spec.oProjBias),
-          gate: spec.plainMlp ? undefined : await buf(`layer ${l} gate compact [${F}, ${d}]`, F * d),
-          up: await buf(`layer ${l} up compact [${F}, ${d}]`, F * d),
+          gate: spec.plainMlp ? undefined : await mat(`layer ${l} gate compact [${F}, ${d}]`, n.gate, F * d),
+          up: await mat(`layer ${l} up compact [${F}, ${d}]`, n.up, F * d),
           gateBias: mlp && !spec.plainMlp ? await buf(`layer ${l} gate bias compact [${F}]`, F) : undefined,
           upBias: mlp ? await buf(`layer ${l} up bias compact [${F}]`, F) : undefined,
-          down: await buf(`layer ${l} down compact [${d}, ${F}]`, d * F),
+          down: await mat(`layer ${l} down compact [${d}, ${F}]`, n.down, d * F),
           downBias: await bias(kept[l].downBias, n.downBias, mlp),
           kvHeadOf: await buf(`layer ${l} kvHeadOf [${H}]`, H, Uint32Array.from(keptKvHeadOf(kept[l], nH, nKv))),
         };
         const g = (src: string, srcRows: number, srcCols: number, rowIdx: GPUBuffer, colIdx: GPUBuffer,
-          out: GPUBuffer, rows: number, cols: number) =>
-          prepareGather(gpu, { src: w(src), srcRows, srcCols, rowIdx, colIdx, out, rows, cols });
+          out: WeightInput, rows: number, cols: number) => 'dtype' in out
+          ? prepareGather(gpu, { src: w(src), srcRows, srcCols, rowIdx, colIdx, out: out.buffer, rows, cols, packed: true })
+          : prepareGather(gpu, { src: w(src), srcRows, srcCols, rowIdx, colIdx, out: out as GPUBuffer, rows, cols });
         calls.push(
           await g(n.q, nH * hd, d, headIdx, allD, layer.q, H * hd, d),
           await g(n.o, d, nH * hd, allD, headIdx, layer.o, d, H * hd),
