@@ -3,7 +3,7 @@
 // q8_0 (GGUF's Q8_0) as blocks of 32 weights in 9 words: the f16 scale d in the low half of word 0, then the 32 int8
 // quants q (4 per word, little-endian); weight = f32(d) * f32(q) rounded to f32, as the CPU decoder computes it.
 // The dtype travels WITH the binding (WeightBinding), and every kernel that reads a weight appends the matching
-// shaders/lib/weight-load-*.wgsl, whose loadW(i) / loadW4(i) widen to f32 in the kernel (exact for f16 and bf16),
+// shaders/lib/weight-load-*.wgsl, whose loadW(i) / loadW4(i) widen to f32 in the kernel (exact; q8_0 as the CPU decoder),
 // so accumulation stays f32 in the same order and results are bit-identical to an f32 upload.
 // A kernel names its weight binding `w: array<WStore>`; the lib declares WStore and the loads.
 import type { Gpu } from '../gpu/device.ts';
