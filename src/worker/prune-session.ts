@@ -3,6 +3,7 @@
 // dense perplexity per text + protocol (the slider compares every pruned number with it).
 import { BadRequest, Cancelled } from '../core/errors.ts';
 import { accumulateNll } from '../core/engine/nll-accumulator.ts';
+import { batchOf } from '../core/engine/perplexity.ts';
 import { forgetApplied } from './current-prune.ts';
 import type { Engine } from '../core/engine/engine.ts';
 import { sha256Hex, tokenizeForEvalCancellable } from '../core/engine/windows.ts';
@@ -72,10 +73,10 @@ export class PruneSession {
     return pruner;
   }
 
-  /** exp(mean NLL) over the windows, accumulated exactly as evaluatePerplexity does. */
+  /** exp(mean NLL) over the windows, accumulated exactly as evaluatePerplexity does (batched windows alike). */
   async evaluate(windows: number[][], signal: AbortSignal, onWindow?: (done: number, total: number) => void): Promise<WindowNll> {
     const { ppl, nll, count, seconds } = await accumulateNll(windows, (w) => this.engine.windowNll(w),
-      { signal, onProgress: onWindow, what: 'evaluation' });
+      { signal, onProgress: onWindow, what: 'evaluation', batch: batchOf(this.engine, windows) });
     return { ppl, nll, tokens: count, seconds };
   }
 

@@ -8,6 +8,7 @@
 // the perplexities are the ones `prunelab prune` and the studio report for the same windows.
 import { Engine } from '../engine/engine.ts';
 import { accumulateNll } from '../engine/nll-accumulator.ts';
+import { batchOf } from '../engine/perplexity.ts';
 import type { ModelSpec } from '../model/spec.ts';
 import { Pruner } from '../prune/pruner.ts';
 import { inputWidths, layerMaps, LINEAR_INPUTS } from '../prune/linear-maps.ts';
@@ -74,7 +75,7 @@ export async function measurePruneSpeed(engine: Engine, calib: number[][], evalS
   const phase = opts.onPhase ?? (() => {});
   const rounds = opts.rounds ?? 3;
   const evaluateOn = async (e: Engine): Promise<TimedEval> => {
-    const r = await accumulateNll(evalSet, (w) => e.windowNll(w));
+    const r = await accumulateNll(evalSet, (w) => e.windowNll(w), { batch: batchOf(e, evalSet) }); // as the studio evaluates
     return { seconds: r.seconds, ppl: r.ppl, nll: r.nll };
   };
   const evaluate = () => evaluateOn(engine);
