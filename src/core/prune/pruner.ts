@@ -281,7 +281,8 @@ export class Pruner {
 
   private async attachSparseGpt(req: PruneRequest, keepFactors = false): Promise<SparseGptLayers> {
     const { gpu, spec, weights } = this.engine;
-    if (keepFactors) checkKeptFactorBudget(spec, weights.bytes);
+    // The weights as f32: a bf16 upload (half the bytes) must not halve the factors' budget.
+    if (keepFactors) checkKeptFactorBudget(spec, weights.f32Bytes);
     const gpt = await SparseGptLayers.create(gpu, spec, weights, this.masks, { nm: req.nm, solver: this.sparseGptSolver, factor: this.sparseGptFactor, keepFactors });
     try {
       await this.calib.attachSparseGpt(gpt);

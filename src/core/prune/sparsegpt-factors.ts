@@ -64,7 +64,7 @@ export function checkKeptFactorBudget(spec: ModelSpec, weightBytes: number, budg
   if (need > budget) {
     throw new BadRequest(`MRP with SparseGPT keeps every layer's inverse-Hessian factors on the GPU: ` +
       `${spec.numLayers} layers x ${formatBytes(factorSlotBytes(spec))} = ${formatBytes(need)}, more than the ` +
-      `${formatBytes(budget)} allowed (the dense weights' size or 1 GiB, whichever is larger); use --alloc owl, ` +
+      `${formatBytes(budget)} allowed (the dense weights' size as f32 or 1 GiB, whichever is larger); use --alloc owl, ` +
       `alpha or uniform with SparseGPT, or MRP with Wanda`);
   }
   return need;
