@@ -19,6 +19,7 @@ import { printTable } from './table.ts';
 import { pruningBench } from './pruning.ts';
 import { onnxSpeedBench } from './onnx-speed.ts';
 import { sparseGptSolverBench } from './sparsegpt.ts';
+import { factorKernelBench } from './sparsegpt-factor-kernel.ts';
 import { DEFAULT_SETTINGS } from '../src/state/run-settings.ts';
 import { DEFAULT_METHOD } from '../src/state/prune-settings.ts';
 import { allocationBench } from './allocation.ts';
@@ -138,6 +139,11 @@ async function main() {
     console.log(`SparseGPT solver time ratio GPU / CPU, ${r.model}: layer solves ${r['layer solves s (CPU / GPU solver)']} s = ` +
       `${r['solves GPU / CPU']}x, whole prune ${r['prune GPU / CPU']}x`);
   }
+  console.log('');
+
+  // SparseGPT's inverse-Hessian factor kernel: one workgroup vs blocked (BENCH_FACTOR_K, default 512,1024).
+  printTable('SparseGPT factor kernel: one workgroup vs blocked (median of 3)',
+    await factorKernelBench(gpu, (process.env.BENCH_FACTOR_K ?? '512,1024').split(',').map(Number)));
   console.log('');
   gpu.destroy();
   process.exit(0);

@@ -2,12 +2,28 @@
 // factor (Hessians read back), both with the GPU column sweep, in one run on the same windows (4 x 256 calibration,
 // 8 x 256 evaluation after them): whole prune and factor seconds (median of 3 alternating rounds after a warm-up),
 // perplexity of each and the share of mask bits they agree on.
-// Run: node --import ./bin/register.mjs bench/sparsegpt-factor.ts
+// First, the factor kernel alone (bench/sparsegpt-factor-kernel.ts): the one-workgroup path vs the blocked one at
+// each K of --factor-k (default 512,1024; the one-workgroup path is skipped past --one-workgroup-max-k, default
+// 1024). --factor-only stops there.
+// Run: node --import ./bin/register.mjs bench/sparsegpt-factor.ts [--factor-only] [--factor-k 512,1024,2048]
+import { parseArgs } from 'node:util';
 import { readBuffer } from '../src/core/gpu/buffers.ts';
 import { openStoriesPruning, windowsPerplexity } from '../test/helpers/stories-pruning.ts';
 import { formatBytes } from '../src/core/errors.ts';
+import { printTable } from './table.ts';
+import { factorKernelBench } from './sparsegpt-factor-kernel.ts';
+
+const { values: opts } = parseArgs({ options: {
+  'factor-only': { type: 'boolean', default: false },
+  'factor-k': { type: 'string', default: '512,1024' },
+  'one-workgroup-max-k': { type: 'string', default: '1024' },
+} });
 
 const { gpu, engine, pruner, evalSet } = await openStoriesPruning({ seq: 256, calib: 4, eval: 8 });
+console.log(`adapter: ${gpu.adapter.description}`);
+printTable('SparseGPT factor kernel: one workgroup vs blocked (median of 3)',
+  await factorKernelBench(gpu, opts['factor-k']!.split(',').map(Number), Number(opts['one-workgroup-max-k'])));
+if (opts['factor-only']) { pruner.destroy(); engine.destroy(); gpu.destroy(); process.exit(0); }
 const masksOf = async () => Promise.all([...pruner.masks.entries.values()].map(async (e) => new Uint32Array(await readBuffer(gpu, e.mask, e.mask.size))));
 
 async function run(factor: 'gpu' | 'cpu') {
@@ -32,7 +48,6 @@ for (const f of ['cpu', 'gpu'] as const) {
 }
 let same = 0, all = 0;
 masks.cpu.forEach((a, i) => a.forEach((v, k) => { for (let b = 0; b < 32; b++) { all++; if (((v ^ masks.gpu[i][k]) >>> b & 1) === 0) same++; } }));
-console.log(`adapter: ${gpu.adapter.description}`);
 for (const f of ['cpu', 'gpu'] as const) {
   const rs = rounds[f];
   console.log(`${f} factor: whole prune ${med(rs.map((r) => r.seconds)).toFixed(2)} s, layer solves ${med(rs.map((r) => r.layerSeconds)).toFixed(3)} s, ` +

@@ -2,7 +2,8 @@
 //   H = gram + gram^T; dead inputs (H_jj = 0): H_jj = 1; H += percDamp * mean(diag H) * I;
 //   H = V V^T with V upper (a Cholesky run from the last column back: the reversal of the CPU path), then
 //   U = V^-1 (upper), so H^-1 = U^T U: the factor the column sweep reads, with its diagonal and the dead flags.
-// One workgroup (not blocked yet: K barriers). A pivot that is not positive and finite puts 1 + its column in
+// One workgroup (K barriers): the path for K up to one block; past it kernels/sparsegpt-factor-blocked.ts runs the
+// blocked, multi-workgroup form (same contract). A pivot that is not positive and finite puts 1 + its column in
 // status[0]; the host retries with more damping. Nothing K x K leaves the GPU.
 struct Params { K: u32, Kp: u32, percDamp: f32 }
 @group(0) @binding(0) var<storage, read> gram: array<f32>;        // [K, K] X^T X
