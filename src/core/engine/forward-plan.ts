@@ -49,6 +49,9 @@ export interface PlanOptions {
   /** With stats: capture also accumulates X^T X ([K, K]) of each input into these (one set for whichever layer
    * is captured; SparseGPT's Hessians). */
   hessians?: Record<LinearInput, GPUBuffer>;
+  /** With stats: T holds T / windowRows batched windows (the position uniform's seq); each window's statistics are
+   * summed, then added, leaving the bits of one window at a time. Default T. */
+  windowRows?: number;
 }
 
 export interface LayerCalls {
@@ -124,8 +127,8 @@ export async function createForwardPlan(gpu: Gpu, spec: ModelSpec, weights: GpuW
   // A dense map's bias: the plan's own if given, else the model's when it has one.
   const biasOf = (name: string, modelHasIt: boolean | undefined) => opts.biases?.get(name) ?? (modelHasIt ? vec(name) : undefined);
   const stat = async (l: number, input: LinearInput, xb: GPUBuffer, K: number): Promise<KernelCall[]> =>
-    opts.stats ? [await prepareColumnStats(gpu, { x: xb, stats: opts.stats[l][input], T, K }),
-      ...(opts.hessians ? [await prepareHessianAccumulate(gpu, { x: xb, h: opts.hessians[input], T, K })] : [])] : [];
+    opts.stats ? [await prepareColumnStats(gpu, { x: xb, stats: opts.stats[l][input], T, K, seq: opts.windowRows }),
+      ...(opts.hessians ? [await prepareHessianAccumulate(gpu, { x: xb, h: opts.hessians[input], T, K, seq: opts.windowRows })] : [])] : [];
 
   const embed: KernelCall[] = [];
   for (const c of weights.embed.chunks) {

@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { readF32 } from '../gpu/buffers.ts';
 import { runCalls } from './kernel-call.ts';
@@ -24,5 +24,29 @@ describe('column-stats kernel', () => {
       // Recursive f32 sums of 2T + 1 terms of magnitude <= 4.
       expectWithin(got, ref, (2 * T + 3) * 2 ** -24 * (8 * T + 4), 'stats');
     }), { numRuns: 25 });
+  });
+
+  it('leaves the same bits for B batched windows (seq rows each) as for one dispatch per window', async () => {
+    const arb = fc.record({ seq: fc.integer({ min: 1, max: 24 }), B: fc.integer({ min: 2, max: 4 }), K: fc.integer({ min: 1, max: 90 }) })
+      .chain((s) => fc.record({ x: nonZeroF32Array(s.B * s.seq * s.K), init: nonZeroF32Array(2 * s.K) }).map((d) => ({ ...s, ...d })));
+    await fc.assert(fc.asyncProperty(arb, async ({ seq, B, K, x, init }) => {
+      const owned: GPUBuffer[] = [];
+      const batched = await upload(gpu(), 'batched', init, owned), single = await upload(gpu(), 'single', init, owned);
+      const windows = [];
+      for (let b = 0; b < B; b++) windows.push(await upload(gpu(), `x${b}`, x.slice(b * seq * K, (b + 1) * seq * K), owned));
+      const all = await upload(gpu(), 'x', x, owned);
+      await runCalls(gpu(), [await prepareColumnStats(gpu(), { x: all, stats: batched, T: B * seq, K, seq }),
+        ...await Promise.all(windows.map((w) => prepareColumnStats(gpu(), { x: w, stats: single, T: seq, K })))]);
+      const [got, want] = [await readF32(gpu(), batched, 2 * K), await readF32(gpu(), single, 2 * K)];
+      owned.forEach((b) => b.destroy());
+      expect(got).toEqual(want);
+    }), { numRuns: 15 });
+  });
+
+  it('refuses a T that is not whole windows of seq', async () => {
+    const owned: GPUBuffer[] = [];
+    const x = await upload(gpu(), 'x', new Float32Array(10), owned), stats = await upload(gpu(), 's', new Float32Array(4), owned);
+    await expect(prepareColumnStats(gpu(), { x, stats, T: 5, K: 2, seq: 2 })).rejects.toThrow(/not whole windows of seq = 2/);
+    owned.forEach((b) => b.destroy());
   });
 });

@@ -4,23 +4,26 @@ import { createUniformBuffer, packUniform } from '../gpu/buffers.ts';
 import code from '../../../shaders/column-stats.wgsl?raw';
 import { prepareCall, type KernelCall } from './kernel-call.ts';
 import { grid1d } from './grid.ts';
-import { requireDistinct, requireElems, requireInt } from './guards.ts';
+import { requireDistinct, requireElems, requireInt, windowRows } from './guards.ts';
 
 export interface ColumnStatsArgs {
   x: GPUBuffer;      // [T, K]
   stats: GPUBuffer;  // [2, K]: sums of squares, then sums; accumulated (the caller zeroes it once)
   T: number;
   K: number;
+  /** Rows per window when x holds T / seq batched windows (each window summed, then added); default T. */
+  seq?: number;
 }
 
 export async function prepareColumnStats(gpu: Gpu, a: ColumnStatsArgs): Promise<KernelCall> {
   const k = 'column-stats';
   requireInt(k, 'T', a.T);
   requireInt(k, 'K', a.K);
+  const seq = windowRows(k, a.T, a.seq);
   requireElems(k, 'x [T, K]', a.x, a.T * a.K);
   requireElems(k, 'stats [2, K]', a.stats, 2 * a.K);
   requireDistinct(k, { stats: a.stats, x: a.x });
-  const params = await createUniformBuffer(gpu, 'column-stats params', packUniform([{ u32: a.T }, { u32: a.K }]));
+  const params = await createUniformBuffer(gpu, 'column-stats params', packUniform([{ u32: a.T }, { u32: a.K }, { u32: seq }]));
   return prepareCall(gpu, k, code, [a.x, a.stats, params], grid1d(gpu, a.K, 64));
 }
 

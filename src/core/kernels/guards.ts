@@ -17,6 +17,14 @@ export function requireInt(kernel: string, name: string, value: number, min = 1)
   }
 }
 
+/** Rows per batched window of a T-row input (default T: one window); T must be a multiple of it. */
+export function windowRows(kernel: string, T: number, seq: number | undefined): number {
+  const rows = seq ?? T;
+  requireInt(kernel, 'seq', rows);
+  if (T % rows !== 0) throw new KernelShapeError(kernel, `T = ${T} rows are not whole windows of seq = ${rows}`);
+  return rows;
+}
+
 /** `buffer` must hold at least `elems` 4-byte elements. */
 export function requireElems(kernel: string, name: string, buffer: Binding, elems: number): void {
   const bytes = bindingBytes(buffer);

@@ -28,6 +28,23 @@ describe('hessian-accumulate kernel', () => {
     }), { numRuns: 25 });
   });
 
+  it('leaves the same bits for B batched windows (seq rows each) as for one dispatch per window', async () => {
+    const arb = fc.record({ seq: fc.integer({ min: 1, max: 16 }), B: fc.integer({ min: 2, max: 4 }), K: fc.integer({ min: 1, max: 23 }) })
+      .chain((s) => fc.record({ x: nonZeroF32Array(s.B * s.seq * s.K), init: nonZeroF32Array(s.K * s.K) }).map((d) => ({ ...s, ...d })));
+    await fc.assert(fc.asyncProperty(arb, async ({ seq, B, K, x, init }) => {
+      const owned: GPUBuffer[] = [];
+      const batched = await upload(gpu(), 'batched', init, owned), single = await upload(gpu(), 'single', init, owned);
+      const windows = [];
+      for (let b = 0; b < B; b++) windows.push(await upload(gpu(), `x${b}`, x.slice(b * seq * K, (b + 1) * seq * K), owned));
+      const all = await upload(gpu(), 'x', x, owned);
+      await runCalls(gpu(), [await prepareHessianAccumulate(gpu(), { x: all, h: batched, T: B * seq, K, seq }),
+        ...await Promise.all(windows.map((w) => prepareHessianAccumulate(gpu(), { x: w, h: single, T: seq, K })))]);
+      const [got, want] = [await readF32(gpu(), batched, K * K), await readF32(gpu(), single, K * K)];
+      owned.forEach((b) => b.destroy());
+      expect(got).toEqual(want);
+    }), { numRuns: 15 });
+  });
+
   it('refuses an h buffer smaller than [K, K]', async () => {
     const owned: GPUBuffer[] = [];
     const x = await upload(gpu(), 'x', new Float32Array(12), owned);

@@ -4,23 +4,26 @@ import type { Gpu } from '../gpu/device.ts';
 import { createUniformBuffer, packUniform } from '../gpu/buffers.ts';
 import code from '../../../shaders/hessian-accumulate.wgsl?raw';
 import { prepareCall, type KernelCall } from './kernel-call.ts';
-import { requireDistinct, requireElems, requireInt } from './guards.ts';
+import { requireDistinct, requireElems, requireInt, windowRows } from './guards.ts';
 
 export interface HessianArgs {
   x: GPUBuffer;  // [T, K]
   h: GPUBuffer;  // [K, K], accumulated (the caller zeroes it once)
   T: number;
   K: number;
+  /** Rows per window when x holds T / seq batched windows (each window summed, then added); default T. */
+  seq?: number;
 }
 
 export async function prepareHessianAccumulate(gpu: Gpu, a: HessianArgs): Promise<KernelCall> {
   const k = 'hessian-accumulate';
   requireInt(k, 'T', a.T);
   requireInt(k, 'K', a.K);
+  const seq = windowRows(k, a.T, a.seq);
   requireElems(k, 'x [T, K]', a.x, a.T * a.K);
   requireElems(k, 'h [K, K]', a.h, a.K * a.K);
   requireDistinct(k, { h: a.h, x: a.x });
-  const params = await createUniformBuffer(gpu, `${k} params`, packUniform([{ u32: a.T }, { u32: a.K }]));
+  const params = await createUniformBuffer(gpu, `${k} params`, packUniform([{ u32: a.T }, { u32: a.K }, { u32: seq }]));
   const groups = Math.ceil(Math.ceil(a.K / 4) / 8); // 4x4 blocks per invocation, 8x8 invocations per workgroup
   return prepareCall(gpu, k, code, [a.x, a.h, params], [groups, groups]);
 }

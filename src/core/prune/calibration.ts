@@ -1,8 +1,10 @@
 // Calibration windows streamed through the model one layer at a time (as Wanda does): every window's residual
 // stream is kept on the GPU ([W, T, d], a few MB) and advanced layer by layer, so a layer's statistics are
-// measured with the layers before it already pruned, and nothing is re-run from the embedding.
+// measured with the layers before it already pruned, and nothing is re-run from the embedding. The windows run
+// B at a time (one dispatch of M = B x T rows, as the batched evaluation does): every row runs the same kernel
+// code and the statistics add each window's sums in window order, so the bits are those of one window at a time.
 import type { Engine } from '../engine/engine.ts';
-import { createForwardPlan, type ForwardPlan, type LayerStatsBuffers } from '../engine/forward-plan.ts';
+import { createForwardPlan, type ForwardPlan, type LayerStatsBuffers, type PlanOptions } from '../engine/forward-plan.ts';
 import { createKvCache, type KvCache } from '../engine/kv-cache.ts';
 import type { LinearInput } from '../engine/reference-forward.ts';
 import { createStorageBuffer, readF32 } from '../gpu/buffers.ts';
@@ -19,14 +21,16 @@ export class CalibrationRun {
     readonly windows: number[][],
     readonly stats: LayerStatsBuffers[],   // per layer: [2, K] per input
     private readonly stream: GPUBuffer,    // [W, T, d] residual stream of every window
-    private readonly plan: ForwardPlan,
+    readonly batch: number,                // B windows per dispatch (divides W)
+    private readonly plan: ForwardPlan,    // T = B x seq rows
     private readonly cache: KvCache,
     private readonly owned: GPUBuffer[],
     private readonly masks: MaskSet,
   ) {}
 
-  /** Allocates the statistics and the stream for windows of equal length, reading masks from `masks`. */
-  static async create(engine: Engine, windows: number[][], masks: MaskSet): Promise<CalibrationRun> {
+  /** Allocates the statistics and the stream for windows of equal length, reading masks from `masks`; at most
+   * `maxBatch` windows per dispatch (default: as many as the engine batches). */
+  static async create(engine: Engine, windows: number[][], masks: MaskSet, maxBatch = Infinity): Promise<CalibrationRun> {
     const { gpu, spec } = engine;
     const T = windows[0].length;
     if (windows.some((w) => w.length !== T)) throw new Error('calibration windows must have equal length');
@@ -42,10 +46,10 @@ export class CalibrationRun {
       stats.push(entry);
     }
     const stream = await createStorageBuffer(gpu, 'calibration stream', windows.length * T * spec.hiddenSize * 4);
-    const cache = await createKvCache(gpu, spec, T);
-    const plan = await createForwardPlan(gpu, spec, engine.weights, cache, T, engine.matmulVariant,
-      { masks: masks.buffers, stats });
-    return new CalibrationRun(engine, windows, stats, stream, plan, cache, owned, masks);
+    const B = calibrationBatch(windows.length, Math.min(maxBatch, engine.windowBatch(T)));
+    const cache = await createKvCache(gpu, spec, T, B);
+    const plan = await batchedPlan(engine, cache, T, B, { masks: masks.buffers, stats });
+    return new CalibrationRun(engine, windows, stats, stream, B, plan, cache, owned, masks);
   }
 
   /** Copies of the stream at some layers' inputs (see keepInputs), by layer; null while not kept. */
@@ -60,7 +64,10 @@ export class CalibrationRun {
   private get active(): ForwardPlan { return this.sparseGptPlan ?? this.biasPlan ?? this.plan; }
 
   /** Calibration tokens every layer's statistics are summed over. */
-  get tokens(): number { return this.windows.length * this.plan.T; }
+  get tokens(): number { return this.windows.length * this.seq; }
+
+  /** Tokens per window. */
+  private get seq(): number { return this.plan.T / this.batch; }
 
   /**
    * From now on the windows run through a plan that reads these biases by canonical bias name (FLAP's
@@ -68,9 +75,7 @@ export class CalibrationRun {
    * buffers and must call detachBiases before destroying them.
    */
   async attachBiases(biases: ReadonlyMap<string, GPUBuffer>): Promise<void> {
-    const { gpu, spec, weights, matmulVariant } = this.engine;
-    const plan = await createForwardPlan(gpu, spec, weights, this.cache, this.plan.T, matmulVariant,
-      { masks: this.masks.buffers, stats: this.stats, biases });
+    const plan = await batchedPlan(this.engine, this.cache, this.seq, this.batch, { masks: this.masks.buffers, stats: this.stats, biases });
     this.detachBiases();
     this.biasPlan = plan;
   }
@@ -86,8 +91,7 @@ export class CalibrationRun {
    * detachSparseGpt before destroying them.
    */
   async attachSparseGpt(b: { overrides: ReadonlyMap<string, GPUBuffer>; hessians: Record<LinearInput, GPUBuffer> }): Promise<void> {
-    const { gpu, spec, weights, matmulVariant } = this.engine;
-    const plan = await createForwardPlan(gpu, spec, weights, this.cache, this.plan.T, matmulVariant,
+    const plan = await batchedPlan(this.engine, this.cache, this.seq, this.batch,
       { masks: this.masks.buffers, stats: this.stats, overrides: b.overrides, hessians: b.hessians });
     this.detachSparseGpt();
     this.sparseGptPlan = plan;
@@ -99,19 +103,22 @@ export class CalibrationRun {
     this.sparseGptPlan = null;
   }
 
-  private get rowBytes(): number { return this.active.T * this.engine.spec.hiddenSize * 4; }
+  /** Bytes of one window's stream [T, d]. */
+  private get windowBytes(): number { return this.seq * this.engine.spec.hiddenSize * 4; }
 
-  /** Submits `calls` once per window between copying its stream in and (optionally) back out; one submit, no wait. */
-  private perWindow(calls: (w: number) => KernelCall[], writeBack: boolean): void {
+  /** Submits `calls` once per batch of windows between copying its stream in and (optionally) back out; one
+   * submit, no wait. */
+  private perBatch(calls: KernelCall[], writeBack: boolean): void {
+    if (!calls.length) return;
     const { device } = this.engine.gpu;
     const enc = device.createCommandEncoder();
-    for (let w = 0; w < this.windows.length; w++) {
-      if (!calls(w).length) continue;
-      enc.copyBufferToBuffer(this.stream, w * this.rowBytes, this.active.x, 0, this.rowBytes);
+    const bytes = this.batch * this.windowBytes;
+    for (let offset = 0; offset < this.stream.size; offset += bytes) {
+      enc.copyBufferToBuffer(this.stream, offset, this.active.x, 0, bytes);
       const pass = enc.beginComputePass();
-      for (const c of calls(w)) c.encode(pass);
+      for (const c of calls) c.encode(pass);
       pass.end();
-      if (writeBack) enc.copyBufferToBuffer(this.active.x, 0, this.stream, w * this.rowBytes, this.rowBytes);
+      if (writeBack) enc.copyBufferToBuffer(this.active.x, 0, this.stream, offset, bytes);
     }
     device.queue.submit([enc.finish()]);
   }
@@ -122,15 +129,15 @@ export class CalibrationRun {
   /** Embeds every window into the stream (layer 0's input). */
   async embed(): Promise<void> {
     const q = this.engine.gpu.device.queue;
-    q.writeBuffer(this.active.position, 0, Uint32Array.of(0, 0, 0, 0));
-    // Token ids differ per window, so each window is its own submit.
-    for (let w = 0; w < this.windows.length; w++) {
-      q.writeBuffer(this.active.tokens, 0, Uint32Array.from(this.windows[w]));
+    const B = this.batch, bytes = B * this.windowBytes;
+    // Token ids differ per batch, so each batch is its own submit.
+    for (let w = 0; w < this.windows.length; w += B) {
+      q.writeBuffer(this.active.tokens, 0, Uint32Array.from(this.windows.slice(w, w + B).flat()));
       const enc = this.engine.gpu.device.createCommandEncoder();
       const pass = enc.beginComputePass();
       for (const c of this.active.embed) c.encode(pass);
       pass.end();
-      enc.copyBufferToBuffer(this.active.x, 0, this.stream, w * this.rowBytes, this.rowBytes);
+      enc.copyBufferToBuffer(this.active.x, 0, this.stream, w * this.windowBytes, bytes);
       q.submit([enc.finish()]);
     }
   }
@@ -142,12 +149,12 @@ export class CalibrationRun {
       const b = this.stats[l][input];
       q.writeBuffer(b, 0, new Float32Array(b.size / 4));
     }
-    this.perWindow(() => this.active.layers[l].capture, false);
+    this.perBatch(this.active.layers[l].capture, false);
   }
 
   /** Moves every window's stream through layer l as masked now. */
   async advance(l: number): Promise<void> {
-    this.perWindow(() => this.active.layers[l].calls, true);
+    this.perBatch(this.active.layers[l].calls, true);
   }
 
   /**
@@ -157,7 +164,7 @@ export class CalibrationRun {
    */
   keepInputs(budgetBytes: number): void {
     this.dropInputs();
-    const L = this.engine.spec.numLayers, bytes = this.windows.length * this.rowBytes;
+    const L = this.engine.spec.numLayers, bytes = this.stream.size;
     this.inputStride = Math.max(1, Math.ceil(((L - 1) * bytes) / Math.max(1, budgetBytes)));
     this.inputs = new Map();
   }
@@ -212,4 +219,19 @@ export class CalibrationRun {
     this.stream.destroy();
     this.owned.forEach((b) => b.destroy());
   }
+}
+
+/** Windows per dispatch: the largest divisor of the window count within the engine's batch size (one plan for
+ * every batch; 1 when only one window fits). */
+export function calibrationBatch(windows: number, fits: number): number {
+  for (let B = Math.min(windows, fits); B > 1; B--) if (windows % B === 0) return B;
+  return 1;
+}
+
+/** A calibration plan over B windows of seq tokens (M = B x seq rows; its position uniform says seq when B > 1). */
+async function batchedPlan(engine: Engine, cache: KvCache, seq: number, B: number, opts: PlanOptions): Promise<ForwardPlan> {
+  const { gpu, spec, weights, matmulVariant } = engine;
+  const plan = await createForwardPlan(gpu, spec, weights, cache, B * seq, matmulVariant, { ...opts, windowRows: seq });
+  gpu.device.queue.writeBuffer(plan.position, 0, Uint32Array.of(0, B > 1 ? seq : 0, 0, 0));
+  return plan;
 }

@@ -72,14 +72,15 @@ export class Pruner {
 
   private constructor(readonly engine: Engine, readonly masks: MaskSet, readonly calib: CalibrationRun) {}
 
-  static async create(engine: Engine, calibrationWindows: number[][]): Promise<Pruner> {
+  /** `calibrationBatch`: at most this many calibration windows per dispatch (default: the engine's batch). */
+  static async create(engine: Engine, calibrationWindows: number[][], opts: { calibrationBatch?: number } = {}): Promise<Pruner> {
     if (engine.spec.layerWidths) {
       throw new BadRequest('this model has per-layer head counts / MLP widths (a Prunelab compact export): it can be ' +
         'evaluated and used for generation, but pruning it again is not supported; prune the original model instead');
     }
     const masks = await MaskSet.create(engine.gpu, engine.spec);
     try {
-      return new Pruner(engine, masks, await CalibrationRun.create(engine, calibrationWindows, masks));
+      return new Pruner(engine, masks, await CalibrationRun.create(engine, calibrationWindows, masks, opts.calibrationBatch));
     } catch (e) {
       masks.destroy();
       throw e;
