@@ -1,7 +1,7 @@
 // Causal grouped-query attention, one invocation per (query row t, head h) with no workgroup memory and no
 // barriers: the online softmax runs serially over keys 0..pos0+t. Same contract as attention.wgsl; chosen on
 // CPU-backed adapters (SwiftShader), where barriers cost far more than the lost parallelism.
-// Bindings, MAX_HEAD_DIM: shaders/lib/attention-bindings.wgsl; keyCount, firstKey, kvOffsetOf: lib/attention-keys.wgsl.
+// Bindings: shaders/lib/attention-bindings.wgsl, attention-uniforms.wgsl; keyCount, firstKey, kvOffsetOf: lib/attention-keys.wgsl.
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -4,7 +4,7 @@
 // (h / (nHeads / nKvHeads) for a dense model; any map once heads are pruned).
 // Keys are visited in chunks of WG with an online softmax (running max m, running sum l, rescaled accumulator),
 // so any context length runs without scratch buffers.
-// Bindings, MAX_HEAD_DIM: shaders/lib/attention-bindings.wgsl; keyCount, firstKey, kvOffsetOf: lib/attention-keys.wgsl;
+// Bindings: shaders/lib/attention-bindings.wgsl, attention-uniforms.wgsl (MAX_HEAD_DIM); keyCount, firstKey, kvOffsetOf: lib/attention-keys.wgsl;
 // reduceMax, reduceSum: lib/workgroup-reduce.wgsl.
 
 const WG = 64u;

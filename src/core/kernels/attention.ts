@@ -3,7 +3,9 @@ import type { Gpu } from '../gpu/device.ts';
 import { createStorageBuffer, createUniformBuffer, packUniform } from '../gpu/buffers.ts';
 import workgroupKernel from '../../../shaders/attention.wgsl?raw';
 import serialKernel from '../../../shaders/attention-serial.wgsl?raw';
+import serialVec4Kernel from '../../../shaders/attention-serial-vec4.wgsl?raw';
 import bindingsLib from '../../../shaders/lib/attention-bindings.wgsl?raw';
+import uniformsLib from '../../../shaders/lib/attention-uniforms.wgsl?raw';
 import keysLib from '../../../shaders/lib/attention-keys.wgsl?raw';
 import reduceLib from '../../../shaders/lib/workgroup-reduce.wgsl?raw';
 import { withLibs } from './shader-source.ts';
@@ -11,17 +13,26 @@ import { prepareCall, type KernelCall } from './kernel-call.ts';
 import { grid1d } from './grid.ts';
 import { KernelShapeError, requireDistinct, requireElems, requireInt, requirePosition } from './guards.ts';
 
-// Both kernels share their bindings and which keys a row sees (shaders/lib); the workgroup one reduces with the
-// shared tree.
-const code = withLibs(workgroupKernel, bindingsLib, keysLib, reduceLib);
-const serialCode = withLibs(serialKernel, bindingsLib, keysLib);
+// The kernels share their bindings and which keys a row sees (shaders/lib); the workgroup one reduces with the
+// shared tree; the vec4 serial one declares its q / k / v / out as vec4 arrays.
+const code = withLibs(workgroupKernel, bindingsLib, uniformsLib, keysLib, reduceLib);
+const serialCode = withLibs(serialKernel, bindingsLib, uniformsLib, keysLib);
+/** attention-serial-vec4.wgsl unrolled for headDim = 4 x HD4 (its "//unroll" lines, once per vec4 of the head). */
+export function serialVec4Code(HD4: number): string {
+  const kernel = serialVec4Kernel
+    .replace(/^(\s*)\/\/unroll (.*)$/gm, (_, indent: string, stmt: string) =>
+      Array.from({ length: HD4 }, (_, i) => indent + stmt.replaceAll('$i', String(i))).join('\n'))
+    .replaceAll('$HD4', String(HD4));
+  return withLibs(kernel, uniformsLib, keysLib);
+}
 
 /** The shader keeps a query and 4 output dimensions per lane (64 lanes) in fixed-size arrays (MAX_HEAD_DIM in
  * shaders/lib/attention-bindings.wgsl). */
 export const MAX_ATTENTION_HEAD_DIM = 256;
 
 /** 'workgroup': 64 lanes per (row, head) with chunked online softmax (GPUs); 'serial': one lane per (row, head),
- * no barriers (CPU-backed adapters such as SwiftShader, where it measured ~40x faster on stories260K). */
+ * no barriers (CPU-backed adapters such as SwiftShader, where it measured ~40x faster on stories260K), in vec4s
+ * with 4 keys per softmax rescale when headDim is a multiple of 4. */
 export const ATTENTION_VARIANTS = ['workgroup', 'serial'] as const;
 export type AttentionVariant = (typeof ATTENTION_VARIANTS)[number];
 
@@ -77,7 +88,10 @@ export async function prepareAttention(gpu: Gpu, a: AttentionArgs): Promise<Kern
   ]));
   const bindings = [a.q, a.kCache, a.vCache, a.out, params, a.position, kvHeadOf];
   if ((a.variant ?? preferredAttention(gpu)) === 'serial') {
-    return prepareCall(gpu, 'attention-serial', serialCode, bindings, grid1d(gpu, a.T * a.nHeads, 64));
+    const grid = grid1d(gpu, a.T * a.nHeads, 64);
+    return a.headDim % 4
+      ? prepareCall(gpu, 'attention-serial', serialCode, bindings, grid)
+      : prepareCall(gpu, 'attention-serial-vec4', serialVec4Code(a.headDim / 4), bindings, grid);
   }
   return prepareCall(gpu, k, code, bindings, grid1d(gpu, a.T * a.nHeads, 1));
 }
