@@ -72,9 +72,24 @@ describe('batched calibration windows', () => {
     }
   });
 
+  it('dense statistics in one run per layer (captureAndAdvance) equal capture then advance, bit for bit', async () => {
+    const model = await loadModel(await pathSources(STORIES_HF));
+    const calib = [1, 2, 3].map((s) => randomTokens(32, model.spec.vocabSize, s));
+    const side = await open(model, calib);
+    try {
+      const { pruner } = side, L = model.spec.numLayers;
+      const readAll = async () => { const out = []; for (let l = 0; l < L; l++) out.push(await pruner.calib.readStats(l)); return out; };
+      await pruner.denseStatistics();
+      const fused = await readAll();
+      await pruner.calib.embed();
+      for (let l = 0; l < L; l++) { await pruner.calib.capture(l); await pruner.calib.advance(l); }
+      expect(await readAll()).toEqual(fused);
+    } finally { side.pruner.destroy(); side.engine.destroy(); }
+  });
+
   // Learned positions and a sliding window read the position uniform's window length.
   const picked = architectureCases.filter(([name]) => /^(mistral|gpt2 \(Conv1D)/.test(name));
-  it.each(picked)('%s: Wanda 50%% equals one window at a time bit for bit', async (_name, spec, layout) => {
+  it.each(picked)('%s: Wanda at sparsity 0.5 equals one window at a time bit for bit', async (_name, spec, layout) => {
     const { configJson, safetensors } = randomHfModel(spec, { seed: 7, dtype: 'F32', layout });
     const model = await loadModel([bytesSource(new TextEncoder().encode(configJson), 'config.json'),
       bytesSource(safetensors, 'model.safetensors')], { requireTokenizer: false });

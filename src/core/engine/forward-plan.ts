@@ -56,8 +56,12 @@ export interface PlanOptions {
 
 export interface LayerCalls {
   calls: KernelCall[];
-  /** The same calls with the statistics accumulation interleaved (empty without PlanOptions.stats). */
+  /** The calls up to down_proj's input with the statistics accumulation interleaved (empty without
+   * PlanOptions.stats); what pruning runs before it masks the layer and advances the stream through `calls`. */
   capture: KernelCall[];
+  /** capture, then down_proj and its residual add: the whole layer with its statistics in one run, for when the
+   * masks do not change between measuring and advancing (dense statistics). Empty without PlanOptions.stats. */
+  captureThrough: KernelCall[];
 }
 
 export interface ForwardPlan {
@@ -180,11 +184,9 @@ export async function createForwardPlan(gpu: Gpu, spec: ModelSpec, weights: GpuW
     const down = [await mm(act, n.down, proj, d, lF, biasOf(n.downBias, mlpBias), c && { w: c.down, bias: c.downBias }),
       ...await addToResidual(n.mlpOutNorm)];
     const attnNorm = await norm(x, n.attnNorm, xn, T, d);
-    layers.push({
-      calls: [attnNorm, ...attention, ...oProj, ...gateUp, ...down],
-      capture: opts.stats ? [attnNorm, ...await stat(l, 'attnIn', xn, d), ...attention, ...await stat(l, 'oIn', att, nH * hd),
-        ...oProj, ...await stat(l, 'mlpIn', xn, d), ...gateUp, ...await stat(l, 'downIn', act, f)] : [],
-    });
+    const capture = opts.stats ? [attnNorm, ...await stat(l, 'attnIn', xn, d), ...attention, ...await stat(l, 'oIn', att, nH * hd),
+      ...oProj, ...await stat(l, 'mlpIn', xn, d), ...gateUp, ...await stat(l, 'downIn', act, f)] : [];
+    layers.push({ calls: [attnNorm, ...attention, ...oProj, ...gateUp, ...down], capture, captureThrough: capture.length ? [...capture, ...down] : [] });
   }
   const head = [await norm(x, tensorNames.finalNorm, xn, T, d)];
   const logits: LogitSlice[] = [];

@@ -144,12 +144,22 @@ export class CalibrationRun {
 
   /** Zeroes layer l's statistics, then accumulates them over every window through layer l as masked now. */
   async capture(l: number): Promise<void> {
+    this.zeroStats(l);
+    this.perBatch(this.active.layers[l].capture, false);
+  }
+
+  private zeroStats(l: number): void {
     const q = this.engine.gpu.device.queue;
     for (const input of LINEAR_INPUTS) {
       const b = this.stats[l][input];
       q.writeBuffer(b, 0, new Float32Array(b.size / 4));
     }
-    this.perBatch(this.active.layers[l].capture, false);
+  }
+
+  /** capture(l) then advance(l) in one run of the layer, for when layer l's masks stay as they are in between. */
+  async captureAndAdvance(l: number): Promise<void> {
+    this.zeroStats(l);
+    this.perBatch(this.active.layers[l].captureThrough, true);
   }
 
   /** Moves every window's stream through layer l as masked now. */

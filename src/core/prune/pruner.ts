@@ -319,8 +319,7 @@ export class Pruner {
     await this.calib.embed();
     for (let l = 0; l < L; l++) {
       if (signal?.aborted) throw new Cancelled('calibration');
-      await this.calib.capture(l);
-      await this.calib.advance(l);
+      await this.calib.captureAndAdvance(l); // the masks are all kept: measuring and advancing are one run
       await pacer.step();
     }
     await pacer.drain();
