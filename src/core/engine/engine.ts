@@ -113,9 +113,10 @@ export class Engine {
     return { sum, count: T - 1 };
   }
 
-  /** How many windows of seqLen tokens windowsNll runs per dispatch here (window-batch.ts; 1 = one at a time). */
-  windowBatch(seqLen: number): number {
-    return windowBatchSize(this.gpu, this.spec, seqLen, this.matmulVariant);
+  /** How many windows of seqLen tokens windowsNll runs per dispatch here (window-batch.ts; 1 = one at a time);
+   * `head: false` for plans without lm_head (calibration). */
+  windowBatch(seqLen: number, opts: { head?: boolean } = {}): number {
+    return windowBatchSize(this.gpu, this.spec, seqLen, this.matmulVariant, undefined, opts);
   }
 
   /** windowNll of several windows of one length in one dispatch (M = windows x seqLen): each window's sum is

@@ -52,6 +52,9 @@ export interface PlanOptions {
   /** With stats: T holds T / windowRows batched windows (the position uniform's seq); each window's statistics are
    * summed, then added, leaving the bits of one window at a time. Default T. */
   windowRows?: number;
+  /** false: no final norm, lm_head, logits or NLL (calibration streams the layers only); head, logits and loss
+   * are then empty. Default true. */
+  head?: boolean;
 }
 
 export interface LayerCalls {
@@ -188,10 +191,11 @@ export async function createForwardPlan(gpu: Gpu, spec: ModelSpec, weights: GpuW
       ...oProj, ...await stat(l, 'mlpIn', xn, d), ...gateUp, ...await stat(l, 'downIn', act, f)] : [];
     layers.push({ calls: [attnNorm, ...attention, ...oProj, ...gateUp, ...down], capture, captureThrough: capture.length ? [...capture, ...down] : [] });
   }
-  const head = [await norm(x, tensorNames.finalNorm, xn, T, d)];
+  const withHead = opts.head ?? true;
+  const head = withHead ? [await norm(x, tensorNames.finalNorm, xn, T, d)] : [];
   const logits: LogitSlice[] = [];
-  const sliceRows = logitSliceRows(gpu, T, V, sliceRowMultiple(weights.lmHead.dtype, d, gpu.limits.minStorageBufferOffsetAlignment));
-  for (const c of weights.lmHead.chunks) {
+  const sliceRows = withHead ? logitSliceRows(gpu, T, V, sliceRowMultiple(weights.lmHead.dtype, d, gpu.limits.minStorageBufferOffsetAlignment)) : 0;
+  for (const c of withHead ? weights.lmHead.chunks : []) {
     for (let r = 0; r < c.rowCount; r += sliceRows) {
       const cols = Math.min(sliceRows, c.rowCount - r);
       const slice = { buffer: await buf(`logits[:, ${c.rowStart + r}:${c.rowStart + r + cols}]`, T * cols), colStart: c.rowStart + r, cols };
@@ -203,9 +207,9 @@ export async function createForwardPlan(gpu: Gpu, spec: ModelSpec, weights: GpuW
       logits.push(slice);
     }
   }
-  const nllCalls = await prepareNll(gpu, { slices: logits, targets, out: nll, T });
-  owned.push(nllCalls.state);
-  const loss = nllCalls.calls;
+  const nllCalls = withHead ? await prepareNll(gpu, { slices: logits, targets, out: nll, T }) : null;
+  if (nllCalls) owned.push(nllCalls.state);
+  const loss = nllCalls?.calls ?? [];
   return {
     T, tokens, targets, position, x, logits, nll, embed, layers, head, loss,
     forward: [...embed, ...layers.flatMap((c) => c.calls), ...head],

@@ -22,4 +22,14 @@ describe('windowBatchSize', () => {
     expect(windowBatchSize(gpu, tinyLlama, 8, 'blocked16x16', 1e12)).toBe(1);
     expect(windowBatchSize(gpu, tinyLlama, 16, 'blocked16x16', 1e12)).toBe(MAX_BATCH_WINDOWS);
   });
+
+  it('budgets no logit columns for plans without lm_head (calibration): a large vocabulary no longer forces B = 1', () => {
+    const S = 512;
+    const bigVocab = { ...tinyLlama, vocabSize: 128256 };
+    const withHead = bytesPerToken(bigVocab, 128256), layersOnly = bytesPerToken(bigVocab, 0);
+    const budget = 3 * S * (layersOnly.activations + layersOnly.kv);
+    expect(S * (withHead.activations + withHead.kv)).toBeGreaterThan(budget); // one window with logits exceeds it
+    expect(windowBatchSize(gpu, bigVocab, S, 'blocked4x4', budget)).toBe(1);
+    expect(windowBatchSize(gpu, bigVocab, S, 'blocked4x4', budget, { head: false })).toBe(3);
+  });
 });

@@ -21,10 +21,12 @@ export function bytesPerToken(spec: ModelSpec, logitCols: number): { activations
   return { activations: 4 * floats, kv: 4 * 2 * L * nKv * hd, widest: 4 * Math.max(d, f, nH * hd, logitCols) };
 }
 
+/** `head: false`: plans without lm_head and logits (calibration), whose batches budget no logit columns. */
 export function windowBatchSize(gpu: Gpu, spec: ModelSpec, seqLen: number, variant: MatmulVariant,
-  budgetBytes = DEFAULT_BATCH_BYTES): number {
+  budgetBytes = DEFAULT_BATCH_BYTES, opts: { head?: boolean } = {}): number {
   const V = spec.vocabSize;
-  const sliceCols = logitSliceRows(gpu, seqLen, V);
+  const head = opts.head ?? true;
+  const sliceCols = head ? logitSliceRows(gpu, seqLen, V) : 0;
   const perToken = bytesPerToken(spec, sliceCols);
   const perLayerKv = perToken.kv / (2 * spec.numLayers);
   const binding = Math.min(gpu.adapter.maxBindingBytes, gpu.adapter.maxBufferBytes);
@@ -36,7 +38,7 @@ export function windowBatchSize(gpu: Gpu, spec: ModelSpec, seqLen: number, varia
     return T * Math.max(perToken.widest, perLayerKv) <= binding
       && T * (perToken.activations + perToken.kv) <= budgetBytes
       // the same vocabulary slices (the NLL's logsumexp merges them in order) and the same matmul shaders
-      && sameSlices(T)
+      && (!head || sameSlices(T))
       && matmulKernelName(variant, T, 4) === matmulKernelName(variant, seqLen, 4);
   };
   let B = 1;

@@ -46,7 +46,7 @@ export class CalibrationRun {
       stats.push(entry);
     }
     const stream = await createStorageBuffer(gpu, 'calibration stream', windows.length * T * spec.hiddenSize * 4);
-    const B = calibrationBatch(windows.length, Math.min(maxBatch, engine.windowBatch(T)));
+    const B = calibrationBatch(windows.length, Math.min(maxBatch, engine.windowBatch(T, { head: false })));
     const cache = await createKvCache(gpu, spec, T, B);
     const plan = await batchedPlan(engine, cache, T, B, { masks: masks.buffers, stats });
     return new CalibrationRun(engine, windows, stats, stream, B, plan, cache, owned, masks);
@@ -238,10 +238,11 @@ export function calibrationBatch(windows: number, fits: number): number {
   return 1;
 }
 
-/** A calibration plan over B windows of seq tokens (M = B x seq rows; its position uniform says seq when B > 1). */
+/** A calibration plan over B windows of seq tokens (M = B x seq rows; its position uniform says seq when B > 1),
+ * without lm_head: nothing reads logits while the stream moves layer by layer. */
 async function batchedPlan(engine: Engine, cache: KvCache, seq: number, B: number, opts: PlanOptions): Promise<ForwardPlan> {
   const { gpu, spec, weights, matmulVariant } = engine;
-  const plan = await createForwardPlan(gpu, spec, weights, cache, B * seq, matmulVariant, { ...opts, windowRows: seq });
+  const plan = await createForwardPlan(gpu, spec, weights, cache, B * seq, matmulVariant, { ...opts, windowRows: seq, head: false });
   gpu.device.queue.writeBuffer(plan.position, 0, Uint32Array.of(0, B > 1 ? seq : 0, 0, 0));
   return plan;
 }
