@@ -1,7 +1,8 @@
 // Shared setup for the kernel property tests: one GPU per test file, uploads, tolerance checks.
 import { afterAll, beforeAll } from 'vitest';
 import { createGpu, type Gpu } from '../../src/core/gpu/device.ts';
-import { createStorageBuffer } from '../../src/core/gpu/buffers.ts';
+import { createStorageBuffer, readF32 } from '../../src/core/gpu/buffers.ts';
+import { runCalls, type KernelCall } from '../../src/core/kernels/kernel-call.ts';
 
 /** Creates the GPU before the file's tests and destroys it after; call the returned getter inside tests. */
 export function useGpu(): () => Gpu {
@@ -44,4 +45,21 @@ export function pseudoRandomF32(n: number, seed: number, scale = 1): Float32Arra
     out[i] = (u < 0.5 ? -v : v) * scale;
   }
   return out;
+}
+
+/** Runs an accumulating kernel once over B windows of `seq` rows (x [B*seq, K]) and once per window onto a second
+ * copy of `init`; returns both results ([outElems] each) for a bit-for-bit comparison. `prepare` builds the call
+ * for input x of T rows (seq given when batched) accumulating into `acc`. */
+export async function batchedAndPerWindow(gpu: Gpu, x: Float32Array, init: Float32Array, B: number, seq: number, K: number,
+  prepare: (a: { x: GPUBuffer; acc: GPUBuffer; T: number; seq?: number }) => Promise<KernelCall>): Promise<[Float32Array, Float32Array]> {
+  const owned: GPUBuffer[] = [];
+  try {
+    const batched = await upload(gpu, 'batched', init, owned), single = await upload(gpu, 'single', init, owned);
+    const calls = [await prepare({ x: await upload(gpu, 'x', x, owned), acc: batched, T: B * seq, seq })];
+    for (let b = 0; b < B; b++) {
+      calls.push(await prepare({ x: await upload(gpu, `x${b}`, x.slice(b * seq * K, (b + 1) * seq * K), owned), acc: single, T: seq }));
+    }
+    await runCalls(gpu, calls);
+    return [await readF32(gpu, batched, init.length), await readF32(gpu, single, init.length)];
+  } finally { owned.forEach((b) => b.destroy()); }
 }

@@ -4,7 +4,7 @@ import { readF32 } from '../gpu/buffers.ts';
 import { runCalls } from './kernel-call.ts';
 import { columnStatsReference, prepareColumnStats } from './column-stats.ts';
 import { nonZeroF32Array } from '../../../test/helpers/numeric.ts';
-import { expectWithin, upload, useGpu } from '../../../test/helpers/kernel-harness.ts';
+import { batchedAndPerWindow, expectWithin, upload, useGpu } from '../../../test/helpers/kernel-harness.ts';
 
 const gpu = useGpu();
 
@@ -30,15 +30,8 @@ describe('column-stats kernel', () => {
     const arb = fc.record({ seq: fc.integer({ min: 1, max: 24 }), B: fc.integer({ min: 2, max: 4 }), K: fc.integer({ min: 1, max: 90 }) })
       .chain((s) => fc.record({ x: nonZeroF32Array(s.B * s.seq * s.K), init: nonZeroF32Array(2 * s.K) }).map((d) => ({ ...s, ...d })));
     await fc.assert(fc.asyncProperty(arb, async ({ seq, B, K, x, init }) => {
-      const owned: GPUBuffer[] = [];
-      const batched = await upload(gpu(), 'batched', init, owned), single = await upload(gpu(), 'single', init, owned);
-      const windows = [];
-      for (let b = 0; b < B; b++) windows.push(await upload(gpu(), `x${b}`, x.slice(b * seq * K, (b + 1) * seq * K), owned));
-      const all = await upload(gpu(), 'x', x, owned);
-      await runCalls(gpu(), [await prepareColumnStats(gpu(), { x: all, stats: batched, T: B * seq, K, seq }),
-        ...await Promise.all(windows.map((w) => prepareColumnStats(gpu(), { x: w, stats: single, T: seq, K })))]);
-      const [got, want] = [await readF32(gpu(), batched, 2 * K), await readF32(gpu(), single, 2 * K)];
-      owned.forEach((b) => b.destroy());
+      const [got, want] = await batchedAndPerWindow(gpu(), x, init, B, seq, K,
+        (a) => prepareColumnStats(gpu(), { x: a.x, stats: a.acc, T: a.T, K, seq: a.seq }));
       expect(got).toEqual(want);
     }), { numRuns: 15 });
   });

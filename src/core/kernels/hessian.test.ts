@@ -5,7 +5,7 @@ import { runCalls } from './kernel-call.ts';
 import { hessianReference, prepareHessianAccumulate } from './hessian.ts';
 import { KernelShapeError } from './guards.ts';
 import { nonZeroF32Array } from '../../../test/helpers/numeric.ts';
-import { expectWithin, upload, useGpu } from '../../../test/helpers/kernel-harness.ts';
+import { batchedAndPerWindow, expectWithin, upload, useGpu } from '../../../test/helpers/kernel-harness.ts';
 
 const gpu = useGpu();
 
@@ -32,15 +32,8 @@ describe('hessian-accumulate kernel', () => {
     const arb = fc.record({ seq: fc.integer({ min: 1, max: 16 }), B: fc.integer({ min: 2, max: 4 }), K: fc.integer({ min: 1, max: 23 }) })
       .chain((s) => fc.record({ x: nonZeroF32Array(s.B * s.seq * s.K), init: nonZeroF32Array(s.K * s.K) }).map((d) => ({ ...s, ...d })));
     await fc.assert(fc.asyncProperty(arb, async ({ seq, B, K, x, init }) => {
-      const owned: GPUBuffer[] = [];
-      const batched = await upload(gpu(), 'batched', init, owned), single = await upload(gpu(), 'single', init, owned);
-      const windows = [];
-      for (let b = 0; b < B; b++) windows.push(await upload(gpu(), `x${b}`, x.slice(b * seq * K, (b + 1) * seq * K), owned));
-      const all = await upload(gpu(), 'x', x, owned);
-      await runCalls(gpu(), [await prepareHessianAccumulate(gpu(), { x: all, h: batched, T: B * seq, K, seq }),
-        ...await Promise.all(windows.map((w) => prepareHessianAccumulate(gpu(), { x: w, h: single, T: seq, K })))]);
-      const [got, want] = [await readF32(gpu(), batched, K * K), await readF32(gpu(), single, K * K)];
-      owned.forEach((b) => b.destroy());
+      const [got, want] = await batchedAndPerWindow(gpu(), x, init, B, seq, K,
+        (a) => prepareHessianAccumulate(gpu(), { x: a.x, h: a.acc, T: a.T, K, seq: a.seq }));
       expect(got).toEqual(want);
     }), { numRuns: 15 });
   });
