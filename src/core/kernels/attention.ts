@@ -17,17 +17,23 @@ import { KernelShapeError, requireDistinct, requireElems, requireInt, requirePos
 // shared tree; the vec4 serial one declares its q / k / v / out as vec4 arrays.
 const code = withLibs(workgroupKernel, bindingsLib, uniformsLib, keysLib, reduceLib);
 const serialCode = withLibs(serialKernel, bindingsLib, uniformsLib, keysLib);
-/** attention-serial-vec4.wgsl unrolled for headDim = 4 x HD4 (its "//unroll" lines, once per vec4 of the head). */
-export function serialVec4Code(HD4: number): string {
-  const kernel = serialVec4Kernel
-    .replace(/^(\s*)\/\/unroll (.*)$/gm, (_, indent: string, stmt: string) =>
-      Array.from({ length: HD4 }, (_, i) => indent + stmt.replaceAll('$i', String(i))).join('\n'))
-    .replaceAll('$HD4', String(HD4));
-  return withLibs(kernel, uniformsLib, keysLib);
+const serialVec4Codes = new Map<number, string>();
+/** attention-serial-vec4.wgsl unrolled for headDim = 4 x HD4 (its "//unroll" lines, once per vec4 of the head);
+ * built once per head size (every plan's layers ask for it). */
+function serialVec4Code(HD4: number): string {
+  let code = serialVec4Codes.get(HD4);
+  if (code === undefined) {
+    const kernel = serialVec4Kernel
+      .replace(/^(\s*)\/\/unroll (.*)$/gm, (_, indent: string, stmt: string) =>
+        Array.from({ length: HD4 }, (_, i) => indent + stmt.replaceAll('$i', String(i))).join('\n'))
+      .replaceAll('$HD4', String(HD4));
+    serialVec4Codes.set(HD4, (code = withLibs(kernel, uniformsLib, keysLib)));
+  }
+  return code;
 }
 
 /** The shader keeps a query and 4 output dimensions per lane (64 lanes) in fixed-size arrays (MAX_HEAD_DIM in
- * shaders/lib/attention-bindings.wgsl). */
+ * shaders/lib/attention-uniforms.wgsl). */
 export const MAX_ATTENTION_HEAD_DIM = 256;
 
 /** 'workgroup': 64 lanes per (row, head) with chunked online softmax (GPUs); 'serial': one lane per (row, head),
