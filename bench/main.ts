@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createGpu } from '../src/core/gpu/device.ts';
-import { benchmarkMatmul, MATMUL_VARIANTS } from '../src/core/kernels/matmul.ts';
+import { benchmarkMatmul, matmulVariantsOn } from '../src/core/kernels/matmul.ts';
 import { autotuneMatmul } from '../src/core/kernels/matmul-tuning.ts';
 import { loadModel } from '../src/core/formats/load-model.ts';
 import { pathSources } from '../src/core/formats/node-file-source.ts';
@@ -64,15 +64,18 @@ async function main() {
   const tune = await autotuneMatmul(gpu, { time: true }); // the probe shape, timed even on a CPU adapter
   const shapes: Array<[number, number, number]> = [[256, 64, 64], [256, 172, 64], [256, 576, 576], [256, 1536, 576], [256, 576, 1536]];
   const rows = [];
+  const variants = matmulVariantsOn(gpu); // 'subgroup' where the adapter has subgroups of one size
   for (const [M, N, K] of shapes) {
     const g: Record<string, number> = {};
-    for (const v of MATMUL_VARIANTS) g[v] = await benchmarkMatmul(gpu, v, M, N, K, 3);
-    const [a, b] = MATMUL_VARIANTS;
-    rows.push({ shape: `${M}x${N}x${K}`, ...Object.fromEntries(MATMUL_VARIANTS.map((v) => [`${v} GFLOP/s`, g[v].toFixed(2)])),
+    for (const v of variants) g[v] = await benchmarkMatmul(gpu, v, M, N, K, 3);
+    const [a, b] = variants;
+    rows.push({ shape: `${M}x${N}x${K}`, ...Object.fromEntries(variants.map((v) => [`${v} GFLOP/s`, g[v].toFixed(2)])),
       [`${a}/${b}`]: (g[a] / g[b]).toFixed(2) });
   }
   printTable('matmul variants (y[M,N] = x[M,K] W[N,K]^T)', rows);
-  console.log(`autotune choice at ${tune.shapes}: ${tune.choice} (${Object.entries(tune.gflops).map(([k, v]) => `${k} ${v!.toFixed(2)} GFLOP/s`).join(', ')})\n`);
+  console.log(`subgroups: ${gpu.subgroupSize === null ? 'none of one fixed size (no subgroup matmul)' : `${gpu.subgroupSize} lanes`}`);
+  console.log(`autotune choice at ${tune.shapes}: ${tune.choice} (${Object.entries(tune.gflops).map(([k, v]) => `${k} ${v!.toFixed(2)} GFLOP/s`).join(', ')})`
+    + `${tune.wrongSums ? `; sums wrong here, left out: ${tune.wrongSums.join(', ')}` : ''}\n`);
 
   // stories260K, real weights and real text.
   const stories = await loadModel(await pathSources(resolve(fixtures, 'models/stories260K')));

@@ -6,7 +6,7 @@
 // bench/peer-pytorch.py.
 import { readFile, writeFile } from 'node:fs/promises';
 import { BadRequest } from '../core/errors.ts';
-import { MATMUL_VARIANTS } from '../core/kernels/matmul.ts';
+import { MATMUL_VARIANTS, matmulKernelName } from '../core/kernels/matmul.ts';
 import { evaluationAndCalibration } from '../core/engine/calibration-windows.ts';
 import { sha256Hex, tokenizeForEval } from '../core/engine/windows.ts';
 import { measurePruneSpeed, type PruneSpeed } from '../core/bench/prune-speed.ts';
@@ -72,7 +72,10 @@ export async function runBench(values: CliValues): Promise<number> {
     const adapter = { vendor: gpu.adapter.vendor, architecture: gpu.adapter.architecture, description: gpu.adapter.description,
       isFallback: gpu.adapter.isFallback };
     const report = benchJson(speed, { model: modelPath, architecture: spec.architecture, adapter,
-      matmul: { variant: engine.matmulVariant, autotune: tune && { choice: tune.choice, gflops: tune.gflops, shapes: tune.shapes, source: tune.source } },
+      matmul: { variant: engine.matmulVariant,
+        // The shader a dense linear map runs (a variant falls back where its kernel does not apply here).
+        kernel: matmulKernelName(engine.matmulVariant, seqLen, spec.hiddenSize, false, gpu.subgroupSize), subgroupSize: gpu.subgroupSize,
+        autotune: tune && { choice: tune.choice, gflops: tune.gflops, shapes: tune.shapes, source: tune.source, wrongSums: tune.wrongSums ?? [] } },
       protocol, ...(saveWindows ? { windowsFile: saveWindows } : {}) });
     process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : `${formatBench(report)}\n`);
     return 0;
@@ -85,7 +88,8 @@ export async function runBench(values: CliValues): Promise<number> {
 interface BenchHead {
   model: string; architecture: string;
   adapter: { vendor: string; architecture: string; description: string; isFallback: boolean };
-  matmul: { variant: string; autotune: { choice: string; gflops: Partial<Record<string, number>>; shapes: string; source: string } | null };
+  matmul: { variant: string; kernel: string; subgroupSize: number | null;
+    autotune: { choice: string; gflops: Partial<Record<string, number>>; shapes: string; source: string; wrongSums: string[] } | null };
   protocol: { seqLen: number; windows: number; calibWindows: number; synthetic: boolean; calibration: string; modelHash: string };
   windowsFile?: string;
 }
@@ -130,7 +134,8 @@ function formatBench(r: BenchReport): string {
   return [
     `adapter: ${a.vendor} ${a.architecture} ${a.description}${a.isFallback ? ' (fallback/software)' : ''}`,
     `model: ${r.model} (${r.architecture}, ${p.modelHash.slice(0, 12)})`,
-    `matmul: ${r.matmul.variant}; ${r.matmul.autotune ? autotuneLine(r.matmul.autotune) : 'forced by --variant (no autotune)'}`,
+    `matmul: ${r.matmul.variant} (shader ${r.matmul.kernel}; subgroups: ${r.matmul.subgroupSize === null ? 'none of one fixed size' : `${r.matmul.subgroupSize} lanes`}); `
+      + (r.matmul.autotune ? autotuneLine(r.matmul.autotune) : 'forced by --variant (no autotune)'),
     `GPU bytes: weights ${formatBytes(b.weights)} as stored (${r.weightStorage === 'f32' ? 'all f32, --weight-storage f32' : 'F16 / BF16 / Q8_0 matrices as is'}; `
       + `${formatBytes(b.weightsF32)} as f32: ${(b.weights / b.weightsF32).toFixed(3)}x); masks ${formatBytes(b.masks)}, calibration statistics ${formatBytes(b.calibrationStats)}, `
       + `calibration stream ${formatBytes(b.calibrationStream)}`,
@@ -143,5 +148,6 @@ function formatBench(r: BenchReport): string {
 function autotuneLine(a: NonNullable<BenchReport['matmul']['autotune']>): string {
   if (a.source === 'cpu-adapter') return 'a CPU-backed adapter\'s measured winner (not timed)';
   const rates = Object.entries(a.gflops).map(([k, v]) => `${k} ${v!.toFixed(2)}`).join(', ');
-  return `autotune picked ${a.choice} at the model's shapes ${a.shapes} (${a.source === 'stored' ? 'stored timing' : 'timed now'}: ${rates} GFLOP/s)`;
+  return `autotune picked ${a.choice} at the model's shapes ${a.shapes} (${a.source === 'stored' ? 'stored timing' : 'timed now'}: ${rates} GFLOP/s)`
+    + (a.wrongSums.length ? `; left out, their sums were wrong on this adapter: ${a.wrongSums.join(', ')}` : '');
 }

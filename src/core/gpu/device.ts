@@ -16,6 +16,9 @@ export interface Gpu {
   readonly adapter: AdapterSummary;
   readonly limits: GPUSupportedLimits;
   readonly hasTimestamps: boolean;
+  /** Lanes per subgroup where the adapter has the 'subgroups' feature at one fixed size (subgroupMinSize ==
+   * subgroupMaxSize: NVIDIA, Apple, SwiftShader), which the subgroup matmul is built for; null elsewhere. */
+  readonly subgroupSize: number | null;
   /** Rejects once the device is lost (callers race long jobs against it). */
   readonly lost: Promise<DeviceLost>;
   /** Runs `create` inside validation + out-of-memory error scopes; a scope error becomes a GpuError. */
@@ -53,6 +56,9 @@ export async function createGpu(): Promise<Gpu> {
   }
   const info = adapter.info;
   const hasTimestamps = adapter.features.has('timestamp-query');
+  const sizes = info as { subgroupMinSize?: number; subgroupMaxSize?: number };
+  const subgroupSize = adapter.features.has('subgroups') && sizes.subgroupMinSize !== undefined
+    && sizes.subgroupMinSize === sizes.subgroupMaxSize && 64 % sizes.subgroupMinSize === 0 ? sizes.subgroupMinSize : null;
   // Ask for the adapter's own limits: the defaults cap bindings at 128 MiB.
   const requiredLimits: Record<string, number> = {};
   for (const key of ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize',
@@ -62,7 +68,7 @@ export async function createGpu(): Promise<Gpu> {
   }
   const device = await adapter.requestDevice({
     requiredLimits,
-    requiredFeatures: hasTimestamps ? ['timestamp-query'] : [],
+    requiredFeatures: [...(hasTimestamps ? ['timestamp-query' as const] : []), ...(subgroupSize !== null ? ['subgroups' as GPUFeatureName] : [])],
   });
   let lostError: DeviceLost | null = null;
   const lost = device.lost.then((e) => {
@@ -88,6 +94,7 @@ export async function createGpu(): Promise<Gpu> {
     adapter: summary,
     limits: device.limits,
     hasTimestamps,
+    subgroupSize,
     lost,
     async scoped<T>(operation: string, create: () => T): Promise<T> {
       if (lostError) throw lostError;

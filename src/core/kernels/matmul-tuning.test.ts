@@ -92,6 +92,19 @@ describe('autotuneMatmul', () => {
     }
   });
 
+  it('a variant whose sums are wrong on the adapter is neither timed nor chosen, and the tuning names it', async () => {
+    // The subgroup kernel built for 8 lanes on SwiftShader's 4-lane subgroups: it writes NaN (matmul-subgroup.wgsl).
+    const wrongSize: Gpu = { ...asRealGpu('tuning-test-wrong-sums'), subgroupSize: 8 };
+    const t = await autotuneMatmul(wrongSize, { shapes: tiny });
+    expect(t.wrongSums).toEqual(['subgroup']);
+    expect(Object.keys(t.gflops).sort()).toEqual(MATMUL_VARIANTS.filter((v) => v !== 'subgroup').sort());
+    expect(t.choice).not.toBe('subgroup');
+    // Without subgroups of one size the variant is not offered at all (it would repeat tiled64).
+    const none = await autotuneMatmul({ ...asRealGpu('tuning-test-no-subgroups'), subgroupSize: null }, { shapes: tiny });
+    expect(none.wrongSums).toBeUndefined();
+    expect(Object.keys(none.gflops)).not.toContain('subgroup');
+  });
+
   it('a store that fails to read or write is only a cache', async () => {
     const broken: TuningStore = { get: async () => { throw new Error('quota'); }, set: async () => { throw new Error('quota'); } };
     expect((await autotuneMatmul(asRealGpu('tuning-test-broken'), { shapes: tiny, store: broken })).source).toBe('timed');

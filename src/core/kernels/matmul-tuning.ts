@@ -7,10 +7,11 @@
 // Variants are timed with weights in the dtype the model stores them in (weight-binding.ts): f16 / bf16 / q8_0 loads
 // cost differently from f32 ones; a non-f32 dtype is part of the key.
 import type { Gpu } from '../gpu/device.ts';
+import { GpuError } from '../errors.ts';
 import { createStorageBuffer } from '../gpu/buffers.ts';
 import { timeCalls } from '../gpu/timing.ts';
 import type { ModelSpec } from '../model/spec.ts';
-import { benchmarkMatmul, MATMUL_VARIANTS, prepareMatmul, type MatmulVariant } from './matmul.ts';
+import { benchmarkMatmul, MATMUL_VARIANTS, matmulSumsRight, matmulVariantsOn, prepareMatmul, type MatmulVariant } from './matmul.ts';
 import { Q8_BLOCK_WORDS, weightBufferBytes, type WeightDtype } from './weight-binding.ts';
 
 /** [M, N, K] of a y[M, N] = x[M, K] W[N, K]^T, and how many times a forward runs it. */
@@ -22,6 +23,8 @@ export interface MatmulTuning {
   gflops: Partial<Record<MatmulVariant, number>>;
   /** The shapes it was chosen for, "MxNxK" joined by ", ". */
   shapes: string;
+  /** Variants left out because their sums were wrong on this adapter (matmulSumsRight); absent when none. */
+  wrongSums?: MatmulVariant[];
   /** 'timed' by this call, 'stored' (an earlier timing on this adapter), or 'cpu-adapter' (SwiftShader's winner). */
   source: 'timed' | 'stored' | 'cpu-adapter';
 }
@@ -98,7 +101,8 @@ export function autotuneMatmul(gpu: Gpu, opts: { shapes?: MatmulShape[]; store?:
   /** The dtype the model's weights are stored in (default f32). */ weightDtype?: WeightDtype } = {}): Promise<MatmulTuning> {
   const shapes = opts.shapes ?? PROBE_SHAPES;
   const dtype = opts.weightDtype ?? 'f32';
-  const key = [gpu.adapter.vendor, gpu.adapter.architecture, gpu.adapter.description, MATMUL_VARIANTS.join('+'), shapesKey(shapes),
+  const variants = matmulVariantsOn(gpu);
+  const key = [gpu.adapter.vendor, gpu.adapter.architecture, gpu.adapter.description, variants.join('+'), shapesKey(shapes),
     ...(dtype === 'f32' ? [] : [`weights ${dtype}`])].join(' | ');
   if (!opts.time && gpu.adapter.isFallback) {
     return Promise.resolve({ choice: CPU_ADAPTER_CHOICE, gflops: {}, shapes: shapesKey(shapes), source: 'cpu-adapter' });
@@ -113,13 +117,19 @@ export function autotuneMatmul(gpu: Gpu, opts: { shapes?: MatmulShape[]; store?:
     const seconds = {} as Record<MatmulVariant, number>;
     const gflops: Partial<Record<MatmulVariant, number>> = {};
     const flops = shapes.reduce((a, s) => a + 2 * s.M * s.N * s.K * s.count, 0);
-    for (const v of MATMUL_VARIANTS) {
+    const right: MatmulVariant[] = [];
+    for (const v of variants) {
+      // A variant whose sums are wrong here is not timed, so it cannot win (matmulSumsRight).
+      if (!(await matmulSumsRight(gpu, v))) continue;
+      right.push(v);
       seconds[v] = 0;
       for (const s of shapes) seconds[v] += (s.count * 2 * s.M * s.N * s.K) / ((await benchmarkMatmulStored(gpu, v, s.M, s.N, s.K, 2, dtype)) * 1e9);
       gflops[v] = flops / seconds[v] / 1e9;
     }
-    const choice = MATMUL_VARIANTS.reduce((best, v) => (seconds[v] < seconds[best] ? v : best));
-    const result: MatmulTuning = { choice, gflops, shapes: shapesKey(shapes), source: 'timed' };
+    if (!right.length) throw new GpuError('matmul autotune', 'validation', 'no matmul kernel summed right on this adapter');
+    const choice = right.reduce((best, v) => (seconds[v] < seconds[best] ? v : best));
+    const wrong = variants.filter((v) => !right.includes(v));
+    const result: MatmulTuning = { choice, gflops, shapes: shapesKey(shapes), source: 'timed', ...(wrong.length ? { wrongSums: wrong } : {}) };
     await opts.store?.set(key, result).catch(() => undefined);
     return result;
   })();

@@ -7,7 +7,10 @@
 //                    CPU-backed adapters such as SwiftShader, where loads (not FLOPs) are the cost;
 //  - 'tiled16':      16x16 workgroup-memory tiles, one output per invocation;
 //  - 'tiled64':      64x64 workgroup-memory tiles, 4x4 outputs per invocation (vec4 loads; tiled16 when K % 4 != 0)
-//                    — the shape real GPUs reward: each staged element serves 64 outputs.
+//                    — the shape real GPUs reward: each staged element serves 64 outputs;
+//  - 'subgroup':     16x4 outputs per invocation, activations shared by subgroup shuffles (no workgroup memory, no
+//                    barriers); only where the adapter has subgroups of one fixed size (gpu.subgroupSize), else it
+//                    runs tiled64's kernels.
 // matmul-tuning.ts picks the variant an engine runs.
 // With a pruning mask (bitset [N, ceil(K/32)], 1 = kept) the variant's masked form runs: tiled64 and blocked16x16
 // stage their weights through the mask (lib/matmul-stage-masked.wgsl), the others run a masked 4x4 kernel
@@ -17,13 +20,14 @@
 // text per (kernel, dtype): the same k order, so the sums equal an f32 upload's bit for bit.
 // Aliasing: x and w may be the same buffer (both read-only); y must differ from x, w and bias.
 import type { Gpu } from '../gpu/device.ts';
-import { createStorageBuffer, createUniformBuffer, packUniform } from '../gpu/buffers.ts';
+import { createStorageBuffer, createUniformBuffer, packUniform, readF32 } from '../gpu/buffers.ts';
 import { timeCalls } from '../gpu/timing.ts';
 import blocked4x4Kernel from '../../../shaders/matmul-blocked4x4.wgsl?raw';
 import blocked4x4ScalarKernel from '../../../shaders/matmul-blocked4x4-scalar.wgsl?raw';
 import blocked16x16Kernel from '../../../shaders/matmul-blocked16x16.wgsl?raw';
 import tiled16Kernel from '../../../shaders/matmul-tiled16.wgsl?raw';
 import tiled64Kernel from '../../../shaders/matmul-tiled64.wgsl?raw';
+import subgroupKernel from '../../../shaders/matmul-subgroup.wgsl?raw';
 import maskedMatmulKernel from '../../../shaders/matmul-masked.wgsl?raw';
 import maskedVec4Kernel from '../../../shaders/matmul-masked-vec4.wgsl?raw';
 import bindingsLib from '../../../shaders/lib/matmul-bindings.wgsl?raw';
@@ -47,13 +51,38 @@ const tiled64Code = blocked(tiled64Kernel, stageDenseLib);
 const tiled64MaskedCode = blocked(tiled64Kernel, maskLib, stageMaskedLib);
 const maskedCode = blocked(maskedMatmulKernel, maskLib);
 const maskedVec4Code = blocked(maskedVec4Kernel, maskLib, stageMaskedLib);
-import { prepareCall, type KernelCall } from './kernel-call.ts';
+const subgroupCodes = new Map<number, { dense: ReturnType<typeof weightCodeCache>; masked: ReturnType<typeof weightCodeCache> }>();
+/** matmul-subgroup.wgsl expanded for subgroups of SG lanes, dense and masked; built once per subgroup size. */
+function subgroupCode(SG: number, masked: boolean) {
+  let codes = subgroupCodes.get(SG);
+  if (!codes) {
+    const each = (tag: string, count: number, fill: (line: string, i: number) => string) => (text: string) =>
+      text.replace(new RegExp(`^(\\s*)//${tag} (.*)$`, 'gm'), (_, indent: string, stmt: string) =>
+        Array.from({ length: count }, (_, i) => indent + fill(stmt, i)).join('\n'));
+    const expanded = [
+      each('slot', Math.ceil(SUBGROUP_ROWS / SG), (line, j) => line.replaceAll('$j', String(j))),
+      each('row', SUBGROUP_ROWS, (line, r) => line.replaceAll('$SLOT_r', String(Math.floor(r / SG))).replaceAll('$r', String(r))),
+    ].reduce((text, f) => f(text), subgroupKernel).replaceAll('$SG', String(SG));
+    codes = { dense: blocked(expanded, stageDenseLib), masked: blocked(expanded, maskLib, stageMaskedLib) };
+    subgroupCodes.set(SG, codes);
+  }
+  return masked ? codes.masked : codes.dense;
+}
+/** Activation rows per workgroup of matmul-subgroup.wgsl (its ROWS). */
+const SUBGROUP_ROWS = 16;
+import { prepareCall, runCalls, type KernelCall } from './kernel-call.ts';
 import { KernelShapeError, requireDistinct, requireElems, requireInt } from './guards.ts';
 import { requireWeightElems, weightCodeCache, weightDtypeOf, weightLabel, weightResource, type WeightDtype,
   type WeightInput } from './weight-binding.ts';
 
-export const MATMUL_VARIANTS = ['blocked4x4', 'blocked16x16', 'tiled16', 'tiled64'] as const;
+export const MATMUL_VARIANTS = ['blocked4x4', 'blocked16x16', 'tiled16', 'tiled64', 'subgroup'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
+
+/** The variants with a kernel of their own on this GPU ('subgroup' needs subgroups of one fixed size; elsewhere it
+ * would only repeat tiled64). */
+export function matmulVariantsOn(gpu: Pick<Gpu, 'subgroupSize'>): MatmulVariant[] {
+  return MATMUL_VARIANTS.filter((v) => v !== 'subgroup' || gpu.subgroupSize !== null);
+}
 
 export interface MatmulArgs {
   x: GPUBuffer;          // [M, K]
@@ -75,7 +104,7 @@ export interface MatmulArgs {
  * and workgroup size (x = columns, y = rows). */
 interface Kernel { name: string; code: (dtype: WeightDtype, vec4?: boolean) => string; vec4: boolean; block: [number, number]; wg: [number, number] }
 
-function pickKernel(variant: MatmulVariant, M: number, K: number, masked = false): Kernel {
+function pickKernel(variant: MatmulVariant, M: number, K: number, masked: boolean, subgroupSize: number | null): Kernel {
   const vec4 = K % 4 === 0;
   const blocked4x4: Kernel = masked
     ? (vec4 ? { name: 'matmul-masked-vec4', code: maskedVec4Code, vec4: true, block: [4, 4], wg: [8, 8] }
@@ -93,21 +122,24 @@ function pickKernel(variant: MatmulVariant, M: number, K: number, masked = false
     case 'tiled16': return tiled16;
     case 'tiled64': return vec4 ? { name: `matmul-tiled64${suffix}`, code: masked ? tiled64MaskedCode : tiled64Code, vec4: true,
       block: [4, 4], wg: [16, 16] } : tiled16;
+    case 'subgroup': return vec4 && subgroupSize !== null ? { name: `matmul-subgroup${subgroupSize}${suffix}`,
+      code: subgroupCode(subgroupSize, masked), vec4: true, block: [SUBGROUP_ROWS, 4], wg: [64, 1] } : pickKernel('tiled64', M, K, masked, null);
     default: throw new KernelShapeError('matmul', `unknown variant "${variant as string}" (expected one of ${MATMUL_VARIANTS.join(', ')})`);
   }
 }
 
 /** Which shader a variant runs at M rows, dense or masked (batched windows batch only where M does not change it:
  * every row then accumulates in the same order). */
-export function matmulKernelName(variant: MatmulVariant, M: number, K: number, masked = false): string {
-  return pickKernel(variant, M, K, masked).name;
+export function matmulKernelName(variant: MatmulVariant, M: number, K: number, masked = false,
+  subgroupSize: number | null = null): string {
+  return pickKernel(variant, M, K, masked, subgroupSize).name;
 }
 
 export async function prepareMatmul(gpu: Gpu, args: MatmulArgs): Promise<KernelCall> {
   const { x, w, bias, y, M, N, K, variant } = args;
   const ldy = args.ldy ?? N;
   const yColOffset = args.yColOffset ?? 0;
-  const kernel = pickKernel(variant, M, K, args.mask !== undefined);
+  const kernel = pickKernel(variant, M, K, args.mask !== undefined, gpu.subgroupSize);
   const dtype = weightDtypeOf(w);
   const label = weightLabel(kernel.name, dtype);
   requireInt(label, 'M', M);
@@ -178,5 +210,53 @@ export async function benchmarkMatmul(gpu: Gpu, variant: MatmulVariant, M: numbe
     return await timeVariant(gpu, b, variant, M, N, K, reps);
   } finally {
     b.destroy();
+  }
+}
+
+/** Shape of the autotune's sum check: partial blocks in M and N for every variant, several vec4 steps along K. */
+const CHECK_SHAPE = { M: 37, N: 300, K: 68 };
+
+/**
+ * Whether a variant's sums are right on this GPU, dense and masked: a 37x300x68 product of fixed pseudo-random
+ * data against the float64 reference, within the bound of an f32 recursive sum. The autotune runs it before it
+ * trusts a timing, so a kernel that relies on something this adapter does not give (the subgroup kernel's
+ * fixed subgroup size) or that a driver miscompiles is never chosen.
+ */
+export async function matmulSumsRight(gpu: Gpu, variant: MatmulVariant): Promise<boolean> {
+  const { M, N, K } = CHECK_SHAPE;
+  let state = 0x2545f491;
+  const fill = (n: number) => Float32Array.from({ length: n }, () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 31 - 1;
+  });
+  const x = fill(M * K), w = fill(N * K);
+  const words = Math.ceil(K / 32);
+  const mask = Uint32Array.from({ length: N * words }, (_, i) => (Math.imul(i + 1, 2654435761) >>> 0) | 1);
+  const owned = [
+    await createStorageBuffer(gpu, 'check x', x.byteLength, x),
+    await createStorageBuffer(gpu, 'check w', w.byteLength, w),
+    await createStorageBuffer(gpu, 'check mask', mask.byteLength, mask),
+    await createStorageBuffer(gpu, 'check y dense', M * N * 4),
+    await createStorageBuffer(gpu, 'check y masked', M * N * 4),
+  ];
+  try {
+    const [xb, wb, maskb, dense, masked] = owned;
+    await runCalls(gpu, [await prepareMatmul(gpu, { x: xb, w: wb, y: dense, M, N, K, variant }),
+      await prepareMatmul(gpu, { x: xb, w: wb, y: masked, M, N, K, variant, mask: maskb })]);
+    const kept = w.map((v, i) => ((mask[Math.floor(i / K) * words + Math.floor((i % K) / 32)] >>> (i % K % 32)) & 1 ? v : 0));
+    const close = (got: Float32Array, weights: Float32Array) => {
+      const ref = matmulReference(x, weights, undefined, M, N, K);
+      for (let m = 0; m < M; m++) {
+        for (let n = 0; n < N; n++) {
+          let mag = 0;
+          for (let k = 0; k < K; k++) mag += Math.abs(x[m * K + k] * weights[n * K + k]);
+          if (!(Math.abs(got[m * N + n] - ref[m * N + n]) <= (K + 2) * 2 ** -24 * mag)) return false;
+        }
+      }
+      return true;
+    };
+    return close(await readF32(gpu, dense, M * N), w) && close(await readF32(gpu, masked, M * N), kept);
+  } finally {
+    owned.forEach((b) => b.destroy());
   }
 }
