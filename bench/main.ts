@@ -124,12 +124,13 @@ async function main() {
   console.log('');
 
   // The pruned model's real speedup in a second runtime: the ONNX exports in onnxruntime-node (CPU).
-  const onnxRows = [await onnxSpeedBench('stories260K', stories, storiesWindows),
-    await onnxSpeedBench(`SmolLM2-135M shapes, ${SMOLLM_LAYERS} layers`, smol, smolGpu)];
-  printTable('ONNX in onnxruntime-node (CPU): structured 50% (compacted) vs dense, same windows, alternating rounds', onnxRows);
+  const onnxRows = [await onnxSpeedBench(gpu, 'stories260K', stories, storiesWindows),
+    await onnxSpeedBench(gpu, `SmolLM2-135M shapes, ${SMOLLM_LAYERS} layers`, smol, smolGpu)];
+  printTable('ONNX in onnxruntime-node (CPU): structured 50% (compacted) vs dense, and Prunelab (WGSL) dense, same windows, alternating rounds', onnxRows);
   for (const r of onnxRows) {
     console.log(`ONNX structured 50% vs dense in onnxruntime-node, ${r.model}: ${r['structured 50% tok/s']} vs ` +
-      `${r['dense tok/s']} tok/s = ${r['speedup (median of rounds)']}x (matmul FLOP ratio ${r['matmul FLOP ratio']}x)`);
+      `${r['dense tok/s']} tok/s = ${r['speedup (median of rounds)']}x (matmul FLOP ratio ${r['matmul FLOP ratio']}x); `
+      + `Prunelab dense ${r['Prunelab dense tok/s']} tok/s = ${r['Prunelab / onnxruntime (median of rounds)']}x onnxruntime`);
   }
   console.log('');
 

@@ -3,7 +3,11 @@
 // same windows, in alternating rounds so machine load hits both alike. Speed depends only on the widths, so
 // the kept units are chosen by shape (the first heads of every kv-group, the first channels), with the
 // counts Wanda-sp / magnitude-sp keep at 50% (floor(0.5 n) removed, every kv-group keeps a head).
+// Prunelab's WGSL engine runs the same dense model on the same windows in the same rounds (one window per call, as
+// onnxruntime gets them), so the Prunelab / onnxruntime ratio shows a regression in either.
 import * as ort from 'onnxruntime-node';
+import type { Gpu } from '../src/core/gpu/device.ts';
+import { Engine } from '../src/core/engine/engine.ts';
 import { MemoryTarget } from '../src/core/export/byte-sink.ts';
 import { writeOnnx } from '../src/core/export/onnx/write-onnx.ts';
 import type { LoadedModel } from '../src/core/model/loaded-model.ts';
@@ -40,19 +44,29 @@ async function secondsFor(s: ort.InferenceSession, windows: number[][]): Promise
   return (performance.now() - t) / 1000;
 }
 
-export async function onnxSpeedBench(label: string, model: LoadedModel, windows: number[][], rounds = 3) {
+async function engineSeconds(engine: Engine, windows: number[][]): Promise<number> {
+  const t = performance.now();
+  for (const w of windows) await engine.windowNll(w);
+  return (performance.now() - t) / 1000;
+}
+
+export async function onnxSpeedBench(gpu: Gpu, label: string, model: LoadedModel, windows: number[][], rounds = 3) {
   const dense = await session(model, {});
   const kept = halfWidthKept(model);
   const pruned = await session(model, { kept });
   const flopRatio = matmulParams(model.spec) / matmulParams(compactLayout(model.spec, kept).spec);
+  const engine = await Engine.create(gpu, model);
   try {
     await secondsFor(dense.s, windows.slice(0, 1)); // warm-up
     await secondsFor(pruned.s, windows.slice(0, 1));
-    const d: number[] = [], p: number[] = [], ratios: number[] = [];
+    await engineSeconds(engine, windows.slice(0, 1));
+    const d: number[] = [], p: number[] = [], e: number[] = [], ratios: number[] = [], vsOrt: number[] = [];
     for (let r = 0; r < rounds; r++) {
       d.push(await secondsFor(dense.s, windows));
       p.push(await secondsFor(pruned.s, windows));
+      e.push(await engineSeconds(engine, windows));
       ratios.push(d[r] / p[r]);
+      vsOrt.push(d[r] / e[r]);
     }
     const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
     const tokens = windows.flat().length;
@@ -60,9 +74,11 @@ export async function onnxSpeedBench(label: string, model: LoadedModel, windows:
       model: label, window: windows[0].length, windows: windows.length,
       'dense tok/s': (tokens / median(d)).toFixed(0), 'structured 50% tok/s': (tokens / median(p)).toFixed(0),
       'speedup (median of rounds)': median(ratios).toFixed(2), 'matmul FLOP ratio': flopRatio.toFixed(2),
+      'Prunelab dense tok/s': (tokens / median(e)).toFixed(0), 'Prunelab / onnxruntime (median of rounds)': median(vsOrt).toFixed(3),
       'dense .onnx MiB': (dense.bytes / 2 ** 20).toFixed(1), 'pruned .onnx MiB': (pruned.bytes / 2 ** 20).toFixed(1),
     };
   } finally {
+    engine.destroy();
     await dense.s.release();
     await pruned.s.release();
   }
