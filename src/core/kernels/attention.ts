@@ -8,7 +8,7 @@ import bindingsLib from '../../../shaders/lib/attention-bindings.wgsl?raw';
 import uniformsLib from '../../../shaders/lib/attention-uniforms.wgsl?raw';
 import keysLib from '../../../shaders/lib/attention-keys.wgsl?raw';
 import reduceLib from '../../../shaders/lib/workgroup-reduce.wgsl?raw';
-import { withLibs } from './shader-source.ts';
+import { repeatLines, withLibs } from './shader-source.ts';
 import { prepareCall, type KernelCall } from './kernel-call.ts';
 import { grid1d } from './grid.ts';
 import { KernelShapeError, requireDistinct, requireElems, requireInt, requirePosition } from './guards.ts';
@@ -23,9 +23,7 @@ const serialVec4Codes = new Map<number, string>();
 function serialVec4Code(HD4: number): string {
   let code = serialVec4Codes.get(HD4);
   if (code === undefined) {
-    const kernel = serialVec4Kernel
-      .replace(/^(\s*)\/\/unroll (.*)$/gm, (_, indent: string, stmt: string) =>
-        Array.from({ length: HD4 }, (_, i) => indent + stmt.replaceAll('$i', String(i))).join('\n'))
+    const kernel = repeatLines(serialVec4Kernel, 'unroll', HD4, (line, i) => line.replaceAll('$i', String(i)))
       .replaceAll('$HD4', String(HD4));
     serialVec4Codes.set(HD4, (code = withLibs(kernel, uniformsLib, keysLib)));
   }

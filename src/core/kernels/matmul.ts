@@ -36,7 +36,7 @@ import maskLib from '../../../shaders/lib/matmul-mask.wgsl?raw';
 import stageDenseLib from '../../../shaders/lib/matmul-stage-dense.wgsl?raw';
 import stageMaskedLib from '../../../shaders/lib/matmul-stage-masked.wgsl?raw';
 import storeLib from '../../../shaders/lib/matmul-store.wgsl?raw';
-import { withLibs } from './shader-source.ts';
+import { repeatLines, withLibs } from './shader-source.ts';
 
 // Every matmul kernel declares its bindings through shaders/lib/matmul-bindings.wgsl (the list prepareMatmul binds);
 // the register-blocked ones share the clamped row starts and the output store, the masked ones the mask.
@@ -51,25 +51,22 @@ const tiled64Code = blocked(tiled64Kernel, stageDenseLib);
 const tiled64MaskedCode = blocked(tiled64Kernel, maskLib, stageMaskedLib);
 const maskedCode = blocked(maskedMatmulKernel, maskLib);
 const maskedVec4Code = blocked(maskedVec4Kernel, maskLib, stageMaskedLib);
+/** Activation rows per workgroup of matmul-subgroup.wgsl (its ROWS). */
+const SUBGROUP_ROWS = 16;
 const subgroupCodes = new Map<number, { dense: ReturnType<typeof weightCodeCache>; masked: ReturnType<typeof weightCodeCache> }>();
 /** matmul-subgroup.wgsl expanded for subgroups of SG lanes, dense and masked; built once per subgroup size. */
 function subgroupCode(SG: number, masked: boolean) {
   let codes = subgroupCodes.get(SG);
   if (!codes) {
-    const each = (tag: string, count: number, fill: (line: string, i: number) => string) => (text: string) =>
-      text.replace(new RegExp(`^(\\s*)//${tag} (.*)$`, 'gm'), (_, indent: string, stmt: string) =>
-        Array.from({ length: count }, (_, i) => indent + fill(stmt, i)).join('\n'));
-    const expanded = [
-      each('slot', Math.ceil(SUBGROUP_ROWS / SG), (line, j) => line.replaceAll('$j', String(j))),
-      each('row', SUBGROUP_ROWS, (line, r) => line.replaceAll('$SLOT_r', String(Math.floor(r / SG))).replaceAll('$r', String(r))),
-    ].reduce((text, f) => f(text), subgroupKernel).replaceAll('$SG', String(SG));
+    const rows = repeatLines(subgroupKernel, 'row', SUBGROUP_ROWS,
+      (line, r) => line.replaceAll('$SLOT_r', String(Math.floor(r / SG))).replaceAll('$r', String(r)));
+    const expanded = repeatLines(rows, 'slot', Math.ceil(SUBGROUP_ROWS / SG), (line, j) => line.replaceAll('$j', String(j)))
+      .replaceAll('$SG', String(SG));
     codes = { dense: blocked(expanded, stageDenseLib), masked: blocked(expanded, maskLib, stageMaskedLib) };
     subgroupCodes.set(SG, codes);
   }
   return masked ? codes.masked : codes.dense;
 }
-/** Activation rows per workgroup of matmul-subgroup.wgsl (its ROWS). */
-const SUBGROUP_ROWS = 16;
 import { prepareCall, runCalls, type KernelCall } from './kernel-call.ts';
 import { KernelShapeError, requireDistinct, requireElems, requireInt } from './guards.ts';
 import { requireWeightElems, weightCodeCache, weightDtypeOf, weightLabel, weightResource, type WeightDtype,
