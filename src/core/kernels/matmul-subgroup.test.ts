@@ -21,10 +21,12 @@ describe('subgroup matmul', () => {
     expect(matmulVariantsOn(withSubgroups(null))).not.toContain('subgroup');
     expect(matmulKernelName('subgroup', 256, 64, false, null)).toBe('matmul-tiled64');
     expect(matmulKernelName('subgroup', 256, 63, false, 32)).toBe('matmul-tiled16');
+    expect(matmulKernelName('subgroup', 15, 64, false, 4)).toBe('matmul-blocked4x4');   // one token at a time: no 16-row block
+    expect(matmulKernelName('subgroup', 16, 64, true, 4)).toBe('matmul-subgroup4-masked');
   });
 
   it('gives blocked4x4\'s sums bit for bit (the same k order), dense and masked, over partial row and column blocks', async () => {
-    for (const [M, N, K] of [[1, 3, 4], [17, 261, 36], [40, 70, 132]] as const) {
+    for (const [M, N, K] of [[16, 3, 4], [17, 261, 36], [40, 70, 132]] as const) {
       const owned: GPUBuffer[] = [];
       const x = await upload(gpu(), 'x', pseudoRandomF32(M * K, M), owned), w = await upload(gpu(), 'w', pseudoRandomF32(N * K, N), owned);
       const mask = await upload(gpu(), 'mask', Uint32Array.from({ length: N * Math.ceil(K / 32) }, (_, i) => (Math.imul(i + 7, 2654435761) >>> 0)), owned);
@@ -44,11 +46,12 @@ describe('subgroup matmul', () => {
 
   it('compiles for the subgroup sizes real GPUs report (8 to 64 lanes), dense and masked', async () => {
     const owned: GPUBuffer[] = [];
-    const x = await upload(gpu(), 'x', new Float32Array(64), owned), w = await upload(gpu(), 'w', new Float32Array(64), owned);
-    const y = await upload(gpu(), 'y', new Float32Array(16), owned), mask = await upload(gpu(), 'mask', new Uint32Array(4), owned);
+    const x = await upload(gpu(), 'x', new Float32Array(256), owned), w = await upload(gpu(), 'w', new Float32Array(64), owned);
+    const y = await upload(gpu(), 'y', new Float32Array(64), owned), mask = await upload(gpu(), 'mask', new Uint32Array(4), owned);
     for (const size of [8, 16, 32, 64]) {
       for (const m of [undefined, mask]) {
-        await expect(prepareMatmul(withSubgroups(size), { x, w, y, M: 4, N: 4, K: 16, variant: 'subgroup', mask: m }),
+        expect(matmulKernelName('subgroup', 16, 16, m !== undefined, size)).toBe(`matmul-subgroup${size}${m ? '-masked' : ''}`);
+        await expect(prepareMatmul(withSubgroups(size), { x, w, y, M: 16, N: 4, K: 16, variant: 'subgroup', mask: m }),
           `${size} lanes${m ? ' masked' : ''}`).resolves.toBeDefined();
       }
     }
@@ -59,10 +62,10 @@ describe('subgroup matmul', () => {
     expect(await matmulSumsRight(gpu(), 'subgroup')).toBe(true);
     expect(await matmulSumsRight(withSubgroups(8), 'subgroup')).toBe(false);
     const owned: GPUBuffer[] = [];
-    const x = await upload(gpu(), 'x', pseudoRandomF32(16, 1), owned), w = await upload(gpu(), 'w', pseudoRandomF32(16, 2), owned);
-    const y = await upload(gpu(), 'y', new Float32Array(4), owned);
-    await runCalls(gpu(), [await prepareMatmul(withSubgroups(8), { x, w, y, M: 2, N: 2, K: 8, variant: 'subgroup' })]);
-    expect(Array.from(await readF32(gpu(), y, 4)).every(Number.isNaN)).toBe(true);
+    const x = await upload(gpu(), 'x', pseudoRandomF32(64, 1), owned), w = await upload(gpu(), 'w', pseudoRandomF32(8, 2), owned);
+    const y = await upload(gpu(), 'y', new Float32Array(32), owned);
+    await runCalls(gpu(), [await prepareMatmul(withSubgroups(8), { x, w, y, M: 16, N: 2, K: 4, variant: 'subgroup' })]);
+    expect(Array.from(await readF32(gpu(), y, 32)).every(Number.isNaN)).toBe(true);
     owned.forEach((b) => b.destroy());
   });
 });

@@ -10,7 +10,7 @@
 //                    — the shape real GPUs reward: each staged element serves 64 outputs;
 //  - 'subgroup':     16x4 outputs per invocation, activations shared by subgroup shuffles (no workgroup memory, no
 //                    barriers); only where the adapter has subgroups of one fixed size (gpu.subgroupSize), else it
-//                    runs tiled64's kernels.
+//                    runs tiled64's kernels; the 4x4 kernels when M < 16, like blocked16x16.
 // matmul-tuning.ts picks the variant an engine runs.
 // With a pruning mask (bitset [N, ceil(K/32)], 1 = kept) the variant's masked form runs: tiled64 and blocked16x16
 // stage their weights through the mask (lib/matmul-stage-masked.wgsl), the others run a masked 4x4 kernel
@@ -119,7 +119,8 @@ function pickKernel(variant: MatmulVariant, M: number, K: number, masked: boolea
     case 'tiled16': return tiled16;
     case 'tiled64': return vec4 ? { name: `matmul-tiled64${suffix}`, code: masked ? tiled64MaskedCode : tiled64Code, vec4: true,
       block: [4, 4], wg: [16, 16] } : tiled16;
-    case 'subgroup': return vec4 && subgroupSize !== null ? { name: `matmul-subgroup${subgroupSize}${suffix}`,
+    // Below 16 rows (decoding one token) most of a 16-row block would recompute clamped rows: the 4x4 kernels.
+    case 'subgroup': return vec4 && subgroupSize !== null && M < SUBGROUP_ROWS ? blocked4x4 : vec4 && subgroupSize !== null ? { name: `matmul-subgroup${subgroupSize}${suffix}`,
       code: subgroupCode(subgroupSize, masked), vec4: true, block: [SUBGROUP_ROWS, 4], wg: [64, 1] } : pickKernel('tiled64', M, K, masked, null);
     default: throw new KernelShapeError('matmul', `unknown variant "${variant as string}" (expected one of ${MATMUL_VARIANTS.join(', ')})`);
   }
