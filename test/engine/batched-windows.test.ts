@@ -53,6 +53,19 @@ describe('batched windows', () => {
     } finally { engine.destroy(); }
   });
 
+  it('stories260K on the subgroup matmul (SwiftShader: 4 lanes): the NLL bits of blocked4x4, alone and batched', async () => {
+    expect(gpu.subgroupSize).toBe(4);
+    const model = await loadModel(await pathSources(STORIES_HF));
+    const windows = [6, 7, 8].map((s) => randomTokens(64, model.spec.vocabSize, s));
+    const subgroup = await Engine.create(gpu, model, { matmulVariant: 'subgroup' });
+    const blocked = await Engine.create(gpu, model, { matmulVariant: 'blocked4x4' });
+    try {
+      await expectSameBits(subgroup, windows);
+      // Same k order in every sum (a vec4 step times a 4x4 block, ascending): the whole forward agrees bit for bit.
+      for (const w of windows) expect(bits((await subgroup.windowNll(w)).sum)).toEqual(bits((await blocked.windowNll(w)).sum));
+    } finally { subgroup.destroy(); blocked.destroy(); }
+  });
+
   const picked = architectureCases.filter(([name]) => /^(mistral|gemma3_text \(transformers 5|gpt2 \(Conv1D|opt|llama \(longrope|llama \(dynamic)/.test(name));
   it.each(picked)('%s', async (_name, spec, layout) => {
     const { configJson, safetensors } = randomHfModel(spec, { seed: 5, dtype: 'F32', layout });

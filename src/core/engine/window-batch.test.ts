@@ -21,6 +21,10 @@ describe('windowBatchSize', () => {
   it('does not batch where a matmul variant changes shader with M (blocked16x16 from 16 rows on)', () => {
     expect(windowBatchSize(gpu, tinyLlama, 8, 'blocked16x16', 1e12)).toBe(1);
     expect(windowBatchSize(gpu, tinyLlama, 16, 'blocked16x16', 1e12)).toBe(MAX_BATCH_WINDOWS);
+    // subgroup likewise (SwiftShader has 4-lane subgroups); without subgroups it is tiled64, which never changes with M.
+    expect(windowBatchSize(gpu, tinyLlama, 8, 'subgroup', 1e12)).toBe(1);
+    expect(windowBatchSize(gpu, tinyLlama, 16, 'subgroup', 1e12)).toBe(MAX_BATCH_WINDOWS);
+    expect(windowBatchSize({ ...gpu, subgroupSize: null }, tinyLlama, 8, 'subgroup', 1e12)).toBe(MAX_BATCH_WINDOWS);
   });
 
   it('budgets no logit columns for plans without lm_head (calibration): a large vocabulary no longer forces B = 1', () => {

@@ -39,7 +39,7 @@ export function windowBatchSize(gpu: Gpu, spec: ModelSpec, seqLen: number, varia
       && T * (perToken.activations + perToken.kv) <= budgetBytes
       // the same vocabulary slices (the NLL's logsumexp merges them in order) and the same matmul shaders
       && (!head || sameSlices(T))
-      && matmulKernelName(variant, T, 4) === matmulKernelName(variant, seqLen, 4);
+      && matmulKernelName(variant, T, 4, false, gpu.subgroupSize) === matmulKernelName(variant, seqLen, 4, false, gpu.subgroupSize);
   };
   let B = 1;
   while (B < MAX_BATCH_WINDOWS && fits(B + 1)) B++;
