@@ -1,6 +1,6 @@
 // The loaded model at a glance: architecture, format, sizes and the protocol fingerprint.
 import { useStudio } from './studio-context.tsx';
-import { FORMAT_NAMES, formatCount, formatSeconds } from './format.ts';
+import { FORMAT_NAMES, formatCount, formatMatmul, formatSeconds } from './format.ts';
 
 export function ModelSummaryCard() {
   const summary = useStudio((s) => s.model.summary);
@@ -21,6 +21,7 @@ export function ModelSummaryCard() {
     ['max-positions', 'Max context', summary.maxPositions.toLocaleString('en-US')],
     ...(summary.rope ? [['rope', 'RoPE', summary.rope] as [string, string, string]] : []),
     ...(summary.layerPattern ? [['layer-pattern', 'Layers', summary.layerPattern] as [string, string, string]] : []),
+    ...(summary.matmul ? [['matmul', 'Matmul kernel', formatMatmul(summary.matmul)] as [string, string, string]] : []),
   ];
   return (
     <section className="card" data-testid="model-summary" aria-labelledby="summary-heading">

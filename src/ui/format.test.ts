@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDelta, niceTicks } from './format.ts';
+import { formatDelta, formatMatmul, niceTicks } from './format.ts';
 
 describe('formatDelta', () => {
   it('never prints a negative zero', () => {
@@ -29,5 +29,19 @@ describe('niceTicks', () => {
     expect(domain[0]).toBeLessThan(0.97);
     expect(domain[1]).toBeGreaterThan(0.97);
     expect(ticks.length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('formatMatmul', () => {
+  const base = { variant: 'tiled64', shader: 'matmul-tiled64', timed: 5, gflops: 7215.3, subgroupSize: 32 } as const;
+  it('names the variant, how it was chosen, its rate and the subgroups', () => {
+    expect(formatMatmul({ ...base, chosen: 'timed' })).toBe('tiled64 · fastest of 5 timed on this GPU (7.2 TFLOP/s) · subgroups of 32');
+    expect(formatMatmul({ ...base, chosen: 'stored', gflops: 812.25 })).toBe('tiled64 · timed on this GPU before (812.3 GFLOP/s) · subgroups of 32');
+    expect(formatMatmul({ ...base, variant: 'blocked16x16', shader: 'matmul-blocked16x16', chosen: 'cpu-adapter', timed: 0, gflops: null, subgroupSize: null }))
+      .toBe("blocked16x16 · a software adapter's measured pick");
+  });
+  it('says which shader runs when the variant falls back', () => {
+    expect(formatMatmul({ ...base, variant: 'subgroup', shader: 'matmul-tiled64', chosen: 'forced', gflops: null, subgroupSize: null }))
+      .toBe('subgroup, runs tiled64 · forced');
   });
 });

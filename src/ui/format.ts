@@ -1,4 +1,5 @@
 // Display formatting only (no computation of results).
+import type { MatmulSummary } from '../worker/api.ts';
 
 export function formatCount(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(2)} B`;
@@ -57,4 +58,17 @@ export function niceTicks(min: number, max: number, count = 5): { domain: [numbe
   const ticks: number[] = [];
   for (let v = lo; v <= hi + step / 2; v += step) ticks.push(Number(v.toFixed(digits)));
   return { domain: [ticks[0], ticks[ticks.length - 1]], ticks, digits };
+}
+
+/** The model card's line for the matmul kernel: which variant, how it was chosen, and the adapter's subgroups. */
+export function formatMatmul(m: MatmulSummary): string {
+  const how = {
+    timed: `fastest of ${m.timed} timed on this GPU`,
+    stored: 'timed on this GPU before',
+    'cpu-adapter': "a software adapter's measured pick",
+    forced: 'forced',
+  }[m.chosen];
+  const rate = m.gflops !== null ? ` (${m.gflops >= 1000 ? `${(m.gflops / 1000).toFixed(1)} TFLOP/s` : `${m.gflops.toFixed(1)} GFLOP/s`})` : '';
+  const fallback = m.shader.replace(/^matmul-/, '').startsWith(m.variant) ? '' : `, runs ${m.shader.replace(/^matmul-/, '')}`;
+  return `${m.variant}${fallback} · ${how}${rate}${m.subgroupSize !== null ? ` · subgroups of ${m.subgroupSize}` : ''}`;
 }

@@ -42,6 +42,22 @@ export interface ModelSummary {
   files: string[];
   /** Seconds spent parsing the files and uploading the weights. */
   loadSeconds: number;
+  /** The matmul kernel the engine runs and how it was chosen (absent in summaries saved before it existed). */
+  matmul?: MatmulSummary;
+}
+
+export interface MatmulSummary {
+  variant: string;
+  /** The shader a linear map runs at a 256-token dispatch (a variant falls back where its kernel does not apply). */
+  shader: string;
+  /** 'timed' now on this adapter, 'stored' (timed here before), 'cpu-adapter' (a software adapter's measured pick),
+   * 'forced' (chosen by the caller). */
+  chosen: 'timed' | 'stored' | 'cpu-adapter' | 'forced';
+  /** How many variants were timed, and the chosen one's GFLOP/s over the model's shapes (when timed). */
+  timed: number;
+  gflops: number | null;
+  /** Lanes per subgroup when the adapter has one fixed size, else null. */
+  subgroupSize: number | null;
 }
 
 /** One greedy generation as the studio shows it. */

@@ -3,7 +3,9 @@ import { modulesOf } from '../core/prune/linear-maps.ts';
 import type { LoadedModel } from '../core/model/loaded-model.ts';
 import { parameterCount } from '../core/model/spec.ts';
 import { describeLayerPattern, describeRope } from '../core/model/describe-architecture.ts';
-import type { ModelSummary } from './api.ts';
+import type { Engine } from '../core/engine/engine.ts';
+import { matmulKernelName } from '../core/kernels/matmul.ts';
+import type { MatmulSummary, ModelSummary } from './api.ts';
 
 /** A name for the model when the user gave no folder name: the checkpoint file, or the architecture for HF. */
 function displayName(model: LoadedModel): string {
@@ -12,9 +14,23 @@ function displayName(model: LoadedModel): string {
   return weights.replace(/\.(safetensors|bin|gguf)$/i, '');
 }
 
-export function summarizeModel(model: LoadedModel, loadSeconds: number): ModelSummary {
+/** Which matmul the engine runs, for the model card (the shader at a 256-token dispatch, as the autotune times it). */
+export function summarizeMatmul(engine: Engine): MatmulSummary {
+  const t = engine.matmulTuning;
+  return {
+    variant: engine.matmulVariant,
+    shader: matmulKernelName(engine.matmulVariant, 256, engine.spec.hiddenSize, false, engine.gpu.subgroupSize),
+    chosen: t?.source ?? 'forced',
+    timed: t ? Object.keys(t.gflops).length : 0,
+    gflops: t?.gflops[t.choice] ?? null,
+    subgroupSize: engine.gpu.subgroupSize,
+  };
+}
+
+export function summarizeModel(model: LoadedModel, loadSeconds: number, engine?: Engine): ModelSummary {
   const s = model.spec;
   return {
+    ...(engine ? { matmul: summarizeMatmul(engine) } : {}),
     name: displayName(model),
     format: model.format,
     architecture: s.architecture,

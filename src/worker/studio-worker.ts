@@ -108,10 +108,12 @@ async function installModel(sources: ByteSource[], report: ReturnType<typeof thr
   engine = await raceDeviceLoss(device, Engine.create(device, model, {
     tuningStore,
     onProgress: (loaded, total) => report(loaded >= total, total > 0 ? loaded / total : 1, 'Uploading weights to the GPU'),
+    // Only on the first load on an adapter: later loads find the choice in IndexedDB.
+    onTuning: (done, total) => report(true, done / total, 'Timing the matmul kernels on this GPU (once per GPU)'),
   }));
   session = new PruneSession(engine, tokenizerWorkerFor(model.tokenizer));
   loaded = { sources, name };
-  const summary = summarizeModel(model, (performance.now() - start) / 1000);
+  const summary = summarizeModel(model, (performance.now() - start) / 1000, engine);
   return name ? { ...summary, name } : summary;
 }
 

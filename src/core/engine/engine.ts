@@ -22,6 +22,8 @@ export interface EngineOptions {
   matmulVariant?: MatmulVariant;
   /** Where the autotune keeps its choice across pages / processes (IndexedDB in the studio, a file in the CLI). */
   tuningStore?: TuningStore;
+  /** Progress of the matmul autotune (variants done of total), called only when it times this adapter. */
+  onTuning?: (done: number, total: number) => void;
   /** 'source' (default): weight matrices stay in their F16 / BF16 / Q8_0 source dtype on the GPU; 'f32': all
    * decoded to f32 (twice the memory for a half-precision model, the same numbers). */
   weightStorage?: WeightStorage;
@@ -49,7 +51,7 @@ export class Engine {
     const weights = await uploadWeights(gpu, model, { storage: opts.weightStorage, onProgress: opts.onProgress });
     try {
       const tuning = opts.matmulVariant ? null
-        : await autotuneMatmul(gpu, { shapes: modelMatmulShapes(model.spec), store: opts.tuningStore,
+        : await autotuneMatmul(gpu, { shapes: modelMatmulShapes(model.spec), store: opts.tuningStore, onProgress: opts.onTuning,
           weightDtype: weights.tensors.get(tensorNames.layer(0).q)?.dtype });
       const perLayer = model.spec.layerWidths ? await perLayerCompactLayers(gpu, model.spec, weights) : null;
       return new Engine(gpu, model, weights, opts.matmulVariant ?? tuning!.choice, tuning, perLayer);

@@ -105,6 +105,17 @@ describe('autotuneMatmul', () => {
     expect(Object.keys(none.gflops)).not.toContain('subgroup');
   });
 
+  it('reports its progress over the variants while it times, and not when the choice is known', async () => {
+    const seen: Array<[number, number]> = [];
+    await autotuneMatmul(asRealGpu('tuning-test-progress'), { shapes: tiny, onProgress: (d, n) => seen.push([d, n]) });
+    const n = MATMUL_VARIANTS.length;
+    expect(seen).toEqual([...Array.from({ length: n }, (_, i) => [i, n]), [n, n]]);
+    const again: unknown[] = [];
+    await autotuneMatmul(asRealGpu('tuning-test-progress'), { shapes: tiny, onProgress: (d) => again.push(d) });
+    await autotuneMatmul(gpu(), { shapes: tiny, onProgress: (d) => again.push(d) });   // the CPU adapter's pick
+    expect(again).toEqual([]);
+  });
+
   it('a store that fails to read or write is only a cache', async () => {
     const broken: TuningStore = { get: async () => { throw new Error('quota'); }, set: async () => { throw new Error('quota'); } };
     expect((await autotuneMatmul(asRealGpu('tuning-test-broken'), { shapes: tiny, store: broken })).source).toBe('timed');

@@ -98,7 +98,9 @@ function isTuning(v: unknown, shapes: string): v is MatmulTuning {
  * what was stored. Concurrent calls for the same adapter and shapes share one timing.
  */
 export function autotuneMatmul(gpu: Gpu, opts: { shapes?: MatmulShape[]; store?: TuningStore; time?: boolean;
-  /** The dtype the model's weights are stored in (default f32). */ weightDtype?: WeightDtype } = {}): Promise<MatmulTuning> {
+  /** The dtype the model's weights are stored in (default f32). */ weightDtype?: WeightDtype;
+  /** Called as variants are checked and timed (done of total), only when this call times them. */
+  onProgress?: (done: number, total: number) => void } = {}): Promise<MatmulTuning> {
   const shapes = opts.shapes ?? PROBE_SHAPES;
   const dtype = opts.weightDtype ?? 'f32';
   const variants = matmulVariantsOn(gpu);
@@ -118,7 +120,8 @@ export function autotuneMatmul(gpu: Gpu, opts: { shapes?: MatmulShape[]; store?:
     const gflops: Partial<Record<MatmulVariant, number>> = {};
     const flops = shapes.reduce((a, s) => a + 2 * s.M * s.N * s.K * s.count, 0);
     const right: MatmulVariant[] = [];
-    for (const v of variants) {
+    for (const [i, v] of variants.entries()) {
+      opts.onProgress?.(i, variants.length);
       // A variant whose sums are wrong here is not timed, so it cannot win (matmulSumsRight).
       if (!(await matmulSumsRight(gpu, v))) continue;
       right.push(v);
@@ -126,6 +129,7 @@ export function autotuneMatmul(gpu: Gpu, opts: { shapes?: MatmulShape[]; store?:
       for (const s of shapes) seconds[v] += (s.count * 2 * s.M * s.N * s.K) / ((await benchmarkMatmulStored(gpu, v, s.M, s.N, s.K, 2, dtype)) * 1e9);
       gflops[v] = flops / seconds[v] / 1e9;
     }
+    opts.onProgress?.(variants.length, variants.length);
     if (!right.length) throw new GpuError('matmul autotune', 'validation', 'no matmul kernel summed right on this adapter');
     const choice = right.reduce((best, v) => (seconds[v] < seconds[best] ? v : best));
     const wrong = variants.filter((v) => !right.includes(v));
