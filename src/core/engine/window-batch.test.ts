@@ -18,13 +18,14 @@ describe('windowBatchSize', () => {
     expect(windowBatchSize(gpu, tinyLlama, S, 'blocked4x4', 1e12)).toBe(MAX_BATCH_WINDOWS);
   });
 
-  it('does not batch where a matmul variant changes shader with M (blocked16x16 from 16 rows on)', () => {
-    expect(windowBatchSize(gpu, tinyLlama, 8, 'blocked16x16', 1e12)).toBe(1);
-    expect(windowBatchSize(gpu, tinyLlama, 16, 'blocked16x16', 1e12)).toBe(MAX_BATCH_WINDOWS);
-    // subgroup likewise (SwiftShader has 4-lane subgroups); without subgroups it is tiled64, which never changes with M.
-    expect(windowBatchSize(gpu, tinyLlama, 8, 'subgroup', 1e12)).toBe(1);
-    expect(windowBatchSize(gpu, tinyLlama, 16, 'subgroup', 1e12)).toBe(MAX_BATCH_WINDOWS);
-    expect(windowBatchSize({ ...gpu, subgroupSize: null }, tinyLlama, 8, 'subgroup', 1e12)).toBe(MAX_BATCH_WINDOWS);
+  it('does not batch where a matmul variant changes shader with M (the row-blocked ones from 16 rows on)', () => {
+    // subgroup needs the GPU's subgroup size to name its shader (SwiftShader: 4 lanes; without, it runs tiled64's).
+    for (const [variant, g] of [['blocked16x16', gpu], ['tiled64', gpu], ['subgroup', gpu], ['subgroup', { ...gpu, subgroupSize: null }]] as const) {
+      expect(windowBatchSize(g, tinyLlama, 8, variant, 1e12), variant).toBe(1);
+      expect(windowBatchSize(g, tinyLlama, 16, variant, 1e12), variant).toBe(MAX_BATCH_WINDOWS);
+    }
+    // blocked4x4 runs one shader at every M.
+    expect(windowBatchSize(gpu, tinyLlama, 8, 'blocked4x4', 1e12)).toBe(MAX_BATCH_WINDOWS);
   });
 
   it('budgets no logit columns for plans without lm_head (calibration): a large vocabulary no longer forces B = 1', () => {

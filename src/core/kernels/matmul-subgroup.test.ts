@@ -22,6 +22,8 @@ describe('subgroup matmul', () => {
     expect(matmulKernelName('subgroup', 256, 64, false, null)).toBe('matmul-tiled64');
     expect(matmulKernelName('subgroup', 256, 63, false, 32)).toBe('matmul-tiled16');
     expect(matmulKernelName('subgroup', 15, 64, false, 4)).toBe('matmul-blocked4x4');   // one token at a time: no 16-row block
+    expect(matmulKernelName('tiled64', 1, 64)).toBe('matmul-blocked4x4');                // (nor a 64-row tile)
+    expect(matmulKernelName('tiled64', 1, 64, true)).toBe('matmul-masked-vec4');
     expect(matmulKernelName('subgroup', 16, 64, true, 4)).toBe('matmul-subgroup4-masked');
   });
 

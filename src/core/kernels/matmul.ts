@@ -6,8 +6,8 @@
 //                    or M < 16, where a 16-row block would mostly recompute clamped rows) — fastest on
 //                    CPU-backed adapters such as SwiftShader, where loads (not FLOPs) are the cost;
 //  - 'tiled16':      16x16 workgroup-memory tiles, one output per invocation;
-//  - 'tiled64':      64x64 workgroup-memory tiles, 4x4 outputs per invocation (vec4 loads; tiled16 when K % 4 != 0)
-//                    — the shape real GPUs reward: each staged element serves 64 outputs;
+//  - 'tiled64':      64x64 workgroup-memory tiles, 4x4 outputs per invocation (vec4 loads; tiled16 when K % 4 != 0,
+//                    the 4x4 kernels when M < 16) — the shape real GPUs reward: each staged element serves 64 outputs;
 //  - 'subgroup':     16x4 outputs per invocation, activations shared by subgroup shuffles (no workgroup memory, no
 //                    barriers); only where the adapter has subgroups of one fixed size (gpu.subgroupSize), else it
 //                    runs tiled64's kernels; the 4x4 kernels when M < 16, like blocked16x16.
@@ -53,6 +53,8 @@ const maskedCode = blocked(maskedMatmulKernel, maskLib);
 const maskedVec4Code = blocked(maskedVec4Kernel, maskLib, stageMaskedLib);
 /** Activation rows per workgroup of matmul-subgroup.wgsl (its ROWS). */
 const SUBGROUP_ROWS = 16;
+/** Below this many rows the row-blocked vec4 variants run the 4x4 kernels (pickKernel). */
+const FEW_ROWS = 16;
 const subgroupCodes = new Map<number, { dense: ReturnType<typeof weightCodeCache>; masked: ReturnType<typeof weightCodeCache> }>();
 /** matmul-subgroup.wgsl expanded for subgroups of SG lanes, dense and masked; built once per subgroup size. */
 function subgroupCode(SG: number, masked: boolean) {
@@ -111,17 +113,23 @@ function pickKernel(variant: MatmulVariant, M: number, K: number, masked: boolea
   // tiled16 has no masked form: it falls back to the masked 4x4 kernels.
   const tiled16: Kernel = masked ? blocked4x4 : { name: 'matmul-tiled16', code: tiled16Code, vec4: false, block: [1, 1], wg: [16, 16] };
   const suffix = masked ? '-masked' : '';
+  // Below 16 rows (decoding one token) most of a 16- or 64-row block would recompute clamped rows: the vec4 kernels
+  // with row blocks take the 4x4 kernels there, whose sums are theirs bit for bit (the same k order).
+  const fewRows = M < FEW_ROWS;
   switch (variant) {
     case 'blocked4x4': return blocked4x4;
     case 'blocked16x16':
-      return vec4 && M >= 16 ? { name: `matmul-blocked16x16${suffix}`, code: masked ? blocked16x16MaskedCode : blocked16x16Code, vec4: true,
+      return vec4 && !fewRows ? { name: `matmul-blocked16x16${suffix}`, code: masked ? blocked16x16MaskedCode : blocked16x16Code, vec4: true,
         block: [16, 16], wg: [4, 4] } : blocked4x4;
     case 'tiled16': return tiled16;
-    case 'tiled64': return vec4 ? { name: `matmul-tiled64${suffix}`, code: masked ? tiled64MaskedCode : tiled64Code, vec4: true,
-      block: [4, 4], wg: [16, 16] } : tiled16;
-    // Below 16 rows (decoding one token) most of a 16-row block would recompute clamped rows: the 4x4 kernels.
-    case 'subgroup': return vec4 && subgroupSize !== null && M < SUBGROUP_ROWS ? blocked4x4 : vec4 && subgroupSize !== null ? { name: `matmul-subgroup${subgroupSize}${suffix}`,
-      code: subgroupCode(subgroupSize, masked), vec4: true, block: [SUBGROUP_ROWS, 4], wg: [64, 1] } : pickKernel('tiled64', M, K, masked, null);
+    case 'tiled64':
+      if (!vec4) return tiled16;
+      return fewRows ? blocked4x4 : { name: `matmul-tiled64${suffix}`, code: masked ? tiled64MaskedCode : tiled64Code, vec4: true,
+        block: [4, 4], wg: [16, 16] };
+    case 'subgroup':
+      if (!vec4 || subgroupSize === null) return pickKernel('tiled64', M, K, masked, null);
+      return fewRows ? blocked4x4 : { name: `matmul-subgroup${subgroupSize}${suffix}`, code: subgroupCode(subgroupSize, masked), vec4: true,
+        block: [SUBGROUP_ROWS, 4], wg: [64, 1] };
     default: throw new KernelShapeError('matmul', `unknown variant "${variant as string}" (expected one of ${MATMUL_VARIANTS.join(', ')})`);
   }
 }
