@@ -6,7 +6,7 @@
 // bench/peer-pytorch.py.
 import { readFile, writeFile } from 'node:fs/promises';
 import { BadRequest } from '../core/errors.ts';
-import { MATMUL_VARIANTS, matmulKernelName } from '../core/kernels/matmul.ts';
+import { MATMUL_VARIANTS } from '../core/kernels/matmul.ts';
 import { evaluationAndCalibration } from '../core/engine/calibration-windows.ts';
 import { sha256Hex, tokenizeForEval } from '../core/engine/windows.ts';
 import { measurePruneSpeed, type PruneSpeed } from '../core/bench/prune-speed.ts';
@@ -74,7 +74,7 @@ export async function runBench(values: CliValues): Promise<number> {
     const report = benchJson(speed, { model: modelPath, architecture: spec.architecture, adapter,
       matmul: { variant: engine.matmulVariant,
         // The shader a dense linear map runs (a variant falls back where its kernel does not apply here).
-        kernel: matmulKernelName(engine.matmulVariant, seqLen, spec.hiddenSize, false, gpu.subgroupSize), subgroupSize: gpu.subgroupSize,
+        kernel: engine.matmulShader(seqLen), subgroupSize: gpu.subgroupSize,
         autotune: tune && { choice: tune.choice, gflops: tune.gflops, shapes: tune.shapes, source: tune.source, wrongSums: tune.wrongSums ?? [] } },
       protocol, ...(saveWindows ? { windowsFile: saveWindows } : {}) });
     process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : `${formatBench(report)}\n`);

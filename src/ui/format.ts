@@ -69,6 +69,7 @@ export function formatMatmul(m: MatmulSummary): string {
     forced: 'forced',
   }[m.chosen];
   const rate = m.gflops !== null ? ` (${m.gflops >= 1000 ? `${(m.gflops / 1000).toFixed(1)} TFLOP/s` : `${m.gflops.toFixed(1)} GFLOP/s`})` : '';
-  const fallback = m.shader.replace(/^matmul-/, '').startsWith(m.variant) ? '' : `, runs ${m.shader.replace(/^matmul-/, '')}`;
+  const shader = m.shader.replace(/^matmul-/, '');
+  const fallback = shader.startsWith(m.variant) ? '' : `, runs ${shader}`;
   return `${m.variant}${fallback} · ${how}${rate}${m.subgroupSize !== null ? ` · subgroups of ${m.subgroupSize}` : ''}`;
 }

@@ -4,7 +4,6 @@ import type { LoadedModel } from '../core/model/loaded-model.ts';
 import { parameterCount } from '../core/model/spec.ts';
 import { describeLayerPattern, describeRope } from '../core/model/describe-architecture.ts';
 import type { Engine } from '../core/engine/engine.ts';
-import { matmulKernelName } from '../core/kernels/matmul.ts';
 import type { MatmulSummary, ModelSummary } from './api.ts';
 
 /** A name for the model when the user gave no folder name: the checkpoint file, or the architecture for HF. */
@@ -19,7 +18,7 @@ export function summarizeMatmul(engine: Engine): MatmulSummary {
   const t = engine.matmulTuning;
   return {
     variant: engine.matmulVariant,
-    shader: matmulKernelName(engine.matmulVariant, 256, engine.spec.hiddenSize, false, engine.gpu.subgroupSize),
+    shader: engine.matmulShader(256),
     chosen: t?.source ?? 'forced',
     timed: t ? Object.keys(t.gflops).length : 0,
     gflops: t?.gflops[t.choice] ?? null,

@@ -4,7 +4,7 @@ import type { Gpu } from '../gpu/device.ts';
 import { createStorageBuffer, readBuffers, readF32 } from '../gpu/buffers.ts';
 import { runCalls, type KernelCall } from '../kernels/kernel-call.ts';
 import { prepareArgmax } from '../kernels/argmax.ts';
-import type { MatmulVariant } from '../kernels/matmul.ts';
+import { matmulKernelName, type MatmulVariant } from '../kernels/matmul.ts';
 import { autotuneMatmul, modelMatmulShapes, type MatmulTuning, type TuningStore } from '../kernels/matmul-tuning.ts';
 import type { LoadedModel } from '../model/loaded-model.ts';
 import { createForwardPlan, type ForwardPlan } from './forward-plan.ts';
@@ -62,6 +62,11 @@ export class Engine {
   }
 
   get spec() { return this.model.spec; }
+
+  /** The shader the linear maps run at M rows (the variant falls back where its kernel does not apply). */
+  matmulShader(M: number): string {
+    return matmulKernelName(this.matmulVariant, M, this.spec.hiddenSize, false, this.gpu.subgroupSize);
+  }
 
   /** A plan for T tokens against a KV cache of at least `rows` positions, for `windows` batched windows of them
    * (rebuilt when the cache grows). A plan of T rows serves one window or T / rows batched ones alike: only the

@@ -37,6 +37,10 @@ import stageDenseLib from '../../../shaders/lib/matmul-stage-dense.wgsl?raw';
 import stageMaskedLib from '../../../shaders/lib/matmul-stage-masked.wgsl?raw';
 import storeLib from '../../../shaders/lib/matmul-store.wgsl?raw';
 import { repeatLines, withLibs } from './shader-source.ts';
+import { prepareCall, runCalls, type KernelCall } from './kernel-call.ts';
+import { KernelShapeError, requireDistinct, requireElems, requireInt } from './guards.ts';
+import { requireWeightElems, weightCodeCache, weightDtypeOf, weightLabel, weightResource, type WeightDtype,
+  type WeightInput } from './weight-binding.ts';
 
 // Every matmul kernel declares its bindings through shaders/lib/matmul-bindings.wgsl (the list prepareMatmul binds);
 // the register-blocked ones share the clamped row starts and the output store, the masked ones the mask.
@@ -69,10 +73,6 @@ function subgroupCode(SG: number, masked: boolean) {
   }
   return masked ? codes.masked : codes.dense;
 }
-import { prepareCall, runCalls, type KernelCall } from './kernel-call.ts';
-import { KernelShapeError, requireDistinct, requireElems, requireInt } from './guards.ts';
-import { requireWeightElems, weightCodeCache, weightDtypeOf, weightLabel, weightResource, type WeightDtype,
-  type WeightInput } from './weight-binding.ts';
 
 export const MATMUL_VARIANTS = ['blocked4x4', 'blocked16x16', 'tiled16', 'tiled64', 'subgroup'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
